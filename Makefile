@@ -1,0 +1,19 @@
+# Developer targets. CI does not need R: it reads the committed JSON in tests/reference/expected.
+PY ?= .venv/bin/python
+
+.PHONY: references datasets test lint bench
+
+references:  ## regenerate every R reference (needs r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans)
+	cd tests/reference/r && for f in *.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
+
+datasets:  ## rebuild the shipped datasets from data/raw
+	$(PY) data/build_datasets.py
+
+test:
+	$(PY) -m pytest
+
+lint:
+	$(PY) -m ruff check retrostats tests
+
+bench:
+	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done

@@ -1,0 +1,92 @@
+"""retrostats: research data and statistics for trials of retro (backward) walking.
+
+The public namespace is flat and curated (``__all__``); names load lazily so that ``import retrostats``
+stays light (no PyMC, seaborn or pyplot at import).
+
+Examples
+--------
+>>> import retrostats as rs
+>>> rs.load_dataset("outcome_scales").set_index("instrument").loc["NPRS", "max"]
+np.float64(10.0)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._version import __version__
+from .exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataError,
+    DataWarning,
+    MissingExtraError,
+    RetrostatsWarning,
+    SmallSampleWarning,
+)
+
+# name -> module that defines it. Each block belongs to one layer; add a name to its block.
+_LAZY: dict[str, str] = {
+    # data
+    "list_datasets": "retrostats.datasets",
+    "load_dataset": "retrostats.datasets",
+    "dataset_info": "retrostats.datasets",
+    "read_extraction": "retrostats.extraction",
+    "extraction_template": "retrostats.extraction",
+    "merge_extraction": "retrostats.extraction",
+    # effect sizes
+    "effect_sizes": "retrostats.effects",
+    "sensitivity": "retrostats.effects",
+    "registry_effect_sizes": "retrostats.registry_effects",
+    # meta-analysis
+    "meta_analysis": "retrostats.meta",
+    "MetaAnalysisResult": "retrostats.meta",
+    "multiverse": "retrostats.meta",
+    # planning
+    "power_ttest": "retrostats.planning",
+    "simulate_power": "retrostats.planning",
+    "power_grid": "retrostats.planning",
+    # participant-level data
+    "read_participants": "retrostats.ipd",
+    "ancova": "retrostats.ipd",
+    "mmrm": "retrostats.ipd",
+    "simulate_trial": "retrostats.ipd",
+    "responders": "retrostats.ipd",
+    # bayes (PyMC is imported only inside the functions)
+    "bayes_meta_analysis": "retrostats.bayes",
+    # output
+    "save_figure": "retrostats.figures",
+    "reproduce": "retrostats.report",
+}
+_SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
+               "report", "effects", "extraction", "exceptions")
+
+__all__ = sorted(
+    [
+        "__version__",
+        "ConvergenceError",
+        "ConvergenceWarning",
+        "DataError",
+        "DataWarning",
+        "MissingExtraError",
+        "RetrostatsWarning",
+        "SmallSampleWarning",
+        *_LAZY,
+        *_SUBMODULES,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"retrostats.{name}")
+    raise AttributeError(f"module 'retrostats' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,141 @@
+"""Shipped datasets: the retro-walking evidence registry, outcome scales and synthetic teaching data.
+
+Examples
+--------
+>>> import retrostats as rs
+>>> trials = rs.load_dataset("retro_trials")
+>>> {"study_id", "data_level", "source_url"} <= set(trials.columns)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from ..exceptions import DataError
+from .schemas import SCHEMAS, Schema
+
+__all__ = ["list_datasets", "load_dataset", "dataset_info", "DatasetCard", "SCHEMAS"]
+
+#: How each dataset was built and where its numbers come from.
+BUILT_BY = {
+    "retro_trials": "data/build_datasets.py from data/raw/*/trials.csv (hand extraction, see EXTRACTION_LOG.md)",
+    "retro_arms": "data/build_datasets.py from data/raw/*/arms.csv",
+    "retro_contrasts": "data/build_datasets.py from data/raw/*/contrasts.csv",
+    "retro_reviews": "data/build_datasets.py from data/raw/reviews/reviews.csv",
+    "outcome_scales": "data/build_datasets.py from data/raw/scales.csv and data/raw/reviews/mcid.csv",
+}
+SOURCES = {
+    "retro_trials": "Published trial reports, abstracts and registry records; each row has source_url.",
+    "retro_arms": "Published trial reports; each value has source_url and source_location.",
+    "retro_contrasts": "Published trial reports; each value has source_url and source_location.",
+    "retro_reviews": "Published systematic reviews; each row has source_url and source_location.",
+    "outcome_scales": "Scale definitions; MCIDs with mcid_source and mcid_source_url.",
+}
+
+
+def _names() -> list[str]:
+    return sorted(SCHEMAS)
+
+
+@lru_cache(maxsize=None)
+def _read(name: str) -> pd.DataFrame:
+    schema = SCHEMAS[name]
+    path = resources.files(__package__).joinpath("_data", f"{name}.csv")
+    with resources.as_file(path) as p:
+        if not p.exists():
+            raise DataError(f"dataset {name!r} is declared but its file {p} is missing; rebuild with "
+                            "`python data/build_datasets.py`.")
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    schema.validate(raw, source=f"{name}.csv")
+    return schema.coerce(raw)
+
+
+def load_dataset(name: str) -> pd.DataFrame:
+    """Load a shipped dataset as a DataFrame (a fresh copy each call), validated against its schema.
+
+    Parameters
+    ----------
+    name : str
+        One of the names in :func:`list_datasets`.
+
+    Returns
+    -------
+    DataFrame
+        Columns as documented by :func:`dataset_info`.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a shipped dataset.
+
+    Examples
+    --------
+    >>> arms = load_dataset("retro_arms")
+    >>> set(arms["statistic"]) <= set(SCHEMAS["retro_arms"].columns[6].allowed)
+    True
+    """
+    if name not in SCHEMAS:
+        from ..validators import check_option
+
+        check_option("name", name, _names())
+    return _read(name).copy()
+
+
+def list_datasets() -> pd.DataFrame:
+    """The shipped datasets: ``name, title, n_rows, n_columns, source, built_by``.
+
+    Examples
+    --------
+    >>> "retro_trials" in set(list_datasets()["name"])
+    True
+    """
+    rows = []
+    for name in _names():
+        df = _read(name)
+        s = SCHEMAS[name]
+        rows.append({"name": name, "title": s.title, "n_rows": len(df), "n_columns": df.shape[1],
+                     "source": SOURCES.get(name, ""), "built_by": BUILT_BY.get(name, "")})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class DatasetCard:
+    """A dataset's card: title, description, columns (documented), sources and how it was built."""
+
+    name: str
+    title: str
+    description: str
+    n_rows: int
+    columns: pd.DataFrame
+    source: str
+    built_by: str
+
+    def __str__(self) -> str:
+        lines = [f"{self.name}: {self.title}", "", self.description, "",
+                 f"rows: {self.n_rows}", f"source: {self.source}", f"built by: {self.built_by}", "",
+                 self.columns.to_string(index=False)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<h3>{self.name}: {self.title}</h3><p>{self.description}</p><p>{self.n_rows} rows. "
+                f"Source: {self.source}. Built by: {self.built_by}.</p>" + self.columns.to_html(index=False))
+
+
+def dataset_info(name: str) -> DatasetCard:
+    """The card of a dataset: every column documented with type, unit and allowed values.
+
+    Examples
+    --------
+    >>> card = dataset_info("outcome_scales")
+    >>> "mcid" in set(card.columns["column"])
+    True
+    """
+    df = load_dataset(name)
+    s: Schema = SCHEMAS[name]
+    return DatasetCard(name, s.title, s.description, len(df), s.card(), SOURCES.get(name, ""),
+                       BUILT_BY.get(name, ""))

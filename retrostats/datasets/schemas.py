@@ -1,0 +1,343 @@
+"""Declared schemas of the shipped datasets: column types, allowed values, ranges, units and meaning.
+
+A schema is checked when a dataset is loaded, when it is built from ``data/raw`` and in the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataError
+
+__all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN"]
+
+STATISTICS = (
+    "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
+    "mean_change", "sd_change", "se_change", "pct_change", "p_within",
+)
+CONTRAST_STATISTICS = ("p_value", "mean_difference", "ci_low", "ci_high", "t", "F", "smd", "effect_size")
+OUTCOMES = (
+    "pain", "disability", "function", "stiffness", "quadriceps_strength", "hamstring_strength",
+    "performance", "balance", "gait_speed", "step_length", "cadence", "endurance", "quality_of_life",
+    "proprioception", "flexibility", "cardiorespiratory", "body_composition", "plantar_pressure", "sleep",
+    "other",
+)
+TIMEPOINTS = ("baseline", "post", "followup")
+DATA_LEVELS = ("full_text", "abstract", "registry", "none")
+DESIGNS = ("rct", "quasi_rct", "crossover", "single_group", "acute_crossover", "other")
+ARM_PATTERN = r"^(retro|forward|control|retro_plus|other)\d*$"
+COMPARISON_PATTERN = r"^((retro|forward|control|retro_plus|other)\d* vs (retro|forward|control|retro_plus|other)\d*|all arms)$"
+RELATIONS = ("=", "<", ">", "<=", ">=")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a dataset.
+
+    Attributes
+    ----------
+    name, dtype : the column name and its type (``str``, ``float``, ``int``, ``bool``)
+    description : what the column holds
+    unit : unit or coding, if any
+    required : whether a value must be present in every row
+    allowed : the allowed values (strings), if restricted
+    pattern : a regular expression every value must match, if restricted
+    low, high : inclusive numeric range, if restricted
+    """
+
+    name: str
+    dtype: str
+    description: str
+    unit: str = ""
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    pattern: str | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A dataset's schema: title, description and columns, with a validator."""
+
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in order."""
+        return [c.name for c in self.columns]
+
+    def coerce(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Give each column its declared type (strings stay object/str with NaN for missing)."""
+        out = df.copy()
+        for c in self.columns:
+            if c.name not in out.columns:
+                continue
+            s = out[c.name]
+            if c.dtype == "float":
+                out[c.name] = pd.to_numeric(s, errors="coerce").astype(float)
+            elif c.dtype == "int":
+                out[c.name] = pd.to_numeric(s, errors="coerce").astype("Int64")
+            elif c.dtype == "bool":
+                out[c.name] = s.map(_to_bool).astype("boolean")
+            else:
+                out[c.name] = s.astype(object).where(s.notna(), None)
+        return out
+
+    def validate(self, df: pd.DataFrame, *, source: str = "", row_names: list[str] | None = None) -> pd.DataFrame:
+        """Check ``df`` against the schema; raise a :class:`DataError` naming row and column.
+
+        Rows are numbered as in the CSV file (header = row 1, first data row = row 2) unless ``row_names``
+        names them (e.g. ``"data/raw/knee/arms.csv, row 7"``).
+        """
+        where = f"{source}: " if source else f"{self.name}: "
+        missing = [n for n in self.names if n not in df.columns]
+        if missing:
+            raise DataError(f"{where}missing column(s) {missing}.")
+        extra = [c for c in df.columns if c not in self.names]
+        if extra:
+            raise DataError(f"{where}unexpected column(s) {extra}; the schema has {self.names}.")
+        for c in self.columns:
+            s = df[c.name]
+            for i, v in enumerate(s.tolist()):
+                row = row_names[i] if row_names is not None else i + 2
+                if _missing(v):
+                    if c.required:
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: a value is required.")
+                    continue
+                if c.dtype in ("float", "int"):
+                    try:
+                        x = float(v)
+                    except (TypeError, ValueError):
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: {v!r} is not a number.") from None
+                    if c.dtype == "int" and x != round(x):
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: {v!r} is not a whole number.")
+                    if c.low is not None and x < c.low:
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: {v!r} is below {c.low:g}.")
+                    if c.high is not None and x > c.high:
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: {v!r} is above {c.high:g}.")
+                elif c.dtype == "bool":
+                    if _to_bool(v) is None:
+                        raise DataError(f"{where}{_rowtxt(row)}, column {c.name!r}: {v!r} is not true/false.")
+                else:
+                    sv = str(v)
+                    if c.allowed is not None and sv not in c.allowed:
+                        raise DataError(
+                            f"{where}{_rowtxt(row)}, column {c.name!r}: {sv!r} is not one of {list(c.allowed)}."
+                        )
+                    if c.pattern is not None:
+                        parts = sv.split(";") if c.name in ("arms", "outcomes") else [sv]
+                        for p in parts:
+                            if not re.match(c.pattern, p):
+                                raise DataError(
+                                    f"{where}{_rowtxt(row)}, column {c.name!r}: {p!r} does not match {c.pattern}."
+                                )
+        if self.key:
+            dup = df.duplicated(list(self.key), keep=False)
+            if dup.any():
+                rows = [row_names[int(i)] if row_names is not None else int(i) + 2
+                        for i in np.flatnonzero(dup.to_numpy())]
+                raise DataError(f"{where}duplicate rows for key {list(self.key)} at rows {rows[:10]}.")
+        return df
+
+    def card(self) -> pd.DataFrame:
+        """The column documentation as a DataFrame (name, type, unit, required, allowed, description)."""
+        return pd.DataFrame(
+            [
+                {
+                    "column": c.name,
+                    "type": c.dtype,
+                    "unit": c.unit,
+                    "required": c.required,
+                    "allowed": (", ".join(c.allowed) if c.allowed else (c.pattern or "")),
+                    "range": ("" if c.low is None and c.high is None else f"[{c.low}, {c.high}]"),
+                    "description": c.description,
+                }
+                for c in self.columns
+            ]
+        )
+
+
+def _rowtxt(row: Any) -> str:
+    return f"row {row}" if isinstance(row, int) else str(row)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA or (isinstance(v, str) and v == "")
+
+
+def _to_bool(v: Any) -> bool | None:
+    if _missing(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in ("true", "1", "yes", "t", "y"):
+        return True
+    if s in ("false", "0", "no", "f", "n"):
+        return False
+    return None
+
+
+_SRC = (
+    Column("source_url", "str", "Address of the page where the value was read.", required=True),
+    Column("source_location", "str", "Where in the source: e.g. 'abstract, results', 'Table 2'.", required=True),
+)
+
+RETRO_TRIALS = Schema(
+    "retro_trials",
+    "Retro (backward) walking trials: one row per trial publication",
+    "Design, population, arms, retro-walking dose, outcomes and the level of data reachable for each trial of "
+    "retro walking in the registry. A second publication of the same sample has `duplicate_of` set and "
+    "must not be counted twice.",
+    (
+        Column("study_id", "str", "Study identifier, firstauthorYEAR.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Column("citation", "str", "Bibliographic citation.", required=True),
+        Column("doi", "str", "Digital object identifier, if any."),
+        Column("year", "int", "Publication year.", low=1900, high=2100),
+        Column("design", "str", "Study design (empty when the source does not say).", allowed=DESIGNS),
+        Column("population", "str", "Knee (OA, knee pain) or other population.", required=True,
+               allowed=("knee", "other")),
+        Column("condition", "str", "Condition of the participants."),
+        Column("country", "str", "Country where the trial ran."),
+        Column("n_randomized", "int", "Participants randomized (or enrolled).", "participants", low=1),
+        Column("n_analysed", "int", "Participants analysed.", "participants", low=1),
+        Column("arms", "str", "Arm codes, ';'-separated (empty when not known).", pattern=ARM_PATTERN),
+        Column("arm_labels", "str", "Short descriptions of the arms, same order."),
+        Column("retro_dose", "str", "Retro-walking dose as reported (summary)."),
+        Column("minutes_per_session", "float", "Retro walking per session.", "min", low=0),
+        Column("sessions_per_week", "float", "Sessions per week.", "sessions/week", low=0),
+        Column("weeks", "float", "Programme length.", "weeks", low=0),
+        Column("speed", "str", "Walking speed as reported."),
+        Column("incline", "str", "Treadmill incline as reported."),
+        Column("setting", "str", "Where retro walking took place.", allowed=("treadmill", "overground", "mixed")),
+        Column("outcomes", "str", "Outcome codes, ';'-separated.", pattern=r"^[a-z_]+$"),
+        Column("data_level", "str", "What the numbers come from.", required=True, allowed=DATA_LEVELS),
+        Column("source_url", "str", "Where the trial was seen.", required=True),
+        Column("source_location", "str", "Where in the source the design facts were read."),
+        Column("duplicate_of", "str", "study_id of another report of the same sample."),
+        Column("registration", "str", "Trial registration number, if seen."),
+        Column("note", "str", "Notes, ambiguities."),
+    ),
+    key=("study_id",),
+)
+
+RETRO_ARMS = Schema(
+    "retro_arms",
+    "Arm-level results of retro-walking trials (tidy)",
+    "One row per study x arm x outcome x instrument x timepoint x statistic, each value exactly as "
+    "published (`value_text`) and as a float (`value`), with its source.",
+    (
+        Column("study_id", "str", "Study identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Column("arm", "str", "Arm code.", required=True, pattern=ARM_PATTERN),
+        Column("outcome", "str", "Outcome domain.", required=True, allowed=OUTCOMES),
+        Column("instrument", "str", "Measurement instrument (see outcome_scales).", required=True),
+        Column("timepoint", "str", "Baseline, post-intervention or follow-up.", required=True,
+               allowed=TIMEPOINTS),
+        Column("week", "float", "Weeks since randomisation.", "weeks", low=0),
+        Column("statistic", "str", "Which summary the value is.", required=True, allowed=STATISTICS),
+        Column("variant", "str", "Measurement variant distinguishing otherwise identical rows "
+               "(e.g. 'after exhausting exercise', 'intention to treat'); empty for the main analysis."),
+        Column("value", "float", "The value as a float.", "instrument units", required=True),
+        Column("value_text", "str", "The value exactly as printed.", required=True),
+        *_SRC,
+        Column("ambiguous", "bool", "True when it is unclear what the value is (see note)."),
+        Column("note", "str", "Notes."),
+    ),
+    key=("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"),
+)
+
+RETRO_CONTRASTS = Schema(
+    "retro_contrasts",
+    "Between-arm results of retro-walking trials as published",
+    "p-values, mean differences, CIs and test statistics comparing arms, with the relation printed "
+    "(`<` for 'p < 0.05').",
+    (
+        Column("study_id", "str", "Study identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Column("comparison", "str", "Which arms are compared ('retro vs control').", required=True,
+               pattern=COMPARISON_PATTERN),
+        Column("outcome", "str", "Outcome domain.", required=True, allowed=OUTCOMES),
+        Column("instrument", "str", "Instrument.", required=True),
+        Column("week", "float", "Weeks since randomisation.", "weeks", low=0),
+        Column("statistic", "str", "Which statistic.", required=True, allowed=CONTRAST_STATISTICS),
+        Column("variant", "str", "Measurement variant (e.g. 'per protocol'); empty for the main analysis."),
+        Column("relation", "str", "How the value relates to the statistic.", required=True, allowed=RELATIONS),
+        Column("value", "float", "The value as a float.", required=True),
+        Column("value_text", "str", "The value exactly as printed.", required=True),
+        *_SRC,
+        Column("ambiguous", "bool", "True when it is unclear what the value is."),
+        Column("note", "str", "Notes."),
+    ),
+    key=("study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "variant"),
+)
+
+RETRO_REVIEWS = Schema(
+    "retro_reviews",
+    "Pooled results of systematic reviews of retro walking",
+    "One row per pooled result printed by a systematic review or meta-analysis of retro walking; a review "
+    "with no reachable pooled numbers has one row with empty numbers.",
+    (
+        Column("review_id", "str", "Review identifier.", required=True, pattern=r"^[a-z0-9_]+$"),
+        Column("citation", "str", "Citation.", required=True),
+        Column("doi", "str", "DOI."),
+        Column("year", "int", "Year.", low=1900, high=2100),
+        Column("population", "str", "Population reviewed."),
+        Column("comparison", "str", "Comparison pooled."),
+        Column("outcome", "str", "Outcome pooled."),
+        Column("instrument", "str", "Instrument, if one."),
+        Column("k", "int", "Number of studies pooled.", low=1),
+        Column("n_participants", "int", "Participants pooled.", low=1),
+        Column("measure", "str", "Effect measure as printed (SMD, MD, ...)."),
+        Column("estimate", "float", "Pooled estimate."),
+        Column("ci_low", "float", "Lower CI limit."),
+        Column("ci_high", "float", "Upper CI limit."),
+        Column("i2", "float", "I-squared.", "percent", low=0, high=100),
+        Column("p_value", "float", "p-value of the pooled estimate.", low=0, high=1),
+        Column("estimate_text", "str", "Estimate as printed."),
+        Column("ci_low_text", "str", "Lower limit as printed."),
+        Column("ci_high_text", "str", "Upper limit as printed."),
+        Column("i2_text", "str", "I-squared as printed."),
+        Column("p_value_text", "str", "p-value as printed (may include '<')."),
+        Column("model", "str", "Pooling model.", allowed=("random", "fixed")),
+        *_SRC,
+        Column("ambiguous", "bool", "True when unclear."),
+        Column("note", "str", "Notes."),
+    ),
+)
+
+OUTCOME_SCALES = Schema(
+    "outcome_scales",
+    "Outcome instruments: range, direction and minimal clinically important difference",
+    "Each instrument used by retro-walking trials with its range, whether higher is better, its resolution "
+    "(for GRIM checks), and an MCID with the cited source where one was seen.",
+    (
+        Column("instrument", "str", "Instrument code.", required=True),
+        Column("outcome", "str", "Outcome domain.", required=True, allowed=OUTCOMES),
+        Column("label", "str", "Human-readable name.", required=True),
+        Column("unit", "str", "Unit of the score."),
+        Column("min", "float", "Lowest possible value (empty if unbounded)."),
+        Column("max", "float", "Highest possible value (empty if unbounded)."),
+        Column("higher_is_better", "bool", "Direction of benefit.", required=True),
+        Column("integer_valued", "bool", "Individual scores are whole numbers (GRIM applies)."),
+        Column("mcid", "float", "Minimal clinically important difference, in the instrument's unit."),
+        Column("mcid_text", "str", "MCID as printed."),
+        Column("mcid_source", "str", "Citation of the MCID."),
+        Column("mcid_source_url", "str", "Where the MCID was seen."),
+        Column("mcid_source_location", "str", "Where in that source."),
+        Column("note", "str", "Notes."),
+    ),
+    key=("instrument",),
+)
+
+SCHEMAS: dict[str, Schema] = {
+    s.name: s for s in (RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES)
+}

@@ -1,0 +1,69 @@
+"""Provenance recorded by every fit: package version, the normalised call and a checksum of the inputs.
+
+Modelled on metafor's ``rma.uni`` (``version``, ``call``, ``chksumyi``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._version import __version__
+
+__all__ = ["Provenance", "make_provenance", "checksum"]
+
+
+def checksum(*arrays: Any) -> str:
+    """SHA-256 (first 16 hex digits) of the inputs' float64 bytes, stable across runs and platforms.
+
+    Examples
+    --------
+    >>> checksum([1.0, 2.0]) == checksum(np.array([1.0, 2.0]))
+    True
+    """
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"None")
+            continue
+        arr = np.ascontiguousarray(np.asarray(a, dtype=float), dtype="<f8")
+        h.update(str(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()[:16]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (np.ndarray, list, tuple)) and np.size(v) > 6:
+        return f"<{type(v).__name__} len={np.size(v)}>"
+    if hasattr(v, "shape") and hasattr(v, "columns"):
+        return f"<DataFrame {v.shape[0]}x{v.shape[1]}>"
+    return repr(v)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a result came from."""
+
+    version: str
+    call: str
+    checksum: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The three fields as a dict."""
+        return {"version": self.version, "call": self.call, "checksum": self.checksum}
+
+
+def make_provenance(function: str, arguments: dict[str, Any], *arrays: Any) -> Provenance:
+    """Build a :class:`Provenance` from a function name, its arguments and the numeric inputs.
+
+    Examples
+    --------
+    >>> p = make_provenance("meta_analysis", {"method": "REML"}, [0.1, 0.2], [0.01, 0.02])
+    >>> p.call
+    "meta_analysis(method='REML')"
+    """
+    call = f"{function}(" + ", ".join(f"{k}={_fmt(v)}" for k, v in arguments.items()) + ")"
+    return Provenance(version=__version__, call=call, checksum=checksum(*arrays))

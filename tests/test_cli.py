@@ -1,0 +1,62 @@
+"""The `retrostats` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from retrostats.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.startswith("retrostats ")
+
+
+def test_datasets_list_and_show(capsys):
+    assert main(["datasets", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "retro_trials" in out and "outcome_scales" in out
+    assert main(["datasets", "show", "retro_arms"]) == 0
+    assert "value_text" in capsys.readouterr().out
+    assert main(["datasets", "show", "retro_trials", "--csv"]) == 0
+    assert capsys.readouterr().out.startswith("study_id,")
+
+
+def test_datasets_show_unknown(capsys):
+    assert main(["datasets", "show", "retro_trial"]) == 1
+    assert "retro_trials" in capsys.readouterr().err
+
+
+def test_template_and_check(tmp_path, capsys):
+    p = tmp_path / "sheet.xlsx"
+    assert main(["extraction-template", str(p), "--example"]) == 0
+    assert p.exists()
+    assert main(["extraction-check", str(p)]) == 0
+    assert "1 rows valid" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("study_id,arm,outcome,instrument,timepoint,week,statistic,value\nx,retro,pain,NPRS,post,6,sd,-1\n")
+    assert main(["extraction-check", str(bad)]) == 1
+    assert "row 2, column 'value'" in capsys.readouterr().err
+
+
+def test_reproduce_registry_step(tmp_path):
+    out = tmp_path / "out"
+    assert main(["reproduce", "--out", str(out), "--only", "registry", "--quiet"]) == 0
+    numbers = json.loads((out / "numbers.json").read_text())
+    assert numbers["n_trials"] > 0
+    assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
+    first = {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+    assert main(["reproduce", "--out", str(out), "--only", "registry", "--quiet"]) == 0
+    assert first == {p.name: p.read_bytes() for p in (out / "tables").iterdir()}
+
+
+def test_console_script_runs():
+    out = subprocess.run([sys.executable, "-m", "retrostats.cli", "datasets", "list"], capture_output=True,
+                         text=True, check=True)
+    assert "retro_arms" in out.stdout
