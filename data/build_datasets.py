@@ -49,6 +49,16 @@ BATCH_COLUMNS = {
     ],
 }
 
+#: Optional trailing columns of the raw files (filled with empty values when a batch omits them):
+#: ``variant`` distinguishes rows that share every key column (e.g. 'after exhausting exercise');
+#: ``change_convention`` says how a printed change is signed: ``post_minus_pre`` (the schema's
+#: definition) or ``pre_minus_post`` (a source printing a reduction as a positive number); empty = as defined
+#: (post minus pre) or not stated.
+OPTIONAL_COLUMNS = {
+    "arms.csv": ["variant", "change_convention"],
+    "contrasts.csv": ["variant"],
+}
+
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 
 
@@ -87,12 +97,12 @@ def _read_batch(kind: str) -> pd.DataFrame:
             continue
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
         expected = BATCH_COLUMNS[kind]
-        if kind in ("arms.csv", "contrasts.csv"):
-            # optional last column: a measurement variant that distinguishes otherwise identical rows
-            if "variant" not in df.columns:
-                df["variant"] = None
-            expected = [*expected, "variant"]
-            df = df[[c for c in df.columns if c != "variant"] + ["variant"]]
+        optional = OPTIONAL_COLUMNS.get(kind, [])
+        for c in optional:
+            if c not in df.columns:
+                df[c] = None
+        expected = [*expected, *optional]
+        df = df[[c for c in df.columns if c not in optional] + optional]
         if list(df.columns) != expected:
             raise DataError(f"{path}: columns {list(df.columns)} differ from the raw schema {expected} "
                             "(data/raw/SCHEMA.md)")

@@ -53,8 +53,14 @@ _LAZY: dict[str, str] = {
     "mmrm": "retrostats.ipd",
     "simulate_trial": "retrostats.ipd",
     "responders": "retrostats.ipd",
+    "ancova_mi": "retrostats.ipd",
+    "tipping_point": "retrostats.ipd",
     # bayes (PyMC is imported only inside the functions)
     "bayes_meta_analysis": "retrostats.bayes",
+    "prior_sensitivity": "retrostats.bayes",
+    "clinical_probabilities": "retrostats.bayes",
+    "bayes_ancova": "retrostats.bayes",
+    "empirical_tau_priors": "retrostats.bayes",
     # output
     "save_figure": "retrostats.figures",
     "reproduce": "retrostats.report",

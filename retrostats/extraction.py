@@ -38,7 +38,7 @@ __all__ = ["read_extraction", "extraction_template", "merge_extraction", "TEMPLA
 #: Columns of an extraction sheet, in order (the ``retro_arms`` schema minus ``value_text``).
 TEMPLATE_COLUMNS = [
     "study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "value",
-    "source_location", "source_url", "ambiguous", "note", "variant",
+    "source_location", "source_url", "ambiguous", "note", "variant", "change_convention",
 ]
 _REQUIRED = ["study_id", "arm", "outcome", "instrument", "timepoint", "statistic", "value"]
 _KEY = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"]
@@ -86,7 +86,7 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
     rows = []
     if example:
         rows.append(["example2024", "retro", "pain", "NPRS", "baseline", 0, "mean", 6.5, "Table 2",
-                     "https://doi.org/10.0000/example", False, "example row: delete before use", None])
+                     "https://doi.org/10.0000/example", False, "example row: delete before use", None, None])
     df = pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
@@ -99,7 +99,10 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
                                             "ambiguous": "TRUE when unclear what the number is (explain in note)",
                                             "note": "free text",
                 "variant": "optional: distinguishes rows that share everything else "
-                           "(e.g. 'after exhausting exercise')"}.get(c, ""))}
+                           "(e.g. 'after exhausting exercise')",
+                "change_convention": "optional, for change statistics: post_minus_pre (default) or "
+                                     "pre_minus_post when the source prints a reduction as a positive number",
+                }.get(c, ""))}
              for c in TEMPLATE_COLUMNS]
         )
         with pd.ExcelWriter(p, engine="openpyxl") as xl:
@@ -266,8 +269,13 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     out = raw.copy()
     for c in ("study_id", "arm", "outcome", "instrument", "timepoint", "statistic"):
         out[c] = out[c].astype(str).str.strip()
-    out["variant"] = [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-                      else str(v).strip() for v in out["variant"]]
+    for c in ("variant", "change_convention"):
+        out[c] = [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+                  else str(v).strip() for v in out[c]]
+    for i, v in enumerate(out["change_convention"].tolist()):
+        if v is not None and v not in ("post_minus_pre", "pre_minus_post"):
+            raise err(i, "change_convention", f"{v!r} is not allowed; use post_minus_pre or pre_minus_post "
+                      "(or leave it empty).")
     out["value"] = values
     out["value_text"] = texts
     out["week"] = weeks
@@ -312,8 +320,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
                     DataWarning,
                     stacklevel=2,
                 )
-    cols = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant", "value",
-            "value_text", "source_url", "source_location", "ambiguous", "note"]
+    cols = list(load_dataset("retro_arms").columns)
     return out[cols].reset_index(drop=True)
 
 

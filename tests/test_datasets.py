@@ -154,7 +154,7 @@ def test_rebuild_is_byte_identical(tmp_path):
     build = _build_module()
     build.BATCHES = None
     build.build(tmp_path)
-    for name in NAMES:
+    for name in build.BUILDERS:
         committed = (ROOT / "retrostats" / "datasets" / "_data" / f"{name}.csv").read_bytes()
         assert (tmp_path / f"{name}.csv").read_bytes() == committed, f"{name}.csv differs from a rebuild"
 

@@ -141,7 +141,7 @@ def test_grim_rule(mean, n, ok):
 
 def test_xlsx_errors_use_spreadsheet_rows(tmp_path):
     p = tmp_path / "s.xlsx"
-    rows = [r.split(",") + [""] for r in GOOD]
+    rows = [r.split(",") + ["", ""] for r in GOOD]
     rows[2][TEMPLATE_COLUMNS.index("value")] = "-3"
     pd.DataFrame(rows, columns=TEMPLATE_COLUMNS).to_excel(p, index=False)
     with pytest.raises(rs.DataError, match=r"s\.xlsx, row 4, column 'value': sd must be > 0"):

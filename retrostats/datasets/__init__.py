@@ -28,6 +28,7 @@ BUILT_BY = {
     "retro_contrasts": "data/build_datasets.py from data/raw/*/contrasts.csv",
     "retro_reviews": "data/build_datasets.py from data/raw/reviews/reviews.csv",
     "outcome_scales": "data/build_datasets.py from data/raw/scales.csv and data/raw/reviews/mcid.csv",
+    "synthetic_three_arm_trial": "data/make_synthetic.py (retrostats.simulate_trial, seed 20190401): SYNTHETIC",
 }
 SOURCES = {
     "retro_trials": "Published trial reports, abstracts and registry records; each row has source_url.",
@@ -35,6 +36,8 @@ SOURCES = {
     "retro_contrasts": "Published trial reports; each value has source_url and source_location.",
     "retro_reviews": "Published systematic reviews; each row has source_url and source_location.",
     "outcome_scales": "Scale definitions; MCIDs with mcid_source and mcid_source_url.",
+    "synthetic_three_arm_trial": "SYNTHETIC (simulated), calibrated to Alghadir et al. 2019 "
+                                 "(doi:10.1186/s12891-019-2537-9); see retrostats.ipd.CALIBRATION.",
 }
 
 

@@ -252,6 +252,10 @@ RETRO_ARMS = Schema(
         *_SRC,
         Column("ambiguous", "bool", "True when it is unclear what the value is (see note)."),
         Column("note", "str", "Notes."),
+        Column("change_convention", "str", "For change statistics: how the printed number is signed. "
+               "'post_minus_pre' (follow-up minus baseline, the default meaning) or 'pre_minus_post' (the "
+               "source prints a reduction or improvement as a positive number; value keeps the printed sign).",
+               allowed=("post_minus_pre", "pre_minus_post")),
     ),
     key=("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"),
 )
@@ -341,3 +345,26 @@ OUTCOME_SCALES = Schema(
 SCHEMAS: dict[str, Schema] = {
     s.name: s for s in (RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES)
 }
+
+SYNTHETIC_THREE_ARM_TRIAL = Schema(
+    "synthetic_three_arm_trial",
+    "SYNTHETIC three-arm trial (retro / forward / control), NPRS pain, participant level",
+    "SIMULATED participants, not real data: a three-arm trial of 68 participants with NPRS pain at baseline "
+    "and weeks 2, 4 and 6, made by retrostats.simulate_trial() (data/make_synthetic.py, seed 20190401). "
+    "Calibrated to the published summaries of Alghadir et al. 2019 (doi:10.1186/s12891-019-2537-9: mean "
+    "week-6 pain reduction 1.8 retro vs 1.0 control, p = 0.01; completion 91/87/82%); the baseline mean and "
+    "SD, the forward arm's change and the intermediate visits are stated assumptions (see "
+    "retrostats.ipd.CALIBRATION). For teaching, notebooks and tests only.",
+    (
+        Column("participant", "str", "Synthetic participant code.", required=True, pattern=r"^P\d{3}$"),
+        Column("arm", "str", "Arm code.", required=True, allowed=("retro", "forward", "control")),
+        Column("visit", "str", "Visit label ('baseline', 'week 2', ...).", required=True),
+        Column("week", "float", "Weeks since randomisation.", "weeks", required=True, low=0),
+        Column("outcome", "str", "Instrument code (see outcome_scales).", required=True, allowed=("NPRS",)),
+        Column("value", "float", "Pain score at the visit.", "NPRS points", required=True, low=0, high=10),
+        Column("baseline", "float", "The participant's baseline score.", "NPRS points", required=True, low=0,
+               high=10),
+    ),
+    key=("participant", "week"),
+)
+SCHEMAS[SYNTHETIC_THREE_ARM_TRIAL.name] = SYNTHETIC_THREE_ARM_TRIAL

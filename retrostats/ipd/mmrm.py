@@ -103,7 +103,7 @@ def _visit_levels(v: pd.Series) -> list[Any]:
         return [x for x in v.cat.categories if (v == x).any()]
     num = pd.to_numeric(v, errors="coerce")
     if num.notna().all():
-        return sorted(pd.unique(v), key=float)
+        return [x.item() if hasattr(x, "item") else x for x in sorted(pd.unique(v), key=float)]
     return sorted(pd.unique(v.astype(str)))
 
 

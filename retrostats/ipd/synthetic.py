@@ -50,7 +50,7 @@ def _calibrated_correlation() -> float:
 
 
 def simulate_trial(
-    n_per_arm: int | Sequence[int] = (23, 23, 22),
+    n_per_arm: int | Sequence[int] | None = None,
     *,
     arms: Sequence[str] = ("retro", "forward", "control"),
     weeks: Sequence[float] = (0, 2, 4, 6),
@@ -74,9 +74,9 @@ def simulate_trial(
 
     Parameters
     ----------
-    n_per_arm : int or sequence of int
-        Participants per arm (a sequence gives unequal arms). Default (23, 23, 22): 68 randomised, as in the
-        calibration trial.
+    n_per_arm : int or sequence of int, optional
+        Participants per arm (a sequence gives unequal arms). Default: the calibration trial's 68 randomised,
+        split as evenly as possible ((23, 23, 22) for three arms).
     arms : sequence of str
         Two or three arm codes, e.g. ``("retro", "control")``.
     weeks : sequence of float
@@ -90,7 +90,7 @@ def simulate_trial(
         2019, ITT, week 6) and forward 1.4 (assumed: between the two).
     correlation : float, optional
         Baseline-to-last-visit correlation. Default: implied by Alghadir 2019's p = 0.01 for retro vs control
-        with the assumed baseline SD (about 0.76).
+        with the assumed baseline SD (about 0.78).
     dropout : float or mapping arm -> float
         Fraction of each arm missing at the last visit (the calibration trial's completion was 91/87/82%).
     resolution : float, optional
@@ -114,6 +114,9 @@ def simulate_trial(
     arms = [str(a) for a in arms]
     if len(arms) not in (2, 3) or len(set(arms)) != len(arms):
         raise ValueError(f"arms must be two or three distinct arm codes; got {arms}.")
+    if n_per_arm is None:
+        total, k = CALIBRATION["n_randomized"], len(arms)
+        n_per_arm = [total // k + (i < total % k) for i in range(k)]
     sizes = [int(n_per_arm)] * len(arms) if np.isscalar(n_per_arm) else [int(n) for n in n_per_arm]
     if len(sizes) != len(arms):
         raise ValueError(f"n_per_arm has {len(sizes)} sizes for {len(arms)} arms.")

@@ -86,7 +86,9 @@ def tau_logpdf(family: str, params: tuple[float, ...], tau: np.ndarray) -> np.nd
             scale, df = params
             out = math.log(2.0) + stats.t.logpdf(tau / scale, df) - math.log(scale)
             return np.where(tau >= 0, out, -np.inf)
-        if family == "log-t-tau2":  # log(tau^2) ~ t_df(loc, scale): p(tau) = f((2 log tau - loc)/scale) 2/(scale tau)
+        if (
+            family == "log-t-tau2"
+        ):  # log(tau^2) ~ t_df(loc, scale): p(tau) = f((2 log tau - loc)/scale) 2/(scale tau)
             loc, scale, df = params
             z = (2.0 * np.log(tau) - loc) / scale
             out = stats.t.logpdf(z, df) + math.log(2.0) - math.log(scale) - np.log(tau)
@@ -158,7 +160,7 @@ def _mu_scale_mixture(family: str, params: tuple[float, ...]) -> tuple[np.ndarra
 
 # ------------------------------------------------------------------------------------------- likelihood
 def _conditional(y, v, tau, m0, s0, lam):
-    """log p(y | tau, lambda) (mu integrated out) and the normal moments of mu | tau, lambda, y.
+    """Log p(y | tau, lambda) (mu integrated out) and the normal moments of mu | tau, lambda, y.
 
     Arrays ``tau`` (J,) and ``lam`` (L,) give outputs of shape (J, L).
     """
@@ -202,8 +204,8 @@ def _shortest(ppf, pdf, cdf, level: float, lower: float) -> tuple[float, float]:
 
     p_hi = 1.0 - level
     eps = 1e-12
-    if g(eps) >= 0.0:
-        return ppf(eps), ppf(eps + level)
+    if g(eps) >= 0.0:  # density highest at the lower end (e.g. unbounded at tau = 0)
+        return (lower if math.isfinite(lower) else ppf(eps)), ppf(eps + level)
     if g(p_hi - eps) <= 0.0:
         return ppf(p_hi - eps), ppf(1.0 - eps)
     p = optimize.brentq(g, eps, p_hi - eps, xtol=1e-13)
@@ -268,8 +270,11 @@ class ExactPosterior:
         tau = np.atleast_1d(np.asarray(tau, dtype=float))
         lam, lw = _mu_scale_mixture(self.mu_family, self.mu_params)
         ll, _, _ = _conditional(self.y, self.v, tau, self.mu_params[0], self.mu_params[1], lam)
-        return tau_logpdf(self.tau_family, self.tau_params, tau) + special.logsumexp(ll + lw, axis=1) \
+        return (
+            tau_logpdf(self.tau_family, self.tau_params, tau)
+            + special.logsumexp(ll + lw, axis=1)
             - self.log_marginal
+        )
 
     def tau_pdf(self, tau: float) -> float:
         """Marginal posterior density of tau."""
@@ -283,7 +288,11 @@ class ExactPosterior:
         atom = math.exp(self.atom_logmass - self.log_marginal)
         if s_t <= self.panels[0]:
             prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
-            return atom * float(tau_cdf(self.tau_family, self.tau_params, tau)) / prior_lo if prior_lo > 0 else 0.0
+            return (
+                atom * float(tau_cdf(self.tau_family, self.tau_params, tau)) / prior_lo
+                if prior_lo > 0
+                else 0.0
+            )
         full = np.searchsorted(self.panels, s_t, side="right") - 1
         total = atom + float(np.sum(np.exp(self.panel_logmass[:full] - self.log_marginal)))
         if full < len(self.panels) - 1:
@@ -299,8 +308,15 @@ class ExactPosterior:
         if p <= atom:  # below tau_lo the posterior is proportional to the prior
             prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
             return float(tau_ppf(self.tau_family, self.tau_params, p / atom * prior_lo))
-        return math.exp(optimize.brentq(lambda s: self.tau_cdf(math.exp(s)) - p, self.panels[0], self.panels[-1],
-                                        xtol=1e-13, rtol=1e-13))
+        return math.exp(
+            optimize.brentq(
+                lambda s: self.tau_cdf(math.exp(s)) - p,
+                self.panels[0],
+                self.panels[-1],
+                xtol=1e-13,
+                rtol=1e-13,
+            )
+        )
 
     def tau_moments(self) -> tuple[float, float]:
         """Posterior mean and standard deviation of tau."""
@@ -330,8 +346,13 @@ class ExactPosterior:
     def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
         """Shortest (highest-density, for unimodal posteriors) interval with posterior mass ``level``."""
         lower = tau_support(self.tau_family, self.tau_params)[0] if quantity == "tau" else -math.inf
-        return _shortest(lambda p: self.ppf(quantity, p, study), lambda x: self.pdf(quantity, x, study),
-                         lambda x: self.cdf(quantity, x, study) if math.isfinite(x) else 0.0, level, lower)
+        return _shortest(
+            lambda p: self.ppf(quantity, p, study),
+            lambda x: self.pdf(quantity, x, study),
+            lambda x: self.cdf(quantity, x, study) if math.isfinite(x) else 0.0,
+            level,
+            lower,
+        )
 
     def sample(self, quantity: str, size: int, rng: np.random.Generator) -> np.ndarray:
         """Independent draws from the posterior of ``mu`` or ``theta_new``."""
@@ -340,13 +361,15 @@ class ExactPosterior:
         return m[idx] + sd[idx] * rng.standard_normal(size)
 
     def log_marginal_mu0(self) -> float:
-        """log p(y | mu = 0), integrating tau over its prior (for the Bayes factor cross-check)."""
+        """Log p(y | mu = 0), integrating tau over its prior (for the Bayes factor cross-check)."""
         return float(special.logsumexp(self._log_point_lik(0.0)))
 
     def _log_point_lik(self, mu: float) -> np.ndarray:
         # marginal likelihood with mu fixed: sum over the same tau nodes, weighted by the prior mass per node
         var = self.v[None, :] + (self.tau**2)[:, None]
-        ll = -0.5 * (np.log(var).sum(axis=1) + self.y.size * _LOG_2PI) - 0.5 * (((self.y - mu) ** 2) / var).sum(1)
+        ll = -0.5 * (np.log(var).sum(axis=1) + self.y.size * _LOG_2PI) - 0.5 * (
+            ((self.y - mu) ** 2) / var
+        ).sum(1)
         return ll + self.log_prior_mass
 
     def bayes_factor_mu0(self) -> float:
@@ -360,8 +383,9 @@ class ExactPosterior:
         return math.exp(float(special.logsumexp(ll[0] + lw)) - self.log_marginal)
 
 
-def exact_posterior(y, v, mu_family: str, mu_params, tau_family: str, tau_params, *,
-                    n_panels: int = 48) -> ExactPosterior:
+def exact_posterior(
+    y, v, mu_family: str, mu_params, tau_family: str, tau_params, *, n_panels: int = 48
+) -> ExactPosterior:
     """Discretise the posterior of the normal-normal hierarchical model (see the module docstring).
 
     Parameters
@@ -417,14 +441,30 @@ def exact_posterior(y, v, mu_family: str, mu_params, tau_family: str, tau_params
     ll, mean, var = _conditional(y, v, tau_nodes, m0, s0, lam)
     ll = ll + lw_lam[None, :]
     prior_lo = float(tau_cdf(tau_family, tau_params, tau_lo))
-    log_prior_mass = np.concatenate([[math.log(prior_lo) if prior_lo > 0 else -np.inf],
-                                     tau_logpdf(tau_family, tau_params, tau_nodes[1:]) + s_nodes + log_gw])
+    log_prior_mass = np.concatenate(
+        [
+            [math.log(prior_lo) if prior_lo > 0 else -np.inf],
+            tau_logpdf(tau_family, tau_params, tau_nodes[1:]) + s_nodes + log_gw,
+        ]
+    )
     logjoint = ll + log_prior_mass[:, None]
     log_marginal = float(special.logsumexp(logjoint))
     panel_logmass = special.logsumexp(logjoint[1:].reshape(len(panels) - 1, -1), axis=1)
     return ExactPosterior(
-        y=y, v=v, mu_family=mu_family, mu_params=mu_params, tau_family=tau_family, tau_params=tau_params,
-        tau=tau_nodes, logw=logjoint - log_marginal, mean=mean, var=var, log_marginal=log_marginal,
-        panels=panels, atom_logmass=float(special.logsumexp(logjoint[0])), tau_lo=tau_lo,
-        panel_logmass=panel_logmass, log_prior_mass=log_prior_mass,
+        y=y,
+        v=v,
+        mu_family=mu_family,
+        mu_params=mu_params,
+        tau_family=tau_family,
+        tau_params=tau_params,
+        tau=tau_nodes,
+        logw=logjoint - log_marginal,
+        mean=mean,
+        var=var,
+        log_marginal=log_marginal,
+        panels=panels,
+        atom_logmass=float(special.logsumexp(logjoint[0])),
+        tau_lo=tau_lo,
+        panel_logmass=panel_logmass,
+        log_prior_mass=log_prior_mass,
     )

@@ -121,8 +121,15 @@ def t_from_p(p: Array, df: Array | None = None) -> Array:
 
 
 def smd_ppc2(
-    m1_pre: Array, m1_post: Array, sd1_pre: Array, n1: Array,
-    m2_pre: Array, m2_post: Array, sd2_pre: Array, n2: Array, ri: Array,
+    m1_pre: Array,
+    m1_post: Array,
+    sd1_pre: Array,
+    n1: Array,
+    m2_pre: Array,
+    m2_post: Array,
+    sd2_pre: Array,
+    n2: Array,
+    ri: Array,
 ) -> tuple[Array, Array]:
     """Pre-post-control SMD standardised by the pooled baseline SD (Morris 2008, d_ppc2).
 
@@ -136,8 +143,17 @@ def smd_ppc2(
 
 
 def md_ancova(
-    m1_pre: Array, m1_post: Array, sd1_pre: Array, sd1_post: Array, n1: Array,
-    m2_pre: Array, m2_post: Array, sd2_pre: Array, sd2_post: Array, n2: Array, ri: Array,
+    m1_pre: Array,
+    m1_post: Array,
+    sd1_pre: Array,
+    sd1_post: Array,
+    n1: Array,
+    m2_pre: Array,
+    m2_post: Array,
+    sd2_pre: Array,
+    sd2_post: Array,
+    n2: Array,
+    ri: Array,
 ) -> tuple[Array, Array, Array]:
     """Baseline-adjusted (ANCOVA) mean difference reconstructed from arm summaries and r.
 

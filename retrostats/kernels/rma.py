@@ -11,7 +11,7 @@ Examples
 >>> y = np.array([0.1, 0.5, 0.9]); v = np.array([0.01, 0.02, 0.03])
 >>> fit = rma_fit(y, v, method="DL")
 >>> round(float(fit["beta"][0]), 6), round(float(fit["i2"]), 4)
-(0.49119, 91.5254)
+(0.483484, 88.5417)
 """
 
 from __future__ import annotations
@@ -87,10 +87,13 @@ def rma_fit(
     beta, vb, resid = wls(y, w, X)
     ddf = (k - p).astype(float) if np.ndim(k) else np.float64(k - p)
     ddf = np.broadcast_to(ddf, shape)
+    # metafor switches to test="z" for a single study (cumulative analyses start there)
+    k1 = np.broadcast_to(k == 1, shape)
     if test == "knha":
         rss = np.sum(w * resid * resid, axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / ddf)
+        s2w = np.where(k1, 1.0, s2w)
     else:
         s2w = np.ones(shape)
     vb = vb * s2w[..., None, None]
@@ -103,6 +106,8 @@ def rma_fit(
         dfx = np.where(pos, ddf, 1.0)[..., None]
         pval = np.where(pos[..., None], 2.0 * stats.t.sf(np.abs(zval), dfx), np.nan)
         crit = np.where(pos, stats.t.isf(a / 2.0, np.where(pos, ddf, 1.0)), np.nan)
+        pval = np.where(k1[..., None], 2.0 * stats.norm.sf(np.abs(zval)), pval)
+        crit = np.where(k1, stats.norm.isf(a / 2.0), crit)
     else:
         pval = 2.0 * stats.norm.sf(np.abs(zval))
         crit = np.broadcast_to(stats.norm.isf(a / 2.0), shape)
@@ -123,6 +128,8 @@ def rma_fit(
         qm = qm / mq
         qm_df2 = ddf
         qm_p = np.where(ddf > 0, stats.f.sf(qm, mq, np.where(ddf > 0, ddf, 1.0)), np.nan)
+        qm = np.where(k1, qm * mq, qm)
+        qm_p = np.where(k1, stats.chi2.sf(qm, mq), qm_p)
     else:
         qm_df2 = np.full(shape, np.nan)
         qm_p = stats.chi2.sf(qm, mq)

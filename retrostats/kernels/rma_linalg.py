@@ -68,11 +68,15 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> float(b[0]), float(ai[0, 0])
     (2.0, 0.5)
     """
-    xw = X * w[..., :, None]
-    a = np.swapaxes(xw, -1, -2) @ X
-    a_inv = safe_inv(a)
+    # equilibrate the columns (e.g. publication years next to an intercept) before inverting X'WX
+    scale = np.sqrt(np.sum(w[..., :, None] * X * X, axis=-2))
+    scale = np.where(scale > 0, scale, 1.0)
+    xs = X / scale[..., None, :]
+    xw = xs * w[..., :, None]
+    a_s = safe_inv(np.swapaxes(xw, -1, -2) @ xs)
     rhs = (np.swapaxes(xw, -1, -2) @ y[..., :, None])[..., 0]
-    beta = (a_inv @ rhs[..., :, None])[..., 0]
+    beta = (a_s @ rhs[..., :, None])[..., 0] / scale
+    a_inv = a_s / (scale[..., :, None] * scale[..., None, :])
     resid = y - (X @ beta[..., :, None])[..., 0]
     return beta, a_inv, resid
 

@@ -81,18 +81,19 @@ class PowerResult:
     def sentence(self) -> str:
         """The sample-size sentence a grant or protocol needs."""
         tail = {"two-sided": "two-sided", "less": "one-sided", "greater": "one-sided"}[self.alternative]
+        shown = ("r", "margin", "adjustment", "n_visits", "retention_last")
         extra = "; ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
-                          for k, v in self.parameters.items() if k != "dropout")
+                          for k, v in self.parameters.items() if k in shown)
         extra = f" ({extra})" if extra else ""
         drop = float(self.parameters.get("dropout", 0.0) or 0.0)
         rec = ""
-        if drop > 0:
-            rec = (f" Allowing for {drop:.0%} attrition, {self.n_recruit_per_arm} per arm will be "
-                   f"randomised.")
-        return (f"A {self.design}{extra} with {self.n_per_arm} participants analysed in group 1 and "
-                f"{int(math.ceil(self.n2 - 1e-9))} in group 2 has {self.power:.0%} power to detect a "
-                f"standardised effect of {abs(self.effect_size):.2f} at a {tail} alpha of {self.alpha:g}."
-                f"{rec}")
+        if drop > 0 and self.design != "MMRM (last visit)":
+            rec = (f" Allowing for {drop:.0%} attrition, {self.n_recruit_per_arm} will be randomised to "
+                   f"group 1.")
+        return (f"With {self.n_per_arm} participants analysed in group 1 and "
+                f"{int(math.ceil(self.n2 - 1e-9))} in group 2, the {self.design}{extra} has {self.power:.0%} "
+                f"power to detect a standardised effect of {abs(self.effect_size):.2f} at a {tail} alpha of "
+                f"{self.alpha:g}.{rec}")
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row at full precision."""

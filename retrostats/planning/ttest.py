@@ -72,7 +72,7 @@ def power_ttest(
     >>> round(power_ttest(effect_size=0.5, n=64).power, 4)
     0.8015
     >>> round(power_ttest(n=40, power=0.9, ratio=2).effect_size, 4)
-    0.6283
+    0.6329
     """
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
         effect_size, n, power, alpha, alternative, ratio)

@@ -1,0 +1,216 @@
+"""Prior specifications for the Bayesian random-effects model: parsing, validation and empirical priors.
+
+A prior is written as a tuple ``(family, *parameters)``:
+
+mu
+    ``("normal", mean, sd)``, ``("student-t", location, scale, df)`` (alias ``"t"``).
+tau
+    ``("half-normal", scale)``, ``("half-cauchy", scale)``, ``("half-student-t", scale, df)``,
+    ``("uniform", upper)`` or ``("uniform", lower, upper)``, ``("log-normal", meanlog, sdlog)`` (on tau),
+    ``("log-normal-tau2", meanlog, sdlog)`` and ``("log-t-tau2", location, scale, df)`` (on tau^2), or the name
+    of a published empirical prior (see :data:`EMPIRICAL_TAU_PRIORS`), e.g. ``"rhodes2015"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..kernels.bayes_exact import MU_FAMILIES, TAU_FAMILIES
+from ..validators import _suggest
+
+__all__ = ["PriorSpec", "parse_mu_prior", "parse_tau_prior", "EMPIRICAL_TAU_PRIORS", "empirical_tau_priors"]
+
+_ALIASES = {
+    "t": "student-t",
+    "student_t": "student-t",
+    "halfnormal": "half-normal",
+    "half_normal": "half-normal",
+    "halfcauchy": "half-cauchy",
+    "half_cauchy": "half-cauchy",
+    "lognormal": "log-normal",
+    "log_normal": "log-normal",
+    "half-t": "half-student-t",
+}
+
+_PARAM_NAMES = {
+    "normal": ("mean", "sd"),
+    "student-t": ("location", "scale", "df"),
+    "half-normal": ("scale",),
+    "half-cauchy": ("scale",),
+    "half-student-t": ("scale", "df"),
+    "uniform": ("lower", "upper"),
+    "log-normal": ("meanlog", "sdlog"),
+    "log-normal-tau2": ("meanlog", "sdlog"),
+    "log-t-tau2": ("location", "scale", "df"),
+}
+_POSITIVE = {"sd", "scale", "df", "sdlog"}
+
+#: Published empirical heterogeneity priors. The numbers were read in bayesmeta 3.4 (R/bayesmeta.R,
+#: ``RhodesEtAlParameters`` / ``TurnerEtAlParameters`` and the marginal settings), which transcribes the
+#: papers' tables; the papers' own tables were not seen in a tool result.
+EMPIRICAL_TAU_PRIORS: dict[str, dict[str, Any]] = {
+    "rhodes2015": {
+        "prior": ("log-t-tau2", -3.44, 2.59, 5.0),
+        "measure": "SMD",
+        "setting": "any continuous outcome, any comparison (marginal setting, Sec. 3.3)",
+        "citation": "Rhodes KM, Turner RM, Higgins JPT. J Clin Epidemiol 2015;68:52-60",
+        "doi": "10.1016/j.jclinepi.2014.08.012",
+    },
+    "rhodes2015_pain_function_nonpharma": {
+        "prior": ("log-t-tau2", -3.02, 2.27, 5.0),
+        "measure": "SMD",
+        "setting": "general physical health / adverse event / pain / quality of life / functioning; "
+        "non-pharmacological intervention (any comparator); medical area other (Table 3)",
+        "citation": "Rhodes KM, Turner RM, Higgins JPT. J Clin Epidemiol 2015;68:52-60",
+        "doi": "10.1016/j.jclinepi.2014.08.012",
+    },
+    "turner2015": {
+        "prior": ("log-normal-tau2", -2.56, 1.74),
+        "measure": "log OR",
+        "setting": "any binary outcome, any comparison (marginal setting)",
+        "citation": "Turner RM, Jackson D, Wei Y, Thompson SG, Higgins JPT. Stat Med 2015;34:984-998",
+        "doi": "10.1002/sim.6381",
+    },
+    "turner2015_pain_nonpharma_control": {
+        "prior": ("log-normal-tau2", -2.05, 1.71),
+        "measure": "log OR",
+        "setting": "pain; non-pharmacological vs placebo / control (Table IV)",
+        "citation": "Turner RM, Jackson D, Wei Y, Thompson SG, Higgins JPT. Stat Med 2015;34:984-998",
+        "doi": "10.1002/sim.6381",
+    },
+}
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """A validated prior: ``family`` (kernel name), ``params`` (floats) and a readable ``label``."""
+
+    family: str
+    params: tuple[float, ...]
+    label: str
+
+    def as_tuple(self) -> tuple:
+        """The prior as ``(family, *params)``."""
+        return (self.family, *self.params)
+
+
+def empirical_tau_priors() -> pd.DataFrame:
+    """The published empirical heterogeneity priors available by name.
+
+    Returns
+    -------
+    DataFrame
+        Index ``name``; columns ``family, location, scale, df, measure, setting, citation, doi``; the
+        location and scale are on log(tau^2).
+
+    Examples
+    --------
+    >>> empirical_tau_priors().loc["rhodes2015", "family"]
+    'log-t-tau2'
+    """
+    rows = []
+    for name, e in EMPIRICAL_TAU_PRIORS.items():
+        fam, *par = e["prior"]
+        rows.append(
+            {
+                "name": name,
+                "family": fam,
+                "location": par[0],
+                "scale": par[1],
+                "df": par[2] if len(par) > 2 else math.nan,
+                "measure": e["measure"],
+                "setting": e["setting"],
+                "citation": e["citation"],
+                "doi": e["doi"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("name")
+
+
+def _parse(argname: str, spec: Any, families: dict[str, int], kind: str) -> PriorSpec:
+    if isinstance(spec, PriorSpec):
+        return spec
+    if isinstance(spec, str):
+        spec = (spec,)
+    if not isinstance(spec, (tuple, list)) or not spec or not isinstance(spec[0], str):
+        raise ValueError(f"{argname} must be a tuple such as ('{next(iter(families))}', ...); got {spec!r}.")
+    name = spec[0].strip().lower()
+    name = _ALIASES.get(name, name)
+    if name not in families:
+        shown = ", ".join(repr(f) for f in families)
+        raise ValueError(
+            f"{argname}: unknown {kind} prior {spec[0]!r}; use one of {shown}.{_suggest(name, families)}"
+        )
+    params = list(spec[1:])
+    if name == "uniform" and len(params) == 1:
+        params = [0.0, params[0]]
+    need = _PARAM_NAMES[name]
+    if len(params) != len(need):
+        raise ValueError(
+            f"{argname}: {name!r} takes {len(need)} parameter(s) {need}; got {len(params)} "
+            f"({tuple(params)!r})."
+        )
+    vals = []
+    for pname, p in zip(need, params):
+        try:
+            x = float(p)
+        except (TypeError, ValueError):
+            raise ValueError(f"{argname}: parameter {pname!r} must be a number; got {p!r}.") from None
+        if math.isnan(x):
+            raise ValueError(f"{argname}: parameter {pname!r} is NaN.")
+        if math.isinf(x):
+            raise ValueError(
+                f"{argname}: parameter {pname!r} is {x}: that prior is improper (it does not "
+                "integrate to one); give a finite value."
+            )
+        if pname in _POSITIVE and not x > 0:
+            raise ValueError(f"{argname}: parameter {pname!r} must be > 0; got {x!r}.")
+        vals.append(x)
+    if name == "uniform" and not (0.0 <= vals[0] < vals[1]):
+        raise ValueError(
+            f"{argname}: 'uniform' needs 0 <= lower < upper; got lower={vals[0]!r}, upper={vals[1]!r}."
+        )
+    label = f"{name}(" + ", ".join(f"{n}={v:g}" for n, v in zip(need, vals)) + ")"
+    return PriorSpec(name, tuple(vals), label)
+
+
+def parse_mu_prior(spec: Any) -> PriorSpec:
+    """Validate a prior for mu.
+
+    Examples
+    --------
+    >>> parse_mu_prior(("normal", 0, 2)).label
+    'normal(mean=0, sd=2)'
+    >>> parse_mu_prior(("normal", 0, -1))
+    Traceback (most recent call last):
+    ...
+    ValueError: mu_prior: parameter 'sd' must be > 0; got -1.0.
+    """
+    return _parse("mu_prior", spec, MU_FAMILIES, "mu")
+
+
+def parse_tau_prior(spec: Any) -> PriorSpec:
+    """Validate a prior for tau, resolving published empirical priors by name.
+
+    Examples
+    --------
+    >>> parse_tau_prior("rhodes2015").label
+    'log-t-tau2(location=-3.44, scale=2.59, df=5) [rhodes2015, doi:10.1016/j.jclinepi.2014.08.012]'
+    >>> parse_tau_prior(("uniform", 2)).params
+    (0.0, 2.0)
+    """
+    if isinstance(spec, str) and spec.strip().lower() in EMPIRICAL_TAU_PRIORS:
+        e = EMPIRICAL_TAU_PRIORS[spec.strip().lower()]
+        base = _parse("tau_prior", e["prior"], TAU_FAMILIES, "tau")
+        return PriorSpec(base.family, base.params, f"{base.label} [{spec.strip().lower()}, doi:{e['doi']}]")
+    if isinstance(spec, str) and spec.strip().lower() not in TAU_FAMILIES:
+        opts = [*TAU_FAMILIES, *EMPIRICAL_TAU_PRIORS]
+        raise ValueError(
+            f"tau_prior: unknown prior {spec!r}; use a tuple such as ('half-normal', 0.5) or one of "
+            f"the empirical priors {list(EMPIRICAL_TAU_PRIORS)}.{_suggest(spec, opts)}"
+        )
+    return _parse("tau_prior", spec, TAU_FAMILIES, "tau")

@@ -1,0 +1,52 @@
+"""Publication figures: axes-level functions that draw the numbers result objects already hold.
+
+Every function takes ``ax=None`` and returns the Axes; with no ``ax`` it makes a figure sized to a journal
+column (85 or 180 mm) in the shipped colour-blind-safe style (``retrostats.mplstyle``, Okabe-Ito palette),
+applied through ``matplotlib.rc_context`` only (importing retrostats never changes global rcParams).
+:func:`save_figure` writes PDF/SVG/PNG with fixed metadata, so a second run writes identical bytes.
+Figures never compute statistics: they draw results (``MetaAnalysisResult``, ``mmrm()``, power tables,
+posteriors) and the registry.
+
+========================  =====================================================================
+forest_plot               weighted squares, diamond, prediction interval, arms, subgroups, MCID,
+                          favours labels, RoB 2 columns; cumulative and leave-one-out variants
+funnel_plot               contour-enhanced funnel with trim-and-fill points and the small-k caveat
+evidence_map              registry trials x outcomes coloured by ``data_level``
+rob_traffic_light         RoB 2 traffic lights (user-supplied judgements)
+rob_summary               RoB 2 summary bars
+raincloud_plot            participant data: density, box and points per arm
+prepost_plot              paired pre-post lines per participant
+trajectory_plot           adjusted means by visit from ``mmrm()``
+power_curve_plot          power against n from ``power_grid()``
+assurance_plot            assurance and power at the predictive mean against n
+posterior_plot            posterior densities of mu / theta_new / tau
+shrinkage_plot            observed vs posterior study effects
+save_figure               deterministic PDF/SVG/PNG at journal widths
+========================  =====================================================================
+"""
+
+from ._base import (
+    COLUMN_WIDTH_MM,
+    DATA_LEVEL_COLOURS,
+    PALETTE,
+    ROB_COLOURS,
+    STYLE,
+    figure_width_inches,
+    save_figure,
+    style_context,
+)
+from .bayes import posterior_plot, shrinkage_plot
+from .evidence import evidence_cells, evidence_map
+from .forest import forest_plot, scale_direction
+from .funnel import funnel_plot
+from .participants import ARM_COLOURS, prepost_plot, raincloud_plot, trajectory_plot
+from .planning import assurance_plot, power_curve_plot
+from .rob import ROB2_DOMAINS, example_rob_judgements, normalise_rob, rob_summary, rob_traffic_light
+
+__all__ = [
+    "ARM_COLOURS", "COLUMN_WIDTH_MM", "DATA_LEVEL_COLOURS", "PALETTE", "ROB_COLOURS", "ROB2_DOMAINS", "STYLE",
+    "assurance_plot", "evidence_cells", "evidence_map", "example_rob_judgements", "figure_width_inches",
+    "forest_plot", "funnel_plot", "normalise_rob", "posterior_plot", "power_curve_plot", "prepost_plot",
+    "raincloud_plot", "rob_summary", "rob_traffic_light", "save_figure", "scale_direction", "shrinkage_plot",
+    "style_context", "trajectory_plot",
+]

@@ -1,0 +1,30 @@
+"""Meta-analysis with metafor parity: :func:`meta_analysis`, :class:`MetaAnalysisResult`, :func:`multiverse`.
+
+Examples
+--------
+>>> import retrostats as rs
+>>> res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9, -0.4], vi=[0.04, 0.05, 0.09, 0.03], preset="cochrane")
+>>> res.method, res.test
+('REML', 'knha')
+"""
+
+from .analysis import meta_analysis
+from .bias import EggerResult, RankTestResult, TrimFillResult
+from .multiarm import shared_groups, split_shared_groups
+from .multiverse import multiverse
+from .permutation import PermutationResult
+from .presets import PRESETS
+from .result import MetaAnalysisResult
+
+__all__ = [
+    "meta_analysis",
+    "MetaAnalysisResult",
+    "multiverse",
+    "shared_groups",
+    "split_shared_groups",
+    "EggerResult",
+    "RankTestResult",
+    "TrimFillResult",
+    "PermutationResult",
+    "PRESETS",
+]

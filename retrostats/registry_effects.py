@@ -1,0 +1,705 @@
+"""From the registry (``retro_arms``, ``retro_contrasts``) to analysis-ready effect sizes, one row per trial.
+
+For a chosen outcome and comparison, :func:`registry_effect_sizes` takes each trial's published numbers by
+the first route that works and records it, or says why the trial cannot be used:
+
+1. ``final_values``: post-intervention mean, SD and n in both arms (SDs from SE/CI, means and SDs from
+   medians when needed, several arms of one kind combined with the Cochrane formula);
+2. ``change_scores``: mean change and its SD in both arms (SD of change from SE, or from baseline and final
+   SDs with an assumed r);
+3. ``contrast``: a between-arm result: t or F, an exact p-value with the direction taken from the mean
+   difference or the arm means, a mean difference with its CI or exact p.
+
+Examples
+--------
+>>> import pandas as pd
+>>> arms = pd.DataFrame({
+...     "study_id": "chen2021", "arm": ["retro"] * 3 + ["control"] * 3, "outcome": "pain",
+...     "instrument": "NPRS", "timepoint": "post", "week": 4.0,
+...     "statistic": ["n", "mean", "sd"] * 2, "value": [16, 1.56, 0.63, 16, 2.25, 0.86]})
+>>> es = registry_effect_sizes(arms, outcome="pain", measure="MD")
+>>> es[["study_id", "route", "yi"]].round(2)
+   study_id         route    yi
+0  chen2021  final_values  0.69
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from . import convert
+from .effects import _step, effect_sizes
+from .exceptions import DataError, DataWarning
+from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
+from .kernels import escalc as K
+from .validators import check_confidence_level, check_option
+
+__all__ = ["registry_effect_sizes", "ROUTES"]
+
+ROUTES = ("final_values", "change_scores", "contrast", "none")
+_ARM_MEASURES = ("MD", "SMD", "SMDH", "ROM")
+_COLUMNS = [
+    "study_id",
+    "comparison",
+    "outcome",
+    "instrument",
+    "week",
+    "route",
+    "usable",
+    "reason",
+    "basis",
+    "n1",
+    "m1",
+    "sd1",
+    "n2",
+    "m2",
+    "sd2",
+    "yi",
+    "vi",
+    "sei",
+    "ci_low",
+    "ci_high",
+    "measure",
+    "favours",
+    "direction_known",
+    "ambiguous",
+    "derivation",
+]
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class _Arm:
+    """The statistics of one arm (code) for one study/outcome/instrument at the chosen week."""
+
+    def __init__(self, code: str, rows: pd.DataFrame, all_rows: pd.DataFrame, week: float, timepoint: str):
+        self.code = code
+        at = rows[(rows["timepoint"] == timepoint) & _same_week(rows["week"], week)]
+        base = rows[rows["timepoint"] == "baseline"]
+        self.post = dict(zip(at["statistic"], at["value"].astype(float)))
+        self.base = dict(zip(base["statistic"], base["value"].astype(float)))
+        self.sign_steps: list[dict] = []
+        if "change_convention" in at.columns:
+            conv = dict(zip(at["statistic"], at["change_convention"]))
+            if conv.get("mean_change") == "pre_minus_post" and "mean_change" in self.post:
+                printed = self.post["mean_change"]
+                self.post["mean_change"] = -printed
+                self.sign_steps.append(_step(
+                    "change_sign",
+                    f"{code}: the source prints the change as baseline minus follow-up ({_g(printed)}); "
+                    f"signed as follow-up minus baseline: {_g(-printed)}",
+                    printed=printed,
+                ))
+        self.ambiguous = (
+            bool(pd.concat([at, base])["ambiguous"].fillna(False).astype(bool).any())
+            if "ambiguous" in rows.columns
+            else False
+        )
+        self.n, self.n_source = self._size(rows, all_rows, timepoint, week)
+
+    def _size(self, rows, all_rows, timepoint, week):
+        if "n" in self.post:
+            return self.post["n"], f"n = {_g(self.post['n'])} at {timepoint}"
+        if "n" in self.base:
+            return self.base["n"], f"n = {_g(self.base['n'])} at baseline"
+        other = all_rows[(all_rows["arm"] == self.code) & (all_rows["statistic"] == "n")]
+        if len(other):
+            r = other.sort_values("week", na_position="last").iloc[0]
+            return float(r["value"]), f"n = {_g(float(r['value']))} ({r['outcome']}/{r['instrument']} rows)"
+        return np.nan, "n not reported"
+
+    def final(self, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        return _mean_sd(self.post, self.n, "mean", "sd", "se", mean_method, sd_method, self.code)
+
+    def change(self, ri: float, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        if "mean_change" in self.post:
+            m, steps = (
+                self.post["mean_change"],
+                [
+                    *self.sign_steps,
+                    _step(
+                        "mean_change",
+                        f"{self.code}: mean change {_g(self.post['mean_change'])} (follow-up minus baseline)",
+                    ),
+                ],
+            )
+        elif "mean" in self.post and "mean" in self.base:
+            m = self.post["mean"] - self.base["mean"]
+            steps = [
+                _step(
+                    "mean_change",
+                    f"{self.code}: mean change = {_g(self.post['mean'])} - {_g(self.base['mean'])}",
+                )
+            ]
+        else:
+            return None
+        if "sd_change" in self.post:
+            return m, self.post["sd_change"], steps
+        if "se_change" in self.post and self.n == self.n:
+            sd = convert.sd_from_se(self.post["se_change"], self.n)
+            return (
+                m,
+                sd,
+                steps
+                + [
+                    _step(
+                        "sd_from_se",
+                        f"{self.code}: SD of change {_g(sd)} = SE "
+                        f"{_g(self.post['se_change'])} x sqrt({_g(self.n)})",
+                    )
+                ],
+            )
+        if "sd" in self.post and "sd" in self.base:
+            sd = convert.change_sd(self.base["sd"], self.post["sd"], ri)
+            return (
+                m,
+                sd,
+                steps
+                + [
+                    _step(
+                        "assume",
+                        f"r = {_g(ri)} assumed between baseline and follow-up",
+                        argument="ri",
+                        value=ri,
+                    ),
+                    _step(
+                        "change_sd",
+                        f"{self.code}: SD of change {_g(sd)} from baseline SD {_g(self.base['sd'])}"
+                        f", final SD {_g(self.post['sd'])} and r = {_g(ri)}",
+                        r=ri,
+                    ),
+                ],
+            )
+        return None
+
+
+def _same_week(col: pd.Series, week: float) -> pd.Series:
+    w = col.astype(float)
+    return w.isna() if week != week else (w == week) | w.isna()
+
+
+def _mean_sd(s: dict, n: float, mk: str, sk: str, sek: str, mean_method: str, sd_method: str, code: str):
+    steps: list[dict] = []
+    med = {k: s.get(k) for k in ("q1", "q3", "min", "max")}
+    have_median = (
+        "median" in s
+        and n == n
+        and (
+            (med["q1"] is not None and med["q3"] is not None)
+            or (med["min"] is not None and med["max"] is not None)
+        )
+    )
+    kw = dict(q1=med["q1"], q3=med["q3"], minimum=med["min"], maximum=med["max"], n=n)
+    if mk in s:
+        m = s[mk]
+    elif have_median:
+        m = convert.mean_from_median(s["median"], method=mean_method, **kw)
+        sk_test = convert.skewness_test(s["median"], **kw)
+        steps.append(
+            _step(
+                "mean_from_median",
+                f"{code}: mean {_g(m)} from the median ({mean_method} method, "
+                f"scenario {sk_test['scenario']}); skewness test statistic {sk_test['statistic']:.3f} "
+                f"vs critical {sk_test['critical_value']:.3f}: "
+                f"{'SKEWED, conversion questionable' if sk_test['skewed'] else 'no evidence of skew'}",
+                method=mean_method,
+                skewed=sk_test["skewed"],
+            )
+        )
+    else:
+        return None
+    if sk in s:
+        sd = s[sk]
+    elif sek in s and n == n:
+        sd = convert.sd_from_se(s[sek], n)
+        steps.append(_step("sd_from_se", f"{code}: SD {_g(sd)} = SE {_g(s[sek])} x sqrt({_g(n)})"))
+    elif "ci_low" in s and "ci_high" in s and n == n and n >= 2:
+        sd = convert.sd_from_ci(s["ci_low"], s["ci_high"], n)
+        steps.append(
+            _step(
+                "sd_from_ci",
+                f"{code}: SD {_g(sd)} from the 95% CI {_g(s['ci_low'])} to "
+                f"{_g(s['ci_high'])} (t, {_g(n - 1)} df)",
+            )
+        )
+    elif have_median:
+        sd = convert.sd_from_median(s["median"], method=sd_method, **kw)
+        steps.append(
+            _step(
+                "sd_from_median",
+                f"{code}: SD {_g(sd)} from the quartiles/range ({sd_method} method)",
+                method=sd_method,
+            )
+        )
+    else:
+        return None
+    return m, sd, steps
+
+
+def _combine(side: list[tuple[float, float, float, list[dict]]], label: str):
+    """Combine the (n, mean, sd, steps) of several arms of one kind (Cochrane formula)."""
+    n, m, sd, steps = side[0]
+    steps = list(steps)
+    for n2, m2, sd2, st2 in side[1:]:
+        n, m, sd = convert.combine_groups(n, m, sd, n2, m2, sd2)
+        steps += st2
+    if len(side) > 1:
+        steps.append(
+            _step(
+                "combine_groups",
+                f"{len(side)} {label} arms combined into one (Cochrane formula): "
+                f"n {_g(n)}, mean {_g(m)}, SD {_g(sd)}",
+            )
+        )
+    return n, m, sd, steps
+
+
+def _contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, measure: str,
+                    arm_md: tuple[float, list[dict]] | None = None):
+    """(yi, vi, steps) from between-arm statistics, or (None, reason).
+
+    ``arm_md`` is a mean difference computed from the arms' means or mean changes; it is used (for the MD)
+    when no mean difference is published, with its SE from the exact between-arm p-value.
+    """
+    exact = con[con["relation"] == "="]
+    val: dict[str, float] = {}
+    for s, v in zip(exact["statistic"], exact["value"].astype(float)):
+        val.setdefault(s, v)  # several values for one statistic: the first is used
+    known_n = n1 == n1 and n2 == n2
+    if not known_n and measure != "MD":
+        return None, "arm sizes not reported"
+    df = n1 + n2 - 2 if known_n else None
+    dist = f"two-sided t, df {_g(df)}" if known_n else \
+        "two-sided normal approximation (arm sizes not reported, so no t degrees of freedom)"
+    md = val.get("mean_difference")
+    md_steps = [_step("contrast", f"published mean difference {_g(md)}")] if md is not None else []
+    if md is None and arm_md is not None and "p_value" in val and measure == "MD":
+        md, md_steps = arm_md
+    se, steps = None, []
+    if md is not None and "ci_low" in val and "ci_high" in val:
+        se = convert.se_from_ci(val["ci_low"], val["ci_high"], df=df)
+        steps.append(_step("se_from_ci", f"SE {_g(se)} of the MD from its 95% CI ({dist})"))
+    elif md is not None and "p_value" in val and 0 < val["p_value"] < 1 and md != 0:
+        se = convert.se_from_p(md, val["p_value"], df=df)
+        steps.append(
+            _step(
+                "se_from_p",
+                f"SE {_g(se)} from p = {_g(val['p_value'])}, {dist}",
+                p_value=val["p_value"],
+                df=df,
+            )
+        )
+    if measure == "MD":
+        if md is None or se is None:
+            return None, ("arm sizes not reported; " if not known_n else "") + _why_not(con, val)
+        return (md, se**2, md_steps + steps), None
+    if "t" in val:
+        t = val["t"]
+        steps = [_step("contrast", f"published t = {_g(t)}")]
+    elif "F" in val and sign_hint == sign_hint and sign_hint != 0:
+        t = np.sign(sign_hint) * np.sqrt(val["F"])
+        steps = [
+            _step("t_from_F", f"t = {_g(t)} from F = {_g(val['F'])} (1 numerator df), sign from the means")
+        ]
+    elif md is not None and se is not None:
+        t = md / se
+        steps += [_step("t_from_md", f"t = MD {_g(md)} / SE {_g(se)} = {_g(t)}")]
+    elif "p_value" in val and 0 < val["p_value"] < 1 and sign_hint == sign_hint and sign_hint != 0:
+        t = np.sign(sign_hint) * float(K.t_from_p(val["p_value"], df))
+        steps = [
+            _step(
+                "t_from_p",
+                f"t = {_g(t)} from exact p = {_g(val['p_value'])}, two-sided t, df {_g(df)}; "
+                "direction from the arm means",
+                p_value=val["p_value"],
+                df=df,
+            )
+        ]
+    else:
+        return None, _why_not(con, val)
+    yi, vi = K.t_to_smd(np.array([t]), np.array([n1]), np.array([n2]))
+    steps.append(
+        _step(
+            "SMD_from_t",
+            f"SMD (Hedges' g, exact correction) from t = {_g(t)}, n {_g(n1)} and {_g(n2)}"
+            " [metafor escalc ti=, vtype LS]",
+            t=t,
+        )
+    )
+    return (float(yi[0]), float(vi[0]), steps), None
+
+
+def _why_not(con: pd.DataFrame, val: dict) -> str:
+    if len(con) and not len(val):
+        shown = ", ".join(
+            f"{s} {r} {v:g}" for s, r, v in zip(con["statistic"], con["relation"], con["value"])
+        )
+        return f"between-arm result only as an inequality ({shown}); an exact value is needed"
+    if val:
+        return f"between-arm statistics {sorted(val)} are not enough (no SD, SE, CI, t, or direction)"
+    return "no SD, SE, CI, median summary or between-arm statistic"
+
+
+def registry_effect_sizes(
+    arms: pd.DataFrame | None = None,
+    contrasts: pd.DataFrame | None = None,
+    *,
+    outcome: str,
+    comparison: str = "retro vs control",
+    measure: str = "SMD",
+    timepoint: str = "post",
+    week: float | None = None,
+    instrument: str | None = None,
+    target_instrument: str | None = None,
+    ri: float = 0.5,
+    mean_method: str = "luo",
+    sd_method: str = "wan",
+    scales: pd.DataFrame | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
+    """Effect sizes for one outcome and comparison from the registry, with the route taken per trial.
+
+    Parameters
+    ----------
+    arms, contrasts : DataFrame, optional
+        Frames in the ``retro_arms`` / ``retro_contrasts`` schema (default: the shipped datasets).
+    outcome : str
+        Outcome code, e.g. ``"pain"``, ``"disability"``, ``"quadriceps_strength"``.
+    comparison : str
+        ``"A vs B"`` with arm kinds ``retro, forward, control, retro_plus, other``; arms ``retro1, retro2``
+        count as ``retro`` and are combined. Positive effects favour A after harmonisation.
+    measure : str
+        ``MD, SMD, SMDH, ROM`` (arm-level routes); contrast routes give ``MD`` or ``SMD`` only.
+    timepoint, week : which follow-up (default: the latest week at ``timepoint`` per trial).
+    instrument : str, optional
+        Use only this instrument; default: per trial, the first instrument with a usable route (listed
+        instruments of ``outcome_scales`` first).
+    target_instrument : str, optional
+        For ``MD``: rescale each trial's scores to this instrument (e.g. ``VAS_100`` to ``VAS_10``).
+    ri : float
+        Correlation assumed between baseline and follow-up when an SD of change must be imputed.
+    mean_method, sd_method : conversion methods for medians (see :mod:`retrostats.convert`).
+    scales : DataFrame, optional
+        ``outcome_scales`` (default: the shipped one) for direction and rescaling.
+    confidence_level : float
+
+    Returns
+    -------
+    DataFrame
+        One row per trial with numbers for the outcome: ``study_id, comparison, outcome, instrument, week,
+        route`` (one of :data:`ROUTES`), ``usable``, ``reason`` (why not, or notes), ``basis`` (``final``,
+        ``change``, ``contrast``), the arm summaries used ``n1, m1, sd1, n2, m2, sd2``, ``yi, vi, sei,
+        ci_low, ci_high, measure``, ``favours``, ``direction_known``, ``ambiguous`` (a value used is flagged
+        ambiguous in the registry) and ``derivation`` (JSON steps).
+
+    Warns
+    -----
+    DataWarning
+        When standardized differences from change scores and final values are mixed.
+    """
+    check_option("measure", measure, _ARM_MEASURES)
+    check_option("timepoint", timepoint, ("post", "followup"))
+    check_option("mean_method", mean_method, convert.MEAN_METHODS)
+    check_option("sd_method", sd_method, convert.SD_METHODS)
+    cl = check_confidence_level(confidence_level)
+    if not -1 < float(ri) < 1:
+        raise ValueError(f"ri must lie in (-1, 1); got {ri!r}.")
+    m = re.match(r"^(\w+?) vs (\w+?)$", comparison)
+    if not m:
+        raise ValueError(f"comparison must look like 'retro vs control'; got {comparison!r}.")
+    kind_a, kind_b = m.group(1), m.group(2)
+    from .datasets import load_dataset
+
+    shipped = arms is None
+    arms = load_dataset("retro_arms") if shipped else arms
+    if contrasts is None:
+        contrasts = (
+            load_dataset("retro_contrasts")
+            if shipped
+            else pd.DataFrame(
+                columns=[
+                    "study_id",
+                    "comparison",
+                    "outcome",
+                    "instrument",
+                    "week",
+                    "statistic",
+                    "relation",
+                    "value",
+                ]
+            )
+        )
+    for name, frame, cols in (
+        (
+            "arms",
+            arms,
+            ("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "value"),
+        ),
+        (
+            "contrasts",
+            contrasts,
+            ("study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "value"),
+        ),
+    ):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise DataError(f"{name} lacks column(s) {missing} of the registry schema.")
+    a = arms[arms["outcome"] == outcome]
+    c = contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)]
+    scale_names = (
+        set(load_dataset("outcome_scales")["instrument"]) if scales is None else set(scales["instrument"])
+    )
+    rows = []
+    for study in sorted(set(a["study_id"]) | set(c["study_id"])):
+        sa, sc = a[a["study_id"] == study], c[c["study_id"] == study]
+        instruments = sorted(
+            set(sa["instrument"]) | set(sc["instrument"]), key=lambda i: (i not in scale_names, i)
+        )
+        if instrument is not None:
+            instruments = [i for i in instruments if i == instrument]
+        tried = []
+        for ins in instruments:
+            row = _one(
+                study,
+                ins,
+                sa[sa["instrument"] == ins],
+                arms[arms["study_id"] == study],
+                sc[sc["instrument"] == ins],
+                kind_a,
+                kind_b,
+                measure,
+                timepoint,
+                week,
+                ri,
+                mean_method,
+                sd_method,
+            )
+            tried.append(row)
+            if row["usable"]:
+                break
+        if not tried:
+            tried = [
+                dict(
+                    study_id=study,
+                    instrument=instrument,
+                    route="none",
+                    usable=False,
+                    reason=f"no rows for instrument {instrument!r}",
+                    derivation="[]",
+                )
+            ]
+        best = tried[-1] if tried[-1]["usable"] else tried[0]
+        others = [f"{r['instrument']}: {r['reason']}" for r in tried if r is not best]
+        if others and best["usable"]:
+            best["reason"] = "; ".join(
+                x for x in [best.get("reason", "")] + ["not used " + o for o in others] if x
+            )
+        rows.append({"comparison": comparison, "outcome": outcome, **best})
+    out = pd.DataFrame(rows, columns=_COLUMNS).astype({"usable": bool})
+    text = (
+        "study_id",
+        "comparison",
+        "outcome",
+        "instrument",
+        "route",
+        "reason",
+        "basis",
+        "measure",
+        "favours",
+        "direction_known",
+        "ambiguous",
+        "derivation",
+    )
+    out = out.astype({col: object for col in text})
+    nums = [col for col in _COLUMNS if col not in text and col != "usable"]
+    out[nums] = out[nums].astype(float)
+    out = _finish(out, measure, target_instrument, scales, kind_a, cl)
+    return out
+
+
+def _one(
+    study, ins, rows, all_rows, con, kind_a, kind_b, measure, timepoint, week, ri, mean_method, sd_method
+):
+    base = dict(study_id=study, instrument=ins, usable=False, route="none", basis=None, ambiguous=False)
+    post = rows[rows["timepoint"] == timepoint]
+    weeks = post["week"].astype(float).dropna()
+    wk = float(week) if week is not None else (float(weeks.max()) if len(weeks) else np.nan)
+    if week is None and not len(post) and len(con):
+        cw = con["week"].astype(float).dropna()
+        wk = float(cw.max()) if len(cw) else np.nan
+    base["week"] = wk
+    sides = []
+    for kind in (kind_a, kind_b):
+        codes = sorted(x for x in set(all_rows["arm"]) if re.fullmatch(rf"{kind}\d*", str(x)))
+        sides.append([_Arm(code, rows[rows["arm"] == code], all_rows, wk, timepoint) for code in codes])
+    base["ambiguous"] = any(arm.ambiguous for side in sides for arm in side)
+    no_arm = (
+        "" if sides[0] and sides[1] else f"no {kind_a if not sides[0] else kind_b} arm in the arm-level rows"
+    )
+    sized = [[arm for arm in side if arm.n == arm.n] for side in sides]
+    for basis, getter in (
+        []
+        if no_arm
+        else (
+            ("final", lambda arm: arm.final(mean_method, sd_method)),
+            ("change", lambda arm: arm.change(ri, mean_method, sd_method)),
+        )
+    ):
+        got = [[getter(arm) for arm in side] for side in sized]
+        if all(side and all(x is not None for x in side) for side in got):
+            combined = [
+                _combine([(arm.n, *x) for arm, x in zip(sized[j], got[j])], (kind_a, kind_b)[j])
+                for j in range(2)
+            ]
+            (n1, m1, sd1, st1), (n2, m2, sd2, st2) = combined
+            steps = [
+                _step(
+                    "source",
+                    f"{study}: {ins}, {timepoint} week {_g(wk)}; {basis} values; "
+                    + "; ".join(f"{arm.code} {arm.n_source}" for s in sized for arm in s),
+                )
+            ]
+            return {
+                **base,
+                "route": "final_values" if basis == "final" else "change_scores",
+                "usable": True,
+                "basis": basis,
+                "n1": n1,
+                "m1": m1,
+                "sd1": sd1,
+                "n2": n2,
+                "m2": m2,
+                "sd2": sd2,
+                "reason": "",
+                "derivation": json.dumps(steps + st1 + st2),
+            }
+    n1, n2 = (
+        sum(arm.n for arm in side) if side and all(arm.n == arm.n for arm in side) else np.nan
+        for side in sides
+    )
+    hint = _direction_hint(sides) if not no_arm else np.nan
+    if measure in ("MD", "SMD") and len(con):
+        cw = con[_same_week(con["week"], wk)] if wk == wk else con
+        res, why = _contrast_route(cw, n1, n2, hint, measure, _arm_md(sides) if not no_arm else None)
+        if res is not None:
+            yi, vi, steps = res
+            steps = [
+                _step("source", f"{study}: {ins}, week {_g(wk)}; between-arm result, n {_g(n1)} and {_g(n2)}")
+            ] + steps
+            return {
+                **base,
+                "route": "contrast",
+                "usable": True,
+                "basis": "contrast",
+                "n1": n1,
+                "n2": n2,
+                "yi": yi,
+                "vi": vi,
+                "reason": "",
+                "derivation": json.dumps(steps),
+            }
+        return {**base, "reason": f"{no_arm}; between-arm result: {why}" if no_arm else why}
+    if no_arm:
+        return {**base, "reason": f"{no_arm} and no between-arm result"}
+    if any(arm.n != arm.n for side in sides for arm in side):
+        return {**base, "reason": "arm sizes not reported"}
+    stats_seen = sorted({s for side in sides for arm in side for s in arm.post})
+    return {
+        **base,
+        "reason": f"arm statistics {stats_seen or 'none'} at {timepoint} give no mean and SD"
+        + (f" for measure {measure}" if len(con) else " and there is no between-arm result"),
+    }
+
+
+def _arm_md(sides) -> tuple[float, list[dict]] | None:
+    """MD (A - B) from one arm per side: mean changes, else follow-up means; None if neither is given."""
+    if len(sides[0]) != 1 or len(sides[1]) != 1:
+        return None
+    a, b = sides[0][0], sides[1][0]
+    for key, what in (("mean_change", "mean changes"), ("mean", "follow-up means")):
+        if key in a.post and key in b.post:
+            md = a.post[key] - b.post[key]
+            return md, [*a.sign_steps, *b.sign_steps, _step(
+                "md_from_arms", f"MD {_g(md)} = {a.code} {_g(a.post[key])} - {b.code} {_g(b.post[key])} "
+                f"({what}); its SE from the between-arm p-value")]
+    return None
+
+
+def _direction_hint(sides) -> float:
+    """Sign of (arm A - arm B) from whatever means or mean changes are reported, NaN if unknown."""
+    for key in ("mean", "mean_change", "median"):
+        vals = [[arm.post.get(key) for arm in side] for side in sides]
+        if all(v is not None for side in vals for v in side):
+            return float(np.sign(np.mean(vals[0]) - np.mean(vals[1])))
+    return np.nan
+
+
+def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -> pd.DataFrame:
+    arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
+    if measure == "MD" and target_instrument is not None:
+        for i in np.flatnonzero(arm_rows.to_numpy()):
+            ins = out.at[i, "instrument"]
+            if ins == target_instrument:
+                continue
+            try:
+                fct = rescale_factor(ins, target_instrument, scales)
+            except ValueError as exc:
+                out.loc[i, ["usable", "route", "reason"]] = [False, "none", f"cannot rescale: {exc}"]
+                continue
+            for col in ("m1", "sd1", "m2", "sd2"):
+                out.at[i, col] = out.at[i, col] * fct
+            steps = json.loads(out.at[i, "derivation"]) + [
+                _step(
+                    "rescale",
+                    f"rescaled {ins} to {target_instrument} (x {_g(fct)}) using outcome_scales ranges",
+                    factor=fct,
+                )
+            ]
+            out.at[i, "derivation"] = json.dumps(steps)
+        arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
+    if arm_rows.any():
+        sub = out[arm_rows].reset_index()
+        es = effect_sizes(
+            sub,
+            measure=measure,
+            m1="m1",
+            sd1="sd1",
+            n1="n1",
+            m2="m2",
+            sd2="sd2",
+            n2="n2",
+            labels="study_id",
+            confidence_level=cl,
+        )
+        for col in ("yi", "vi", "derivation"):
+            out.loc[sub["index"].to_numpy(), col] = es[col].to_numpy()
+    out["measure"] = np.where(
+        out["usable"],
+        np.where(out["basis"] == "contrast", np.where(measure == "MD", "MD", "SMD"), measure),
+        None,
+    )
+    yi, vi = out["yi"].astype(float).to_numpy(), out["vi"].astype(float).to_numpy()
+    sei, lo, hi = K.normal_ci(yi, vi, cl)
+    out["yi"], out["vi"], out["sei"], out["ci_low"], out["ci_high"] = yi, vi, sei, lo, hi
+    usable = out[out["usable"]]
+    if len(usable):
+        harm = harmonise_direction(usable, scales=scales, favours=kind_a)
+        for col in ("yi", "ci_low", "ci_high", "derivation", "favours", "direction_known"):
+            out.loc[usable.index, col] = harm[col].to_numpy()
+        check_smd_mixing(out[out["usable"]], stacklevel=4)
+        if measure == "MD" and usable["instrument"].nunique() > 1 and target_instrument is None:
+            warnings.warn(
+                f"mean differences on different instruments {sorted(usable['instrument'].unique())}; "
+                "pass target_instrument= or use an SMD.",
+                DataWarning,
+                stacklevel=3,
+            )
+    out["derivation"] = out["derivation"].fillna("[]")
+    return out

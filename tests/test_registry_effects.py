@@ -1,0 +1,266 @@
+"""registry_effect_sizes on hand-made frames in the registry schema, and a smoke test on shipped data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TOL
+
+import retrostats as rs
+from retrostats.effects import derivation_steps, render_derivation, sensitivity
+from retrostats.exceptions import DataWarning
+from retrostats.registry_effects import ROUTES
+
+CF = TOL["closed_form"]
+URL = "https://example.org/trial"
+
+
+def arms_frame(rows):
+    """rows: (study, arm, outcome, instrument, timepoint, week, statistic, value)."""
+    df = pd.DataFrame(
+        rows, columns=["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "value"]
+    )
+    df["value_text"] = df["value"].astype(str)
+    df["source_location"], df["source_url"], df["ambiguous"], df["note"] = "Table 2", URL, False, None
+    return df
+
+
+def contrasts_frame(rows):
+    """rows: (study, comparison, outcome, instrument, week, statistic, relation, value)."""
+    df = pd.DataFrame(
+        rows,
+        columns=["study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "value"],
+    )
+    df["value_text"] = df["value"].astype(str)
+    df["source_location"], df["source_url"], df["ambiguous"], df["note"] = "abstract", URL, False, None
+    return df
+
+
+def final(study, arm, ins, n, m, s, week=6.0, outcome="pain", sd_stat="sd"):
+    return [
+        (study, arm, outcome, ins, "baseline", 0.0, "n", n),
+        (study, arm, outcome, ins, "post", week, "mean", m),
+        (study, arm, outcome, ins, "post", week, sd_stat, s),
+    ]
+
+
+def test_final_values_route_matches_effect_sizes_and_is_oriented():
+    arms = arms_frame(
+        final("a2020", "retro", "NPRS", 20, 2.0, 1.5) + final("a2020", "control", "NPRS", 22, 3.1, 1.7)
+    )
+    out = rs.registry_effect_sizes(arms, outcome="pain", measure="SMD")
+    ref = rs.effect_sizes(measure="SMD", m1=[2.0], sd1=[1.5], n1=[20], m2=[3.1], sd2=[1.7], n2=[22])
+    row = out.iloc[0]
+    assert row["route"] == "final_values" and row["usable"] and row["basis"] == "final"
+    # NPRS: lower is better, so the sign is flipped and positive favours retro
+    np.testing.assert_allclose(row["yi"], -ref["yi"][0], **CF)
+    np.testing.assert_allclose(row["vi"], ref["vi"][0], **CF)
+    assert row["favours"] == "positive favours retro"
+    assert [s["step"] for s in derivation_steps(row["derivation"])] == ["source", "SMD", "direction"]
+
+
+def test_conversions_se_and_median_are_recorded():
+    arms = arms_frame(
+        final("b2019", "retro", "KOOS_pain", 25, 70.0, 2.0, sd_stat="se")
+        + [
+            ("b2019", "control", "pain", "KOOS_pain", "baseline", 0.0, "n", 24),
+            ("b2019", "control", "pain", "KOOS_pain", "post", 6.0, "median", 62.0),
+            ("b2019", "control", "pain", "KOOS_pain", "post", 6.0, "q1", 55.0),
+            ("b2019", "control", "pain", "KOOS_pain", "post", 6.0, "q3", 70.0),
+        ]
+    )
+    out = rs.registry_effect_sizes(arms, outcome="pain", measure="MD")
+    row = out.iloc[0]
+    assert row["usable"] and row["sd1"] == pytest.approx(2.0 * 5, rel=1e-15)
+    assert row["m2"] == pytest.approx(rs.convert.mean_from_median(62.0, q1=55.0, q3=70.0, n=24), rel=1e-15)
+    assert row["sd2"] == pytest.approx(rs.convert.sd_from_median(62.0, q1=55.0, q3=70.0, n=24), rel=1e-15)
+    text = render_derivation(row["derivation"])
+    assert (
+        "SD 10 = SE 2 x sqrt(25)" in text
+        and "from the median (luo method" in text
+        and "skewness test" in text
+    )
+    assert row["yi"] == pytest.approx(70.0 - row["m2"], rel=1e-12)  # KOOS: higher is better, sign kept
+
+
+def _change_arms(study="c2018"):
+    rows = []
+    for arm, (b, f) in {"retro": (6.0, 3.0), "control": (6.2, 4.4)}.items():
+        rows += [
+            (study, arm, "pain", "VAS_10", "baseline", 0.0, "n", 15),
+            (study, arm, "pain", "VAS_10", "baseline", 0.0, "sd", 1.5),
+            (study, arm, "pain", "VAS_10", "post", 4.0, "mean_change", f - b),
+            (study, arm, "pain", "VAS_10", "post", 4.0, "sd", 1.8),
+        ]
+    return arms_frame(rows)
+
+
+def test_change_route_imputes_sd_with_assumed_r_and_sensitivity():
+    out = rs.registry_effect_sizes(_change_arms(), outcome="pain", measure="SMD", ri=0.5)
+    row = out.iloc[0]
+    assert row["route"] == "change_scores" and row["basis"] == "change"
+    assert row["sd1"] == pytest.approx(rs.convert.change_sd(1.5, 1.8, 0.5), rel=1e-15)
+    assert "r = 0.5 assumed" in render_derivation(row["derivation"])
+    sens = sensitivity(
+        _change_arms(),
+        builder=rs.registry_effect_sizes,
+        r=(0.3, 0.5, 0.7),
+        outcome="pain",
+        measure="SMD",
+        methods={"luo": {"mean_method": "luo"}, "wan": {"mean_method": "wan"}},
+    )
+    assert len(sens) == 6 and set(sens["r_assumed"]) == {0.3, 0.5, 0.7}
+    # a higher assumed r gives a smaller SD of change, hence a larger standardized difference, for each method
+    for _, grp in sens.groupby("method"):
+        assert grp.sort_values("r_assumed")["yi"].is_monotonic_increasing and grp["yi"].nunique() == 3
+
+
+def test_two_retro_arms_are_combined():
+    arms = arms_frame(
+        final("d2016", "retro1", "NPRS", 10, 2.0, 1.0)
+        + final("d2016", "retro2", "NPRS", 12, 3.0, 1.2)
+        + final("d2016", "control", "NPRS", 11, 4.0, 1.1)
+    )
+    row = rs.registry_effect_sizes(arms, outcome="pain", measure="MD").iloc[0]
+    n, m, s = rs.convert.combine_groups(10, 2.0, 1.0, 12, 3.0, 1.2)
+    assert (row["n1"], row["m1"]) == (n, m) and row["sd1"] == pytest.approx(s, rel=1e-15)
+    assert "2 retro arms combined" in render_derivation(row["derivation"])
+
+
+def test_contrast_routes_exact_p_with_direction_and_md_ci():
+    arms = arms_frame(
+        [("e2019", arm, "pain", "NPRS", "baseline", 0.0, "n", 20) for arm in ("retro", "control")]
+        + [
+            ("e2019", "retro", "pain", "NPRS", "post", 6.0, "mean_change", -1.8),
+            ("e2019", "control", "pain", "NPRS", "post", 6.0, "mean_change", -1.0),
+        ]
+    )
+    con = contrasts_frame([("e2019", "retro vs control", "pain", "NPRS", 6.0, "p_value", "=", 0.01)])
+    row = rs.registry_effect_sizes(arms, con, outcome="pain", measure="SMD").iloc[0]
+    ref = rs.effect_sizes(measure="SMD", p_value=[0.01], sign=[-1], n1=[20], n2=[20])
+    assert row["route"] == "contrast" and row["basis"] == "contrast"
+    np.testing.assert_allclose(row["yi"], -ref["yi"][0], **CF)  # NPRS lower is better: flipped, favours retro
+    assert row["yi"] > 0
+    assert "exact p = 0.01" in render_derivation(row["derivation"])
+    con2 = contrasts_frame(
+        [
+            ("e2019", "retro vs control", "pain", "NPRS", 6.0, s, "=", v)
+            for s, v in (("mean_difference", -0.8), ("ci_low", -1.5), ("ci_high", -0.1))
+        ]
+    )
+    row = rs.registry_effect_sizes(arms, con2, outcome="pain", measure="MD").iloc[0]
+    se = rs.convert.se_from_ci(-1.5, -0.1, df=38)
+    assert row["yi"] == pytest.approx(0.8, rel=1e-15) and row["vi"] == pytest.approx(se**2, rel=1e-12)
+
+
+def test_unusable_trials_say_why():
+    arms = arms_frame(
+        [("f2020", arm, "pain", "NPRS", "baseline", 0.0, "n", 15) for arm in ("retro", "control")]
+        + [
+            ("g2021", "retro", "pain", "NPRS", "post", 6.0, "mean", 2.0),
+            ("g2021", "retro", "pain", "NPRS", "post", 6.0, "sd", 1.0),
+            ("g2021", "control", "pain", "NPRS", "post", 6.0, "mean", 3.0),
+            ("g2021", "control", "pain", "NPRS", "post", 6.0, "sd", 1.0),
+            ("h2010", "retro", "pain", "NPRS", "post", 6.0, "pct_change", 20.0),
+            ("h2010", "forward", "pain", "NPRS", "post", 6.0, "pct_change", 5.0),
+        ]
+    )
+    con = contrasts_frame([("f2020", "retro vs control", "pain", "NPRS", 6.0, "p_value", "<", 0.05)])
+    out = rs.registry_effect_sizes(arms, con, outcome="pain").set_index("study_id")
+    assert not out["usable"].any() and set(out["route"]) == {"none"}
+    assert "inequality (p_value < 0.05)" in out.loc["f2020", "reason"]
+    assert out.loc["g2021", "reason"] == "arm sizes not reported"
+    assert "no control arm" in out.loc["h2010", "reason"]
+
+
+def test_rescaling_vas100_to_vas10_is_a_derivation_step():
+    arms = arms_frame(
+        final("v2017", "retro", "VAS_100", 20, 30.0, 12.0)
+        + final("v2017", "control", "VAS_100", 20, 45.0, 15.0)
+        + final("w2018", "retro", "VAS_10", 18, 3.1, 1.1)
+        + final("w2018", "control", "VAS_10", 18, 4.0, 1.3)
+    )
+    out = rs.registry_effect_sizes(arms, outcome="pain", measure="MD", target_instrument="VAS_10").set_index(
+        "study_id"
+    )
+    assert out.loc["v2017", "yi"] == pytest.approx(1.5, rel=1e-12)
+    assert out.loc["v2017", "vi"] == pytest.approx((1.2**2 + 1.5**2) / 20, rel=1e-12)
+    assert "rescaled VAS_100 to VAS_10 (x 0.1)" in render_derivation(out.loc["v2017", "derivation"])
+    with pytest.warns(DataWarning, match="different instruments"):
+        rs.registry_effect_sizes(arms, outcome="pain", measure="MD")
+
+
+def test_mixed_change_and_final_smds_warn():
+    arms = pd.concat(
+        [
+            _change_arms("c2018"),
+            arms_frame(
+                final("a2020", "retro", "VAS_10", 20, 2.0, 1.5)
+                + final("a2020", "control", "VAS_10", 22, 3.1, 1.7)
+            ),
+        ]
+    )
+    with pytest.warns(DataWarning, match="mixed"):
+        out = rs.registry_effect_sizes(arms, outcome="pain", measure="SMD")
+    assert set(out["basis"]) == {"change", "final"}
+
+
+def test_bad_arguments():
+    arms = _change_arms()
+    with pytest.raises(ValueError, match="measure must be one of"):
+        rs.registry_effect_sizes(arms, outcome="pain", measure="SMCC")
+    with pytest.raises(ValueError, match="ri must lie"):
+        rs.registry_effect_sizes(arms, outcome="pain", ri=1.0)
+    with pytest.raises(ValueError, match="comparison must look like"):
+        rs.registry_effect_sizes(arms, outcome="pain", comparison="retro-control")
+    with pytest.raises(rs.DataError, match="lacks column"):
+        rs.registry_effect_sizes(arms.drop(columns="week"), outcome="pain")
+
+
+@pytest.mark.parametrize("outcome", ["pain", "disability", "quadriceps_strength"])
+@pytest.mark.parametrize("comparison", ["retro vs control", "retro vs forward"])
+def test_shipped_registry_smoke(outcome, comparison):
+    arms, con = rs.load_dataset("retro_arms"), rs.load_dataset("retro_contrasts")
+    if not len(arms):
+        pytest.skip("retro_arms has no rows yet")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # mixing warnings depend on the data shipped
+        out = rs.registry_effect_sizes(outcome=outcome, comparison=comparison)
+    a = arms[arms["outcome"] == outcome]
+    c = con[(con["outcome"] == outcome) & (con["comparison"] == comparison)]
+    assert set(out["study_id"]) == set(a["study_id"]) | set(c["study_id"])
+    assert out["route"].isin(ROUTES).all()
+    assert (out.loc[~out["usable"], "reason"].str.len() > 0).all()  # every unusable trial says why
+    ok = out[out["usable"]]
+    assert np.isfinite(ok[["yi", "vi"]].to_numpy(dtype=float)).all() and (ok["vi"] > 0).all()
+    assert all(derivation_steps(d) for d in ok["derivation"])
+
+
+def test_change_printed_as_reduction_and_md_from_arm_changes_with_p():
+    """A source printing reductions as positive changes (change_convention pre_minus_post), no arm sizes:
+    the MD comes from the arms' changes and its SE from the exact p-value (normal approximation)."""
+    arms = arms_frame(
+        [
+            ("k2019", "retro", "pain", "NPRS", "post", 6.0, "mean_change", 1.8),
+            ("k2019", "control", "pain", "NPRS", "post", 6.0, "mean_change", 1.0),
+        ]
+    )
+    arms["change_convention"] = "pre_minus_post"
+    con = contrasts_frame([("k2019", "retro vs control", "pain", "NPRS", 6.0, "p_value", "=", 0.01)])
+    row = rs.registry_effect_sizes(arms, con, outcome="pain", measure="MD").iloc[0]
+    se = rs.convert.se_from_p(-0.8, 0.01)
+    assert row["route"] == "contrast" and bool(row["usable"])
+    # retro reduced pain by 0.8 NPRS points more than control: positive favours retro after harmonisation
+    np.testing.assert_allclose([row["yi"], row["vi"]], [0.8, se**2], **CF)
+    text = render_derivation(row["derivation"])
+    assert "signed as follow-up minus baseline: -1.8" in text and "normal approximation" in text
+    # without the convention the printed changes are taken as follow-up minus baseline: the sign flips
+    arms["change_convention"] = None
+    row2 = rs.registry_effect_sizes(arms, con, outcome="pain", measure="MD").iloc[0]
+    np.testing.assert_allclose(row2["yi"], -0.8, **CF)
+    # an SMD needs the arm sizes
+    row3 = rs.registry_effect_sizes(arms, con, outcome="pain", measure="SMD").iloc[0]
+    assert not row3["usable"] and "arm sizes not reported" in row3["reason"]
