@@ -162,6 +162,10 @@ def test_meta_regression(key):
     method, test, mf = key.split("|")
     e = REF["metareg"][key]
     tol = tol_for(method)
+    if "year" in mf:
+        # publication years next to an intercept make X'WX ill-conditioned (condition number ~1e10): R's own
+        # answer moves by ~5e-10 (relative) when year is centred, so closed-form agreement is limited to that.
+        tol = TOL["iterative"]
     res = rs.meta_analysis(bcg(), mods=mf.split("+"), method=method, test=test)
     c = res.coefficients
     for ours, theirs in [("estimate", "beta"), ("se", "se"), ("statistic", "zval"), ("p_value", "pval"),

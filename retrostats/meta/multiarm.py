@@ -59,6 +59,9 @@ def check_multiarm(data: pd.DataFrame, *, multiarm: str = "warn", study: str = "
     if study not in data.columns or comparison not in data.columns:
         return
     sg = shared_groups(data, study=study, comparison=comparison)
+    if "multiarm_note" in data.columns:  # already handled by split_shared_groups()
+        done = {i for i, note in enumerate(data["multiarm_note"]) if isinstance(note, str) and "split" in note}
+        sg = sg[[not set(r).issubset(done) for r in sg["rows"]]]
     if sg.empty:
         return
     what = "; ".join(f"study {r.study!r}: group {r.arm!r} is used by {r.n_comparisons} comparisons "
