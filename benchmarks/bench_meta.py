@@ -66,7 +66,7 @@ def main() -> None:
         t0 = time.perf_counter()
         out = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
-    r = json.loads(out.stdout)
+    r = json.loads(out.stdout.strip().splitlines()[-1])  # permutest() prints a progress line first
     print(f"k = {K}; REML; same data in both (estimate py {res.estimate:.6f} / R {r['estimate']:.6f}, "
           f"tau2 py {res.tau2:.6f} / R {r['tau2']:.6f})")
     print(f"{'task':<32}{'retrostats (s)':>16}{'metafor (s)':>14}{'R / Python':>12}")

@@ -18,7 +18,8 @@ import retrostats as rs
 R_CODE = r"""
 suppressPackageStartupMessages(library(nlme))
 dd <- read.csv(commandArgs(TRUE)[1]); dd <- dd[dd$week > 0, ]
-weeks <- sort(unique(dd$week)); dd$fweek <- factor(dd$week, levels = weeks); dd$visitnum <- match(dd$week, weeks)
+weeks <- sort(unique(dd$week)); dd$fweek <- factor(dd$week, levels = weeks)
+dd$visitnum <- match(dd$week, weeks)
 dd$arm <- factor(dd$arm)
 reps <- as.integer(commandArgs(TRUE)[2])
 t <- replicate(reps, system.time(gls(value ~ fweek + arm + arm:fweek + baseline + baseline:fweek, data = dd,

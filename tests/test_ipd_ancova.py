@@ -88,7 +88,8 @@ def test_spss_three_arm_week6_in_three_lines(tmp_path):
                                                                             3.0: "control"}})
     # --- the three lines ---
     d = rs.read_participants(path, layout="wide", columns={"participant": "id", "arm": "group"},
-                             values={"nprs_w0": 0, "nprs_w2": 2, "nprs_w4": 4, "nprs_w6": 6}, instrument="NPRS")
+                             values={"nprs_w0": 0, "nprs_w2": 2, "nprs_w4": 4, "nprs_w6": 6},
+                             instrument="NPRS")
     fit = rs.ancova(d[d["week"] == 6], outcome="value", baseline="baseline", arm="arm")
     row = fit.contrasts.set_index("contrast").loc["retro - forward"]
     # --- same numbers as the analysis of the shipped frame ---
@@ -142,4 +143,5 @@ def test_bad_input():
         rs.ancova(d2, outcome="value", baseline="baseline", arm="arm")
     with pytest.raises(ValueError, match="adjust"):
         rs.ancova(d, outcome="value", baseline="baseline", arm="arm", adjust="scheffe")
-    assert "Adjusted means" in rs.ancova(d, outcome="value", baseline="baseline", arm="arm").summary().as_text()
+    fit = rs.ancova(d, outcome="value", baseline="baseline", arm="arm")
+    assert "Adjusted means" in fit.summary().as_text()

@@ -81,7 +81,8 @@ def test_duplicate_participant_visit(wide):
 def test_out_of_range_names_participant_and_column(wide):
     w = wide.copy()
     w.loc[2, "p6"] = 11
-    with pytest.raises(DataError, match=r"participant '3', column 'p6' has 11, outside the NPRS range \[0, 10\]"):
+    msg = r"participant '3', column 'p6' has 11, outside the NPRS range \[0, 10\]"
+    with pytest.raises(DataError, match=msg):
         rs.read_participants(w, layout="wide", columns=MAP, values=VALS, instrument="NPRS")
 
 

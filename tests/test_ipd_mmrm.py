@@ -26,7 +26,8 @@ def _post(ds: str) -> pd.DataFrame:
 
 
 def _fit(d, **kw):
-    return rs.mmrm(d, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline", **kw)
+    return rs.mmrm(d, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline",
+                   **kw)
 
 
 def test_grid_complete(ref):
@@ -86,8 +87,9 @@ def test_kernel_gradient_matches_finite_difference(rng):
         theta = rng.normal(0, 0.3, gls.n_params(st, T))
         g = model.criterion(theta)[1]
         h = 1e-6
-        num = [(model.criterion(theta + h * e, gradient=False) - model.criterion(theta - h * e, gradient=False))
-               / (2 * h) for e in np.eye(theta.size)]
+        crit = model.criterion
+        num = [(crit(theta + h * e, gradient=False) - crit(theta - h * e, gradient=False)) / (2 * h)
+               for e in np.eye(theta.size)]
         np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
 
@@ -115,7 +117,7 @@ def test_summary_and_frame():
     assert fit.provenance.call.startswith("mmrm(")
 
 
-# ---- bad input -------------------------------------------------------------------------------------------------
+# ---- bad input ---------------------------------------------------------------------------------------
 def test_single_visit_is_a_clear_error():
     d = _post("c")
     with pytest.raises(DataError, match="at least two post-baseline visits"):

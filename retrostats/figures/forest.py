@@ -172,7 +172,12 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
 
     # ---- text columns: (key, header, width_mm, values)
     left: list[tuple[str, str, float, list[str]]] = []
-    lab_w = min(48.0, 2.0 + 1.3 * max([len(s) for s in rows.labels] + [14 if not is_frame else 5]))
+    row_labels = list(rows.labels) + ["Prediction interval" if pool is not None else ""]
+    if pool is not None:
+        row_labels.append(pool.label + "  ")  # bold
+    if subgroup is not None:
+        row_labels.append("Subtotal (k = 10; I\u00b2 = 10%)")
+    lab_w = min(52.0, 2.0 + 1.3 * max(len(s) for s in row_labels + ["Study"]))
     left.append(("label", "Study", lab_w, list(rows.labels)))
     super_headers: list[tuple[str, int, int]] = []
     if arms is None:
@@ -183,7 +188,7 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
         for j, (m, s, n) in enumerate((_ARMS[:3], _ARMS[3:])):
             super_headers.append((str(arm_labels[j]), len(left), len(left) + 2))
             for key, head in ((m, "Mean"), (s, "SD"), (n, "N")):
-                left.append((key, head, 8.5 if key.startswith("n") else 9.5,
+                left.append((key, head, 7.0 if key.startswith("n") else 9.0,
                              [_fmt(v, digits, key.startswith("n")) for v in extra[key]]))
     if columns is not None:
         if extra is None:
@@ -203,7 +208,7 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
     ci_txt = [_ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high)]
     longest = max([len(t) for t in ci_txt] + [len(_ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits))
                                                if pool is not None else 0, 18])
-    right.append(("ci", f"Estimate [{100 * level:g}% CI]", 3.0 + 1.45 * longest, ci_txt))
+    right.append(("ci", f"Estimate [{100 * level:g}% CI]", 3.0 + 1.3 * longest, ci_txt))
     rob_frame = normalise_rob(rob, rows.labels) if rob is not None else None
     rob_w = 4.0 * rob_frame.shape[1] + 2 if rob_frame is not None else 0.0
 
@@ -287,9 +292,11 @@ def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_
     ys = {j: n_rows - j for j in range(n_rows)}
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     study_j = [j for j, r in enumerate(layout) if r["kind"] == "study"]
-    idx = np.array([layout[j]["i"] for j in study_j], dtype=int)
-    y_st = np.array([ys[j] for j in study_j], dtype=float)
-    est, lo, hi = rows.estimate[idx], rows.ci_low[idx], rows.ci_high[idx]
+    # artists hold the studies in their input order (offset i = study i), whatever the row layout
+    idx = np.arange(len(rows.labels))
+    y_st = np.empty(len(rows.labels))
+    y_st[[layout[j]["i"] for j in study_j]] = [ys[j] for j in study_j]
+    est, lo, hi = rows.estimate, rows.ci_low, rows.ci_high
 
     # x range from everything drawn
     xs = [lo, hi, est, np.array([null])]

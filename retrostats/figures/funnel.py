@@ -92,7 +92,7 @@ def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.9
 
         with style_context():
             fig = plt.figure(figsize=(figure_width_inches("single"), 62 / MM))
-            ax = fig.add_axes((0.12, 0.17, 0.52 if legend else 0.84, 0.78))
+            ax = fig.add_axes((0.12, 0.17, 0.5 if legend else 0.84, 0.72))
     with style_context():
         ymax = 1.08 * float(np.nanmax(np.concatenate([se, fse]))) if len(se) else 1.0
         zs = [_z(c) for c in levels]
@@ -118,11 +118,11 @@ def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.9
         sc.set_gid("funnel-studies")
         if tf is not None:
             fsc = ax.scatter(fy, fse, s=14, facecolors="white", edgecolors=PALETTE["vermillion"], linewidths=0.8,
-                             zorder=4, label=f"imputed by trim and fill (k0 = {tf.k0})")
+                             zorder=4, label=f"trim and fill (k0 = {tf.k0})")
             fsc.set_gid("funnel-filled")
             if tf.k0 > 0:
                 fl, = ax.plot([tf.estimate, tf.estimate], [0, ymax], color=PALETTE["vermillion"], lw=0.8,
-                              ls=(0, (4, 2)), zorder=3, label="adjusted estimate")
+                              ls=(0, (4, 2)), zorder=3, label="adjusted")
                 fl.set_gid("funnel-filled-estimate")
         ax.set_xlim(*xlim)
         ax.set_ylim(ymax, 0)

@@ -1,4 +1,4 @@
-"""ANCOVA of a post-treatment outcome on arm and baseline: adjusted means and all arm contrasts (lm + emmeans)."""
+"""ANCOVA of an outcome on arm and baseline: adjusted means and all arm contrasts (R lm + emmeans)."""
 
 from __future__ import annotations
 
@@ -184,7 +184,8 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     for col, what in ((outcome, "outcome"), (baseline, "baseline")):
         df[col] = numeric_column(df, col, ids, what=what)
     if subject is not None and df[subject].duplicated().any():
-        raise DataError(f"participant {df.loc[df[subject].duplicated(), subject].iloc[0]!r} has more than one "
+        who = df.loc[df[subject].duplicated(), subject].iloc[0]
+        raise DataError(f"participant {who!r} has more than one "
                         f"row; ancova needs one row per participant (select one visit first).")
     miss = df[[outcome, baseline, *covariates]].isna().any(axis=1)
     if miss.any():

@@ -100,7 +100,8 @@ def read_participants(
     >>> d = read_participants(wide, layout="wide", columns={"participant": "id", "arm": "group"},
     ...                       values={"pain0": 0, "pain6": 6}, instrument="NPRS")
     >>> d.loc[d["week"] == 6, ["participant", "arm", "value", "baseline"]].to_numpy().tolist()
-    [['1', 'retro', 3.0, 6.0], ['2', 'control', 6.0, 7.0], ['3', 'retro', 4.0, 5.0], ['4', 'control', 5.0, 6.0]]
+    [['1', 'retro', 3.0, 6.0], ['2', 'control', 6.0, 7.0], ['3', 'retro', 4.0, 5.0], ['4', 'control', 5.0,
+    6.0]]
     """
     check_option("layout", layout, ["long", "wide"])
     where = str(source) if not isinstance(source, pd.DataFrame) else "data"
@@ -139,8 +140,8 @@ def read_participants(
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
         raise DataError(f"{where}: participant {r['participant']!r} has unknown arm {r['arm']!r} in column "
-                        f"{cmap['arm']!r}; arms must be retro, forward, control, retro_plus or other (optionally "
-                        "numbered). Recode with arm_labels={...}.")
+                        f"{cmap['arm']!r}; arms must be retro, forward, control, retro_plus or other "
+                        "(optionally numbered). Recode with arm_labels={...}.")
     # text in the values
     num = pd.to_numeric(long["value"], errors="coerce")
     text = num.isna() & long["value"].notna() & (long["value"].astype(str).str.strip() != "")
@@ -165,7 +166,8 @@ def read_participants(
         out = (long["value"] < sc["min"]) | (long["value"] > sc["max"])
         if out.any():
             r = long.loc[out].iloc[0]
-            raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} has {r['value']:g}, "
+            raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} has "
+                            f"{r['value']:g}, "
                             f"outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
     long["outcome"] = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
     base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
@@ -173,8 +175,8 @@ def read_participants(
     nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"])
     if len(nobase):
         warnings.warn(f"{len(nobase)} participant(s) have no baseline value (week {baseline_week:g}): "
-                      f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will exclude "
-                      "them.", DataWarning, stacklevel=2)
+                      f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
+                      "exclude them.", DataWarning, stacklevel=2)
     long = long.loc[long["value"].notna()]
     long["visit"] = ["baseline" if w == baseline_week else f"week {w:g}" for w in long["week"]]
     long = long.sort_values(["participant", "week"], kind="mergesort", key=_sort_key).reset_index(drop=True)

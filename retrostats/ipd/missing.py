@@ -24,7 +24,7 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float) -> d
     --------
     >>> r = rubin(np.array([[1.0], [1.2], [0.8]]), np.array([[0.04], [0.05], [0.04]]), 50)
     >>> round(float(r["estimate"][0]), 6), round(float(r["se"][0]), 4)
-    (1.0, 0.2625)
+    (1.0, 0.3109)
     """
     m = estimates.shape[0]
     qbar = estimates.mean(axis=0)
@@ -80,7 +80,7 @@ def _prepare(data, outcome, baseline, arm, covariates, reference):
 
 
 def _impute_fit(X, grid, y, miss, arms, ref, m, rng, delta, shift_rows):
-    """m proper imputations (Bayesian normal regression), each analysed by OLS: arrays (m, n_contrasts)."""
+    """M proper imputations (Bayesian normal regression), each analysed by OLS: arrays (m, n_contrasts)."""
     Xo, yo = X[~miss], y[~miss]
     n_o, p = Xo.shape
     XtX_inv = np.linalg.inv(Xo.T @ Xo)
@@ -163,7 +163,8 @@ def ancova_mi(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, refe
     crit = stats.t.ppf(0.5 + cl / 2, r["df"])
     con = pd.DataFrame({"contrast": labels, "estimate": r["estimate"], "se": r["se"], "df": r["df"],
                         "statistic": t, "ci_low": r["estimate"] - crit * r["se"],
-                        "ci_high": r["estimate"] + crit * r["se"], "p_value": 2 * stats.t.sf(np.abs(t), r["df"]),
+                        "ci_high": r["estimate"] + crit * r["se"],
+                        "p_value": 2 * stats.t.sf(np.abs(t), r["df"]),
                         "fmi": r["fmi"]})
     return MIResult(con, m, int(miss.sum()), float(delta))
 
@@ -180,8 +181,9 @@ def tipping_point(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, 
     Returns
     -------
     DataFrame
-        ``delta, contrast, estimate, se, df, ci_low, ci_high, p_value, significant``; its ``attrs["tipping_point"]``
-        holds the first delta (in the order given) at which ``p_value >= alpha`` (NaN if none).
+        ``delta, contrast, estimate, se, df, ci_low, ci_high, p_value, significant``; its
+        ``attrs["tipping_point"]`` holds the first delta (in the order given) at which
+        ``p_value >= alpha`` (NaN if none).
 
     Examples
     --------

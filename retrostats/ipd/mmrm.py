@@ -197,7 +197,8 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
         df[baseline] = b
         varying = df.groupby(subject, sort=False)[baseline].nunique() > 1
         if varying.any():
-            raise DataError(f"baseline column {baseline!r} varies within participant {varying.index[varying][0]!r}; "
+            who = varying.index[varying][0]
+            raise DataError(f"baseline column {baseline!r} varies within participant {who!r}; "
                             "it must hold the participant's baseline value on every row.")
         df = drop_missing_baseline(df, subject, b, baseline)
     levels = _visit_levels(df[visit])

@@ -92,7 +92,8 @@ def responders(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, ins
         hib = sc["higher_is_better"]
         if mcid is None:
             if sc["mcid"] is None:
-                raise DataError(f"outcome_scales has no MCID for {instrument!r}; pass mcid= with a cited value.")
+                raise DataError(f"outcome_scales has no MCID for {instrument!r}; pass mcid= with a cited "
+                                "value.")
             mcid = sc["mcid"]
     else:
         if mcid is None or higher_is_better is None:

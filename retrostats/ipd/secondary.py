@@ -41,7 +41,8 @@ def change_score_ttest(data: pd.DataFrame, *, outcome: str, baseline: str, arm: 
     """
     check_columns(data, [outcome, baseline, arm], what="data")
     ids = pd.Series([f"row {i}" for i in data.index], index=data.index)
-    ch = numeric_column(data, outcome, ids, what="outcome") - numeric_column(data, baseline, ids, what="baseline")
+    ch = (numeric_column(data, outcome, ids, what="outcome")
+          - numeric_column(data, baseline, ids, what="baseline"))
     a = data[arm].astype(str).to_numpy()
     ok = ~np.isnan(ch) & data[arm].notna().to_numpy()
     arms = arm_order(a[ok])
@@ -51,7 +52,8 @@ def change_score_ttest(data: pd.DataFrame, *, outcome: str, baseline: str, arm: 
     for x1, x2 in contrast_pairs(arms, ref):
         g1, g2 = ch[ok & (a == x1)], ch[ok & (a == x2)]
         if min(g1.size, g2.size) < 2:
-            raise DataError(f"arms {x1!r} and {x2!r} need at least two participants with a change score each.")
+            raise DataError(f"arms {x1!r} and {x2!r} need at least two participants with a change score "
+                            "each.")
         res = stats.ttest_ind(g1, g2, equal_var=equal_var)
         ci = res.confidence_interval(confidence_level)
         est = g1.mean() - g2.mean()

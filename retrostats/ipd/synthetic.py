@@ -44,7 +44,8 @@ def _sd_change_from_p(diff: float, p: float, n1: float, n2: float) -> float:
 def _calibrated_correlation() -> float:
     c = CALIBRATION
     n = c["n_randomized"] / 3
-    sdc = _sd_change_from_p(c["change"]["retro"] - c["change"]["control"], c["p_value_retro_vs_control"], n, n)
+    diff = c["change"]["retro"] - c["change"]["control"]
+    sdc = _sd_change_from_p(diff, c["p_value_retro_vs_control"], n, n)
     s = c["assumed"]["baseline_sd"]
     return float(1.0 - sdc ** 2 / (2 * s ** 2))
 
@@ -106,7 +107,7 @@ def simulate_trial(
     Examples
     --------
     >>> d = simulate_trial(n_per_arm=10, arms=("retro", "control"), seed=3)
-    >>> sorted(d["arm"].unique()), sorted(d["week"].unique())
+    >>> sorted(d["arm"].unique()), sorted(d["week"].unique().tolist())
     (['control', 'retro'], [0.0, 2.0, 4.0, 6.0])
     >>> bool(d["value"].between(0, 10).all())
     True
@@ -130,14 +131,20 @@ def simulate_trial(
     mu0 = assumed["baseline_mean"] if baseline_mean is None else float(baseline_mean)
     sd = assumed["baseline_sd"] if baseline_sd is None else check_interval("baseline_sd", baseline_sd, 0,
                                                                              low_inclusive=False)
-    r = _calibrated_correlation() if correlation is None else check_interval("correlation", correlation, -1, 1)
+    if correlation is None:
+        r = _calibrated_correlation()
+    else:
+        r = check_interval("correlation", correlation, -1, 1)
     chg = dict(CALIBRATION["change"], forward=assumed["change_forward"])
     if change is not None:
         chg.update({str(k): float(v) for k, v in change.items()})
     missing = [a for a in arms if a not in chg]
     if missing:
         raise ValueError(f"change has no value for arm(s) {missing}; pass change={{arm: improvement}}.")
-    drop = {a: float(dropout) for a in arms} if np.isscalar(dropout) else {a: 0.0 for a in arms} | dict(dropout)
+    if np.isscalar(dropout):
+        drop = {a: float(dropout) for a in arms}
+    else:
+        drop = {a: 0.0 for a in arms} | dict(dropout)
     for a in arms:
         check_interval(f"dropout[{a!r}]", drop[a], 0, 1, high_inclusive=False)
     res = resolution if resolution is not None else (1.0 if sc["integer_valued"] else None)

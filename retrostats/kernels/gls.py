@@ -1,10 +1,12 @@
 """Generalised least squares by REML with a structured within-subject covariance (the MMRM kernel).
 
-Arrays in, arrays out (NumPy/SciPy only). The model is ``y_i = X_i beta + e_i``, ``e_i ~ N(0, Sigma[v_i, v_i])``
-for subject ``i`` observed at visits ``v_i`` (a subset of ``0..T-1``), independent across subjects. ``Sigma``
-is a ``T x T`` covariance with one of the structures in :data:`STRUCTURES`:
+Arrays in, arrays out (NumPy/SciPy only). The model is ``y_i = X_i beta + e_i``,
+``e_i ~ N(0, Sigma[v_i, v_i])`` for subject ``i`` observed at visits ``v_i`` (a subset of ``0..T-1``),
+independent across subjects. ``Sigma`` is a ``T x T`` covariance with one of the structures in
+:data:`STRUCTURES`:
 
-``us``   unstructured, ``Sigma = L L'`` with ``L`` lower triangular (log diagonal), ``T (T + 1) / 2`` parameters;
+``us``   unstructured, ``Sigma = L L'`` with ``L`` lower triangular (log diagonal), ``T (T + 1) / 2``
+         parameters;
 ``cs``   compound symmetry, ``sigma^2 [(1 - rho) I + rho J]``;
 ``csh``  heterogeneous compound symmetry (one SD per visit, one correlation);
 ``ar1``  first-order autoregressive over visit positions, ``sigma^2 rho^|s - t|``;
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
-__all__ = ["STRUCTURES", "n_params", "covariance", "covariance_jacobian", "start_values", "GlsFit", "fit_reml",
-           "patterns"]
+__all__ = ["STRUCTURES", "n_params", "covariance", "covariance_jacobian", "start_values", "GlsFit",
+           "fit_reml", "patterns"]
 
 STRUCTURES = ("us", "cs", "csh", "ar1", "ar1h")
 _LOG2PI = math.log(2.0 * math.pi)

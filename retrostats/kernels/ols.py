@@ -64,7 +64,7 @@ def adjust_p(t: np.ndarray, df: np.ndarray, method: str, n_means: int) -> np.nda
     Examples
     --------
     >>> adjust_p(np.array([2.0, 1.0]), np.array([20.0, 20.0]), "bonferroni", 3).round(4)
-    array([0.1184, 0.6582])
+    array([0.1185, 0.6585])
     """
     t = np.abs(np.asarray(t, float))
     df = np.broadcast_to(np.asarray(df, float), t.shape)

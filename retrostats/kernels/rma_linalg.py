@@ -68,6 +68,13 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.nda
     >>> float(b[0]), float(ai[0, 0])
     (2.0, 0.5)
     """
+    if X.shape[-1] == 1:  # fast path (intercept-only and one-column designs): scalar algebra
+        x = X[..., 0]
+        sxx = np.sum(w * x * x, axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a_inv = np.where(sxx > 0, 1.0 / sxx, np.nan)
+        beta = (np.sum(w * x * y, axis=-1) * a_inv)[..., None]
+        return beta, a_inv[..., None, None], y - x * beta
     # equilibrate the columns (e.g. publication years next to an intercept) before inverting X'WX
     scale = np.sqrt(np.sum(w[..., :, None] * X * X, axis=-2))
     scale = np.where(scale > 0, scale, 1.0)
@@ -102,6 +109,15 @@ def p_stats(y: np.ndarray, w: np.ndarray, X: np.ndarray, *, second: bool = False
     we = w * resid
     out = {"beta": beta, "a_inv": a_inv, "resid": resid}
     out["ypy"] = np.sum(we * resid, axis=-1)
+    if X.shape[-1] == 1:
+        a = a_inv[..., 0, 0]
+        x2 = X[..., 0] ** 2
+        b2 = np.sum(w * w * x2, axis=-1)
+        out["trp"] = np.sum(w, axis=-1) - a * b2
+        if second:
+            out["yppy"] = np.sum(we * we, axis=-1)
+            out["trpp"] = np.sum(w * w, axis=-1) - 2.0 * a * np.sum(w**3 * x2, axis=-1) + (a * b2) ** 2
+        return out
     b2 = _xtdx(X, w * w)
     out["trp"] = np.sum(w, axis=-1) - np.trace(a_inv @ b2, axis1=-2, axis2=-1)
     if second:

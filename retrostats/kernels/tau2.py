@@ -107,10 +107,14 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
         with np.errstate(invalid="ignore", divide="ignore"):  # inactive problems with k <= p give 0/0
             adj = score(p_stats(y, w, X, second=True), w)
         adj = np.where(np.isfinite(adj), adj, 0.0)
+        adj = np.where(active, adj, 0.0)
         neg = t + adj < 0
-        while neg.any():
-            adj = np.where(neg, adj / 2.0, adj)
-            neg = t + adj < 0
+        if neg.any():
+            # metafor halves the step until tau2 stays >= 0; the number of halvings in closed form
+            with np.errstate(divide="ignore", invalid="ignore"):
+                n = np.where(neg & (t > 0), np.ceil(np.log2(-adj / np.where(t > 0, t, 1.0))), 0.0)
+            adj = np.where(neg, np.where(t > 0, adj / 2.0**n, 0.0), adj)
+            adj = np.where(t + adj < 0, adj / 2.0, adj)
         new = np.where(active, t + adj, t)
         done = active & (np.abs(new - t) <= tol * np.maximum(1.0, new))
         t = new

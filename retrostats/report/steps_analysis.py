@@ -143,7 +143,7 @@ def _synthetic_studies(quick: bool) -> pd.DataFrame:
     rows = []
     for i in range(k):
         d = simulate_trial(n_per_arm=sizes[i], arms=("retro", "control"), weeks=(0, 6),
-                           change={"retro": -2.0 - 0.15 * (i % 4), "control": -1.0}, seed=1000 + i)
+                           change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0}, seed=1000 + i)
         last = d[d["week"] == 6].groupby("arm")["value"].agg(["mean", "std", "count"])
         rows.append({"study": f"Synthetic {i + 1:02d}", "setting": "treadmill" if i % 2 else "overground",
                      "m1": last.loc["retro", "mean"], "sd1": last.loc["retro", "std"],

@@ -1,0 +1,310 @@
+"""Routes from a trial's published numbers to arm summaries or a between-arm effect (used by
+:func:`retrostats.registry_effects.registry_effect_sizes`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import convert
+from .effects import _step
+from .kernels import escalc as K
+
+
+def _g(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class _Arm:
+    """The statistics of one arm (code) for one study/outcome/instrument at the chosen week."""
+
+    def __init__(self, code: str, rows: pd.DataFrame, all_rows: pd.DataFrame, week: float, timepoint: str):
+        self.code = code
+        at = rows[(rows["timepoint"] == timepoint) & _same_week(rows["week"], week)]
+        base = rows[rows["timepoint"] == "baseline"]
+        self.post = dict(zip(at["statistic"], at["value"].astype(float)))
+        self.base = dict(zip(base["statistic"], base["value"].astype(float)))
+        self.sign_steps: list[dict] = []
+        if "change_convention" in at.columns:
+            conv = dict(zip(at["statistic"], at["change_convention"]))
+            if conv.get("mean_change") == "pre_minus_post" and "mean_change" in self.post:
+                printed = self.post["mean_change"]
+                self.post["mean_change"] = -printed
+                self.sign_steps.append(_step(
+                    "change_sign",
+                    f"{code}: the source prints the change as baseline minus follow-up ({_g(printed)}); "
+                    f"signed as follow-up minus baseline: {_g(-printed)}",
+                    printed=printed,
+                ))
+        self.ambiguous = (
+            bool(pd.concat([at, base])["ambiguous"].fillna(False).astype(bool).any())
+            if "ambiguous" in rows.columns
+            else False
+        )
+        self.n, self.n_source = self._size(rows, all_rows, timepoint, week)
+
+    def _size(self, rows, all_rows, timepoint, week):
+        if "n" in self.post:
+            return self.post["n"], f"n = {_g(self.post['n'])} at {timepoint}"
+        if "n" in self.base:
+            return self.base["n"], f"n = {_g(self.base['n'])} at baseline"
+        other = all_rows[(all_rows["arm"] == self.code) & (all_rows["statistic"] == "n")]
+        if len(other):
+            r = other.sort_values("week", na_position="last").iloc[0]
+            return float(r["value"]), f"n = {_g(float(r['value']))} ({r['outcome']}/{r['instrument']} rows)"
+        return np.nan, "n not reported"
+
+    def final(self, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        return _mean_sd(self.post, self.n, "mean", "sd", "se", mean_method, sd_method, self.code)
+
+    def change(self, ri: float, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        if "mean_change" in self.post:
+            m, steps = (
+                self.post["mean_change"],
+                [
+                    *self.sign_steps,
+                    _step(
+                        "mean_change",
+                        f"{self.code}: mean change {_g(self.post['mean_change'])} (follow-up minus baseline)",
+                    ),
+                ],
+            )
+        elif "mean" in self.post and "mean" in self.base:
+            m = self.post["mean"] - self.base["mean"]
+            steps = [
+                _step(
+                    "mean_change",
+                    f"{self.code}: mean change = {_g(self.post['mean'])} - {_g(self.base['mean'])}",
+                )
+            ]
+        else:
+            return None
+        if "sd_change" in self.post:
+            return m, self.post["sd_change"], steps
+        if "se_change" in self.post and self.n == self.n:
+            sd = convert.sd_from_se(self.post["se_change"], self.n)
+            return (
+                m,
+                sd,
+                steps
+                + [
+                    _step(
+                        "sd_from_se",
+                        f"{self.code}: SD of change {_g(sd)} = SE "
+                        f"{_g(self.post['se_change'])} x sqrt({_g(self.n)})",
+                    )
+                ],
+            )
+        if "sd" in self.post and "sd" in self.base:
+            sd = convert.change_sd(self.base["sd"], self.post["sd"], ri)
+            return (
+                m,
+                sd,
+                steps
+                + [
+                    _step(
+                        "assume",
+                        f"r = {_g(ri)} assumed between baseline and follow-up",
+                        argument="ri",
+                        value=ri,
+                    ),
+                    _step(
+                        "change_sd",
+                        f"{self.code}: SD of change {_g(sd)} from baseline SD {_g(self.base['sd'])}"
+                        f", final SD {_g(self.post['sd'])} and r = {_g(ri)}",
+                        r=ri,
+                    ),
+                ],
+            )
+        return None
+
+
+def _same_week(col: pd.Series, week: float) -> pd.Series:
+    w = col.astype(float)
+    return w.isna() if week != week else (w == week) | w.isna()
+
+
+def _mean_sd(s: dict, n: float, mk: str, sk: str, sek: str, mean_method: str, sd_method: str, code: str):
+    steps: list[dict] = []
+    med = {k: s.get(k) for k in ("q1", "q3", "min", "max")}
+    have_median = (
+        "median" in s
+        and n == n
+        and (
+            (med["q1"] is not None and med["q3"] is not None)
+            or (med["min"] is not None and med["max"] is not None)
+        )
+    )
+    kw = dict(q1=med["q1"], q3=med["q3"], minimum=med["min"], maximum=med["max"], n=n)
+    if mk in s:
+        m = s[mk]
+    elif have_median:
+        m = convert.mean_from_median(s["median"], method=mean_method, **kw)
+        sk_test = convert.skewness_test(s["median"], **kw)
+        steps.append(
+            _step(
+                "mean_from_median",
+                f"{code}: mean {_g(m)} from the median ({mean_method} method, "
+                f"scenario {sk_test['scenario']}); skewness test statistic {sk_test['statistic']:.3f} "
+                f"vs critical {sk_test['critical_value']:.3f}: "
+                f"{'SKEWED, conversion questionable' if sk_test['skewed'] else 'no evidence of skew'}",
+                method=mean_method,
+                skewed=sk_test["skewed"],
+            )
+        )
+    else:
+        return None
+    if sk in s:
+        sd = s[sk]
+    elif sek in s and n == n:
+        sd = convert.sd_from_se(s[sek], n)
+        steps.append(_step("sd_from_se", f"{code}: SD {_g(sd)} = SE {_g(s[sek])} x sqrt({_g(n)})"))
+    elif "ci_low" in s and "ci_high" in s and n == n and n >= 2:
+        sd = convert.sd_from_ci(s["ci_low"], s["ci_high"], n)
+        steps.append(
+            _step(
+                "sd_from_ci",
+                f"{code}: SD {_g(sd)} from the 95% CI {_g(s['ci_low'])} to "
+                f"{_g(s['ci_high'])} (t, {_g(n - 1)} df)",
+            )
+        )
+    elif have_median:
+        sd = convert.sd_from_median(s["median"], method=sd_method, **kw)
+        steps.append(
+            _step(
+                "sd_from_median",
+                f"{code}: SD {_g(sd)} from the quartiles/range ({sd_method} method)",
+                method=sd_method,
+            )
+        )
+    else:
+        return None
+    return m, sd, steps
+
+
+def _combine(side: list[tuple[float, float, float, list[dict]]], label: str):
+    """Combine the (n, mean, sd, steps) of several arms of one kind (Cochrane formula)."""
+    n, m, sd, steps = side[0]
+    steps = list(steps)
+    for n2, m2, sd2, st2 in side[1:]:
+        n, m, sd = convert.combine_groups(n, m, sd, n2, m2, sd2)
+        steps += st2
+    if len(side) > 1:
+        steps.append(
+            _step(
+                "combine_groups",
+                f"{len(side)} {label} arms combined into one (Cochrane formula): "
+                f"n {_g(n)}, mean {_g(m)}, SD {_g(sd)}",
+            )
+        )
+    return n, m, sd, steps
+
+
+def _contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, measure: str,
+                    arm_md: tuple[float, list[dict]] | None = None):
+    """(yi, vi, steps) from between-arm statistics, or (None, reason).
+
+    ``arm_md`` is a mean difference computed from the arms' means or mean changes; it is used (for the MD)
+    when no mean difference is published, with its SE from the exact between-arm p-value.
+    """
+    exact = con[con["relation"] == "="]
+    val: dict[str, float] = {}
+    for s, v in zip(exact["statistic"], exact["value"].astype(float)):
+        val.setdefault(s, v)  # several values for one statistic: the first is used
+    known_n = n1 == n1 and n2 == n2
+    if not known_n and measure != "MD":
+        return None, "arm sizes not reported"
+    df = n1 + n2 - 2 if known_n else None
+    dist = f"two-sided t, df {_g(df)}" if known_n else \
+        "two-sided normal approximation (arm sizes not reported, so no t degrees of freedom)"
+    md = val.get("mean_difference")
+    md_steps = [_step("contrast", f"published mean difference {_g(md)}")] if md is not None else []
+    if md is None and arm_md is not None and "p_value" in val and measure == "MD":
+        md, md_steps = arm_md
+    se, steps = None, []
+    if md is not None and "ci_low" in val and "ci_high" in val:
+        se = convert.se_from_ci(val["ci_low"], val["ci_high"], df=df)
+        steps.append(_step("se_from_ci", f"SE {_g(se)} of the MD from its 95% CI ({dist})"))
+    elif md is not None and "p_value" in val and 0 < val["p_value"] < 1 and md != 0:
+        se = convert.se_from_p(md, val["p_value"], df=df)
+        steps.append(
+            _step(
+                "se_from_p",
+                f"SE {_g(se)} from p = {_g(val['p_value'])}, {dist}",
+                p_value=val["p_value"],
+                df=df,
+            )
+        )
+    if measure == "MD":
+        if md is None or se is None:
+            return None, ("arm sizes not reported; " if not known_n else "") + _why_not(con, val)
+        return (md, se**2, md_steps + steps), None
+    if "t" in val:
+        t = val["t"]
+        steps = [_step("contrast", f"published t = {_g(t)}")]
+    elif "F" in val and sign_hint == sign_hint and sign_hint != 0:
+        t = np.sign(sign_hint) * np.sqrt(val["F"])
+        steps = [
+            _step("t_from_F", f"t = {_g(t)} from F = {_g(val['F'])} (1 numerator df), sign from the means")
+        ]
+    elif md is not None and se is not None:
+        t = md / se
+        steps += [_step("t_from_md", f"t = MD {_g(md)} / SE {_g(se)} = {_g(t)}")]
+    elif "p_value" in val and 0 < val["p_value"] < 1 and sign_hint == sign_hint and sign_hint != 0:
+        t = np.sign(sign_hint) * float(K.t_from_p(val["p_value"], df))
+        steps = [
+            _step(
+                "t_from_p",
+                f"t = {_g(t)} from exact p = {_g(val['p_value'])}, two-sided t, df {_g(df)}; "
+                "direction from the arm means",
+                p_value=val["p_value"],
+                df=df,
+            )
+        ]
+    else:
+        return None, _why_not(con, val)
+    yi, vi = K.t_to_smd(np.array([t]), np.array([n1]), np.array([n2]))
+    steps.append(
+        _step(
+            "SMD_from_t",
+            f"SMD (Hedges' g, exact correction) from t = {_g(t)}, n {_g(n1)} and {_g(n2)}"
+            " [metafor escalc ti=, vtype LS]",
+            t=t,
+        )
+    )
+    return (float(yi[0]), float(vi[0]), steps), None
+
+
+def _why_not(con: pd.DataFrame, val: dict) -> str:
+    if len(con) and not len(val):
+        shown = ", ".join(
+            f"{s} {r} {v:g}" for s, r, v in zip(con["statistic"], con["relation"], con["value"])
+        )
+        return f"between-arm result only as an inequality ({shown}); an exact value is needed"
+    if val:
+        return f"between-arm statistics {sorted(val)} are not enough (no SD, SE, CI, t, or direction)"
+    return "no SD, SE, CI, median summary or between-arm statistic"
+
+
+def _arm_md(sides) -> tuple[float, list[dict]] | None:
+    """MD (A - B) from one arm per side: mean changes, else follow-up means; None if neither is given."""
+    if len(sides[0]) != 1 or len(sides[1]) != 1:
+        return None
+    a, b = sides[0][0], sides[1][0]
+    for key, what in (("mean_change", "mean changes"), ("mean", "follow-up means")):
+        if key in a.post and key in b.post:
+            md = a.post[key] - b.post[key]
+            return md, [*a.sign_steps, *b.sign_steps, _step(
+                "md_from_arms", f"MD {_g(md)} = {a.code} {_g(a.post[key])} - {b.code} {_g(b.post[key])} "
+                f"({what}); its SE from the between-arm p-value")]
+    return None
+
+
+def _direction_hint(sides) -> float:
+    """Sign of (arm A - arm B) from whatever means or mean changes are reported, NaN if unknown."""
+    for key in ("mean", "mean_change", "median"):
+        vals = [[arm.post.get(key) for arm in side] for side in sides]
+        if all(v is not None for side in vals for v in side):
+            return float(np.sign(np.mean(vals[0]) - np.mean(vals[1])))
+    return np.nan
