@@ -61,17 +61,26 @@ def main() -> None:
         csv = Path(tmp) / "d.csv"
         np.savetxt(csv, np.column_stack([yi, vi]), delimiter=",", header="yi,vi", comments="", fmt="%.17g")
         script = Path(tmp) / "bench.R"
-        script.write_text(R_SCRIPT.format(csv=csv, n_rma=REPEATS["rma"], n_loo=REPEATS["loo"],
-                                          n_cumul=REPEATS["cumul"], n_perm=N_PERM))
+        script.write_text(
+            R_SCRIPT.format(
+                csv=csv, n_rma=REPEATS["rma"], n_loo=REPEATS["loo"], n_cumul=REPEATS["cumul"], n_perm=N_PERM
+            )
+        )
         t0 = time.perf_counter()
         out = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
     r = json.loads(out.stdout.strip().splitlines()[-1])  # permutest() prints a progress line first
-    print(f"k = {K}; REML; same data in both (estimate py {res.estimate:.6f} / R {r['estimate']:.6f}, "
-          f"tau2 py {res.tau2:.6f} / R {r['tau2']:.6f})")
+    print(
+        f"k = {K}; REML; same data in both (estimate py {res.estimate:.6f} / R {r['estimate']:.6f}, "
+        f"tau2 py {res.tau2:.6f} / R {r['tau2']:.6f})"
+    )
     print(f"{'task':<32}{'retrostats (s)':>16}{'metafor (s)':>14}{'R / Python':>12}")
-    names = {"rma": "REML fit (rma)", "loo": "leave-one-out (leave1out)", "cumul": "cumulative (cumul)",
-             "perm": f"permutation test, {N_PERM} (permutest)"}
+    names = {
+        "rma": "REML fit (rma)",
+        "loo": "leave-one-out (leave1out)",
+        "cumul": "cumulative (cumul)",
+        "perm": f"permutation test, {N_PERM} (permutest)",
+    }
     for key, label in names.items():
         print(f"{label:<32}{py[key]:>16.5f}{r[key]:>14.5f}{r[key] / py[key]:>12.1f}")
     print(f"Rscript wall time for the whole R script (start-up included): {wall:.1f} s")

@@ -24,18 +24,33 @@ def bcg_frame():
     return pd.DataFrame({"yi": d["yi"], "vi": d["vi"], "study_id": [f"s{i:02d}" for i in range(13)]})
 
 
-SMALL = pd.DataFrame({"study_id": ["a2019", "b2020", "c2021", "d2022", "e2023"],
-                      "yi": [-0.62, -0.35, -0.91, -0.10, -0.48], "vi": [0.09, 0.05, 0.12, 0.04, 0.07]})
+SMALL = pd.DataFrame(
+    {
+        "study_id": ["a2019", "b2020", "c2021", "d2022", "e2023"],
+        "yi": [-0.62, -0.35, -0.91, -0.10, -0.48],
+        "vi": [0.09, 0.05, 0.12, 0.04, 0.07],
+    }
+)
 
 
 def test_published_bcg_reml_viechtbauer_2010():
-    # Viechtbauer (2010), J Stat Softw 36(3), doi:10.18637/jss.v036.i03: printed output of rma(yi, vi, data = dat)
+    # Viechtbauer (2010), J Stat Softw 36(3), doi:10.18637/jss.v036.i03, Section 4, p. 14 (checked against the
+    # copy of the article shipped as the metafor vignette, metafor/doc/metafor.pdf): printed output of
+    # rma(yi, vi, data = dat)
     # for the BCG log risk ratios (random-effects model, REML): tau^2 = 0.3132, I^2 = 92.22%, H^2 = 12.86,
     # Q(df = 12) = 152.2330, estimate -0.7145, se 0.1798, zval -3.9744, ci -1.0669 to -0.3622.
     res = rs.meta_analysis(bcg_frame())
-    for value, printed in [(res.tau2, "0.3132"), (res.i2, "92.22"), (res.h2, "12.86"), (res.q, "152.2330"),
-                           (res.estimate, "-0.7145"), (res.se, "0.1798"), (res.statistic, "-3.9744"),
-                           (res.ci_low, "-1.0669"), (res.ci_high, "-0.3622")]:
+    for value, printed in [
+        (res.tau2, "0.3132"),
+        (res.i2, "92.22"),
+        (res.h2, "12.86"),
+        (res.q, "152.2330"),
+        (res.estimate, "-0.7145"),
+        (res.se, "0.1798"),
+        (res.statistic, "-3.9744"),
+        (res.ci_low, "-1.0669"),
+        (res.ci_high, "-0.3622"),
+    ]:
         assert abs(value - float(printed)) <= published_tol(printed), printed
     assert res.q_df == 12
 
@@ -43,8 +58,27 @@ def test_published_bcg_reml_viechtbauer_2010():
 def test_contract_fields_and_types():
     res = rs.meta_analysis(SMALL, method="DL")
     assert isinstance(res, MetaAnalysisResult)
-    for f in ("k", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high", "pi_low", "pi_high", "tau2",
-              "tau", "i2", "h2", "q", "q_df", "q_p_value", "method", "test", "confidence_level"):
+    for f in (
+        "k",
+        "estimate",
+        "se",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "tau2",
+        "tau",
+        "i2",
+        "h2",
+        "q",
+        "q_df",
+        "q_p_value",
+        "method",
+        "test",
+        "confidence_level",
+    ):
         assert hasattr(res, f)
     assert res.labels == tuple(SMALL["study_id"])
     assert res.provenance.checksum and "meta_analysis(" in res.provenance.call
@@ -58,12 +92,17 @@ def test_arrays_and_frame_give_the_same_answer():
     b = rs.meta_analysis(yi=SMALL["yi"].to_numpy(), vi=SMALL["vi"].to_numpy())
     c = rs.meta_analysis(SMALL, sei=np.sqrt(SMALL["vi"]))
     for r in (b, c):
-        np.testing.assert_allclose([r.estimate, r.se, r.tau2], [a.estimate, a.se, a.tau2], **TOL["closed_form"])
+        np.testing.assert_allclose(
+            [r.estimate, r.se, r.tau2], [a.estimate, a.se, a.tau2], **TOL["closed_form"]
+        )
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.floats(-2, 2), st.floats(0.01, 0.5)), min_size=3, max_size=12),
-       st.sampled_from(["DL", "REML", "PM", "SJ", "ML", "EB", "HE", "HS"]), st.randoms(use_true_random=False))
+@given(
+    st.lists(st.tuples(st.floats(-2, 2), st.floats(0.01, 0.5)), min_size=3, max_size=12),
+    st.sampled_from(["DL", "REML", "PM", "SJ", "ML", "EB", "HE", "HS"]),
+    st.randoms(use_true_random=False),
+)
 def test_study_order_does_not_matter(pairs, method, rnd):
     y, v = map(np.array, zip(*pairs))
     perm = list(range(len(y)))
@@ -76,7 +115,7 @@ def test_study_order_does_not_matter(pairs, method, rnd):
 
 @pytest.mark.parametrize("method", ["DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"])
 def test_tau2_zero_makes_random_effects_equal_equal_effects(method):
-    y = np.array([0.30, 0.31, 0.29, 0.30])   # far less spread than the sampling error
+    y = np.array([0.30, 0.31, 0.29, 0.30])  # far less spread than the sampling error
     v = np.array([0.05, 0.04, 0.06, 0.05])
     re = rs.meta_analysis(yi=y, vi=v, method=method)
     if method == "SJ":  # SJ's starting value is the variance of y, never exactly 0
@@ -84,17 +123,22 @@ def test_tau2_zero_makes_random_effects_equal_equal_effects(method):
         return
     ee = rs.meta_analysis(yi=y, vi=v, method="EE")
     assert re.tau2 == 0.0
-    np.testing.assert_allclose([re.estimate, re.se, re.ci_low, re.ci_high],
-                               [ee.estimate, ee.se, ee.ci_low, ee.ci_high], **TOL["closed_form"])
+    np.testing.assert_allclose(
+        [re.estimate, re.se, re.ci_low, re.ci_high],
+        [ee.estimate, ee.se, ee.ci_low, ee.ci_high],
+        **TOL["closed_form"],
+    )
 
 
 def test_prediction_interval_conventions():
     res = rs.meta_analysis(SMALL, method="REML", test="knha")
     from scipy import stats
+
     crit = stats.t.isf(0.025, res.k - 1)
     half = crit * np.sqrt(res.se**2 + res.tau2)
-    np.testing.assert_allclose([res.pi_low, res.pi_high], [res.estimate - half, res.estimate + half],
-                               **TOL["closed_form"])
+    np.testing.assert_allclose(
+        [res.pi_low, res.pi_high], [res.estimate - half, res.estimate + half], **TOL["closed_form"]
+    )
 
 
 def test_presets_and_summary_state_method_heterogeneity_and_small_k():
@@ -135,8 +179,10 @@ def test_multiverse_spread():
 
 
 def test_meta_regression_with_text_moderator_and_subgroups():
-    d = SMALL.assign(setting=["treadmill", "overground", "treadmill", "overground", "treadmill"],
-                     minutes=[60, 90, 120, 90, 150])
+    d = SMALL.assign(
+        setting=["treadmill", "overground", "treadmill", "overground", "treadmill"],
+        minutes=[60, 90, 120, 90, 150],
+    )
     res = rs.meta_analysis(d, mods=["minutes", "setting"], test="knha")
     assert list(res.coefficients.index) == ["intercept", "minutes", "setting[treadmill]"]
     assert res.qm_df[0] == 2 and res.qm_df[1] == 2
@@ -206,10 +252,18 @@ def test_heterogeneity_ci_for_ee_is_refused():
 
 # ---------------------------------------------------------------- multi-arm trials
 def test_shared_control_is_flagged_and_split():
-    d = pd.DataFrame({"study_id": ["x2020", "x2020", "y2021"],
-                      "comparison": ["retro vs control", "forward vs control", "retro vs control"],
-                      "m1": [3.0, 3.5, 2.8], "sd1": [1.0, 1.1, 0.9], "n1": [15, 15, 20],
-                      "m2": [4.0, 4.0, 4.1], "sd2": [1.2, 1.2, 1.0], "n2": [16, 16, 20]})
+    d = pd.DataFrame(
+        {
+            "study_id": ["x2020", "x2020", "y2021"],
+            "comparison": ["retro vs control", "forward vs control", "retro vs control"],
+            "m1": [3.0, 3.5, 2.8],
+            "sd1": [1.0, 1.1, 0.9],
+            "n1": [15, 15, 20],
+            "m2": [4.0, 4.0, 4.1],
+            "sd2": [1.2, 1.2, 1.0],
+            "n2": [16, 16, 20],
+        }
+    )
     d["yi"], d["vi"] = d["m1"] - d["m2"], d["sd1"] ** 2 / d["n1"] + d["sd2"] ** 2 / d["n2"]
     with pytest.warns(DataWarning, match="study 'x2020': group 'control' is used by 2 comparisons"):
         rs.meta_analysis(d)

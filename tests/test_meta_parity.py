@@ -71,9 +71,19 @@ def test_fit_and_verbs(key):
     tol = tol_for(method)
     res = fit(name, method, test)
     assert res.k == e["k"]
-    for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("statistic", "zval"), ("p_value", "pval"),
-                         ("ci_low", "ci_lb"), ("ci_high", "ci_ub"), ("tau2", "tau2"), ("i2", "I2"),
-                         ("h2", "H2"), ("q", "QE"), ("q_p_value", "QEp")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("se", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+        ("tau2", "tau2"),
+        ("i2", "I2"),
+        ("h2", "H2"),
+        ("q", "QE"),
+        ("q_p_value", "QEp"),
+    ]:
         close(getattr(res, ours), e[theirs], tol, f"{key} {ours}")
     if method != "EE":  # metafor's predict() gives no prediction interval for EE models
         close(res.pi_low, e["pi_lb"], tol, f"{key} pi_low")
@@ -86,18 +96,39 @@ def test_fit_and_verbs(key):
     if method != "EE":
         hci = res.heterogeneity_ci()
         for row, ref in [("tau2", "tau2"), ("tau", "tau"), ("i2", "I2"), ("h2", "H2")]:
-            close(hci.loc[row, ["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float), e["confint"][ref],
-                  TOL["iterative"], f"{key} confint {row}")
+            close(
+                hci.loc[row, ["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float),
+                e["confint"][ref],
+                TOL["iterative"],
+                f"{key} confint {row}",
+            )
     # leave-one-out and cumulative
     for verb, ref in [(res.leave_one_out(), e["leave1out"]), (res.cumulative(), e["cumul"])]:
-        for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("p_value", "pval"), ("ci_low", "ci_lb"),
-                             ("ci_high", "ci_ub"), ("q", "QE"), ("tau2", "tau2"), ("i2", "I2"), ("h2", "H2")]:
+        for ours, theirs in [
+            ("estimate", "estimate"),
+            ("se", "se"),
+            ("p_value", "pval"),
+            ("ci_low", "ci_lb"),
+            ("ci_high", "ci_ub"),
+            ("q", "QE"),
+            ("tau2", "tau2"),
+            ("i2", "I2"),
+            ("h2", "H2"),
+        ]:
             close(verb[ours].to_numpy(), ref[theirs], tol, f"{key} {ours}")
     inf = res.influence()
     ri = e["influence"]
-    for ours, theirs in [("rstudent", "rstudent"), ("dffits", "dffits"), ("cook_d", "cook_d"),
-                         ("cov_r", "cov_r"), ("tau2_del", "tau2_del"), ("q_del", "QE_del"), ("hat", "hat"),
-                         ("weight", "weight"), ("dfbs_intercept", "dfbs")]:
+    for ours, theirs in [
+        ("rstudent", "rstudent"),
+        ("dffits", "dffits"),
+        ("cook_d", "cook_d"),
+        ("cov_r", "cov_r"),
+        ("tau2_del", "tau2_del"),
+        ("q_del", "QE_del"),
+        ("hat", "hat"),
+        ("weight", "weight"),
+        ("dfbs_intercept", "dfbs"),
+    ]:
         close(inf[ours].to_numpy(), ri[theirs], tol, f"{key} influence {ours}")
     assert inf["influential"].astype(int).tolist() == [int(x) for x in ri["is_infl"]]
     with warnings.catch_warnings():
@@ -124,8 +155,14 @@ def test_trim_and_fill(key):
             tf = res.trim_and_fill(estimator=est)
         assert tf.k0 == e["k0"], key
         assert tf.side == e["side"], key
-        for ours, theirs in [("estimate", "estimate"), ("se", "se"), ("ci_low", "ci_lb"), ("ci_high", "ci_ub"),
-                             ("p_value", "pval"), ("tau2", "tau2")]:
+        for ours, theirs in [
+            ("estimate", "estimate"),
+            ("se", "se"),
+            ("ci_low", "ci_lb"),
+            ("ci_high", "ci_ub"),
+            ("p_value", "pval"),
+            ("tau2", "tau2"),
+        ]:
             close(getattr(tf, ours), e[theirs], tol, f"{key} {est} {ours}")
 
 
@@ -152,8 +189,21 @@ def bcg():
     # moderators are not stored in the JSON datasets block: rebuild them from metadat's dat.bcg order
     ablat = [44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33]
     year = [1948, 1949, 1960, 1977, 1973, 1953, 1973, 1980, 1968, 1961, 1974, 1969, 1976]
-    alloc = ["random", "random", "random", "random", "alternate", "alternate", "random", "random",
-             "random", "systematic", "systematic", "systematic", "systematic"]
+    alloc = [
+        "random",
+        "random",
+        "random",
+        "random",
+        "alternate",
+        "alternate",
+        "random",
+        "random",
+        "random",
+        "systematic",
+        "systematic",
+        "systematic",
+        "systematic",
+    ]
     return pd.DataFrame({"yi": y, "vi": v, "ablat": ablat, "year": year, "alloc": alloc})
 
 
@@ -168,16 +218,36 @@ def test_meta_regression(key):
         tol = TOL["iterative"]
     res = rs.meta_analysis(bcg(), mods=mf.split("+"), method=method, test=test)
     c = res.coefficients
-    for ours, theirs in [("estimate", "beta"), ("se", "se"), ("statistic", "zval"), ("p_value", "pval"),
-                         ("ci_low", "ci_lb"), ("ci_high", "ci_ub")]:
+    for ours, theirs in [
+        ("estimate", "beta"),
+        ("se", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+    ]:
         close(c[ours].to_numpy(), e[theirs], tol, f"{key} {ours}")
-    for ours, theirs in [("qm", "QM"), ("qm_p_value", "QMp"), ("tau2", "tau2"), ("i2", "I2"), ("h2", "H2"),
-                         ("q", "QE"), ("q_p_value", "QEp"), ("r2", "R2")]:
+    for ours, theirs in [
+        ("qm", "QM"),
+        ("qm_p_value", "QMp"),
+        ("tau2", "tau2"),
+        ("i2", "I2"),
+        ("h2", "H2"),
+        ("q", "QE"),
+        ("q_p_value", "QEp"),
+        ("r2", "R2"),
+    ]:
         close(getattr(res, ours), e[theirs], tol, f"{key} {ours}")
     if "influence" in e:
         inf = res.influence()
-        for ours, theirs in [("rstudent", "rstudent"), ("dffits", "dffits"), ("cook_d", "cook_d"),
-                             ("cov_r", "cov_r"), ("hat", "hat"), ("tau2_del", "tau2_del")]:
+        for ours, theirs in [
+            ("rstudent", "rstudent"),
+            ("dffits", "dffits"),
+            ("cook_d", "cook_d"),
+            ("cov_r", "cov_r"),
+            ("hat", "hat"),
+            ("tau2_del", "tau2_del"),
+        ]:
             close(inf[ours].to_numpy(), e["influence"][theirs], tol, f"{key} influence {ours}")
         eg = res.egger_test()
         close(eg.statistic, e["regtest"]["zval"], tol, f"{key} regtest")

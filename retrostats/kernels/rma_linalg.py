@@ -124,6 +124,9 @@ def p_stats(y: np.ndarray, w: np.ndarray, X: np.ndarray, *, second: bool = False
         b3 = _xtdx(X, w**3)
         ab2 = a_inv @ b2
         out["yppy"] = np.sum(we * we, axis=-1)
-        out["trpp"] = (np.sum(w * w, axis=-1) - 2.0 * np.trace(a_inv @ b3, axis1=-2, axis2=-1)
-                       + np.trace(ab2 @ ab2, axis1=-2, axis2=-1))
+        out["trpp"] = (
+            np.sum(w * w, axis=-1)
+            - 2.0 * np.trace(a_inv @ b3, axis1=-2, axis2=-1)
+            + np.trace(ab2 @ ab2, axis1=-2, axis2=-1)
+        )
     return out

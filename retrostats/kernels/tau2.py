@@ -22,8 +22,20 @@ import numpy as np
 
 from .rma_linalg import p_stats, wls
 
-__all__ = ["TAU2", "tau2_ee", "tau2_dl", "tau2_he", "tau2_hs", "tau2_sj", "tau2_ml", "tau2_reml",
-           "tau2_eb", "tau2_pm", "DEFAULT_TOL", "DEFAULT_MAXITER"]
+__all__ = [
+    "TAU2",
+    "tau2_ee",
+    "tau2_dl",
+    "tau2_he",
+    "tau2_hs",
+    "tau2_sj",
+    "tau2_ml",
+    "tau2_reml",
+    "tau2_eb",
+    "tau2_pm",
+    "DEFAULT_TOL",
+    "DEFAULT_MAXITER",
+]
 
 #: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute)
 DEFAULT_TOL = 1e-12
@@ -62,8 +74,9 @@ def tau2_he(y, v, X, m, **_):
     k, p = _kp(X, m)
     _, a_inv, e = wls(y, m.astype(float), X)
     mv = m * v
-    tr_pv = np.sum(mv, axis=-1) - np.trace(a_inv @ (np.swapaxes(X * mv[..., :, None], -1, -2) @ X),
-                                           axis1=-2, axis2=-1)
+    tr_pv = np.sum(mv, axis=-1) - np.trace(
+        a_inv @ (np.swapaxes(X * mv[..., :, None], -1, -2) @ X), axis1=-2, axis2=-1
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (np.sum(m * e * e, axis=-1) - tr_pv) / (k - p)
     return _finish(t, k, p), np.ones(t.shape, dtype=bool)

@@ -45,7 +45,9 @@ def _design(data: pd.DataFrame | None, mods: Any, n: int, labels: Sequence[str])
         mods = [mods]
     if isinstance(mods, pd.DataFrame):
         frame = mods.reset_index(drop=True)
-    elif isinstance(mods, np.ndarray) or (isinstance(mods, Sequence) and mods and not isinstance(mods[0], str)):
+    elif isinstance(mods, np.ndarray) or (
+        isinstance(mods, Sequence) and mods and not isinstance(mods[0], str)
+    ):
         arr = np.asarray(mods, dtype=float)
         arr = arr.reshape(n, -1) if arr.ndim == 1 else arr
         frame = pd.DataFrame(arr, columns=[f"mod{j + 1}" for j in range(arr.shape[1])])
@@ -82,12 +84,13 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
             if np.linalg.matrix_rank(X[:, : j + 1]) <= j:
                 raise DataError(
                     f"mods are collinear: moderator {names[j]!r} is a linear combination of "
-                    f"{names[:j]} (after dropping missing rows). Remove or recode it.")
+                    f"{names[:j]} (after dropping missing rows). Remove or recode it."
+                )
         raise DataError(f"mods are collinear (design rank {rank} < {X.shape[1]} columns).")
 
 
 def _r2(y, v, X, fit, **opts) -> float:
-    """metafor's R²: the percent of tau² explained; for EE models the adjusted R² of the weighted regression."""
+    """Metafor's R²: percent of tau² explained; for EE models the adjusted R² of the weighted regression."""
     if opts["method"] == "EE":
         w = 1 / v
         ybar = np.sum(w * y) / np.sum(w)
@@ -174,7 +177,8 @@ def meta_analysis(
     Notes
     -----
     The average effect is ``mu = sum(w y) / sum(w)`` with ``w = 1/(v + tau2)``; Knapp-Hartung multiplies its
-    variance by ``sum(w (y - mu)^2) / (k - p)``. The prediction interval is ``mu +/- c sqrt(se^2 + tau2)`` with
+    variance by ``sum(w (y - mu)^2) / (k - p)``. The prediction interval is
+    ``mu +/- c sqrt(se^2 + tau2)`` with
     ``c`` the normal quantile (``z``) or the t quantile with ``k - p`` df (``knha``), as ``predict.rma``.
     ``I2 = 100 tau2 / (tau2 + s2)`` with metafor's typical variance ``s2 = (k - p) / tr P``.
     Validated against metafor 3.8.1 (``tests/reference/r/meta_rma.R``): closed-form estimators to 1e-10,
@@ -197,8 +201,10 @@ def meta_analysis(
         pr = PRESETS[preset]
         for arg, val, default in (("method", method, "REML"), ("test", test, "z")):
             if val != default and val != getattr(pr, arg):
-                raise ValueError(f"preset={preset!r} sets {arg}={getattr(pr, arg)!r}; got {arg}={val!r} as "
-                                 "well. Pass one or the other.")
+                raise ValueError(
+                    f"preset={preset!r} sets {arg}={getattr(pr, arg)!r}; got {arg}={val!r} as "
+                    "well. Pass one or the other."
+                )
         method, test = pr.method, pr.test
     check_option("method", method, list(METHODS))
     check_option("test", test, list(TESTS))
@@ -214,7 +220,9 @@ def meta_analysis(
         s_raw = (data[sei] if isinstance(sei, str) else sei) if sei is not None else None
     else:
         if isinstance(yi, str) or (sei is None and isinstance(vi, str)):
-            raise ValueError("yi and vi name columns only when data= is given; pass data=DataFrame or arrays.")
+            raise ValueError(
+                "yi and vi name columns only when data= is given; pass data=DataFrame or arrays."
+            )
         y_raw, v_raw, s_raw = yi, vi, sei
     y = as_float_array("yi", y_raw, allow_nan=True)
     n = len(y)
@@ -237,8 +245,10 @@ def meta_analysis(
         warnings.warn(msg + "; these studies were dropped.", DataWarning, stacklevel=2)
     keep = ~bad
     for i in np.flatnonzero(keep & ~(v > 0)):
-        raise DataError(f"{vname} must be > 0; row {i} (study {labels[i]!r}) has {v[i]!r}. A sampling variance "
-                        "of zero usually means a missing or zero SD; check the source.")
+        raise DataError(
+            f"{vname} must be > 0; row {i} (study {labels[i]!r}) has {v[i]!r}. A sampling variance "
+            "of zero usually means a missing or zero SD; check the source."
+        )
     if data is not None and multiarm != "ignore":
         check_multiarm(data[keep], multiarm=multiarm, stacklevel=3)
 
@@ -252,18 +262,24 @@ def meta_analysis(
     if p > 1:
         _check_rank(X, names)
     if k < p or (p > 1 and k == p):
-        raise ValueError(f"{k} studies cannot estimate {p} model parameters ({names}); a meta-regression "
-                         "needs more studies than coefficients.")
+        raise ValueError(
+            f"{k} studies cannot estimate {p} model parameters ({names}); a meta-regression "
+            "needs more studies than coefficients."
+        )
     if test == "knha" and k == 1:
-        raise ValueError("test='knha' needs at least 2 studies (it has k - 1 degrees of freedom); with one "
-                         "study use test='z', or do not pool.")
+        raise ValueError(
+            "test='knha' needs at least 2 studies (it has k - 1 degrees of freedom); with one "
+            "study use test='z', or do not pool."
+        )
     if tau2 is not None:
         tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
     if not bool(np.all(fit["converged"])):
-        raise ConvergenceError(f"the {method} estimator of tau² did not converge in {maxiter} iterations; "
-                               "increase maxiter or try method='DL' or 'PM'.")
+        raise ConvergenceError(
+            f"the {method} estimator of tau² did not converge in {maxiter} iterations; "
+            "increase maxiter or try method='DL' or 'PM'."
+        )
 
     sub_table = sub_test = None
     if subgroup is not None:
@@ -271,10 +287,15 @@ def meta_analysis(
 
         g_raw = data[subgroup] if (isinstance(subgroup, str) and data is not None) else subgroup
         g = np.asarray(pd.Series(list(g_raw)).astype(str))[keep]
-        sub_table, sub_test = subgroup_analysis(y, v, g, method=method, test=test, level=level, tol=tol,
-                                                maxiter=maxiter)
+        sub_table, sub_test = subgroup_analysis(
+            y, v, g, method=method, test=test, level=level, tol=tol, maxiter=maxiter
+        )
 
-    r2 = _r2(y, v, X, fit, method=method, test=test, level=level, tol=tol, maxiter=maxiter) if p > 1 else np.nan
+    r2 = (
+        _r2(y, v, X, fit, method=method, test=test, level=level, tol=tol, maxiter=maxiter)
+        if p > 1
+        else np.nan
+    )
 
     args = {"method": method, "test": test, "confidence_level": level}
     if preset is not None:
@@ -285,7 +306,21 @@ def meta_analysis(
         args["subgroup"] = subgroup if isinstance(subgroup, str) else "<array>"
     prov = make_provenance("meta_analysis", args, y, v, X)
     return MetaAnalysisResult.from_fit(
-        fit, y=y, v=v, X=X, names=names, labels=labels, method=method, test=test, level=level,
-        preset=preset, tau2_fixed=tau2 is not None, r2=r2, subgroups=sub_table, subgroup_test=sub_test,
-        provenance=prov, tol=tol, maxiter=maxiter,
+        fit,
+        y=y,
+        v=v,
+        X=X,
+        names=names,
+        labels=labels,
+        method=method,
+        test=test,
+        level=level,
+        preset=preset,
+        tau2_fixed=tau2 is not None,
+        r2=r2,
+        subgroups=sub_table,
+        subgroup_test=sub_test,
+        provenance=prov,
+        tol=tol,
+        maxiter=maxiter,
     )

@@ -15,8 +15,15 @@ from ..kernels.rma import rma_fit
 from ..kernels.rma_linalg import wls
 from ..validators import check_option
 
-__all__ = ["EggerResult", "RankTestResult", "TrimFillResult", "egger_test", "rank_test", "trim_and_fill",
-           "FUNNEL_MIN_K"]
+__all__ = [
+    "EggerResult",
+    "RankTestResult",
+    "TrimFillResult",
+    "egger_test",
+    "rank_test",
+    "trim_and_fill",
+    "FUNNEL_MIN_K",
+]
 
 #: below this many studies funnel-based tests are underpowered (Sterne et al. 2011, doi:10.1136/bmj.d4002)
 FUNNEL_MIN_K = 10
@@ -25,9 +32,12 @@ FUNNEL_MIN_K = 10
 def _warn_small(result, what: str, stacklevel: int) -> None:
     if result.k < FUNNEL_MIN_K:
         warnings.warn(
-            f"{what} with only {result.k} studies: funnel-based tests and adjustments have little power below "
-            f"{FUNNEL_MIN_K} studies (Sterne et al. 2011); a non-significant result is not evidence of no bias.",
-            SmallSampleWarning, stacklevel=stacklevel + 1)
+            f"{what} with only {result.k} studies: funnel-based tests and adjustments have little "
+            f"power below {FUNNEL_MIN_K} studies (Sterne et al. 2011); a non-significant result is "
+            "not evidence of no bias.",
+            SmallSampleWarning,
+            stacklevel=stacklevel + 1,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,12 +105,22 @@ def egger_test(result, *, model: str = "rma", predictor: str = "sei", stacklevel
     pred = np.sqrt(result.vi) if predictor == "sei" else result.vi
     X = np.column_stack([result.X, pred])
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ValueError(f"the design is no longer of full rank after adding {predictor!r} (all studies have "
-                         "the same variance?); the regression test cannot be run.")
+        raise ValueError(
+            f"the design is no longer of full rank after adding {predictor!r} (all studies have "
+            "the same variance?); the regression test cannot be run."
+        )
     p = result.X.shape[1]
     if model == "rma":
-        f = rma_fit(result.yi, result.vi, X, method=result.method, test=result.test,
-                    level=result.confidence_level, tol=result.tol, maxiter=result.maxiter)
+        f = rma_fit(
+            result.yi,
+            result.vi,
+            X,
+            method=result.method,
+            test=result.test,
+            level=result.confidence_level,
+            tol=result.tol,
+            maxiter=result.maxiter,
+        )
         stat, pval = float(f["zval"][p]), float(f["pval"][p])
         df = float(f["ddf"]) if result.test == "knha" else math.nan
         est, lo, hi = float(f["beta"][0]), float(f["ci_lb"][0]), float(f["ci_ub"][0])
@@ -189,8 +209,9 @@ class TrimFillResult:
     fit: object
 
 
-def trim_and_fill(result, *, estimator: str = "L0", side: str | None = None, test: str = "z",
-                  stacklevel: int = 2) -> TrimFillResult:
+def trim_and_fill(
+    result, *, estimator: str = "L0", side: str | None = None, test: str = "z", stacklevel: int = 2
+) -> TrimFillResult:
     """Duval and Tweedie's trim and fill (metafor ``trimfill()``).
 
     Parameters
@@ -199,7 +220,8 @@ def trim_and_fill(result, *, estimator: str = "L0", side: str | None = None, tes
         An intercept-only model.
     estimator : {"L0", "R0"}
     side : {"left", "right"}, optional
-        Where studies are missing. By default chosen as metafor does: from the sign of the slope of ``sqrt(vi)``
+        Where studies are missing. By default chosen as metafor does: from the sign of the slope of
+        ``sqrt(vi)``
         in a meta-regression with the same estimator (negative slope: missing on the right).
     test : {"z", "knha"}
         Test of the refitted model; metafor's ``trimfill()`` refits with its default ``"z"``.
@@ -261,26 +283,50 @@ def trim_and_fill(result, *, estimator: str = "L0", side: str | None = None, tes
         else:
             sr = signed[signed > 0].sum()
             k0f = (4 * sr - k * (k + 1)) / (2 * k - 1)
-            var_sr = (k * (k + 1) * (2 * k + 1) + 10 * k0f**3 + 27 * k0f**2 + 17 * k0f - 18 * k * k0f**2
-                      - 18 * k * k0f + 6 * k**2 * k0f) / 24
+            var_sr = (
+                k * (k + 1) * (2 * k + 1)
+                + 10 * k0f**3
+                + 27 * k0f**2
+                + 17 * k0f
+                - 18 * k * k0f**2
+                - 18 * k * k0f
+                + 6 * k**2 * k0f
+            ) / 24
             se_k0 = 4 * math.sqrt(var_sr) / (2 * k - 1)
         k0 = int(max(0, np.round(k0f)))
         se_k0 = max(0.0, se_k0)
     if k0 > 0:
-        fill_y = 2 * beta - y[k - k0:]
+        fill_y = 2 * beta - y[k - k0 :]
         if side == "right":
             fill_y = -fill_y
-        fill_v = v[k - k0:]
+        fill_v = v[k - k0 :]
         from .analysis import meta_analysis
 
-        fit = meta_analysis(yi=np.concatenate([y0, fill_y]), vi=np.concatenate([v0, fill_v]),
-                            slab=[*result.labels, *(f"Filled {i + 1}" for i in range(k0))], method=result.method,
-                            test=test, confidence_level=result.confidence_level, tol=result.tol,
-                            maxiter=result.maxiter)
+        fit = meta_analysis(
+            yi=np.concatenate([y0, fill_y]),
+            vi=np.concatenate([v0, fill_v]),
+            slab=[*result.labels, *(f"Filled {i + 1}" for i in range(k0))],
+            method=result.method,
+            test=test,
+            confidence_level=result.confidence_level,
+            tol=result.tol,
+            maxiter=result.maxiter,
+        )
     else:
         fill_y = fill_v = np.empty(0)
         fit = result
     filled = pd.DataFrame({"yi": fill_y, "vi": fill_v}, index=[f"Filled {i + 1}" for i in range(k0)])
-    return TrimFillResult(k0=k0, se_k0=float(se_k0), side=side, estimator=estimator, estimate=fit.estimate,
-                          se=fit.se, ci_low=fit.ci_low, ci_high=fit.ci_high, p_value=fit.p_value, tau2=fit.tau2,
-                          filled=filled, fit=fit)
+    return TrimFillResult(
+        k0=k0,
+        se_k0=float(se_k0),
+        side=side,
+        estimator=estimator,
+        estimate=fit.estimate,
+        se=fit.se,
+        ci_low=fit.ci_low,
+        ci_high=fit.ci_high,
+        p_value=fit.p_value,
+        tau2=fit.tau2,
+        filled=filled,
+        fit=fit,
+    )

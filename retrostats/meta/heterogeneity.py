@@ -46,8 +46,10 @@ def heterogeneity_ci(result) -> pd.DataFrame:
     ['tau2', 'tau', 'i2', 'h2']
     """
     if result.method == "EE":
-        raise ValueError("heterogeneity_ci() needs a random-effects model; this fit has method='EE' "
-                         "(no tau²). Refit with e.g. method='REML'.")
+        raise ValueError(
+            "heterogeneity_ci() needs a random-effects model; this fit has method='EE' "
+            "(no tau²). Refit with e.g. method='REML'."
+        )
     if result.tau2_fixed:
         raise ValueError("heterogeneity_ci() needs an estimated tau²; this fit fixed tau2=.")
     if result.k == 1:

@@ -14,17 +14,32 @@ __all__ = ["leave_one_out", "influence", "cumulative"]
 
 def _frame(f: dict, index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(
-        {"k": f["k"].astype(int), "estimate": f["beta"][:, 0], "se": f["se"][:, 0],
-         "statistic": f["zval"][:, 0], "p_value": f["pval"][:, 0], "ci_low": f["ci_lb"][:, 0],
-         "ci_high": f["ci_ub"][:, 0], "pi_low": f["pi_lb"], "pi_high": f["pi_ub"], "q": f["qe"],
-         "q_p_value": f["qe_p"], "tau2": f["tau2"], "i2": f["i2"], "h2": f["h2"]},
-        index=index)
+        {
+            "k": f["k"].astype(int),
+            "estimate": f["beta"][:, 0],
+            "se": f["se"][:, 0],
+            "statistic": f["zval"][:, 0],
+            "p_value": f["pval"][:, 0],
+            "ci_low": f["ci_lb"][:, 0],
+            "ci_high": f["ci_ub"][:, 0],
+            "pi_low": f["pi_lb"],
+            "pi_high": f["pi_ub"],
+            "q": f["qe"],
+            "q_p_value": f["qe_p"],
+            "tau2": f["tau2"],
+            "i2": f["i2"],
+            "h2": f["h2"],
+        },
+        index=index,
+    )
 
 
 def _check(f: dict, what: str) -> None:
     if not bool(np.all(f["converged"])):
-        raise ConvergenceError(f"{what}: the tau² estimator did not converge for some subsets; "
-                               "increase maxiter or use method='DL'.")
+        raise ConvergenceError(
+            f"{what}: the tau² estimator did not converge for some subsets; "
+            "increase maxiter or use method='DL'."
+        )
 
 
 def leave_one_out(result) -> pd.DataFrame:
@@ -100,7 +115,8 @@ def influence(result) -> pd.DataFrame:
     -------
     DataFrame
         Index: study; columns ``rstudent`` (externally studentized residual), ``dffits``, ``cook_d``,
-        ``cov_r`` (covariance ratio), ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), one ``dfbs_<term>``
+        ``cov_r`` (covariance ratio), ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), one
+        ``dfbs_<term>``
         per coefficient, and ``influential`` (metafor's flag: any of ``|dffits| > 3 sqrt(p/(k-p))``,
         ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``).
 
@@ -144,11 +160,25 @@ def influence(result) -> pd.DataFrame:
     resid = y - delpred
     resid = np.where(np.abs(resid) < 100 * np.finfo(float).eps, 0.0, resid)
     rstudent = resid / np.sqrt(v * s2w + vdelpred + tau2_del * s2w)
-    out = pd.DataFrame({"rstudent": rstudent, "dffits": dffits, "cook_d": cook, "cov_r": cov_r,
-                        "tau2_del": tau2_del, "q_del": f["qe"], "hat": hat, "weight": result.weights},
-                       index=pd.Index(result.labels, name="study"))
+    out = pd.DataFrame(
+        {
+            "rstudent": rstudent,
+            "dffits": dffits,
+            "cook_d": cook,
+            "cov_r": cov_r,
+            "tau2_del": tau2_del,
+            "q_del": f["qe"],
+            "hat": hat,
+            "weight": result.weights,
+        },
+        index=pd.Index(result.labels, name="study"),
+    )
     for j, name in enumerate(result.coefficients.index):
         out[f"dfbs_{name}"] = dfbs[:, j]
-    out["influential"] = ((np.abs(dffits) > 3 * np.sqrt(p / (k - p))) | (stats.chi2.cdf(cook, p) > 0.5)
-                          | (hat > 3 * p / k) | np.any(np.abs(dfbs) > 1, axis=1))
+    out["influential"] = (
+        (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
+        | (stats.chi2.cdf(cook, p) > 0.5)
+        | (hat > 3 * p / k)
+        | np.any(np.abs(dfbs) > 1, axis=1)
+    )
     return out

@@ -21,7 +21,9 @@ def _arms(comparison: Any) -> tuple[str, str]:
     return parts[0].strip(), parts[1].strip()
 
 
-def shared_groups(data: pd.DataFrame, *, study: str = "study_id", comparison: str = "comparison") -> pd.DataFrame:
+def shared_groups(
+    data: pd.DataFrame, *, study: str = "study_id", comparison: str = "comparison"
+) -> pd.DataFrame:
     """List the groups that appear in more than one comparison of the same study.
 
     Returns
@@ -46,36 +48,68 @@ def shared_groups(data: pd.DataFrame, *, study: str = "study_id", comparison: st
     out = []
     for (s, arm), grp in tab.groupby(["study", "arm"], sort=True):
         if len(grp) > 1:
-            pos = "second" if (grp["position"] == "second").all() else (
-                "first" if (grp["position"] == "first").all() else "mixed")
-            out.append({"study": s, "arm": arm, "position": pos, "n_comparisons": len(grp),
-                        "rows": tuple(int(r) for r in grp["row"])})
+            pos = (
+                "second"
+                if (grp["position"] == "second").all()
+                else ("first" if (grp["position"] == "first").all() else "mixed")
+            )
+            out.append(
+                {
+                    "study": s,
+                    "arm": arm,
+                    "position": pos,
+                    "n_comparisons": len(grp),
+                    "rows": tuple(int(r) for r in grp["row"]),
+                }
+            )
     return pd.DataFrame(out, columns=["study", "arm", "position", "n_comparisons", "rows"])
 
 
-def check_multiarm(data: pd.DataFrame, *, multiarm: str = "warn", study: str = "study_id",
-                   comparison: str = "comparison", stacklevel: int = 2) -> None:
+def check_multiarm(
+    data: pd.DataFrame,
+    *,
+    multiarm: str = "warn",
+    study: str = "study_id",
+    comparison: str = "comparison",
+    stacklevel: int = 2,
+) -> None:
     """Warn about (or refuse) comparisons that share a group; silent when the columns are absent."""
     if study not in data.columns or comparison not in data.columns:
         return
     sg = shared_groups(data, study=study, comparison=comparison)
     if "multiarm_note" in data.columns:  # already handled by split_shared_groups()
-        done = {i for i, note in enumerate(data["multiarm_note"]) if isinstance(note, str) and "split" in note}
+        done = {
+            i for i, note in enumerate(data["multiarm_note"]) if isinstance(note, str) and "split" in note
+        }
         sg = sg[[not set(r).issubset(done) for r in sg["rows"]]]
     if sg.empty:
         return
-    what = "; ".join(f"study {r.study!r}: group {r.arm!r} is used by {r.n_comparisons} comparisons "
-                     f"(rows {list(r.rows)})" for r in sg.itertuples())
-    msg = (f"multi-arm trials double count a shared group: {what}. Split the shared group first with "
-           "retrostats.meta.split_shared_groups(...) (Cochrane Handbook 23.3.4), or pass multiarm='ignore'.")
+    what = "; ".join(
+        f"study {r.study!r}: group {r.arm!r} is used by {r.n_comparisons} comparisons (rows {list(r.rows)})"
+        for r in sg.itertuples()
+    )
+    msg = (
+        f"multi-arm trials double count a shared group: {what}. Split the shared group first with "
+        "retrostats.meta.split_shared_groups(...) (Cochrane Handbook 23.3.4), or pass multiarm='ignore'."
+    )
     if multiarm == "raise":
         raise DataError(msg)
     warnings.warn(msg, DataWarning, stacklevel=stacklevel + 1)
 
 
-def split_shared_groups(data: pd.DataFrame, *, measure: str = "MD", m1: str = "m1", sd1: str = "sd1",
-                        n1: str = "n1", m2: str = "m2", sd2: str = "sd2", n2: str = "n2",
-                        study: str = "study_id", comparison: str = "comparison") -> pd.DataFrame:
+def split_shared_groups(
+    data: pd.DataFrame,
+    *,
+    measure: str = "MD",
+    m1: str = "m1",
+    sd1: str = "sd1",
+    n1: str = "n1",
+    m2: str = "m2",
+    sd2: str = "sd2",
+    n2: str = "n2",
+    study: str = "study_id",
+    comparison: str = "comparison",
+) -> pd.DataFrame:
     """Split a shared group's sample size evenly among the comparisons that use it and recompute yi, vi.
 
     Parameters
@@ -91,7 +125,8 @@ def split_shared_groups(data: pd.DataFrame, *, measure: str = "MD", m1: str = "m
     Returns
     -------
     DataFrame
-        A copy with the split sizes, recomputed ``yi, vi`` and a ``multiarm_note`` column saying what was done.
+        A copy with the split sizes, recomputed ``yi, vi`` and a ``multiarm_note`` column saying what
+        was done.
 
     Warns
     -----
@@ -133,7 +168,10 @@ def split_shared_groups(data: pd.DataFrame, *, measure: str = "MD", m1: str = "m
             arr = nn1 if first else nn2
             old = arr[row]
             arr[row] = old / r.n_comparisons
-            notes[row] += f"group {r.arm!r} (n={old:g}) shared by {r.n_comparisons} comparisons: n split to {arr[row]:g}. "
+            notes[row] += (
+                f"group {r.arm!r} (n={old:g}) shared by {r.n_comparisons} comparisons: "
+                f"n split to {arr[row]:g}. "
+            )
         msgs.append(f"study {r.study!r}: group {r.arm!r} split among {r.n_comparisons} comparisons")
     x1 = as_float_array(m1, out[m1], labels=labels)
     x2 = as_float_array(m2, out[m2], labels=labels)
@@ -151,6 +189,9 @@ def split_shared_groups(data: pd.DataFrame, *, measure: str = "MD", m1: str = "m
     out[n1], out[n2], out["yi"], out["vi"] = nn1, nn2, yi, vi
     out["multiarm_note"] = [s.strip() for s in notes]
     if msgs:
-        warnings.warn("shared groups split (Cochrane Handbook 23.3.4): " + "; ".join(msgs) + ".", DataWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "shared groups split (Cochrane Handbook 23.3.4): " + "; ".join(msgs) + ".",
+            DataWarning,
+            stacklevel=2,
+        )
     return out

@@ -42,8 +42,9 @@ class PermutationResult:
     coefficients: pd.DataFrame
 
 
-def permutation_test(result, n_perm: int = 1000, seed: int | None = None, *, exact: bool | None = None,
-                     chunk: int = 4096) -> PermutationResult:
+def permutation_test(
+    result, n_perm: int = 1000, seed: int | None = None, *, exact: bool | None = None, chunk: int = 4096
+) -> PermutationResult:
     """Permutation test of the model's coefficients (metafor ``permutest()``).
 
     Intercept-only models flip the signs of the effects (all ``2**k`` assignments when ``2**k <= n_perm``, as
@@ -96,7 +97,7 @@ def permutation_test(result, n_perm: int = 1000, seed: int | None = None, *, exa
             signs[0] = 1.0
         zs, qms = [], []
         for s in range(0, n, chunk):
-            f = result._refit(signs[s:s + chunk] * y, np.broadcast_to(v, (len(signs[s:s + chunk]), k)))
+            f = result._refit(signs[s : s + chunk] * y, np.broadcast_to(v, (len(signs[s : s + chunk]), k)))
             if not bool(np.all(f["converged"])):
                 raise ConvergenceError("permutation_test(): the tau² estimator did not converge.")
             zs.append(f["zval"])
@@ -113,7 +114,7 @@ def permutation_test(result, n_perm: int = 1000, seed: int | None = None, *, exa
         perms[0] = np.arange(k)
         zs, qms = [], []
         for s in range(0, n, chunk):
-            Xp = X[perms[s:s + chunk]]
+            Xp = X[perms[s : s + chunk]]
             f = result._refit(np.broadcast_to(y, (len(Xp), k)), np.broadcast_to(v, (len(Xp), k)), Xp)
             if not bool(np.all(f["converged"])):
                 raise ConvergenceError("permutation_test(): the tau² estimator did not converge.")
@@ -125,5 +126,6 @@ def permutation_test(result, n_perm: int = 1000, seed: int | None = None, *, exa
         p_value = float(np.nanmean(qm >= result.qm - COMPTOL))
         stat = result.qm
     coefs = pd.DataFrame({"statistic": coef_obs, "p_value": pvals}, index=result.coefficients.index)
-    return PermutationResult(p_value=p_value, statistic=stat, n_perm=int(n), exact=bool(use_exact),
-                             coefficients=coefs)
+    return PermutationResult(
+        p_value=p_value, statistic=stat, n_perm=int(n), exact=bool(use_exact), coefficients=coefs
+    )

@@ -33,13 +33,30 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "metafor": Preset("metafor", "REML", "z", True, False,
-                      "preset 'metafor': metafor rma() defaults (REML estimator of tau², Wald z-test)."),
-    "revman5": Preset("revman5", "DL", "z", False, False,
-                      "preset 'revman5': RevMan 5 random-effects defaults (DerSimonian-Laird tau², "
-                      "Wald z-test)."),
-    "cochrane": Preset("cochrane", "REML", "knha", True, True,
-                       "preset 'cochrane': Cochrane Handbook v6.5 / RevMan (2024) defaults: REML tau², "
-                       "Hartung-Knapp(-Sidik-Jonkman) t-test with k-1 df, prediction interval, "
-                       "Q-profile confidence intervals for tau² and I²."),
+    "metafor": Preset(
+        "metafor",
+        "REML",
+        "z",
+        True,
+        False,
+        "preset 'metafor': metafor rma() defaults (REML estimator of tau², Wald z-test).",
+    ),
+    "revman5": Preset(
+        "revman5",
+        "DL",
+        "z",
+        False,
+        False,
+        "preset 'revman5': RevMan 5 random-effects defaults (DerSimonian-Laird tau², Wald z-test).",
+    ),
+    "cochrane": Preset(
+        "cochrane",
+        "REML",
+        "knha",
+        True,
+        True,
+        "preset 'cochrane': REML tau², Hartung-Knapp t-test with k - 1 df, prediction interval and "
+        "Q-profile confidence intervals for tau² and I² (the random-effects choices discussed in the "
+        "Cochrane Handbook, chapter 10).",
+    ),
 }

@@ -101,15 +101,43 @@ class MetaAnalysisResult:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_fit(cls, fit: dict, *, y, v, X, names, labels, method, test, level, preset, tau2_fixed, r2,
-                 subgroups, subgroup_test, provenance, tol, maxiter) -> MetaAnalysisResult:
+    def from_fit(
+        cls,
+        fit: dict,
+        *,
+        y,
+        v,
+        X,
+        names,
+        labels,
+        method,
+        test,
+        level,
+        preset,
+        tau2_fixed,
+        r2,
+        subgroups,
+        subgroup_test,
+        provenance,
+        tol,
+        maxiter,
+    ) -> MetaAnalysisResult:
         """Build the result from the kernel's output (internal)."""
         f = {key: (np.asarray(val) if not isinstance(val, int) else val) for key, val in fit.items()}
         beta, se = f["beta"], f["se"]
         tau2 = float(f["tau2"])
         w = f["weights"]
-        coef = pd.DataFrame({"estimate": beta, "se": se, "statistic": f["zval"], "p_value": f["pval"],
-                             "ci_low": f["ci_lb"], "ci_high": f["ci_ub"]}, index=pd.Index(names, name="term"))
+        coef = pd.DataFrame(
+            {
+                "estimate": beta,
+                "se": se,
+                "statistic": f["zval"],
+                "p_value": f["pval"],
+                "ci_low": f["ci_lb"],
+                "ci_high": f["ci_ub"],
+            },
+            index=pd.Index(names, name="term"),
+        )
         # BLUPs (metafor blup.rma.uni)
         lam = tau2 / (tau2 + v)
         xb = X @ beta
@@ -118,21 +146,59 @@ class MetaAnalysisResult:
         ddf = float(f["ddf"])
         a = 1 - level
         crit = stats.t.isf(a / 2, ddf) if test == "knha" else stats.norm.isf(a / 2)
-        bl = pd.DataFrame({"estimate": pred, "se": np.sqrt(vpred), "pi_low": pred - crit * np.sqrt(vpred),
-                           "pi_high": pred + crit * np.sqrt(vpred)}, index=pd.Index(labels, name="study"))
+        bl = pd.DataFrame(
+            {
+                "estimate": pred,
+                "se": np.sqrt(vpred),
+                "pi_low": pred - crit * np.sqrt(vpred),
+                "pi_high": pred + crit * np.sqrt(vpred),
+            },
+            index=pd.Index(labels, name="study"),
+        )
         ci_l, ci_h = float(f["ci_lb"][0]), float(f["ci_ub"][0])
         pi_l, pi_h = float(f["pi_lb"]), float(f["pi_ub"])
         return cls(
-            k=len(y), estimate=float(beta[0]), se=float(se[0]), statistic=float(f["zval"][0]),
-            p_value=float(f["pval"][0]), ci_low=ci_l, ci_high=ci_h, pi_low=pi_l, pi_high=pi_h,
-            tau2=tau2, tau=math.sqrt(tau2), i2=float(f["i2"]), h2=float(f["h2"]), q=float(f["qe"]),
-            q_df=int(len(y) - X.shape[1]), q_p_value=float(f["qe_p"]), method=method, test=test,
-            confidence_level=level, df=ddf if test == "knha" else math.nan, weights=100 * w / w.sum(),
-            blup=bl, coefficients=coef, qm=float(f["qm"]),
-            qm_df=(int(f["qm_df1"]), ddf if test == "knha" else math.nan), qm_p_value=float(f["qm_p"]),
-            r2=float(r2), yi=y, vi=v, X=X, labels=tuple(labels), moderators=tuple(names[1:]), preset=preset,
-            tau2_fixed=tau2_fixed, subgroups=subgroups, subgroup_test=subgroup_test, provenance=provenance,
-            vt=float(f["vt"]), tol=tol, maxiter=maxiter, vcov=f["vb"],
+            k=len(y),
+            estimate=float(beta[0]),
+            se=float(se[0]),
+            statistic=float(f["zval"][0]),
+            p_value=float(f["pval"][0]),
+            ci_low=ci_l,
+            ci_high=ci_h,
+            pi_low=pi_l,
+            pi_high=pi_h,
+            tau2=tau2,
+            tau=math.sqrt(tau2),
+            i2=float(f["i2"]),
+            h2=float(f["h2"]),
+            q=float(f["qe"]),
+            q_df=int(len(y) - X.shape[1]),
+            q_p_value=float(f["qe_p"]),
+            method=method,
+            test=test,
+            confidence_level=level,
+            df=ddf if test == "knha" else math.nan,
+            weights=100 * w / w.sum(),
+            blup=bl,
+            coefficients=coef,
+            qm=float(f["qm"]),
+            qm_df=(int(f["qm_df1"]), ddf if test == "knha" else math.nan),
+            qm_p_value=float(f["qm_p"]),
+            r2=float(r2),
+            yi=y,
+            vi=v,
+            X=X,
+            labels=tuple(labels),
+            moderators=tuple(names[1:]),
+            preset=preset,
+            tau2_fixed=tau2_fixed,
+            subgroups=subgroups,
+            subgroup_test=subgroup_test,
+            provenance=provenance,
+            vt=float(f["vt"]),
+            tol=tol,
+            maxiter=maxiter,
+            vcov=f["vb"],
         )
 
     @property
@@ -143,15 +209,21 @@ class MetaAnalysisResult:
     def _refit(self, y, v, X=None, mask=None, **kw) -> dict:
         from ..kernels.rma import rma_fit
 
-        opts = {"method": self.method, "test": self.test, "level": self.confidence_level,
-                "tol": self.tol, "maxiter": self.maxiter}
+        opts = {
+            "method": self.method,
+            "test": self.test,
+            "level": self.confidence_level,
+            "tol": self.tol,
+            "maxiter": self.maxiter,
+        }
         opts.update(kw)
         return rma_fit(y, v, X, mask, **opts)
 
     # ------------------------------------------------------------------ verbs
     def heterogeneity_ci(self) -> pd.DataFrame:
         """Q-profile confidence intervals for tau², tau, I² and H² (metafor ``confint()``); see
-        :func:`retrostats.meta.heterogeneity.heterogeneity_ci`."""
+        :func:`retrostats.meta.heterogeneity.heterogeneity_ci`.
+        """
         from .heterogeneity import heterogeneity_ci
 
         return heterogeneity_ci(self)
@@ -201,8 +273,21 @@ class MetaAnalysisResult:
     def to_frame(self) -> pd.DataFrame:
         """One tidy row per coefficient with the model-level statistics repeated, at full precision."""
         df = self.coefficients.reset_index()
-        for key in ("k", "method", "test", "confidence_level", "tau2", "tau", "i2", "h2", "q", "q_df",
-                    "q_p_value", "pi_low", "pi_high"):
+        for key in (
+            "k",
+            "method",
+            "test",
+            "confidence_level",
+            "tau2",
+            "tau",
+            "i2",
+            "h2",
+            "q",
+            "q_df",
+            "q_p_value",
+            "pi_low",
+            "pi_high",
+        ):
             df[key] = getattr(self, key)
         df["df"] = self.df
         return df
@@ -227,9 +312,11 @@ class MetaAnalysisResult:
 
     def __repr__(self) -> str:
         lvl = f"{100 * self.confidence_level:g}%"
-        return (f"MetaAnalysisResult(k={self.k}, method={self.method!r}, test={self.test!r}, "
-                f"estimate={fmt_num(self.estimate)}, {lvl} CI [{fmt_num(self.ci_low)}, {fmt_num(self.ci_high)}], "
-                f"p={fmt_p(self.p_value)}, tau2={fmt_num(self.tau2)}, I2={fmt_num(self.i2, 1)}%)")
+        return (
+            f"MetaAnalysisResult(k={self.k}, method={self.method!r}, test={self.test!r}, "
+            f"estimate={fmt_num(self.estimate)}, {lvl} CI [{fmt_num(self.ci_low)}, {fmt_num(self.ci_high)}], "
+            f"p={fmt_p(self.p_value)}, tau2={fmt_num(self.tau2)}, I2={fmt_num(self.i2, 1)}%)"
+        )
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()

@@ -12,8 +12,17 @@ from ..kernels.rma import rma_fit
 __all__ = ["subgroup_analysis"]
 
 
-def subgroup_analysis(y: np.ndarray, v: np.ndarray, groups: np.ndarray, *, method: str, test: str,
-                      level: float, tol: float, maxiter: int) -> tuple[pd.DataFrame, dict]:
+def subgroup_analysis(
+    y: np.ndarray,
+    v: np.ndarray,
+    groups: np.ndarray,
+    *,
+    method: str,
+    test: str,
+    level: float,
+    tol: float,
+    maxiter: int,
+) -> tuple[pd.DataFrame, dict]:
     """Pool each subgroup separately (its own tau²) and test the difference between subgroups.
 
     The between-subgroup test is Cochran's Q of the subgroup estimates with their variances
@@ -37,11 +46,23 @@ def subgroup_analysis(y: np.ndarray, v: np.ndarray, groups: np.ndarray, *, metho
         f = rma_fit(y[sel], v[sel], method=method, test=test, level=level, tol=tol, maxiter=maxiter)
         if not bool(np.all(f["converged"])):
             raise ConvergenceError(f"the tau² estimator did not converge in subgroup {g!r}.")
-        rows.append({"k": int(sel.sum()), "estimate": float(f["beta"][0]), "se": float(f["se"][0]),
-                     "statistic": float(f["zval"][0]), "p_value": float(f["pval"][0]),
-                     "ci_low": float(f["ci_lb"][0]), "ci_high": float(f["ci_ub"][0]),
-                     "pi_low": float(f["pi_lb"]), "pi_high": float(f["pi_ub"]), "tau2": float(f["tau2"]),
-                     "i2": float(f["i2"]), "q": float(f["qe"]), "q_p_value": float(f["qe_p"])})
+        rows.append(
+            {
+                "k": int(sel.sum()),
+                "estimate": float(f["beta"][0]),
+                "se": float(f["se"][0]),
+                "statistic": float(f["zval"][0]),
+                "p_value": float(f["pval"][0]),
+                "ci_low": float(f["ci_lb"][0]),
+                "ci_high": float(f["ci_ub"][0]),
+                "pi_low": float(f["pi_lb"]),
+                "pi_high": float(f["pi_ub"]),
+                "tau2": float(f["tau2"]),
+                "i2": float(f["i2"]),
+                "q": float(f["qe"]),
+                "q_p_value": float(f["qe_p"]),
+            }
+        )
     table = pd.DataFrame(rows, index=pd.Index(levels, name="subgroup"))
     est, se = table["estimate"].to_numpy(), table["se"].to_numpy()
     w = 1 / se**2

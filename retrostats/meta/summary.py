@@ -13,9 +13,15 @@ from .presets import PRESETS
 __all__ = ["build_summary"]
 
 _METHOD_NAMES = {
-    "EE": "equal-effects model", "DL": "DerSimonian-Laird", "HE": "Hedges", "HS": "Hunter-Schmidt",
-    "SJ": "Sidik-Jonkman", "ML": "maximum likelihood", "REML": "restricted maximum likelihood",
-    "EB": "empirical Bayes", "PM": "Paule-Mandel",
+    "EE": "equal-effects model",
+    "DL": "DerSimonian-Laird",
+    "HE": "Hedges",
+    "HS": "Hunter-Schmidt",
+    "SJ": "Sidik-Jonkman",
+    "ML": "maximum likelihood",
+    "REML": "restricted maximum likelihood",
+    "EB": "empirical Bayes",
+    "PM": "Paule-Mandel",
 }
 
 
@@ -24,35 +30,55 @@ def build_summary(res) -> Summary:
     lvl = f"{100 * res.confidence_level:g}%"
     model = "Equal-effects" if res.method == "EE" else "Random-effects"
     title = f"{model} {'meta-regression' if not res.int_only else 'meta-analysis'} (k = {res.k})"
-    test = ("Knapp-Hartung t-test" + (f" ({res.df:g} df)" if not math.isnan(res.df) else "")
-            if res.test == "knha" else "Wald z-test")
+    test = (
+        "Knapp-Hartung t-test" + (f" ({res.df:g} df)" if not math.isnan(res.df) else "")
+        if res.test == "knha"
+        else "Wald z-test"
+    )
     header = [
-        ("Estimator of tau²", f"{res.method} ({_METHOD_NAMES[res.method]})"
-         + (" (fixed by the user)" if res.tau2_fixed else "")),
+        (
+            "Estimator of tau²",
+            f"{res.method} ({_METHOD_NAMES[res.method]})"
+            + (" (fixed by the user)" if res.tau2_fixed else ""),
+        ),
         ("Test", test),
-        ("Estimate", f"{fmt_num(res.estimate)} ({lvl} CI {fmt_num(res.ci_low)} to {fmt_num(res.ci_high)}), "
-                     f"p = {fmt_p(res.p_value)}"),
+        (
+            "Estimate",
+            f"{fmt_num(res.estimate)} ({lvl} CI {fmt_num(res.ci_low)} to {fmt_num(res.ci_high)}), "
+            f"p = {fmt_p(res.p_value)}",
+        ),
     ]
     if res.method != "EE" and res.int_only:
         header.append(("Prediction interval", f"{fmt_num(res.pi_low)} to {fmt_num(res.pi_high)}"))
     header += [
-        ("Heterogeneity", f"tau² = {fmt_num(res.tau2)}, tau = {fmt_num(res.tau)}, I² = {fmt_num(res.i2, 1)}%, "
-                          f"H² = {fmt_num(res.h2, 2)}"),
+        (
+            "Heterogeneity",
+            f"tau² = {fmt_num(res.tau2)}, tau = {fmt_num(res.tau)}, I² = {fmt_num(res.i2, 1)}%, "
+            f"H² = {fmt_num(res.h2, 2)}",
+        ),
         ("Test for heterogeneity", f"Q({res.q_df}) = {fmt_num(res.q, 2)}, p = {fmt_p(res.q_p_value)}"),
     ]
     tables: list[tuple[str, pd.DataFrame]] = []
     notes: list[str] = []
     if res.preset is not None:
         notes.append(PRESETS[res.preset].description)
-    show_hci = res.preset is not None and PRESETS[res.preset].heterogeneity_ci and res.method != "EE" \
-        and not res.tau2_fixed and res.k > 1
+    show_hci = (
+        res.preset is not None
+        and PRESETS[res.preset].heterogeneity_ci
+        and res.method != "EE"
+        and not res.tau2_fixed
+        and res.k > 1
+    )
     if show_hci:
         hci = res.heterogeneity_ci()
         tables.append((f"Heterogeneity ({lvl} Q-profile CI)", hci.map(fmt_num)))
     if not res.int_only:
         df1, df2 = res.qm_df
-        qm = (f"F({df1}, {df2:g}) = {fmt_num(res.qm, 2)}" if res.test == "knha"
-              else f"QM({df1}) = {fmt_num(res.qm, 2)}")
+        qm = (
+            f"F({df1}, {df2:g}) = {fmt_num(res.qm, 2)}"
+            if res.test == "knha"
+            else f"QM({df1}) = {fmt_num(res.qm, 2)}"
+        )
         header.append(("Test of moderators", f"{qm}, p = {fmt_p(res.qm_p_value)}"))
         if not math.isnan(res.r2):
             header.append(("R² (tau² explained)", f"{fmt_num(res.r2, 1)}%"))
@@ -68,22 +94,33 @@ def build_summary(res) -> Summary:
         sub["i2"] = sub["i2"].map(lambda x: fmt_num(x, 1))
         tables.append(("Subgroups (each with its own tau²)", sub))
         st = res.subgroup_test
-        header.append(("Test for subgroup differences",
-                       f"Q({st['df']}) = {fmt_num(st['q'], 2)}, p = {fmt_p(st['p_value'])}"))
+        header.append(
+            (
+                "Test for subgroup differences",
+                f"Q({st['df']}) = {fmt_num(st['q'], 2)}, p = {fmt_p(st['p_value'])}",
+            )
+        )
     # caveats
     if res.k < FUNNEL_MIN_K:
-        notes.append(f"Only {res.k} studies: funnel-plot based bias tests (egger_test, rank_test, trim_and_fill) "
-                     f"are underpowered below {FUNNEL_MIN_K} studies and were not run.")
+        notes.append(
+            f"Only {res.k} studies: funnel-plot based bias tests (egger_test, rank_test, trim_and_fill) "
+            f"are underpowered below {FUNNEL_MIN_K} studies; do not read much into them."
+        )
     if res.method != "EE" and res.k < 5:
-        notes.append(f"With {res.k} studies tau² is estimated very imprecisely"
-                     + ("; the Wald z-test understates uncertainty, consider test='knha'."
-                        if res.test == "z" else "."))
+        notes.append(
+            f"With {res.k} studies tau² is estimated very imprecisely"
+            + ("; the Wald z-test understates uncertainty, consider test='knha'." if res.test == "z" else ".")
+        )
     if res.method == "EE" and res.q_p_value < 0.10:
         notes.append("The equal-effects model assumes no heterogeneity, but Q suggests some (p < 0.10).")
     if res.method != "EE" and res.tau2 == 0 and res.k > 1:
-        notes.append("tau² was estimated as 0: the random-effects result equals the equal-effects one; "
-                     "this does not show that the effects are homogeneous.")
+        notes.append(
+            "tau² was estimated as 0: the random-effects result equals the equal-effects one; "
+            "this does not show that the effects are homogeneous."
+        )
     if res.provenance is not None:
-        notes.append(f"retrostats {res.provenance.version}; {res.provenance.call}; input checksum "
-                     f"{res.provenance.checksum}.")
+        notes.append(
+            f"retrostats {res.provenance.version}; {res.provenance.call}; input checksum "
+            f"{res.provenance.checksum}."
+        )
     return Summary(title=title, header=header, tables=tables, notes=notes)
