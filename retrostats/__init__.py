@@ -63,6 +63,11 @@ _LAZY: dict[str, str] = {
     "empirical_tau_priors": "retrostats.bayes",
     # output
     "save_figure": "retrostats.figures",
+    "forest_plot": "retrostats.figures",
+    "funnel_plot": "retrostats.figures",
+    "evidence_map": "retrostats.figures",
+    "rob_traffic_light": "retrostats.figures",
+    "rob_summary": "retrostats.figures",
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",

@@ -277,3 +277,14 @@ def test_shared_control_is_flagged_and_split():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rs.meta_analysis(out)  # already split: no second warning
+
+
+def test_knha_scale_below_one_is_flagged_in_summary():
+    # two nearly identical estimates: Q/(k-1) < 1, so the Knapp-Hartung interval shrinks below the z one
+    res = rs.meta_analysis(yi=[0.70, 0.75], vi=[0.07, 0.09], test="knha")
+    text = res.summary().as_text()
+    assert "scale factor" in text and "test='adhoc'" in text
+    z = rs.meta_analysis(yi=[0.70, 0.75], vi=[0.07, 0.09], test="z")
+    assert res.ci_high - res.ci_low < z.ci_high - z.ci_low
+    wide = rs.meta_analysis(yi=[0.1, 1.5], vi=[0.07, 0.09], test="knha")
+    assert "scale factor" not in wide.summary().as_text()

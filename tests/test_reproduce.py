@@ -76,3 +76,20 @@ def test_cli_reproduce_only_one_step(tmp_path, capsys):
     assert re.search(r"\[1/1\] evidence_map", out)
     assert (tmp_path / "figures" / "fig01_evidence_map.pdf").exists()
     assert (tmp_path / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_report_renders_with_figures_in_chromium(two_runs, tmp_path):
+    """Headless Chromium shows the embedded figures (skips only when /usr/bin/chromium is absent)."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "paper" / "check_report_render.py"
+    spec = importlib.util.spec_from_file_location("check_report_render", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not Path(mod.CHROMIUM).exists():
+        pytest.skip(f"{mod.CHROMIUM} is absent: install Debian's chromium package to run the render check")
+    _, out, _ = two_runs
+    assert mod.main([str(out / "report.html"), "--screenshot", str(tmp_path / "shot.png")]) == 0
+    assert (tmp_path / "shot.png").stat().st_size > 10_000

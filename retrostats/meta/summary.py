@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .._display import Summary, fmt_num, fmt_p
@@ -111,6 +112,18 @@ def build_summary(res) -> Summary:
             f"With {res.k} studies tau² is estimated very imprecisely"
             + ("; the Wald z-test understates uncertainty, consider test='knha'." if res.test == "z" else ".")
         )
+    if res.test == "knha" and not res.moderators and res.k > 1:
+        # the Knapp-Hartung scale factor s2 = sum w (y - mu)^2 / (k - 1); below 1 it makes the interval
+        # narrower than the z-based one (Jackson et al. 2017, doi:10.1002/sim.7411; Röver et al. 2015,
+        # doi:10.1186/s12874-015-0091-1)
+        w = 1.0 / (np.asarray(res.vi, dtype=float) + res.tau2)
+        s2 = float(np.sum(w * (np.asarray(res.yi, dtype=float) - res.estimate) ** 2) / (res.k - 1))
+        if s2 < 0.99:  # REML fits with tau2 > 0 sit at s2 close to 1; only a real shrinkage is flagged
+            notes.append(
+                f"The Knapp-Hartung scale factor is {s2:.2f} < 1, so the interval is narrower than a z-based "
+                "one would be; with few studies report both, or truncate the factor at 1 (metafor's "
+                "test='adhoc')."
+            )
     if res.method == "EE" and res.q_p_value < 0.10:
         notes.append("The equal-effects model assumes no heterogeneity, but Q suggests some (p < 0.10).")
     if res.method != "EE" and res.tau2 == 0 and res.k > 1:

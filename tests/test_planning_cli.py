@@ -1,0 +1,65 @@
+"""`retrostats plan`: the handler registered on an argparse parser."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from retrostats.planning import power_ancova
+from retrostats.planning.cli import register
+
+
+def _run(argv):
+    parser = argparse.ArgumentParser(prog="retrostats")
+    sub = parser.add_subparsers()
+    register(sub)
+    args = parser.parse_args(["plan", *argv])
+    return args.func(args)
+
+
+def test_plan_explicit_effect_writes_csv(tmp_path, capsys):
+    out = tmp_path / "plan.csv"
+    assert _run(["--design", "ancova", "--effect-size", "0.5", "--r", "0.5", "--dropout", "0.2",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Assumptions:" in text and "Sentence for the protocol" in text and "20%" in text
+    plan = pd.read_csv(out).set_index("quantity")["value"]
+    ref = power_ancova(effect_size=0.5, power=0.8, r=0.5, dropout=0.2)
+    assert int(plan["n_per_arm"]) == ref.n_per_arm
+    assert int(plan["n_randomise_per_arm"]) == int(np.ceil(ref.n / 0.8))
+
+
+def test_plan_scale_units_and_power(capsys):
+    assert _run(["--design", "ttest", "--effect", "1.0", "--sd", "2.0", "--n", "64", "--instrument", "NPRS"]) == 0
+    text = capsys.readouterr().out
+    assert "power 0.80" in text and "-1.00 points" in text
+
+
+def test_plan_from_csv_meta_analysis(tmp_path, capsys):
+    pytest.importorskip("retrostats.meta")
+    es = pd.DataFrame({"g": [0.52, 0.31, 0.74, 0.18], "v": [0.05, 0.04, 0.09, 0.06]})
+    path = tmp_path / "es.csv"
+    es.to_csv(path, index=False)
+    assert _run(["--from-csv", str(path), "--yi", "g", "--vi", "v", "--design", "ttest"]) == 0
+    text = capsys.readouterr().out
+    assert "meta-analysis of 4 trial(s)" in text and "Assurance" in text
+
+
+def test_plan_from_registry(capsys):
+    pytest.importorskip("retrostats.registry_effects")
+    assert _run(["--from-registry", "--outcome", "pain", "--design", "ancova", "--r", "0.5",
+                 "--instrument", "NPRS", "--sd", "2.0"]) == 0
+    text = capsys.readouterr().out
+    assert "registry: pain, retro vs control" in text and "per arm" in text
+
+
+def test_plan_bad_input():
+    with pytest.raises(ValueError, match="exactly one effect source"):
+        _run(["--effect-size", "0.5", "--effect", "1.0", "--sd", "2"])
+    with pytest.raises(ValueError, match="give --sd"):
+        _run(["--effect", "1.0"])
+    with pytest.raises(ValueError, match="dropout must be below 1"):
+        _run(["--effect-size", "0.5", "--dropout", "1.0"])
