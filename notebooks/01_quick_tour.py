@@ -41,8 +41,15 @@ ax = figures.evidence_map(population="knee")
 # Four invented studies (not retro-walking data) show the calls; `effect_sizes` follows metafor's `escalc`.
 
 # %%
-demo = rs.effect_sizes(measure="SMD", m1=[3.1, 4.0, 2.8, 3.6], sd1=[1.2, 1.5, 1.1, 1.4], n1=[20, 32, 18, 40],
-                       m2=[4.2, 4.6, 4.0, 4.1], sd2=[1.3, 1.4, 1.2, 1.5], n2=[20, 30, 19, 41])
+demo = rs.effect_sizes(
+    measure="SMD",
+    m1=[3.1, 4.0, 2.8, 3.6],
+    sd1=[1.2, 1.5, 1.1, 1.4],
+    n1=[20, 32, 18, 40],
+    m2=[4.2, 4.6, 4.0, 4.1],
+    sd2=[1.3, 1.4, 1.2, 1.5],
+    n2=[20, 30, 19, 41],
+)
 res = rs.meta_analysis(demo, method="REML", test="knha")
 res
 
@@ -57,8 +64,14 @@ rs.power_ttest(effect_size=0.5, power=0.8)
 
 # %%
 trial = rs.load_dataset("synthetic_three_arm_trial")  # SYNTHETIC participants
-fit = rs.mmrm(trial[trial["week"] > 0], outcome="value", arm="arm", visit="visit", subject="participant",
-              baseline="baseline")
+fit = rs.mmrm(
+    trial[trial["week"] > 0],
+    outcome="value",
+    arm="arm",
+    visit="visit",
+    subject="participant",
+    baseline="baseline",
+)
 fit.contrasts.round(3)
 
 # %%

@@ -55,8 +55,18 @@ ax = figures.evidence_map()
 
 # %%
 knee = primary[primary["population"] == "knee"]
-knee[["study_id", "year", "n_randomized", "arms", "minutes_per_session", "sessions_per_week", "weeks",
-      "data_level"]].sort_values("year")
+knee[
+    [
+        "study_id",
+        "year",
+        "n_randomized",
+        "arms",
+        "minutes_per_session",
+        "sessions_per_week",
+        "weeks",
+        "data_level",
+    ]
+].sort_values("year")
 
 # %% [markdown]
 # ## Published reviews
@@ -65,9 +75,14 @@ knee[["study_id", "year", "n_randomized", "arms", "minutes_per_session", "sessio
 # %%
 reviews = rs.load_dataset("retro_reviews")
 knee_smd = reviews[(reviews["population"] == "knee") & reviews["measure"].isin(["SMD", "Hedges g"])].dropna(
-    subset=["ci_low"])
-ax = figures.forest_plot(knee_smd.reset_index(drop=True), labels="review_id", subgroup="outcome",
-                         xlabel="Published pooled SMD (as printed)")
+    subset=["ci_low"]
+)
+ax = figures.forest_plot(
+    knee_smd.reset_index(drop=True),
+    labels="review_id",
+    subgroup="outcome",
+    xlabel="Published pooled SMD (as printed)",
+)
 
 # %%
 import importlib.metadata as md

@@ -48,8 +48,15 @@ pain[["study_id", "instrument", "route", "usable", "yi", "vi", "reason"]]
 # Change-score effect sizes need r; `sensitivity()` reruns them over assumed values (illustrative numbers).
 
 # %%
-rs.sensitivity(r=(0.3, 0.5, 0.7), measure="SMCC", m1=[5.8, 6.1], m2=[3.9, 4.8], sd1=[1.5, 1.7],
-               sd2=[1.6, 1.8], n=[20, 24])
+rs.sensitivity(
+    r=(0.3, 0.5, 0.7),
+    measure="SMCC",
+    m1=[5.8, 6.1],
+    m2=[3.9, 4.8],
+    sd1=[1.5, 1.7],
+    sd2=[1.6, 1.8],
+    n=[20, 24],
+)
 
 # %%
 import importlib.metadata as md

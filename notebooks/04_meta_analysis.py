@@ -40,13 +40,28 @@ pd.DataFrame(rows)
 # %%
 frames = []
 for i, n in enumerate([12, 15, 18, 20, 24, 30, 36, 45, 60, 80]):
-    d = rs.simulate_trial(n_per_arm=n, arms=("retro", "control"), weeks=(0, 6),
-                          change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0}, seed=1000 + i)
+    d = rs.simulate_trial(
+        n_per_arm=n,
+        arms=("retro", "control"),
+        weeks=(0, 6),
+        change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0},
+        seed=1000 + i,
+    )
     s = d[d["week"] == 6].groupby("arm")["value"].agg(["mean", "std", "count"])
-    frames.append(pd.DataFrame({"study": [f"Synthetic {i + 1:02d}"], "setting": ["treadmill" if i % 2 else "overground"],
-                                "m1": s.loc["retro", "mean"], "sd1": s.loc["retro", "std"], "n1": s.loc["retro", "count"],
-                                "m2": s.loc["control", "mean"], "sd2": s.loc["control", "std"],
-                                "n2": s.loc["control", "count"]}))
+    frames.append(
+        pd.DataFrame(
+            {
+                "study": [f"Synthetic {i + 1:02d}"],
+                "setting": ["treadmill" if i % 2 else "overground"],
+                "m1": s.loc["retro", "mean"],
+                "sd1": s.loc["retro", "std"],
+                "n1": s.loc["retro", "count"],
+                "m2": s.loc["control", "mean"],
+                "sd2": s.loc["control", "std"],
+                "n2": s.loc["control", "count"],
+            }
+        )
+    )
 studies = pd.concat(frames, ignore_index=True)
 es = rs.effect_sizes(studies, measure="SMD", m1="m1", sd1="sd1", n1="n1", m2="m2", sd2="sd2", n2="n2")
 res = rs.meta_analysis(es, preset="cochrane", slab="study", subgroup="setting")

@@ -24,8 +24,16 @@ trial = rs.load_dataset("synthetic_three_arm_trial")
 trial.groupby(["arm", "visit"])["value"].agg(["count", "mean", "std"]).round(2)
 
 # %%
-ax = figures.prepost_plot(trial, subject="participant", visit="visit", value="value", arm="arm",
-                          pre="baseline", post="week 6", ylabel="NPRS pain")
+ax = figures.prepost_plot(
+    trial,
+    subject="participant",
+    visit="visit",
+    value="value",
+    arm="arm",
+    pre="baseline",
+    post="week 6",
+    ylabel="NPRS pain",
+)
 
 # %% [markdown]
 # ## ANCOVA at week 6 (baseline-adjusted), as R `lm` + `emmeans`
@@ -42,8 +50,14 @@ ax = figures.raincloud_plot(week6, value="value", group="arm", ylabel="NPRS pain
 # ## MMRM over all visits (unstructured covariance, REML), as `nlme::gls` + `emmeans`
 
 # %%
-fit = rs.mmrm(trial[trial["week"] > 0], outcome="value", arm="arm", visit="visit", subject="participant",
-              baseline="baseline")
+fit = rs.mmrm(
+    trial[trial["week"] > 0],
+    outcome="value",
+    arm="arm",
+    visit="visit",
+    subject="participant",
+    baseline="baseline",
+)
 fit.contrasts.round(3)
 
 # %%

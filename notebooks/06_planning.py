@@ -22,8 +22,7 @@ import math
 import pandas as pd
 
 import retrostats as rs
-from retrostats import figures
-from retrostats import planning
+from retrostats import figures, planning
 
 rev = rs.load_dataset("retro_reviews")
 row = rev[(rev["review_id"] == "chen2020cjter") & (rev["comparison"] == "retro vs forward")].iloc[0]
@@ -55,9 +54,13 @@ ax = figures.power_curve_plot(grid, hue="effect_size", hue_format="d = {:.2f}")
 
 # %%
 ns = list(range(10, 301, 20))
-curve = pd.DataFrame({"n_per_arm": ns,
-                      "assurance": [planning.assurance(mean=d, sd=se, n_per_arm=n, design="ancova", r=0.5) for n in ns],
-                      "power": [planning.power_ancova(effect_size=d, n=n, r=0.5).power for n in ns]})
+curve = pd.DataFrame(
+    {
+        "n_per_arm": ns,
+        "assurance": [planning.assurance(mean=d, sd=se, n_per_arm=n, design="ancova", r=0.5) for n in ns],
+        "power": [planning.power_ancova(effect_size=d, n=n, r=0.5).power for n in ns],
+    }
+)
 ax = figures.assurance_plot(curve, max_assurance=0.5 * math.erfc(-d / se / math.sqrt(2)))
 
 # %%

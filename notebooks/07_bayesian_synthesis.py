@@ -24,16 +24,40 @@ from retrostats import figures
 
 frames = []
 for i, n in enumerate([12, 15, 18, 20, 24, 30]):
-    d = rs.simulate_trial(n_per_arm=n, arms=("retro", "control"), weeks=(0, 6),
-                          change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0}, seed=1000 + i)
+    d = rs.simulate_trial(
+        n_per_arm=n,
+        arms=("retro", "control"),
+        weeks=(0, 6),
+        change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0},
+        seed=1000 + i,
+    )
     s = d[d["week"] == 6].groupby("arm")["value"].agg(["mean", "std", "count"])
-    frames.append(pd.DataFrame({"study": [f"Synthetic {i + 1:02d}"], "m1": s.loc["retro", "mean"],
-                                "sd1": s.loc["retro", "std"], "n1": s.loc["retro", "count"],
-                                "m2": s.loc["control", "mean"], "sd2": s.loc["control", "std"],
-                                "n2": s.loc["control", "count"]}))
-es = rs.effect_sizes(pd.concat(frames, ignore_index=True), measure="SMD", m1="m1", sd1="sd1", n1="n1", m2="m2",
-                     sd2="sd2", n2="n2")
-fit = rs.bayes_meta_analysis(es, mu_prior=("normal", 0.0, 2.0), tau_prior=("half-normal", 0.5), method="exact")
+    frames.append(
+        pd.DataFrame(
+            {
+                "study": [f"Synthetic {i + 1:02d}"],
+                "m1": s.loc["retro", "mean"],
+                "sd1": s.loc["retro", "std"],
+                "n1": s.loc["retro", "count"],
+                "m2": s.loc["control", "mean"],
+                "sd2": s.loc["control", "std"],
+                "n2": s.loc["control", "count"],
+            }
+        )
+    )
+es = rs.effect_sizes(
+    pd.concat(frames, ignore_index=True),
+    measure="SMD",
+    m1="m1",
+    sd1="sd1",
+    n1="n1",
+    m2="m2",
+    sd2="sd2",
+    n2="n2",
+)
+fit = rs.bayes_meta_analysis(
+    es, mu_prior=("normal", 0.0, 2.0), tau_prior=("half-normal", 0.5), method="exact"
+)
 fit.posterior_summary.round(3)
 
 # %%

@@ -19,9 +19,18 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--window-size=1200,3000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1200,3000",
+]
 SKIP = 77
 
 
@@ -75,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(blank_html, work / "blank.png", work)
         nonwhite, changed = pixel_stats(shot, work / "blank.png")
         print(f"{report}: {n_img} embedded figures; screenshot {shot}")
-        print(f"non-white pixels {nonwhite:.1%} (need >= {args.min_nonwhite:.0%}); "
-              f"pixels drawn by the figures {changed:.1%} (need >= {args.min_changed:.0%})")
+        print(
+            f"non-white pixels {nonwhite:.1%} (need >= {args.min_nonwhite:.0%}); "
+            f"pixels drawn by the figures {changed:.1%} (need >= {args.min_changed:.0%})"
+        )
         ok = n_img >= 8 and nonwhite >= args.min_nonwhite and changed >= args.min_changed
         print("OK: figures are visible" if ok else "FAIL: figures are not visible")
         return 0 if ok else 1

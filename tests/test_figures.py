@@ -1,4 +1,4 @@
-"""Figures: style hygiene, deterministic saving, and that the forest/funnel plots draw the result's numbers."""
+"""Figures: style hygiene, deterministic saving, and that forest/funnel plots draw the result's numbers."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def studies(rng):
     k = 12
     vi = rng.uniform(0.02, 0.2, k)
     yi = rng.normal(-0.5, np.sqrt(vi + 0.05))
-    return pd.DataFrame({"study": [f"s{i:02d}" for i in range(k)], "yi": yi, "vi": vi,
-                         "group": ["A", "B"] * (k // 2)})
+    return pd.DataFrame(
+        {"study": [f"s{i:02d}" for i in range(k)], "yi": yi, "vi": vi, "group": ["A", "B"] * (k // 2)}
+    )
 
 
 @pytest.fixture
@@ -50,10 +51,12 @@ def _gid(ax, gid, kind="collections"):
 
 # ---------------------------------------------------------------- hygiene
 def test_import_does_not_touch_global_state():
-    code = ("import matplotlib as mpl, sys; before = dict(mpl.rcParams); import retrostats, retrostats.figures; "
-            "import retrostats.report.steps_analysis; "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported at import'; "
-            "assert dict(mpl.rcParams) == before, 'rcParams changed'")
+    code = (
+        "import matplotlib as mpl, sys; before = dict(mpl.rcParams); import retrostats, retrostats.figures; "
+        "import retrostats.report.steps_analysis; "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported at import'; "
+        "assert dict(mpl.rcParams) == before, 'rcParams changed'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -100,12 +103,16 @@ def test_forest_draws_the_results_numbers(result):
     # rows top to bottom in study order
     assert np.all(np.diff(sq.get_offsets()[:, 1]) < 0)
     # marker areas rank like the weights
-    np.testing.assert_array_equal(np.argsort(sq.get_sizes(), kind="stable"), np.argsort(result.weights, kind="stable"))
+    np.testing.assert_array_equal(
+        np.argsort(sq.get_sizes(), kind="stable"), np.argsort(result.weights, kind="stable")
+    )
     segs = np.array(_gid(ax, "study-cis").get_segments())
     np.testing.assert_allclose(segs[:, 0, 0], result.yi - Z95 * np.sqrt(result.vi), rtol=1e-12)
     np.testing.assert_allclose(segs[:, 1, 0], result.yi + Z95 * np.sqrt(result.vi), rtol=1e-12)
     diamond = _gid(ax, "pooled-diamond", "patches").get_xy()[:4]
-    np.testing.assert_array_equal(diamond[:, 0], [result.ci_low, result.estimate, result.ci_high, result.estimate])
+    np.testing.assert_array_equal(
+        diamond[:, 0], [result.ci_low, result.estimate, result.ci_high, result.estimate]
+    )
     pi = _gid(ax, "prediction-interval", "lines").get_xdata()
     np.testing.assert_array_equal(pi, [result.pi_low, result.pi_high])
     texts = [t.get_text() for t in ax.texts]
@@ -122,8 +129,10 @@ def test_forest_subgroups_arms_and_interaction_test(studies):
         row = res.subgroups.loc[g]
         np.testing.assert_array_equal(v, [row["ci_low"], row["estimate"], row["ci_high"]])
     texts = [t.get_text() for t in ax.texts]
-    assert any(t.startswith("Test for subgroup differences") and f"p = {res.subgroup_test['p_value']:.3f}" in t
-               for t in texts)
+    assert any(
+        t.startswith("Test for subgroup differences") and f"p = {res.subgroup_test['p_value']:.3f}" in t
+        for t in texts
+    )
     assert {"Retro", "Control", "Mean", "SD", "N", "21", "11.00"} <= set(texts)
     # squares are grouped: the A studies come first
     y = _gid(ax, "study-squares").get_offsets()
@@ -154,7 +163,7 @@ def test_forest_rob_columns(result):
     colours = [to_hex(c) for c in lights.get_facecolors()]
     k = result.k
     assert colours[:k] == [F.ROB_COLOURS["low"][0].lower()] * k
-    assert colours[2 * k:] == [F.ROB_COLOURS["high"][0].lower()] * k
+    assert colours[2 * k :] == [F.ROB_COLOURS["high"][0].lower()] * k
     with pytest.raises(DataError, match="study 's00', domain 'D1'"):
         F.forest_plot(result, rob=rob.assign(D1=["maybe"] + ["low"] * (k - 1)))
 
@@ -172,8 +181,9 @@ def test_forest_variants_draw_the_verbs(result):
 
 
 def test_forest_frame_inputs():
-    pub = pd.DataFrame({"label": ["r1", "r2"], "estimate": [-1.0, -0.4], "ci_low": [-1.4, -0.9],
-                        "ci_high": [-0.6, 0.1]})
+    pub = pd.DataFrame(
+        {"label": ["r1", "r2"], "estimate": [-1.0, -0.4], "ci_low": [-1.4, -0.9], "ci_high": [-0.6, 0.1]}
+    )
     ax = F.forest_plot(pub)
     np.testing.assert_array_equal(_gid(ax, "study-points").get_offsets()[:, 0], [-1.0, -0.4])
     segs = np.array(_gid(ax, "study-cis").get_segments())

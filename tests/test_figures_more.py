@@ -37,7 +37,12 @@ def test_evidence_map_cells_match_the_registry():
     primary = trials[trials["duplicate_of"].isna() & (trials["population"] == "knee")]
     assert set(cells["study_id"]) <= set(primary["study_id"])
     # every outcome a trial lists is a cell
-    listed = {(s, o) for s, out in zip(primary["study_id"], primary["outcomes"].fillna("")) for o in out.split(";") if o}
+    listed = {
+        (s, o)
+        for s, out in zip(primary["study_id"], primary["outcomes"].fillna(""))
+        for o in out.split(";")
+        if o
+    }
     assert listed <= set(zip(cells["study_id"], cells["outcome"]))
     ax = F.evidence_map(population="knee")
     sc = _gid(ax, "evidence-cells")
@@ -57,8 +62,14 @@ def test_evidence_map_cells_match_the_registry():
 
 
 def test_trajectory_plot_draws_adjusted_means(trial):
-    fit = rs.mmrm(trial[trial["week"] > 0], outcome="value", arm="arm", visit="visit", subject="participant",
-                  baseline="baseline")
+    fit = rs.mmrm(
+        trial[trial["week"] > 0],
+        outcome="value",
+        arm="arm",
+        visit="visit",
+        subject="participant",
+        baseline="baseline",
+    )
     ax = F.trajectory_plot(fit)
     for arm in ("retro", "forward", "control"):
         m = fit.adjusted_means[fit.adjusted_means["arm"] == arm]
@@ -77,8 +88,9 @@ def test_raincloud_and_prepost_draw_the_participants(trial):
     for arm in ("retro", "forward", "control"):
         y = _gid(ax, f"raincloud-points:{arm}").get_offsets()[:, 1]
         np.testing.assert_array_equal(np.sort(y), np.sort(wk6.loc[wk6["arm"] == arm, "value"].to_numpy()))
-    ax = F.prepost_plot(trial, subject="participant", visit="visit", value="value", arm="arm", pre="baseline",
-                        post="week 6")
+    ax = F.prepost_plot(
+        trial, subject="participant", visit="visit", value="value", arm="arm", pre="baseline", post="week 6"
+    )
     segs = np.array(_gid(ax, "prepost-lines:retro").get_segments())
     wide = trial[trial["arm"] == "retro"].pivot_table(index="participant", columns="visit", values="value")
     wide = wide[["baseline", "week 6"]].dropna()
@@ -127,8 +139,9 @@ def test_rob_figures():
     assert [to_hex(c) for c in lights.get_facecolors()] == [F.ROB_COLOURS[j][0].lower() for j in judged]
     ax = F.rob_summary(rob)
     high = [p for p in ax.patches if p.get_gid() == "rob-summary:high"]
-    np.testing.assert_allclose([p.get_width() for p in high],
-                               [(rob[d] == "high").mean() * 100 for d in rob.columns[1:]])
+    np.testing.assert_allclose(
+        [p.get_width() for p in high], [(rob[d] == "high").mean() * 100 for d in rob.columns[1:]]
+    )
     w = pd.Series([1.0, 3.0, 0.0, 0.0], index=rob["study"])
     ax = F.rob_summary(rob, weights=w)
     low = [p.get_width() for p in ax.patches if p.get_gid() == "rob-summary:low"]

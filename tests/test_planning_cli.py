@@ -22,8 +22,23 @@ def _run(argv):
 
 def test_plan_explicit_effect_writes_csv(tmp_path, capsys):
     out = tmp_path / "plan.csv"
-    assert _run(["--design", "ancova", "--effect-size", "0.5", "--r", "0.5", "--dropout", "0.2",
-                 "--out", str(out)]) == 0
+    assert (
+        _run(
+            [
+                "--design",
+                "ancova",
+                "--effect-size",
+                "0.5",
+                "--r",
+                "0.5",
+                "--dropout",
+                "0.2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Assumptions:" in text and "Sentence for the protocol" in text and "20%" in text
     plan = pd.read_csv(out).set_index("quantity")["value"]
@@ -33,7 +48,10 @@ def test_plan_explicit_effect_writes_csv(tmp_path, capsys):
 
 
 def test_plan_scale_units_and_power(capsys):
-    assert _run(["--design", "ttest", "--effect", "1.0", "--sd", "2.0", "--n", "64", "--instrument", "NPRS"]) == 0
+    assert (
+        _run(["--design", "ttest", "--effect", "1.0", "--sd", "2.0", "--n", "64", "--instrument", "NPRS"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "power 0.80" in text and "-1.00 points" in text
 
@@ -50,8 +68,24 @@ def test_plan_from_csv_meta_analysis(tmp_path, capsys):
 
 def test_plan_from_registry(capsys):
     pytest.importorskip("retrostats.registry_effects")
-    assert _run(["--from-registry", "--outcome", "pain", "--design", "ancova", "--r", "0.5",
-                 "--instrument", "NPRS", "--sd", "2.0"]) == 0
+    assert (
+        _run(
+            [
+                "--from-registry",
+                "--outcome",
+                "pain",
+                "--design",
+                "ancova",
+                "--r",
+                "0.5",
+                "--instrument",
+                "NPRS",
+                "--sd",
+                "2.0",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "registry: pain, retro vs control" in text and "per arm" in text
 

@@ -27,7 +27,7 @@ def test_ancova_quadrature_equals_adaptive_integral():
         N = n1 + n2
         lam = d / np.sqrt((1 - r * r) * (1 / n1 + 1 / n2))
 
-        def f(u):
+        def f(u, lam=lam, N=N):
             return float(t_power(lam / np.sqrt(1 + u / (N - 2)), N - 3, 0.05)) * stats.f.pdf(u, 1, N - 2)
 
         ref = integrate.quad(f, 0, np.inf, epsabs=1e-13, epsrel=1e-12)[0]
@@ -48,7 +48,8 @@ def test_ancova_properties():
         np.testing.assert_allclose(back.effect_size, 0.5, **TOL["iterative"])
     assert exact.n_recruit_per_arm == exact.n_per_arm
     assert power_ancova(effect_size=0.5, power=0.8, r=0.5, dropout=0.2).n_recruit_per_arm == int(
-        np.ceil(exact.n / 0.8))
+        np.ceil(exact.n / 0.8)
+    )
 
 
 def test_change_score_equals_ttest_on_change_sd():
@@ -81,8 +82,11 @@ def test_three_arm_power_by_simulation(rng):
     crit = dunnett_critical(2, 3 * n - 3, 0.05)
     sim = np.mean(np.abs(t_first) > crit)
     assert abs(sim - res.power) < MCSE_MULTIPLIER * np.sqrt(res.power * (1 - res.power) / S)
-    assert power_three_arm(effect_size=0.6, n=40, adjustment="none").power > res.power > power_three_arm(
-        effect_size=0.6, n=40, adjustment="bonferroni").power
+    assert (
+        power_three_arm(effect_size=0.6, n=40, adjustment="none").power
+        > res.power
+        > power_three_arm(effect_size=0.6, n=40, adjustment="bonferroni").power
+    )
 
 
 def test_noninferiority_is_shifted_one_sided_t():
@@ -105,8 +109,9 @@ def test_tost_power_by_simulation(rng):
     sim = np.mean(((diff + m) / se > t) & ((diff - m) / se < -t))
     assert abs(sim - p) < MCSE_MULTIPLIER * np.sqrt(p * (1 - p) / S)
     res = power_equivalence(effect_size=0.1, power=0.8, margin=0.5)
-    np.testing.assert_allclose(power_equivalence(effect_size=0.1, n=res.n, margin=0.5).power, 0.8,
-                               **TOL["iterative"])
+    np.testing.assert_allclose(
+        power_equivalence(effect_size=0.1, n=res.n, margin=0.5).power, 0.8, **TOL["iterative"]
+    )
     back = power_equivalence(n=res.n, power=0.8, margin=0.5)
     np.testing.assert_allclose(back.effect_size, 0.1, **TOL["iterative"])
     with pytest.raises(ValueError, match="not inside the margin"):
@@ -133,7 +138,7 @@ def test_attrition_and_precision():
     np.testing.assert_allclose(half_width(sure.n)[1], sure.assurance, **TOL["closed_form"])
 
 
-# longpower 1.0.x documentation, ?power.mmrm examples (Ra: compound symmetry 0.25, ra = 1, .9, .8, .7, sigma 1):
+# longpower documentation, ?power.mmrm examples (Ra: compound symmetry 0.25, ra = 1, .9, .8, .7, sigma 1):
 # https://github.com/mcdonohue/longpower/blob/master/R/power_mmrm.R, rendered at
 # https://mcdonohue.github.io/longpower/reference/power.mmrm.html (printed values typed below as printed)
 LONGPOWER = [
@@ -154,7 +159,8 @@ def test_mmrm_reproduces_longpower_documentation(kwargs, field, printed, ratio):
 
 
 def test_mmrm_reproduces_lu_luo_chen_table1():
-    # Lu, Luo & Chen (2008) Table 1 z-test column as printed in longpower's example: phi1 = phi2 = 1, lambda = 1,
+    # Lu, Luo & Chen (2008) Table 1 z-test column as printed in longpower's example:
+    # phi1 = phi2 = 1, lambda = 1,
     # alpha 0.05 two-sided, power 0.9, delta 0.5: N = 168.1188 (total)
     res = power_mmrm(effect_size=0.5, power=0.9, corr=np.eye(3), retention=[1, 1, 1])
     assert abs(res.n + res.n2 - 168.1188) <= published_tol("168.1188")

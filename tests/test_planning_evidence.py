@@ -50,7 +50,7 @@ def test_assurance_degenerate_is_one_tail_power():
 def test_assurance_quadrature_matches_predictive_draws():
     quad = assurance(mean=0.4, sd=0.2, n_per_arm=50)
     draws = assurance(Bayes(0.4, 0.2), n_per_arm=50, n_draws=40000, seed=1)
-    # the per-draw power varies with SD at most 0.5, so the Monte-Carlo SE of the draw average is <= 0.5/sqrt(n)
+    # per-draw power has SD at most 0.5, so the Monte-Carlo SE of the draw average is <= 0.5/sqrt(n)
     assert abs(quad - draws) < MCSE_MULTIPLIER * 0.5 / np.sqrt(40000)
     # direction: a negative (beneficial for pain) effect gives the same assurance by symmetry
     np.testing.assert_allclose(assurance(mean=-0.4, sd=0.2, n_per_arm=50), quad, **TOL["closed_form"])
@@ -62,7 +62,9 @@ def test_assurance_below_power_at_mean_and_n_for_assurance():
     assert res.assurance < res.power_at_mean
     from scipy.stats import norm
 
-    np.testing.assert_allclose(res.max_assurance, norm.cdf(0.45 / np.sqrt(0.12**2 + 0.02)), **TOL["closed_form"])
+    np.testing.assert_allclose(
+        res.max_assurance, norm.cdf(0.45 / np.sqrt(0.12**2 + 0.02)), **TOL["closed_form"]
+    )
     anc = n_for_assurance(MA(0.45, 0.12, 0.02), target=0.7, design="ancova", r=0.6)
     assert anc.n < res.n
     with pytest.raises(ValueError, match="cannot be reached"):

@@ -23,8 +23,9 @@ def test_closed_form_ols_equals_statsmodels(rng):
         g1, g0 = arm == 1, arm == 0
         xc = np.where(g1, x - x[g1].mean(), x - x[g0].mean())
         yc = np.where(g1, y - y[g1].mean(), y - y[g0].mean())
-        est, se, df = ks.ancova_stats(n1, n0, x[g1].mean() - x[g0].mean(), y[g1].mean() - y[g0].mean(),
-                                      xc @ xc, xc @ yc, yc @ yc)
+        est, se, df = ks.ancova_stats(
+            n1, n0, x[g1].mean() - x[g0].mean(), y[g1].mean() - y[g0].mean(), xc @ xc, xc @ yc, yc @ yc
+        )
         np.testing.assert_allclose(est, fit.params[1], **TOL["closed_form"])
         np.testing.assert_allclose(se, fit.bse[1], **TOL["closed_form"])
         assert df == fit.df_resid
@@ -34,8 +35,9 @@ def test_closed_form_ols_equals_statsmodels(rng):
 @pytest.mark.parametrize("dropout", [0.0, 0.25])
 def test_ancova_simulation_matches_analytic(generator, dropout):
     n_sims = 20000 if generator == "sufficient" else 6000
-    res = simulate_power(n_per_arm=24, effect=0.8, sd=1.6, r=0.55, n_sims=n_sims, seed=11, dropout=dropout,
-                         generator=generator)
+    res = simulate_power(
+        n_per_arm=24, effect=0.8, sd=1.6, r=0.55, n_sims=n_sims, seed=11, dropout=dropout, generator=generator
+    )
     if dropout == 0:
         exact = power_ancova(effect_size=0.5, n=24, r=0.55).power
         assert res.analytic_power == pytest.approx(exact, rel=1e-12)
@@ -45,7 +47,9 @@ def test_ancova_simulation_matches_analytic(generator, dropout):
     else:
         # dropout makes the analysed n binomial; the analytic comparison uses the expected n, so the
         # agreement is approximate (Jensen gap well under 1 point of power here) plus Monte-Carlo error
-        assert abs(res.power - res.analytic_power) < MCSE_MULTIPLIER * res.mcse + 0.01  # rtol>=0.01: see comment
+        assert (
+            abs(res.power - res.analytic_power) < MCSE_MULTIPLIER * res.mcse + 0.01
+        )  # rtol>=0.01: see comment
 
 
 def test_ancova_null_has_size_alpha():
@@ -67,8 +71,9 @@ def test_seeded_and_chunk_independent(monkeypatch):
 def test_mmrm_simulation_matches_formula():
     R = rs.planning.visit_correlation(4, 0.5, "ar1")
     ret = np.array([1.0, 0.9, 0.8, 0.7])
-    res = simulate_power("mmrm", n_per_arm=60, effect=0.45, sd=1.0, r=0.5, corr=R, retention=ret, n_sims=20000,
-                         seed=2)
+    res = simulate_power(
+        "mmrm", n_per_arm=60, effect=0.45, sd=1.0, r=0.5, corr=R, retention=ret, n_sims=20000, seed=2
+    )
     pm = power_mmrm(effect_size=0.45, n=60, corr=R, retention=ret)
     formula = pm.power
     # longpower's formula counts one tail; the simulation's analytic value adds the far tail
@@ -87,15 +92,18 @@ def test_progress_bar_runs(capsys):
     assert res.n_sims == 100
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(r=1.0), r"r must lie in \(-1, 1\)"),
-    (dict(r=-1.2), r"r must lie in \(-1, 1\)"),
-    (dict(dropout=1.0), "dropout must be below 1"),
-    (dict(dropout=-0.1), "dropout must lie in"),
-    (dict(design="anova"), "Did you mean 'ancova'"),
-    (dict(n_per_arm=1), "n_per_arm must lie in"),
-    (dict(sd=0), "sd must lie in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(r=1.0), r"r must lie in \(-1, 1\)"),
+        (dict(r=-1.2), r"r must lie in \(-1, 1\)"),
+        (dict(dropout=1.0), "dropout must be below 1"),
+        (dict(dropout=-0.1), "dropout must lie in"),
+        (dict(design="anova"), "Did you mean 'ancova'"),
+        (dict(n_per_arm=1), "n_per_arm must lie in"),
+        (dict(sd=0), "sd must lie in"),
+    ],
+)
 def test_simulate_bad_input(kwargs, match):
     base = dict(n_per_arm=20, effect=0.5, sd=1.0, r=0.5, n_sims=10)
     base.update(kwargs)
@@ -108,9 +116,13 @@ def test_grid_analytic_matches_functions():
     g = power_grid(n_per_arm=[20, 40], effect=[2.0, 4.0], sd=8.0, r=[0.0, 0.5], dropout=[0.0, 0.2])
     assert len(g) == 16 and g["mcse"].isna().all()
     row = g[(g.n_per_arm == 40) & (g.effect == 4.0) & (g.r == 0.5) & (g.dropout == 0.2)].iloc[0]
-    np.testing.assert_allclose(row.power, power_ancova(effect_size=0.5, n=32, r=0.5).power, **TOL["closed_form"])
+    np.testing.assert_allclose(
+        row.power, power_ancova(effect_size=0.5, n=32, r=0.5).power, **TOL["closed_form"]
+    )
     t = power_grid("ttest", n_per_arm=30, effect=0.5)
-    np.testing.assert_allclose(t.power.iloc[0], rs.power_ttest(effect_size=0.5, n=30).power, **TOL["closed_form"])
+    np.testing.assert_allclose(
+        t.power.iloc[0], rs.power_ttest(effect_size=0.5, n=30).power, **TOL["closed_form"]
+    )
 
 
 def test_grid_simulation_joblib_equals_sequential():
@@ -118,14 +130,20 @@ def test_grid_simulation_joblib_equals_sequential():
     seq = power_grid(**kw, n_jobs=1)
     par = power_grid(**kw, n_jobs=2)
     np.testing.assert_array_equal(seq.power.to_numpy(), par.power.to_numpy())
-    assert (np.abs(seq.power - power_grid(n_per_arm=[20, 30], effect=[0.6], r=[0.5]).power)
-            < MCSE_MULTIPLIER * seq.mcse).all()
+    assert (
+        np.abs(seq.power - power_grid(n_per_arm=[20, 30], effect=[0.6], r=[0.5]).power)
+        < MCSE_MULTIPLIER * seq.mcse
+    ).all()
 
 
 def test_grid_on_dask_cluster():
     distributed = pytest.importorskip("distributed")
     kw = dict(n_per_arm=[20, 30], effect=[0.6], r=[0.5], method="simulation", n_sims=1000, seed=4)
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cl, \
-            distributed.Client(cl) as client:
+    with (
+        distributed.LocalCluster(
+            processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+        ) as cl,
+        distributed.Client(cl) as client,
+    ):
         on_dask = power_grid(**kw, client=client)
     np.testing.assert_array_equal(on_dask.power.to_numpy(), power_grid(**kw).power.to_numpy())

@@ -28,8 +28,11 @@ def _rows(block):
 def test_grid_complete(ref):
     alts = set(ALT)
     got = {(r["n"], abs(r["d"]), r["alpha"], r["alternative"], r["ratio"]) for r in _rows(ref["power"])}
-    want = set(itertools.product([4, 10.5, 20, 64, 150], [0.2, 0.5, 0.8, 1.3], [0.01, 0.05, 0.1], alts,
-                                 [1, 0.5, 2, 3]))
+    want = set(
+        itertools.product(
+            [4, 10.5, 20, 64, 150], [0.2, 0.5, 0.8, 1.3], [0.01, 0.05, 0.1], alts, [1, 0.5, 2, 3]
+        )
+    )
     assert got == want
     assert len(ref["n"]["d"]) == 3 * 2 * 2 * 3 * 3
     assert len(ref["d"]["n"]) == 3 * 2 * 2 * 3 * 3
@@ -38,16 +41,34 @@ def test_grid_complete(ref):
 @pytest.mark.r_parity
 def test_power_matches_pwr(ref):
     rows = _rows(ref["power"])
-    ours = [power_ttest(effect_size=r["d"], n=r["n"], alpha=r["alpha"], alternative=ALT[r["alternative"]],
-                        ratio=r["ratio"]).power for r in rows]
+    ours = [
+        power_ttest(
+            effect_size=r["d"],
+            n=r["n"],
+            alpha=r["alpha"],
+            alternative=ALT[r["alternative"]],
+            ratio=r["ratio"],
+        ).power
+        for r in rows
+    ]
     np.testing.assert_allclose(ours, [r["power"] for r in rows], **TOL["closed_form"])
 
 
 @pytest.mark.r_parity
 def test_solved_n_matches_pwr(ref):
     rows = _rows(ref["n"])
-    ours = np.array([power_ttest(effect_size=r["d"], power=r["power"], alpha=r["alpha"],
-                                 alternative=ALT[r["alternative"]], ratio=r["ratio"]).n for r in rows])
+    ours = np.array(
+        [
+            power_ttest(
+                effect_size=r["d"],
+                power=r["power"],
+                alpha=r["alpha"],
+                alternative=ALT[r["alternative"]],
+                ratio=r["ratio"],
+            ).n
+            for r in rows
+        ]
+    )
     # the root of pwr's power function located tightly (uniroot tol 1e-13)
     np.testing.assert_allclose(ours, [r["n_tight"] for r in rows], **TOL["iterative"])
     # pwr.t.test's own answer is a uniroot root with its default tolerance, so it agrees to that tolerance
@@ -60,8 +81,18 @@ def test_solved_n_matches_pwr(ref):
 @pytest.mark.r_parity
 def test_solved_d_matches_pwr(ref):
     rows = _rows(ref["d"])
-    ours = np.array([power_ttest(n=r["n"], power=r["power"], alpha=r["alpha"], alternative=ALT[r["alternative"]],
-                                 ratio=r["ratio"]).effect_size for r in rows])
+    ours = np.array(
+        [
+            power_ttest(
+                n=r["n"],
+                power=r["power"],
+                alpha=r["alpha"],
+                alternative=ALT[r["alternative"]],
+                ratio=r["ratio"],
+            ).effect_size
+            for r in rows
+        ]
+    )
     np.testing.assert_allclose(ours, [r["d_tight"] for r in rows], **TOL["iterative"])
     assert np.max(np.abs(ours - np.array([r["d_pwr"] for r in rows]))) < ref["uniroot_default_tol"]
     assert all((d < 0) == (r["alternative"] == "less") for d, r in zip(ours, rows))
@@ -86,11 +117,13 @@ def test_pingouin_crosscheck():
     for alt in ("two-sided", "greater", "less"):
         d = -0.6 if alt == "less" else 0.6
         pgv = pg.power_ttest(d=d, n=25, alternative=alt, contrast="two-samples")
-        np.testing.assert_allclose(power_ttest(effect_size=d, n=25, alternative=alt).power, pgv,
-                                   **TOL["closed_form"])
+        np.testing.assert_allclose(
+            power_ttest(effect_size=d, n=25, alternative=alt).power, pgv, **TOL["closed_form"]
+        )
         pg2 = pg.power_ttest2n(nx=25, ny=40, d=d, alternative=alt)
-        np.testing.assert_allclose(power_ttest(effect_size=d, n=25, ratio=40 / 25, alternative=alt).power, pg2,
-                                   **TOL["closed_form"])
+        np.testing.assert_allclose(
+            power_ttest(effect_size=d, n=25, ratio=40 / 25, alternative=alt).power, pg2, **TOL["closed_form"]
+        )
 
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
@@ -125,21 +158,24 @@ def test_two_sided_uses_both_tails():
     assert power_ttest(effect_size=-0.3, n=20).power == power_ttest(effect_size=0.3, n=20).power
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(effect_size=0.5), "exactly one of effect_size, n and power"),
-    (dict(effect_size=0.5, n=20, power=0.8), "you gave all three"),
-    (dict(n=20, power=0.04), "power must exceed alpha"),
-    (dict(n=20, power=0.05), "power must exceed alpha"),
-    (dict(effect_size=-0.5, power=0.8, alternative="greater"), "contradicts alternative='greater'"),
-    (dict(effect_size=0.5, n=20, alternative="less"), "contradicts alternative='less'"),
-    (dict(effect_size=0.5, n=20, alternative="two.sided"), "Did you mean 'two-sided'"),
-    (dict(effect_size=0.5, n=20, alpha=1.5), "alpha must lie in"),
-    (dict(effect_size=0.5, n=20, ratio=0), "ratio must lie in"),
-    (dict(effect_size=0.0, power=0.8), "effect_size is 0"),
-    (dict(effect_size=1e-9, power=0.99), "not reached"),
-    (dict(effect_size=30.0, power=0.8), "smallest possible n"),
-    (dict(n=1.5, effect_size=0.5), "n must be at least 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(effect_size=0.5), "exactly one of effect_size, n and power"),
+        (dict(effect_size=0.5, n=20, power=0.8), "you gave all three"),
+        (dict(n=20, power=0.04), "power must exceed alpha"),
+        (dict(n=20, power=0.05), "power must exceed alpha"),
+        (dict(effect_size=-0.5, power=0.8, alternative="greater"), "contradicts alternative='greater'"),
+        (dict(effect_size=0.5, n=20, alternative="less"), "contradicts alternative='less'"),
+        (dict(effect_size=0.5, n=20, alternative="two.sided"), "Did you mean 'two-sided'"),
+        (dict(effect_size=0.5, n=20, alpha=1.5), "alpha must lie in"),
+        (dict(effect_size=0.5, n=20, ratio=0), "ratio must lie in"),
+        (dict(effect_size=0.0, power=0.8), "effect_size is 0"),
+        (dict(effect_size=1e-9, power=0.99), "not reached"),
+        (dict(effect_size=30.0, power=0.8), "smallest possible n"),
+        (dict(n=1.5, effect_size=0.5), "n must be at least 2"),
+    ],
+)
 def test_bad_input_messages(kwargs, match):
     with pytest.raises(ValueError, match=match):
         power_ttest(**kwargs)

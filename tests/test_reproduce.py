@@ -1,4 +1,4 @@
-"""`retrostats reproduce`: the whole chain writes >= 8 figures, tables, numbers and the report, identically twice."""
+"""`retrostats reproduce` writes >= 8 figures, tables, numbers and the report, identically twice."""
 
 from __future__ import annotations
 
@@ -31,7 +31,14 @@ def test_reproduce_writes_figures_tables_numbers_report(two_runs):
     assert len(list((out / "tables").glob("*.csv"))) >= 10
     numbers = json.loads((out / "numbers.json").read_text())
     assert numbers == json.loads(json.dumps(ctx.numbers, default=str))
-    for key in ("n_trials", "synth_estimate", "bayes_mu_mean", "plan_n_ancova", "trial_mmrm_estimate", "n_figures"):
+    for key in (
+        "n_trials",
+        "synth_estimate",
+        "bayes_mu_mean",
+        "plan_n_ancova",
+        "trial_mmrm_estimate",
+        "n_figures",
+    ):
         assert key in numbers
     assert numbers["n_figures"] == len(stems)
     tex = (out / "numbers.tex").read_text()

@@ -1,7 +1,9 @@
 """Figure 1 of the paper: Evidence map of the registry.
 
-Runs the reproduce step ``evidence_map`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig01_evidence_map.{pdf,svg,png}. Usage: python paper/figures/fig01_evidence_map.py [OUT]
+Runs the reproduce step ``evidence_map`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig01_evidence_map.{pdf,svg,png}.
+
+Usage: python paper/figures/fig01_evidence_map.py [OUT] [--quick]
 (default OUT: paper/build/fig01_evidence_map). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig01_evidence_map"
-reproduce(out, only=['evidence_map'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig01_evidence_map"
+reproduce(out, only=["evidence_map"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig01_evidence_map.pdf")

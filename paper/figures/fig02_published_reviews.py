@@ -1,7 +1,9 @@
 """Figure 2 of the paper: Published reviews' pooled standardized estimates.
 
-Runs the reproduce step ``reviews`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig02_published_reviews.{pdf,svg,png}. Usage: python paper/figures/fig02_published_reviews.py [OUT]
+Runs the reproduce step ``reviews`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig02_published_reviews.{pdf,svg,png}.
+
+Usage: python paper/figures/fig02_published_reviews.py [OUT] [--quick]
 (default OUT: paper/build/fig02_published_reviews). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig02_published_reviews"
-reproduce(out, only=['reviews'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig02_published_reviews"
+reproduce(out, only=["reviews"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig02_published_reviews.pdf")

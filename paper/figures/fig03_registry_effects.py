@@ -1,7 +1,9 @@
 """Figure 3 of the paper: Usable effect sizes from the registry.
 
-Runs the reproduce step ``registry_effects`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig03_registry_effects.{pdf,svg,png}. Usage: python paper/figures/fig03_registry_effects.py [OUT]
+Runs the reproduce step ``registry_effects`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig03_registry_effects.{pdf,svg,png}.
+
+Usage: python paper/figures/fig03_registry_effects.py [OUT] [--quick]
 (default OUT: paper/build/fig03_registry_effects). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig03_registry_effects"
-reproduce(out, only=['registry_effects'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig03_registry_effects"
+reproduce(out, only=["registry_effects"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig03_registry_effects.pdf")

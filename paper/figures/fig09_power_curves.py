@@ -1,7 +1,9 @@
 """Figure 9 of the paper: ANCOVA power curves.
 
-Runs the reproduce step ``planning`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig09_power_curves.{pdf,svg,png}. Usage: python paper/figures/fig09_power_curves.py [OUT]
+Runs the reproduce step ``planning`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig09_power_curves.{pdf,svg,png}.
+
+Usage: python paper/figures/fig09_power_curves.py [OUT] [--quick]
 (default OUT: paper/build/fig09_power_curves). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig09_power_curves"
-reproduce(out, only=['planning'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig09_power_curves"
+reproduce(out, only=["planning"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig09_power_curves.pdf")

@@ -1,7 +1,9 @@
 """Figure 10 of the paper: Assurance curve.
 
-Runs the reproduce step ``planning`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig10_assurance.{pdf,svg,png}. Usage: python paper/figures/fig10_assurance.py [OUT]
+Runs the reproduce step ``planning`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig10_assurance.{pdf,svg,png}.
+
+Usage: python paper/figures/fig10_assurance.py [OUT] [--quick]
 (default OUT: paper/build/fig10_assurance). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig10_assurance"
-reproduce(out, only=['planning'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig10_assurance"
+reproduce(out, only=["planning"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig10_assurance.pdf")

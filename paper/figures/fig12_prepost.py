@@ -1,7 +1,9 @@
 """Figure 12 of the paper: Paired pre-post plot (synthetic trial).
 
-Runs the reproduce step ``participants`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig12_prepost.{pdf,svg,png}. Usage: python paper/figures/fig12_prepost.py [OUT]
+Runs the reproduce step ``participants`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig12_prepost.{pdf,svg,png}.
+
+Usage: python paper/figures/fig12_prepost.py [OUT] [--quick]
 (default OUT: paper/build/fig12_prepost). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig12_prepost"
-reproduce(out, only=['participants'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig12_prepost"
+reproduce(out, only=["participants"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig12_prepost.pdf")

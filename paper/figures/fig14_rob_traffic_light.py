@@ -1,7 +1,9 @@
 """Figure 14 of the paper: RoB 2 traffic lights (illustrative).
 
-Runs the reproduce step ``rob`` (retrostats/report/steps_analysis.py), which draws this figure, into
-OUT/figures/fig14_rob_traffic_light.{pdf,svg,png}. Usage: python paper/figures/fig14_rob_traffic_light.py [OUT]
+Runs the reproduce step ``rob`` (retrostats/report/steps_analysis.py), which draws
+this figure into OUT/figures/fig14_rob_traffic_light.{pdf,svg,png}.
+
+Usage: python paper/figures/fig14_rob_traffic_light.py [OUT] [--quick]
 (default OUT: paper/build/fig14_rob_traffic_light). `retrostats reproduce` makes every figure at once.
 """
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from retrostats.report import reproduce
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "build" / "fig14_rob_traffic_light"
-reproduce(out, only=['rob'], quick="--quick" in sys.argv)
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = Path(args[0]) if args else Path(__file__).resolve().parents[1] / "build" / "fig14_rob_traffic_light"
+reproduce(out, only=["rob"], quick="--quick" in sys.argv)
 print(out / "figures" / "fig14_rob_traffic_light.pdf")

@@ -16,26 +16,47 @@ import matplotlib as mpl
 
 from .._version import __version__
 
-__all__ = ["STYLE", "PALETTE", "DATA_LEVEL_COLOURS", "ROB_COLOURS", "MM", "COLUMN_WIDTH_MM",
-           "style_context", "new_axes", "save_figure", "figure_width_inches"]
+__all__ = [
+    "STYLE",
+    "PALETTE",
+    "DATA_LEVEL_COLOURS",
+    "ROB_COLOURS",
+    "MM",
+    "COLUMN_WIDTH_MM",
+    "style_context",
+    "new_axes",
+    "save_figure",
+    "figure_width_inches",
+]
 
 #: The shipped style file (Okabe-Ito palette, 7 pt DejaVu Sans, embedded TrueType fonts).
 STYLE = Path(__file__).with_name("retrostats.mplstyle")
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE: dict[str, str] = {
-    "blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
-    "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000", "grey": "#999999",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#999999",
 }
 #: Colours of the registry's ``data_level`` (most to least complete).
 DATA_LEVEL_COLOURS: dict[str, str] = {
-    "full_text": PALETTE["blue"], "abstract": PALETTE["sky"], "registry": PALETTE["orange"],
+    "full_text": PALETTE["blue"],
+    "abstract": PALETTE["sky"],
+    "registry": PALETTE["orange"],
     "none": "#DDDDDD",
 }
 #: RoB 2 judgements: colour and a symbol so that the plot never relies on colour alone.
 ROB_COLOURS: dict[str, tuple[str, str]] = {
-    "low": (PALETTE["green"], "+"), "some concerns": (PALETTE["yellow"], "?"),
-    "high": (PALETTE["vermillion"], "\u2212"), "no information": ("#BBBBBB", ""),
+    "low": (PALETTE["green"], "+"),
+    "some concerns": (PALETTE["yellow"], "?"),
+    "high": (PALETTE["vermillion"], "\u2212"),
+    "no information": ("#BBBBBB", ""),
 }
 #: Millimetres per inch.
 MM = 25.4
@@ -43,8 +64,12 @@ MM = 25.4
 COLUMN_WIDTH_MM: dict[str, float] = {"single": 85.0, "double": 180.0}
 
 _METADATA = {
-    "pdf": {"Creator": f"retrostats {__version__}", "Producer": "retrostats", "CreationDate": None,
-            "ModDate": None},
+    "pdf": {
+        "Creator": f"retrostats {__version__}",
+        "Producer": "retrostats",
+        "CreationDate": None,
+        "ModDate": None,
+    },
     "svg": {"Creator": f"retrostats {__version__}", "Date": None},
     "png": {"Software": f"retrostats {__version__}"},
 }
@@ -87,10 +112,16 @@ def style_context(rc: dict[str, Any] | None = None) -> Iterator[None]:
         yield
 
 
-def new_axes(ax: Any = None, *, width: str | float = "single", height_mm: float = 60.0,
-             margins_mm: tuple[float, float, float, float] = (14.0, 11.0, 4.0, 3.0)) -> Any:
+def new_axes(
+    ax: Any = None,
+    *,
+    width: str | float = "single",
+    height_mm: float = 60.0,
+    margins_mm: tuple[float, float, float, float] = (14.0, 11.0, 4.0, 3.0),
+) -> Any:
     """Return ``ax`` or a new styled Axes on a figure of the given journal width and height (mm), with
-    fixed margins (left, bottom, top, right, in mm) so that labels are never cut."""
+    fixed margins (left, bottom, top, right, in mm) so that labels are never cut.
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -101,8 +132,9 @@ def new_axes(ax: Any = None, *, width: str | float = "single", height_mm: float 
         w_mm = figure_width_inches(width) * MM
         fig = plt.figure(figsize=(w_mm / MM, height_mm / MM))
         left, bottom, top, right = margins_mm
-        ax = fig.add_axes((left / w_mm, bottom / height_mm, 1 - (left + right) / w_mm,
-                           1 - (bottom + top) / height_mm))
+        ax = fig.add_axes(
+            (left / w_mm, bottom / height_mm, 1 - (left + right) / w_mm, 1 - (bottom + top) / height_mm)
+        )
     return ax
 
 
@@ -118,9 +150,16 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
     return out
 
 
-def save_figure(fig: Any, path_stem: str | Path, formats: Sequence[str] = ("pdf", "svg", "png"),
-                dpi: int = 300, width: str | float | None = None, *, height_mm: float | None = None,
-                close: bool = False) -> list[Path]:
+def save_figure(
+    fig: Any,
+    path_stem: str | Path,
+    formats: Sequence[str] = ("pdf", "svg", "png"),
+    dpi: int = 300,
+    width: str | float | None = None,
+    *,
+    height_mm: float | None = None,
+    close: bool = False,
+) -> list[Path]:
     """Write a figure as PDF, SVG and PNG with fixed metadata, so every run writes identical bytes.
 
     Parameters

@@ -66,7 +66,9 @@ def _labels(frame: pd.DataFrame, labels: Any) -> list[str]:
         return [str(s) for s in frame.index]
     if isinstance(labels, str):
         if labels not in frame.columns:
-            raise ValueError(f"labels={labels!r} is not a column of the data; columns are {list(frame.columns)}.")
+            raise ValueError(
+                f"labels={labels!r} is not a column of the data; columns are {list(frame.columns)}."
+            )
         return [str(s) for s in frame[labels]]
     out = [str(s) for s in labels]
     if len(out) != len(frame):
@@ -94,14 +96,21 @@ def study_rows(obj: Any, *, labels: Any = None, confidence_level: float | None =
             raise ValueError(f"labels has {len(lab)} entries but the result has {len(y)} studies.")
         return StudyRows(lab, y, y - _z(level) * se, y + _z(level) * se, np.asarray(obj.weights, dtype=float))
     if not isinstance(obj, pd.DataFrame):
-        raise TypeError("forest_plot() takes a MetaAnalysisResult or a DataFrame with columns yi and vi (or sei), "
-                        f"or estimate, ci_low and ci_high; got {type(obj).__name__}.")
+        raise TypeError(
+            "forest_plot() takes a MetaAnalysisResult or a DataFrame with columns yi and vi (or sei), "
+            f"or estimate, ci_low and ci_high; got {type(obj).__name__}."
+        )
     frame = obj
     lab = _labels(frame, labels)
-    if "yi" in frame.columns and ({"vi", "sei"} & set(frame.columns) or {"ci_low", "ci_high"} <= set(frame.columns)):
+    if "yi" in frame.columns and (
+        {"vi", "sei"} & set(frame.columns) or {"ci_low", "ci_high"} <= set(frame.columns)
+    ):
         y = _float(frame, "yi")
-        se = np.sqrt(_float(frame, "vi")) if "vi" in frame.columns else (
-            _float(frame, "sei") if "sei" in frame.columns else np.full(len(y), np.nan))
+        se = (
+            np.sqrt(_float(frame, "vi"))
+            if "vi" in frame.columns
+            else (_float(frame, "sei") if "sei" in frame.columns else np.full(len(y), np.nan))
+        )
         if {"ci_low", "ci_high"} <= set(frame.columns):
             lo, hi = _float(frame, "ci_low"), _float(frame, "ci_high")
         else:
@@ -117,10 +126,19 @@ def study_rows(obj: Any, *, labels: Any = None, confidence_level: float | None =
         return rows
     if {"estimate", "ci_low", "ci_high"} <= set(frame.columns):
         w = _float(frame, "weight") if "weight" in frame.columns else np.full(len(frame), np.nan)
-        return StudyRows(lab, _float(frame, "estimate"), _float(frame, "ci_low"), _float(frame, "ci_high"), w,
-                         "s" if "weight" in frame.columns else "o", frame)
-    raise DataError("forest_plot() needs columns yi and vi (or sei, or ci_low/ci_high), or estimate, ci_low and "
-                    f"ci_high; the data has {list(frame.columns)}.")
+        return StudyRows(
+            lab,
+            _float(frame, "estimate"),
+            _float(frame, "ci_low"),
+            _float(frame, "ci_high"),
+            w,
+            "s" if "weight" in frame.columns else "o",
+            frame,
+        )
+    raise DataError(
+        "forest_plot() needs columns yi and vi (or sei, or ci_low/ci_high), or estimate, ci_low and "
+        f"ci_high; the data has {list(frame.columns)}."
+    )
 
 
 def pooled_from(obj: Any, *, digits: int = 2) -> Pooled | None:
@@ -132,14 +150,23 @@ def pooled_from(obj: Any, *, digits: int = 2) -> Pooled | None:
     elif isinstance(obj, pd.Series):
         get = obj.get
     else:
+
         def get(key: str, default: Any = None) -> Any:
             return getattr(obj, key, default)
+
     try:
         est, lo, hi = (float(get(k)) for k in ("estimate", "ci_low", "ci_high"))
     except (TypeError, ValueError):
-        raise ValueError("pooled must have estimate, ci_low and ci_high (a result, a mapping or a Series).") from None
-    p = Pooled(est, lo, hi, float(get("pi_low", math.nan) if get("pi_low", None) is not None else math.nan),
-               float(get("pi_high", math.nan) if get("pi_high", None) is not None else math.nan))
+        raise ValueError(
+            "pooled must have estimate, ci_low and ci_high (a result, a mapping or a Series)."
+        ) from None
+    p = Pooled(
+        est,
+        lo,
+        hi,
+        float(get("pi_low", math.nan) if get("pi_low", None) is not None else math.nan),
+        float(get("pi_high", math.nan) if get("pi_high", None) is not None else math.nan),
+    )
     method = get("method", None)
     if method is not None:
         test = get("test", None)
@@ -153,8 +180,10 @@ def heterogeneity_text(obj: Any) -> str:
         return ""
     p = obj.q_p_value
     ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    return (f"Heterogeneity: \u03c4\u00b2 = {obj.tau2:.3f}; I\u00b2 = {obj.i2:.0f}%; "
-            f"Q = {obj.q:.2f}, df = {obj.q_df}, {ptxt}")
+    return (
+        f"Heterogeneity: \u03c4\u00b2 = {obj.tau2:.3f}; I\u00b2 = {obj.i2:.0f}%; "
+        f"Q = {obj.q:.2f}, df = {obj.q_df}, {ptxt}"
+    )
 
 
 def group_order(groups: Sequence[Any]) -> list[Any]:

@@ -13,8 +13,11 @@ from ._base import PALETTE, new_axes, style_context
 __all__ = ["posterior_plot", "shrinkage_plot"]
 
 _QCOLOURS = {"mu": PALETTE["blue"], "theta_new": PALETTE["vermillion"], "tau": PALETTE["green"]}
-_QLABELS = {"mu": "\u03bc (average effect)", "theta_new": "\u03b8 new (a new study's effect)",
-            "tau": "\u03c4 (between-study SD)"}
+_QLABELS = {
+    "mu": "\u03bc (average effect)",
+    "theta_new": "\u03b8 new (a new study's effect)",
+    "tau": "\u03c4 (between-study SD)",
+}
 
 
 def _density(result: Any, quantity: str, grid: np.ndarray) -> np.ndarray:
@@ -35,9 +38,17 @@ def _density(result: Any, quantity: str, grid: np.ndarray) -> np.ndarray:
     raise TypeError("posterior_plot() needs a bayes_meta_analysis() result (exact or NUTS).")
 
 
-def posterior_plot(result: Any, *, quantities: Sequence[str] = ("mu", "theta_new"), ax: Any = None,
-                   mcid: float | None = None, null: float = 0.0, xlim: Sequence[float] | None = None,
-                   n_grid: int = 301, xlabel: str | None = None) -> Any:
+def posterior_plot(
+    result: Any,
+    *,
+    quantities: Sequence[str] = ("mu", "theta_new"),
+    ax: Any = None,
+    mcid: float | None = None,
+    null: float = 0.0,
+    xlim: Sequence[float] | None = None,
+    n_grid: int = 301,
+    xlabel: str | None = None,
+) -> Any:
     """Posterior densities of ``mu``, ``theta_new`` (and/or ``tau``) with 95 % intervals and MCID lines.
 
     Parameters
@@ -81,27 +92,43 @@ def posterior_plot(result: Any, *, quantities: Sequence[str] = ("mu", "theta_new
     ax = new_axes(ax, width="single", height_mm=55)
     with style_context():
         top = 0.0
-        dens_all = {q: _density(result, q, np.clip(grid, 1e-12, None) if q == "tau" else grid)
-                    for q in quantities}
+        dens_all = {
+            q: _density(result, q, np.clip(grid, 1e-12, None) if q == "tau" else grid) for q in quantities
+        }
         top = max(float(np.nanmax(d)) for d in dens_all.values())
         for j, q in enumerate(quantities):
             c = _QCOLOURS.get(q, PALETTE["purple"])
             d = dens_all[q]
-            line, = ax.plot(grid, d, color=c, lw=1.2, label=_QLABELS.get(q, q))
+            (line,) = ax.plot(grid, d, color=c, lw=1.2, label=_QLABELS.get(q, q))
             line.set_gid(f"posterior:{q}")
             ax.fill_between(grid, 0, d, color=c, alpha=0.12, lw=0)
             y = -0.06 * top * (j + 1)
-            bar, = ax.plot([ps.loc[q, "q025"], ps.loc[q, "q975"]], [y, y], color=c, lw=2.0, solid_capstyle="butt")
+            (bar,) = ax.plot(
+                [ps.loc[q, "q025"], ps.loc[q, "q975"]], [y, y], color=c, lw=2.0, solid_capstyle="butt"
+            )
             bar.set_gid(f"interval:{q}")
-            ax.plot([ps.loc[q, "median"] if "median" in ps.columns else ps.loc[q, "mean"]], [y], marker="o",
-                    color="white", mec=c, ms=3)
+            ax.plot(
+                [ps.loc[q, "median"] if "median" in ps.columns else ps.loc[q, "mean"]],
+                [y],
+                marker="o",
+                color="white",
+                mec=c,
+                ms=3,
+            )
         ax.axvline(null, color="#555555", lw=0.6)
         if mcid is not None:
             for s in (-1, 1):
                 ax.axvline(null + s * abs(mcid), color="#555555", lw=0.6, ls=(0, (3, 2)))
             for s, name in ((-1, "\u2212MCID"), (1, "+MCID")):
-                ax.text(null + s * abs(mcid), top * 1.1, name, ha="center", va="top", fontsize=5.5,
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+                ax.text(
+                    null + s * abs(mcid),
+                    top * 1.1,
+                    name,
+                    ha="center",
+                    va="top",
+                    fontsize=5.5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+                )
         ax.set_xlim(*xlim)
         ax.set_ylim(-0.06 * top * (len(quantities) + 1), top * 1.45)
         ax.set_yticks([])
@@ -112,8 +139,9 @@ def posterior_plot(result: Any, *, quantities: Sequence[str] = ("mu", "theta_new
     return ax
 
 
-def shrinkage_plot(result: Any, *, ax: Any = None, labels: Sequence[str] | None = None,
-                   xlabel: str | None = None) -> Any:
+def shrinkage_plot(
+    result: Any, *, ax: Any = None, labels: Sequence[str] | None = None, xlabel: str | None = None
+) -> Any:
     """Shrinkage forest: each study's observed effect (open, ± 1.96 SE) and its posterior (filled, 95 %
     interval), then the posterior of ``mu`` and ``theta_new``.
 
@@ -149,22 +177,38 @@ def shrinkage_plot(result: Any, *, ax: Any = None, labels: Sequence[str] | None 
         y = np.arange(k, 0, -1) + 2.0
         yi, sei = se["yi"].to_numpy(dtype=float), se["sei"].to_numpy(dtype=float)
         off = 0.18
-        ax.hlines(y + off, yi - 1.959963984540054 * sei, yi + 1.959963984540054 * sei, color="#888888", lw=0.8)
-        o = ax.scatter(yi, y + off, s=14, facecolors="white", edgecolors="#555555", linewidths=0.8, zorder=3,
-                       label="observed (\u00b1 1.96 SE)")
+        ax.hlines(
+            y + off, yi - 1.959963984540054 * sei, yi + 1.959963984540054 * sei, color="#888888", lw=0.8
+        )
+        o = ax.scatter(
+            yi,
+            y + off,
+            s=14,
+            facecolors="white",
+            edgecolors="#555555",
+            linewidths=0.8,
+            zorder=3,
+            label="observed (\u00b1 1.96 SE)",
+        )
         o.set_gid("observed")
         ax.hlines(y - off, se["q025"], se["q975"], color=PALETTE["blue"], lw=1.2)
-        s = ax.scatter(se["mean"], y - off, s=14, color=PALETTE["blue"], zorder=3, label="posterior (95% CrI)")
+        s = ax.scatter(
+            se["mean"], y - off, s=14, color=PALETTE["blue"], zorder=3, label="posterior (95% CrI)"
+        )
         s.set_gid("shrunken")
         for j, q in enumerate(("mu", "theta_new")):
             if q in ps.index:
                 yy = 1.5 - j
                 c = _QCOLOURS[q]
                 ax.hlines(yy, ps.loc[q, "q025"], ps.loc[q, "q975"], color=c, lw=2.0)
-                ax.scatter([ps.loc[q, "mean"]], [yy], marker="D", s=16, color=c, zorder=3).set_gid(f"summary:{q}")
+                ax.scatter([ps.loc[q, "mean"]], [yy], marker="D", s=16, color=c, zorder=3).set_gid(
+                    f"summary:{q}"
+                )
         ax.axvline(0, color="#555555", lw=0.6)
-        ax.set_yticks(list(y) + [1.5, 0.5][: sum(q in ps.index for q in ("mu", "theta_new"))],
-                      lab + ["\u03bc", "\u03b8 new"][: sum(q in ps.index for q in ("mu", "theta_new"))])
+        ax.set_yticks(
+            list(y) + [1.5, 0.5][: sum(q in ps.index for q in ("mu", "theta_new"))],
+            lab + ["\u03bc", "\u03b8 new"][: sum(q in ps.index for q in ("mu", "theta_new"))],
+        )
         ax.set_ylim(0, k + 3)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)

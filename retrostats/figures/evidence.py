@@ -10,13 +10,22 @@ from ._base import DATA_LEVEL_COLOURS, MM, figure_width_inches, style_context
 
 __all__ = ["evidence_map", "evidence_cells"]
 
-_LEVEL_NAMES = {"full_text": "full text", "abstract": "abstract only", "registry": "trial registry only",
-                "none": "no results seen"}
+_LEVEL_NAMES = {
+    "full_text": "full text",
+    "abstract": "abstract only",
+    "registry": "trial registry only",
+    "none": "no results seen",
+}
 
 
-def evidence_cells(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None = None,
-                   contrasts: pd.DataFrame | None = None, *, population: str | None = None,
-                   include_duplicates: bool = False) -> pd.DataFrame:
+def evidence_cells(
+    trials: pd.DataFrame | None = None,
+    arms: pd.DataFrame | None = None,
+    contrasts: pd.DataFrame | None = None,
+    *,
+    population: str | None = None,
+    include_duplicates: bool = False,
+) -> pd.DataFrame:
     """The cells of the evidence map: one row per trial x outcome named by the trial.
 
     Parameters
@@ -50,8 +59,9 @@ def evidence_cells(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None
     if population is not None:
         t = t[t["population"] == population]
     t = t.sort_values(["population", "year", "study_id"], kind="stable")
-    named = (t.assign(outcome=t["outcomes"].fillna("").str.split(";")).explode("outcome")
-             [["study_id", "year", "population", "outcome", "data_level"]])
+    named = t.assign(outcome=t["outcomes"].fillna("").str.split(";")).explode("outcome")[
+        ["study_id", "year", "population", "outcome", "data_level"]
+    ]
     named = named[named["outcome"].astype(str).str.len() > 0]
     # outcomes that have numbers but were not listed in `outcomes` still belong on the map
     with_numbers = pd.concat([arms[["study_id", "outcome"]], contrasts[["study_id", "outcome"]]])
@@ -62,14 +72,22 @@ def evidence_cells(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None
     has_msd = {k for k, s in stats.items() if {"mean", "sd"} <= s or {"mean_change", "sd_change"} <= s}
     has_any = set(map(tuple, with_numbers[["study_id", "outcome"]].to_numpy()))
     keys = list(zip(cells["study_id"], cells["outcome"]))
-    cells = cells.assign(numbers=["mean_sd" if k in has_msd else ("other" if k in has_any else "none")
-                                  for k in keys])
+    cells = cells.assign(
+        numbers=["mean_sd" if k in has_msd else ("other" if k in has_any else "none") for k in keys]
+    )
     return cells.reset_index(drop=True)
 
 
-def evidence_map(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None = None,
-                 contrasts: pd.DataFrame | None = None, *, population: str | None = None,
-                 include_duplicates: bool = False, ax: Any = None, width: str | float = "double") -> Any:
+def evidence_map(
+    trials: pd.DataFrame | None = None,
+    arms: pd.DataFrame | None = None,
+    contrasts: pd.DataFrame | None = None,
+    *,
+    population: str | None = None,
+    include_duplicates: bool = False,
+    ax: Any = None,
+    width: str | float = "double",
+) -> Any:
     """Evidence map of the registry: one row per trial, one column per outcome.
 
     A cell is coloured by the trial's ``data_level`` (what the numbers come from) when the trial reports
@@ -99,7 +117,9 @@ def evidence_map(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None =
     >>> ax.get_gid()
     'evidence-map'
     """
-    cells = evidence_cells(trials, arms, contrasts, population=population, include_duplicates=include_duplicates)
+    cells = evidence_cells(
+        trials, arms, contrasts, population=population, include_duplicates=include_duplicates
+    )
     if cells.empty:
         raise ValueError("no trial matches: the evidence map would be empty (check population=).")
     counts = cells["outcome"].value_counts()
@@ -123,11 +143,24 @@ def evidence_map(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None =
         sc.set_gid("evidence-cells")
         for kind, face in (("mean_sd", "#111111"), ("other", "white")):
             sel = (cells["numbers"] == kind).to_numpy()
-            d = ax.scatter(x[sel], y[sel], s=6, marker="o", facecolors=face, edgecolors="#111111",
-                           linewidths=0.5, zorder=3)
+            d = ax.scatter(
+                x[sel],
+                y[sel],
+                s=6,
+                marker="o",
+                facecolors=face,
+                edgecolors="#111111",
+                linewidths=0.5,
+                zorder=3,
+            )
             d.set_gid(f"evidence-{kind.replace('_', '-')}")
-        ax.set_xticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes], rotation=55, ha="left",
-                      rotation_mode="anchor")
+        ax.set_xticks(
+            range(len(outcomes)),
+            [o.replace("_", " ") for o in outcomes],
+            rotation=55,
+            ha="left",
+            rotation_mode="anchor",
+        )
         ax.xaxis.tick_top()
         ax.set_yticks(range(len(studies)), studies[::-1], fontsize=5)
         ax.set_xlim(-0.6, len(outcomes) - 0.4)
@@ -144,21 +177,48 @@ def evidence_map(trials: pd.DataFrame | None = None, arms: pd.DataFrame | None =
                 ax.axhline(len(studies) - i - 0.5, color="#666666", lw=0.6)
         for pop in dict.fromkeys(order):
             first = order.index(pop)
-            ax.text(len(outcomes) - 0.45, len(studies) - 1 - first, pop, ha="right", va="center", fontsize=5.5,
-                    fontstyle="italic", color="#444444", zorder=4)
+            ax.text(
+                len(outcomes) - 0.45,
+                len(studies) - 1 - first,
+                pop,
+                ha="right",
+                va="center",
+                fontsize=5.5,
+                fontstyle="italic",
+                color="#444444",
+                zorder=4,
+            )
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], ls="", marker="s", ms=5, color=c, label=_LEVEL_NAMES[k])
-                   for k, c in DATA_LEVEL_COLOURS.items() if k in set(cells["data_level"])]
-        handles += [Line2D([], [], ls="", marker="o", ms=3, mfc="#111111", mec="#111111", label="means and SDs"),
-                    Line2D([], [], ls="", marker="o", ms=3, mfc="white", mec="#111111", label="other numbers")]
-        ax.legend(handles=handles, ncols=3, loc="upper center", bbox_to_anchor=(0.45, -0.004), fontsize=5.5,
-                  handletextpad=0.3, columnspacing=1.0)
+        handles = [
+            Line2D([], [], ls="", marker="s", ms=5, color=c, label=_LEVEL_NAMES[k])
+            for k, c in DATA_LEVEL_COLOURS.items()
+            if k in set(cells["data_level"])
+        ]
+        handles += [
+            Line2D([], [], ls="", marker="o", ms=3, mfc="#111111", mec="#111111", label="means and SDs"),
+            Line2D([], [], ls="", marker="o", ms=3, mfc="white", mec="#111111", label="other numbers"),
+        ]
+        ax.legend(
+            handles=handles,
+            ncols=3,
+            loc="upper center",
+            bbox_to_anchor=(0.45, -0.004),
+            fontsize=5.5,
+            handletextpad=0.3,
+            columnspacing=1.0,
+        )
         ax.set_gid("evidence-map")
     return ax
 
 
 def level_counts(cells: pd.DataFrame) -> pd.DataFrame:
     """Trials by ``data_level`` and numbers available (a table that goes with the map)."""
-    return (cells.groupby(["data_level", "numbers"]).size().rename("cells").reset_index()
-            .sort_values(["data_level", "numbers"]).reset_index(drop=True))
+    return (
+        cells.groupby(["data_level", "numbers"])
+        .size()
+        .rename("cells")
+        .reset_index()
+        .sort_values(["data_level", "numbers"])
+        .reset_index(drop=True)
+    )

@@ -34,7 +34,9 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
 
     scales = load_dataset("outcome_scales").set_index("instrument")
     if instrument not in scales.index:
-        raise ValueError(f"instrument {instrument!r} is not in outcome_scales; known: {sorted(scales.index)[:12]}...")
+        raise ValueError(
+            f"instrument {instrument!r} is not in outcome_scales; known: {sorted(scales.index)[:12]}..."
+        )
     row = scales.loc[instrument]
     hib = row["higher_is_better"]
     return (bool(hib) if not pd.isna(hib) else None), float(row["mcid"])
@@ -64,20 +66,45 @@ def _variant_rows(obj: Any, variant: str, order: Any, digits: int):
         ref = obj
     prefix = "+ " if variant == "cumulative" else "omitting "
     labels = [prefix + str(s) for s in (frame["study"] if "study" in frame.columns else frame.index)]
-    rows = StudyRows(labels, _float(frame, "estimate"), _float(frame, "ci_low"), _float(frame, "ci_high"),
-                     np.full(len(frame), np.nan), "o", frame)
+    rows = StudyRows(
+        labels,
+        _float(frame, "estimate"),
+        _float(frame, "ci_low"),
+        _float(frame, "ci_high"),
+        np.full(len(frame), np.nan),
+        "o",
+        frame,
+    )
     return rows, ref
 
 
-def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", labels: Any = None,
-                data: pd.DataFrame | None = None, columns: Sequence[str] | Mapping[str, str] | None = None,
-                arms: bool | None = None, arm_labels: Sequence[str] = ("Retro", "Control"),
-                subgroup: Any = None, rob: pd.DataFrame | None = None, pooled: Any = None,
-                instrument: str | None = None, higher_is_better: bool | None = None,
-                mcid: float | bool | None = None, favours: Sequence[str] = ("retro", "control"),
-                xlabel: str | None = None, null: float = 0.0, digits: int = 2, order: Any = None,
-                show_weights: bool = True, show_heterogeneity: bool = True, xlim: Sequence[float] | None = None,
-                width: str | float | None = None, title: str | None = None) -> Any:
+def forest_plot(
+    result: Any,
+    *,
+    ax: Any = None,
+    variant: str = "standard",
+    labels: Any = None,
+    data: pd.DataFrame | None = None,
+    columns: Sequence[str] | Mapping[str, str] | None = None,
+    arms: bool | None = None,
+    arm_labels: Sequence[str] = ("Retro", "Control"),
+    subgroup: Any = None,
+    rob: pd.DataFrame | None = None,
+    pooled: Any = None,
+    instrument: str | None = None,
+    higher_is_better: bool | None = None,
+    mcid: float | bool | None = None,
+    favours: Sequence[str] = ("retro", "control"),
+    xlabel: str | None = None,
+    null: float = 0.0,
+    digits: int = 2,
+    order: Any = None,
+    show_weights: bool = True,
+    show_heterogeneity: bool = True,
+    xlim: Sequence[float] | None = None,
+    width: str | float | None = None,
+    title: str | None = None,
+) -> Any:
     """Forest plot of a meta-analysis (or of any rows with estimates and intervals).
 
     Parameters
@@ -188,15 +215,23 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
         for j, (m, s, n) in enumerate((_ARMS[:3], _ARMS[3:])):
             super_headers.append((str(arm_labels[j]), len(left), len(left) + 2))
             for key, head in ((m, "Mean"), (s, "SD"), (n, "N")):
-                left.append((key, head, 7.0 if key.startswith("n") else 9.0,
-                             [_fmt(v, digits, key.startswith("n")) for v in extra[key]]))
+                left.append(
+                    (
+                        key,
+                        head,
+                        7.0 if key.startswith("n") else 9.0,
+                        [_fmt(v, digits, key.startswith("n")) for v in extra[key]],
+                    )
+                )
     if columns is not None:
         if extra is None:
             raise ValueError("columns= needs data= (or a frame) holding those columns.")
         items = columns.items() if isinstance(columns, Mapping) else [(c, c) for c in columns]
         for key, head in items:
             if key not in extra.columns:
-                raise ValueError(f"columns: {key!r} is not a column of the data; columns are {list(extra.columns)}.")
+                raise ValueError(
+                    f"columns: {key!r} is not a column of the data; columns are {list(extra.columns)}."
+                )
             integer = pd.api.types.is_integer_dtype(extra[key])
             vals = [_fmt(v, digits, integer) for v in extra[key]]
             left.append((key, str(head), 2.0 + 1.3 * max(len(str(head)), *(len(v) for v in vals)), vals))
@@ -206,8 +241,10 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
         right.append(("weight", "Weight", 12.0, [f"{w:.1f}%" if np.isfinite(w) else "" for w in rows.weight]))
     level = getattr(result, "confidence_level", 0.95) if not is_frame else 0.95
     ci_txt = [_ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high)]
-    longest = max([len(t) for t in ci_txt] + [len(_ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits))
-                                               if pool is not None else 0, 18])
+    longest = max(
+        [len(t) for t in ci_txt]
+        + [len(_ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits)) if pool is not None else 0, 18]
+    )
     right.append(("ci", f"Estimate [{100 * level:g}% CI]", 3.0 + 1.3 * longest, ci_txt))
     rob_frame = normalise_rob(rob, rows.labels) if rob is not None else None
     rob_w = 4.0 * rob_frame.shape[1] + 2 if rob_frame is not None else 0.0
@@ -233,17 +270,28 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
             layout += [{"kind": "study", "i": i} for i in range(len(groups)) if groups[i] == g]
             if sub_table is not None and g in {str(x) for x in sub_table.index}:
                 srow = sub_table.loc[[x for x in sub_table.index if str(x) == g][0]]
-                layout.append({"kind": "subdiamond", "label": f"Subtotal (k = {int(srow['k'])}; "
-                               f"I\u00b2 = {float(srow['i2']):.0f}%)", "group": g,
-                               "pooled": Pooled(float(srow["estimate"]), float(srow["ci_low"]),
-                                                float(srow["ci_high"]))})
+                layout.append(
+                    {
+                        "kind": "subdiamond",
+                        "label": f"Subtotal (k = {int(srow['k'])}; I\u00b2 = {float(srow['i2']):.0f}%)",
+                        "group": g,
+                        "pooled": Pooled(
+                            float(srow["estimate"]), float(srow["ci_low"]), float(srow["ci_high"])
+                        ),
+                    }
+                )
             layout.append({"kind": "blank"})
     if pool is not None:
         layout.append({"kind": "diamond", "label": pool.label, "pooled": pool})
         if np.isfinite(pool.pi_low) and np.isfinite(pool.pi_high):
             layout.append({"kind": "pi", "label": "Prediction interval", "pooled": pool})
     if ref is not None and variant == "cumulative":
-        layout.append({"kind": "text", "label": f"Final estimate {_ci_text(ref.estimate, ref.ci_low, ref.ci_high, digits)}"})
+        layout.append(
+            {
+                "kind": "text",
+                "label": f"Final estimate {_ci_text(ref.estimate, ref.ci_low, ref.ci_high, digits)}",
+            }
+        )
     if show_heterogeneity and not is_frame and variant == "standard":
         txt = heterogeneity_text(result)
         if txt:
@@ -251,9 +299,14 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
         test = getattr(result, "subgroup_test", None)
         if groups is not None and test:
             p = test["p_value"]
-            layout.append({"kind": "text", "label": "Test for subgroup differences: "
-                           f"Q = {test['q']:.2f}, df = {test['df']}, "
-                           + ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")})
+            layout.append(
+                {
+                    "kind": "text",
+                    "label": "Test for subgroup differences: "
+                    f"Q = {test['q']:.2f}, df = {test['df']}, "
+                    + ("p < 0.001" if p < 0.001 else f"p = {p:.3f}"),
+                }
+            )
     n_rows = len(layout)
     n_head = 2 if super_headers else 1
 
@@ -271,19 +324,65 @@ def forest_plot(result: Any, *, ax: Any = None, variant: str = "standard", label
         fig_h_mm = axes_h + 17 + (5 if title else 0)
         with style_context():
             fig = plt.figure(figsize=(fig_w_mm / MM, fig_h_mm / MM))
-            ax = fig.add_axes(((left_mm + 1) / fig_w_mm, 15 / fig_h_mm, plot_mm / fig_w_mm, axes_h / fig_h_mm))
+            ax = fig.add_axes(
+                ((left_mm + 1) / fig_w_mm, 15 / fig_h_mm, plot_mm / fig_w_mm, axes_h / fig_h_mm)
+            )
     else:
         fig = ax.figure
         plot_mm = ax.get_position().width * fig.get_size_inches()[0] * MM
 
     with style_context():
-        _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_mm, pool, ref, variant,
-              higher_is_better, mcid, favours, xlabel, null, xlim, title, n_rows, right_mm - rob_w, digits)
+        _draw(
+            ax,
+            rows,
+            layout,
+            left,
+            right,
+            super_headers,
+            rob_frame,
+            n_head,
+            plot_mm,
+            pool,
+            ref,
+            variant,
+            higher_is_better,
+            mcid,
+            favours,
+            xlabel,
+            null,
+            xlim,
+            title,
+            n_rows,
+            right_mm - rob_w,
+            digits,
+        )
     return ax
 
 
-def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_mm, pool, ref, variant,
-          higher_is_better, mcid, favours, xlabel, null, xlim, title, n_rows, right_text_mm, digits) -> None:
+def _draw(
+    ax,
+    rows,
+    layout,
+    left,
+    right,
+    super_headers,
+    rob_frame,
+    n_head,
+    plot_mm,
+    pool,
+    ref,
+    variant,
+    higher_is_better,
+    mcid,
+    favours,
+    xlabel,
+    null,
+    xlim,
+    title,
+    n_rows,
+    right_text_mm,
+    digits,
+) -> None:
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Polygon
     from matplotlib.transforms import blended_transform_factory
@@ -316,18 +415,42 @@ def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_
     ax.set_ylim(0.35, top)
 
     if mcid:
-        band = ax.axvspan(null - abs(mcid), null + abs(mcid), color=PALETTE["sky"], alpha=0.18, lw=0, zorder=0)
+        band = ax.axvspan(
+            null - abs(mcid), null + abs(mcid), color=PALETTE["sky"], alpha=0.18, lw=0, zorder=0
+        )
         band.set_gid("mcid-band")
-        ax.text(null, n_rows + 0.55, f"|effect| < MCID ({abs(mcid):g})", ha="center", va="bottom", fontsize=5.5,
-                color="#335", zorder=1)
+        ax.text(
+            null,
+            n_rows + 0.55,
+            f"|effect| < MCID ({abs(mcid):g})",
+            ha="center",
+            va="bottom",
+            fontsize=5.5,
+            color="#335",
+            zorder=1,
+        )
     ymin_line = min(y_st.min() if y_st.size else 1, 1) - 0.5
     ax.vlines([null], ymin_line, n_rows + 0.5, colors="#555555", lw=0.6, zorder=1).set_gid("null-line")
     if pool is not None and variant == "standard":
-        ax.vlines([pool.estimate], ymin_line, n_rows + 0.5, colors=PALETTE["grey"], lw=0.5,
-                  linestyles=(0, (2, 2)), zorder=1).set_gid("pooled-line")
+        ax.vlines(
+            [pool.estimate],
+            ymin_line,
+            n_rows + 0.5,
+            colors=PALETTE["grey"],
+            lw=0.5,
+            linestyles=(0, (2, 2)),
+            zorder=1,
+        ).set_gid("pooled-line")
     if ref is not None:
-        ax.vlines([ref.estimate], ymin_line, n_rows + 0.5, colors=PALETTE["vermillion"], lw=0.6,
-                  linestyles=(0, (3, 2)), zorder=1).set_gid("reference-line")
+        ax.vlines(
+            [ref.estimate],
+            ymin_line,
+            n_rows + 0.5,
+            colors=PALETTE["vermillion"],
+            lw=0.6,
+            linestyles=(0, (3, 2)),
+            zorder=1,
+        ).set_gid("reference-line")
 
     # study CIs and markers
     segs = np.stack([np.column_stack([lo, y_st]), np.column_stack([hi, y_st])], axis=1)
@@ -350,18 +473,34 @@ def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_
         y = ys[j]
         if r["kind"] in ("diamond", "subdiamond"):
             p = r["pooled"]
-            poly = Polygon([(p.ci_low, y), (p.estimate, y + 0.38), (p.ci_high, y), (p.estimate, y - 0.38)],
-                           closed=True, facecolor=ink if r["kind"] == "diamond" else "white", edgecolor=ink,
-                           lw=0.7, zorder=3)
+            poly = Polygon(
+                [(p.ci_low, y), (p.estimate, y + 0.38), (p.ci_high, y), (p.estimate, y - 0.38)],
+                closed=True,
+                facecolor=ink if r["kind"] == "diamond" else "white",
+                edgecolor=ink,
+                lw=0.7,
+                zorder=3,
+            )
             poly.set_gid("pooled-diamond" if r["kind"] == "diamond" else f"subgroup-diamond:{r['group']}")
             ax.add_patch(poly)
         elif r["kind"] == "pi":
             p = r["pooled"]
-            line, = ax.plot([p.pi_low, p.pi_high], [y, y], color=PALETTE["vermillion"], lw=1.4,
-                            solid_capstyle="butt", zorder=3)
+            (line,) = ax.plot(
+                [p.pi_low, p.pi_high],
+                [y, y],
+                color=PALETTE["vermillion"],
+                lw=1.4,
+                solid_capstyle="butt",
+                zorder=3,
+            )
             line.set_gid("prediction-interval")
-            ax.plot([p.pi_low, p.pi_low, np.nan, p.pi_high, p.pi_high], [y - .22, y + .22, np.nan, y - .22, y + .22],
-                    color=PALETTE["vermillion"], lw=0.8, zorder=3)
+            ax.plot(
+                [p.pi_low, p.pi_low, np.nan, p.pi_high, p.pi_high],
+                [y - 0.22, y + 0.22, np.nan, y - 0.22, y + 0.22],
+                color=PALETTE["vermillion"],
+                lw=0.8,
+                zorder=3,
+            )
 
     # text columns
     def mm(x: float) -> float:
@@ -383,18 +522,38 @@ def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_
                 continue
             weight = "bold" if r["kind"] in ("header", "diamond") else "normal"
             style = "italic" if r["kind"] == "text" else "normal"
-            ax.text(xpos, ys[j], txt, transform=trans, ha=ha, va="center", clip_on=False, fontweight=weight,
-                    fontstyle=style, fontsize=5.8 if r["kind"] == "text" else None)
+            ax.text(
+                xpos,
+                ys[j],
+                txt,
+                transform=trans,
+                ha=ha,
+                va="center",
+                clip_on=False,
+                fontweight=weight,
+                fontstyle=style,
+                fontsize=5.8 if r["kind"] == "text" else None,
+            )
         for name, c0, c1 in super_headers:
             if c0 == c:
-                span_mm = sum(cc[2] for cc in left[c0:c1 + 1])
-                ax.text(mm(x + span_mm / 2), head_y + 1.0, name, transform=trans, ha="center", va="center",
-                        fontweight="bold", clip_on=False)
+                span_mm = sum(cc[2] for cc in left[c0 : c1 + 1])
+                ax.text(
+                    mm(x + span_mm / 2),
+                    head_y + 1.0,
+                    name,
+                    transform=trans,
+                    ha="center",
+                    va="center",
+                    fontweight="bold",
+                    clip_on=False,
+                )
         x += wmm
     x = plot_mm + 1.0
     for key, head, wmm, vals in right:
         xpos = mm(x + wmm - 0.5)
-        ax.text(xpos, head_y, head, transform=trans, ha="right", va="center", fontweight="bold", clip_on=False)
+        ax.text(
+            xpos, head_y, head, transform=trans, ha="right", va="center", fontweight="bold", clip_on=False
+        )
         for j, r in enumerate(layout):
             if r["kind"] == "study":
                 txt = vals[r["i"]]
@@ -408,27 +567,63 @@ def _draw(ax, rows, layout, left, right, super_headers, rob_frame, n_head, plot_
                 txt = "100%"
             else:
                 continue
-            ax.text(xpos, ys[j], txt, transform=trans, ha="right", va="center", clip_on=False,
-                    fontweight="bold" if r["kind"] == "diamond" else "normal")
+            ax.text(
+                xpos,
+                ys[j],
+                txt,
+                transform=trans,
+                ha="right",
+                va="center",
+                clip_on=False,
+                fontweight="bold" if r["kind"] == "diamond" else "normal",
+            )
         x += wmm
     if rob_frame is not None:
         row_y = {layout[j]["i"]: ys[j] for j in study_j}
-        draw_rob_columns(ax, rob_frame, rows.labels, row_y, x0_frac=mm(x + 2.0), step_frac=mm(4.0),
-                         head_y=head_y, trans=trans)
+        draw_rob_columns(
+            ax,
+            rob_frame,
+            rows.labels,
+            row_y,
+            x0_frac=mm(x + 2.0),
+            step_frac=mm(4.0),
+            head_y=head_y,
+            trans=trans,
+        )
 
     # axes furniture
     ax.spines[["left", "right", "top"]].set_visible(False)
     ax.set_yticks([])
     ax.spines["bottom"].set_bounds(*ax.get_xlim())
-    ax.set_xlabel(xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
-                  labelpad=11 if higher_is_better is not None else 3)
+    ax.set_xlabel(
+        xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
+        labelpad=11 if higher_is_better is not None else 3,
+    )
     if higher_is_better is not None:
         exp_, comp = (str(f) for f in favours)
         left_txt, right_txt = (comp, exp_) if higher_is_better else (exp_, comp)
         tr = blended_transform_factory(ax.transData, ax.transAxes)
-        ax.annotate(f"\u2190 favours {left_txt}", xy=(null, 0), xycoords=tr, xytext=(-3, -15),
-                    textcoords="offset points", ha="right", va="center", fontsize=5.8, annotation_clip=False)
-        ax.annotate(f"favours {right_txt} \u2192", xy=(null, 0), xycoords=tr, xytext=(3, -15),
-                    textcoords="offset points", ha="left", va="center", fontsize=5.8, annotation_clip=False)
+        ax.annotate(
+            f"\u2190 favours {left_txt}",
+            xy=(null, 0),
+            xycoords=tr,
+            xytext=(-3, -15),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=5.8,
+            annotation_clip=False,
+        )
+        ax.annotate(
+            f"favours {right_txt} \u2192",
+            xy=(null, 0),
+            xycoords=tr,
+            xytext=(3, -15),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=5.8,
+            annotation_clip=False,
+        )
     if title:
         ax.set_title(title, loc="left", x=-(sum(c[2] for c in left) + 1.0) / plot_mm, pad=4)

@@ -21,9 +21,18 @@ def _z(level: float) -> float:
     return NormalDist().inv_cdf(1 - (1 - level) / 2)
 
 
-def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.90, 0.95, 0.99),
-                trim_and_fill: Any = False, pooled: Any = None, null: float = 0.0, min_k: int = 10,
-                xlabel: str | None = None, legend: bool = True) -> Any:
+def funnel_plot(
+    result: Any,
+    *,
+    ax: Any = None,
+    contours: Sequence[float] = (0.90, 0.95, 0.99),
+    trim_and_fill: Any = False,
+    pooled: Any = None,
+    null: float = 0.0,
+    min_k: int = 10,
+    xlabel: str | None = None,
+    legend: bool = True,
+) -> Any:
     """Contour-enhanced funnel plot (Peters et al. 2008) of a meta-analysis.
 
     Parameters
@@ -63,23 +72,30 @@ def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.9
     """
     if isinstance(result, pd.DataFrame):
         y = result["yi"].to_numpy(dtype=float)
-        se = np.sqrt(result["vi"].to_numpy(dtype=float)) if "vi" in result.columns else \
-            result["sei"].to_numpy(dtype=float)
+        se = (
+            np.sqrt(result["vi"].to_numpy(dtype=float))
+            if "vi" in result.columns
+            else result["sei"].to_numpy(dtype=float)
+        )
         pool = pooled_from(pooled)
     elif hasattr(result, "yi") and hasattr(result, "vi"):
         y = np.asarray(result.yi, dtype=float)
         se = np.sqrt(np.asarray(result.vi, dtype=float))
         pool = pooled_from(pooled if pooled is not None else result)
     else:
-        raise TypeError("funnel_plot() takes a MetaAnalysisResult or a DataFrame with yi and vi (or sei); "
-                        f"got {type(result).__name__}.")
+        raise TypeError(
+            "funnel_plot() takes a MetaAnalysisResult or a DataFrame with yi and vi (or sei); "
+            f"got {type(result).__name__}."
+        )
     levels = sorted(float(c) for c in contours)
     if any(not 0 < c < 1 for c in levels):
         raise ValueError(f"contours must be confidence levels in (0, 1); got {list(contours)}.")
     tf = None
     if trim_and_fill is True:
         if isinstance(result, pd.DataFrame):
-            raise ValueError("trim_and_fill=True needs a MetaAnalysisResult (or pass a trim_and_fill() result).")
+            raise ValueError(
+                "trim_and_fill=True needs a MetaAnalysisResult (or pass a trim_and_fill() result)."
+            )
         tf = result.trim_and_fill()
     elif trim_and_fill is not False and trim_and_fill is not None:
         tf = trim_and_fill
@@ -103,26 +119,50 @@ def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.9
         pad = 0.08 * (hi - lo or 1.0)
         xlim = (min(lo - pad, null - 0.5 * half), max(hi + pad, null + 0.5 * half))
         ax.add_patch(_rect(xlim, ymax, _SHADES[len(zs)], "contour-outer"))
-        for z, c, shade in zip(sorted(zs, reverse=True), sorted(levels, reverse=True), _SHADES[len(zs) - 1::-1]):
+        for z, c, shade in zip(
+            sorted(zs, reverse=True), sorted(levels, reverse=True), _SHADES[len(zs) - 1 :: -1]
+        ):
             tri = _triangle(null, z, ymax, shade)
             tri.set_gid(f"contour-{c:g}")
             ax.add_patch(tri)
         if pool is not None:
-            ln, = ax.plot([pool.estimate, pool.estimate], [0, ymax], color="#222222", lw=0.8, zorder=3)
+            (ln,) = ax.plot([pool.estimate, pool.estimate], [0, ymax], color="#222222", lw=0.8, zorder=3)
             ln.set_gid("funnel-estimate")
             z95 = _z(0.95)
-            ax.plot([pool.estimate - z95 * ymax, pool.estimate, pool.estimate + z95 * ymax], [ymax, 0, ymax],
-                    color="#222222", lw=0.5, ls=(0, (3, 2)), zorder=3)
-        sc = ax.scatter(y, se, s=14, color=PALETTE["blue"], edgecolors="white", linewidths=0.4, zorder=4,
-                        label="studies")
+            ax.plot(
+                [pool.estimate - z95 * ymax, pool.estimate, pool.estimate + z95 * ymax],
+                [ymax, 0, ymax],
+                color="#222222",
+                lw=0.5,
+                ls=(0, (3, 2)),
+                zorder=3,
+            )
+        sc = ax.scatter(
+            y, se, s=14, color=PALETTE["blue"], edgecolors="white", linewidths=0.4, zorder=4, label="studies"
+        )
         sc.set_gid("funnel-studies")
         if tf is not None:
-            fsc = ax.scatter(fy, fse, s=14, facecolors="white", edgecolors=PALETTE["vermillion"], linewidths=0.8,
-                             zorder=4, label=f"trim and fill (k0 = {tf.k0})")
+            fsc = ax.scatter(
+                fy,
+                fse,
+                s=14,
+                facecolors="white",
+                edgecolors=PALETTE["vermillion"],
+                linewidths=0.8,
+                zorder=4,
+                label=f"trim and fill (k0 = {tf.k0})",
+            )
             fsc.set_gid("funnel-filled")
             if tf.k0 > 0:
-                fl, = ax.plot([tf.estimate, tf.estimate], [0, ymax], color=PALETTE["vermillion"], lw=0.8,
-                              ls=(0, (4, 2)), zorder=3, label="adjusted")
+                (fl,) = ax.plot(
+                    [tf.estimate, tf.estimate],
+                    [0, ymax],
+                    color=PALETTE["vermillion"],
+                    lw=0.8,
+                    ls=(0, (4, 2)),
+                    zorder=3,
+                    label="adjusted",
+                )
                 fl.set_gid("funnel-filled-estimate")
         ax.set_xlim(*xlim)
         ax.set_ylim(ymax, 0)
@@ -130,21 +170,40 @@ def funnel_plot(result: Any, *, ax: Any = None, contours: Sequence[float] = (0.9
         ax.set_xlabel(xlabel or "Effect (retro \u2212 control)")
         k = len(y)
         if k < min_k:
-            t = ax.text(0.02, 0.02, f"k = {k} < {min_k}: too few studies to judge funnel asymmetry",
-                        transform=ax.transAxes, ha="left", va="bottom", fontsize=5.5, fontstyle="italic",
-                        color="#7A2E00", zorder=5)
+            t = ax.text(
+                0.02,
+                0.02,
+                f"k = {k} < {min_k}: too few studies to judge funnel asymmetry",
+                transform=ax.transAxes,
+                ha="left",
+                va="bottom",
+                fontsize=5.5,
+                fontstyle="italic",
+                color="#7A2E00",
+                zorder=5,
+            )
             t.set_gid("small-k-caveat")
         if legend:
             from matplotlib.patches import Patch
 
             ps = [1 - c for c in levels]
-            names = [f"p > {ps[0]:g}"] + [f"{ps[i + 1]:g} < p \u2264 {ps[i]:g}" for i in range(len(ps) - 1)] \
+            names = (
+                [f"p > {ps[0]:g}"]
+                + [f"{ps[i + 1]:g} < p \u2264 {ps[i]:g}" for i in range(len(ps) - 1)]
                 + [f"p \u2264 {ps[-1]:g}"]
-            handles = [Patch(facecolor=_SHADES[i], edgecolor="#888888", lw=0.3, label=names[i])
-                       for i in range(len(names))]
+            )
+            handles = [
+                Patch(facecolor=_SHADES[i], edgecolor="#888888", lw=0.3, label=names[i])
+                for i in range(len(names))
+            ]
             h, _ = ax.get_legend_handles_labels()
-            ax.legend(handles=handles + h, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=5.5,
-                      handlelength=1.2)
+            ax.legend(
+                handles=handles + h,
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                fontsize=5.5,
+                handlelength=1.2,
+            )
     return ax
 
 
@@ -159,5 +218,10 @@ def _rect(xlim: tuple[float, float], ymax: float, colour: str, gid: str) -> Any:
 def _triangle(centre: float, z: float, ymax: float, colour: str) -> Any:
     from matplotlib.patches import Polygon
 
-    return Polygon([(centre, 0), (centre - z * ymax, ymax), (centre + z * ymax, ymax)], closed=True,
-                   facecolor=colour, edgecolor="none", zorder=1)
+    return Polygon(
+        [(centre, 0), (centre - z * ymax, ymax), (centre + z * ymax, ymax)],
+        closed=True,
+        facecolor=colour,
+        edgecolor="none",
+        zorder=1,
+    )

@@ -42,8 +42,16 @@ def _kde(x: np.ndarray, grid: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * u * u).sum(axis=1) / (x.size * h * np.sqrt(2 * np.pi))
 
 
-def raincloud_plot(data: pd.DataFrame, *, value: str, group: str, order: Sequence[Any] | None = None,
-                   ax: Any = None, ylabel: str | None = None, seed: int = 0) -> Any:
+def raincloud_plot(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    group: str,
+    order: Sequence[Any] | None = None,
+    ax: Any = None,
+    ylabel: str | None = None,
+    seed: int = 0,
+) -> Any:
     """Raincloud plot: each group's density outline (cloud), a box of quartiles and the jittered points.
 
     Parameters
@@ -108,9 +116,19 @@ def _box(x: float, q1: float, q3: float, colour: str) -> Any:
     return Rectangle((x - 0.04, q1), 0.08, q3 - q1, facecolor="white", edgecolor=colour, lw=0.8, zorder=3)
 
 
-def prepost_plot(data: pd.DataFrame, *, subject: str, visit: str, value: str, arm: str | None = None,
-                 pre: Any = None, post: Any = None, order: Sequence[Any] | None = None, ax: Any = None,
-                 ylabel: str | None = None) -> Any:
+def prepost_plot(
+    data: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    value: str,
+    arm: str | None = None,
+    pre: Any = None,
+    post: Any = None,
+    order: Sequence[Any] | None = None,
+    ax: Any = None,
+    ylabel: str | None = None,
+) -> Any:
     """Paired pre-post plot: one line per participant from ``pre`` to ``post``, the arm's mean in bold.
 
     Parameters
@@ -162,19 +180,33 @@ def prepost_plot(data: pd.DataFrame, *, subject: str, visit: str, value: str, ar
             wide = wide.reindex(columns=[pre, post]).dropna()
             x0, x1 = 3.6 * i, 3.6 * i + 1.6
             c = _colour(a, i) if a is not None else PALETTE["blue"]
-            segs = np.stack([np.column_stack([np.full(len(wide), x0), wide[pre]]),
-                             np.column_stack([np.full(len(wide), x1), wide[post]])], axis=1)
+            segs = np.stack(
+                [
+                    np.column_stack([np.full(len(wide), x0), wide[pre]]),
+                    np.column_stack([np.full(len(wide), x1), wide[post]]),
+                ],
+                axis=1,
+            )
             lc = LineCollection(segs, colors=c, linewidths=0.5, alpha=0.45)
             lc.set_gid(f"prepost-lines:{a}")
             ax.add_collection(lc)
-            mean_line, = ax.plot([x0, x1], [wide[pre].mean(), wide[post].mean()], color=c, lw=2.0,
-                                 marker="o", ms=3.5)
+            (mean_line,) = ax.plot(
+                [x0, x1], [wide[pre].mean(), wide[post].mean()], color=c, lw=2.0, marker="o", ms=3.5
+            )
             mean_line.set_gid(f"prepost-mean:{a}")
             ticks += [x0, x1]
             labels += [str(pre), str(post)]
             if a is not None:
-                ax.text(x0 + 0.8, 1.02, str(a), transform=ax.get_xaxis_transform(), ha="center", va="bottom",
-                        fontweight="bold", color=c)
+                ax.text(
+                    x0 + 0.8,
+                    1.02,
+                    str(a),
+                    transform=ax.get_xaxis_transform(),
+                    ha="center",
+                    va="bottom",
+                    fontweight="bold",
+                    color=c,
+                )
         ax.set_xticks(ticks, labels)
         ax.set_xlim(-0.6, 3.6 * len(arms) - 1.4)
         ax.autoscale(axis="y")
@@ -182,8 +214,15 @@ def prepost_plot(data: pd.DataFrame, *, subject: str, visit: str, value: str, ar
     return ax
 
 
-def trajectory_plot(result: Any, *, ax: Any = None, x: dict[Any, float] | None = None,
-                    order: Sequence[Any] | None = None, ylabel: str | None = None, dodge: float = 0.08) -> Any:
+def trajectory_plot(
+    result: Any,
+    *,
+    ax: Any = None,
+    x: dict[Any, float] | None = None,
+    order: Sequence[Any] | None = None,
+    ylabel: str | None = None,
+    dodge: float = 0.08,
+) -> Any:
     """Adjusted means by visit and arm with their confidence intervals, from :func:`retrostats.mmrm`.
 
     Parameters
@@ -217,8 +256,10 @@ def trajectory_plot(result: Any, *, ax: Any = None, x: dict[Any, float] | None =
     """
     means = result if isinstance(result, pd.DataFrame) else getattr(result, "adjusted_means", None)
     if means is None:
-        raise TypeError("trajectory_plot() takes an mmrm() result (with adjusted_means) or its adjusted_means "
-                        f"frame; got {type(result).__name__}.")
+        raise TypeError(
+            "trajectory_plot() takes an mmrm() result (with adjusted_means) or its adjusted_means "
+            f"frame; got {type(result).__name__}."
+        )
     check_columns(means, ["visit", "arm", "estimate", "ci_low", "ci_high"], what="adjusted means")
     visits = list(dict.fromkeys(means["visit"]))
     pos = {v: float(i) for i, v in enumerate(visits)} if x is None else {v: float(x[v]) for v in visits}
@@ -232,8 +273,9 @@ def trajectory_plot(result: Any, *, ax: Any = None, x: dict[Any, float] | None =
             m = means[means["arm"] == a]
             xs = m["visit"].map(pos).to_numpy(dtype=float) + (i - (len(arms) - 1) / 2) * dodge * spacing
             c = _colour(a, i)
-            line, = ax.plot(xs, m["estimate"].to_numpy(dtype=float), color=c, marker="o", ms=3, lw=1.1,
-                            label=str(a))
+            (line,) = ax.plot(
+                xs, m["estimate"].to_numpy(dtype=float), color=c, marker="o", ms=3, lw=1.1, label=str(a)
+            )
             line.set_gid(f"trajectory:{a}")
             segs = np.stack([np.column_stack([xs, m["ci_low"]]), np.column_stack([xs, m["ci_high"]])], axis=1)
             lc = LineCollection(segs, colors=c, linewidths=0.8)

@@ -12,13 +12,28 @@ from ._base import PALETTE, new_axes, style_context
 
 __all__ = ["power_curve_plot", "assurance_plot"]
 
-_COLOURS = (PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["orange"], PALETTE["purple"],
-            PALETTE["sky"], PALETTE["black"])
+_COLOURS = (
+    PALETTE["blue"],
+    PALETTE["vermillion"],
+    PALETTE["green"],
+    PALETTE["orange"],
+    PALETTE["purple"],
+    PALETTE["sky"],
+    PALETTE["black"],
+)
 
 
-def power_curve_plot(grid: pd.DataFrame, *, x: str = "n_per_arm", y: str = "power", hue: str | None = None,
-                     target: float | None = 0.8, ax: Any = None, xlabel: str | None = None,
-                     hue_format: str = "{}") -> Any:
+def power_curve_plot(
+    grid: pd.DataFrame,
+    *,
+    x: str = "n_per_arm",
+    y: str = "power",
+    hue: str | None = None,
+    target: float | None = 0.8,
+    ax: Any = None,
+    xlabel: str | None = None,
+    hue_format: str = "{}",
+) -> Any:
     """Power against sample size (or any column), one line per value of ``hue``.
 
     Parameters
@@ -57,8 +72,15 @@ def power_curve_plot(grid: pd.DataFrame, *, x: str = "n_per_arm", y: str = "powe
             g = g.sort_values(x, kind="stable")
             xs, ys = g[x].to_numpy(dtype=float), g[y].to_numpy(dtype=float)
             c = _COLOURS[i % len(_COLOURS)]
-            line, = ax.plot(xs, ys, color=c, lw=1.1, marker="o" if len(xs) < 12 else None, ms=2.5,
-                            label=hue_format.format(lev) if lev is not None else None)
+            (line,) = ax.plot(
+                xs,
+                ys,
+                color=c,
+                lw=1.1,
+                marker="o" if len(xs) < 12 else None,
+                ms=2.5,
+                label=hue_format.format(lev) if lev is not None else None,
+            )
             line.set_gid(f"power:{lev}")
             if "mcse" in g.columns and np.isfinite(g["mcse"].to_numpy(dtype=float)).any():
                 m = g["mcse"].to_numpy(dtype=float)
@@ -73,9 +95,17 @@ def power_curve_plot(grid: pd.DataFrame, *, x: str = "n_per_arm", y: str = "powe
     return ax
 
 
-def assurance_plot(curve: pd.DataFrame, *, x: str = "n_per_arm", assurance: str = "assurance",
-                   power: str | None = "power", max_assurance: float | None = None, target: float | None = 0.8,
-                   ax: Any = None, xlabel: str | None = None) -> Any:
+def assurance_plot(
+    curve: pd.DataFrame,
+    *,
+    x: str = "n_per_arm",
+    assurance: str = "assurance",
+    power: str | None = "power",
+    max_assurance: float | None = None,
+    target: float | None = 0.8,
+    ax: Any = None,
+    xlabel: str | None = None,
+) -> Any:
     """Assurance (power averaged over the predictive distribution) and conventional power against n.
 
     Parameters
@@ -98,7 +128,8 @@ def assurance_plot(curve: pd.DataFrame, *, x: str = "n_per_arm", assurance: str 
     Examples
     --------
     >>> import pandas as pd
-    >>> c = pd.DataFrame({"n_per_arm": [20, 40, 80], "assurance": [0.4, 0.55, 0.65], "power": [0.5, 0.8, 0.97]})
+    >>> c = pd.DataFrame({"n_per_arm": [20, 40, 80], "assurance": [0.4, 0.55, 0.65],
+    ...                   "power": [0.5, 0.8, 0.97]})
     >>> ax = assurance_plot(c, max_assurance=0.75)
     >>> [l.get_gid() for l in ax.lines]
     ['assurance', 'power-at-mean', 'max-assurance']
@@ -107,15 +138,22 @@ def assurance_plot(curve: pd.DataFrame, *, x: str = "n_per_arm", assurance: str 
     c = curve.sort_values(x, kind="stable")
     ax = new_axes(ax, width="single", height_mm=55)
     with style_context():
-        a, = ax.plot(c[x], c[assurance], color=PALETTE["blue"], lw=1.3, label="assurance")
+        (a,) = ax.plot(c[x], c[assurance], color=PALETTE["blue"], lw=1.3, label="assurance")
         a.set_gid("assurance")
         if power:
-            p, = ax.plot(c[x], c[power], color=PALETTE["vermillion"], lw=1.0, ls=(0, (4, 2)),
-                         label="power at the predictive mean")
+            (p,) = ax.plot(
+                c[x],
+                c[power],
+                color=PALETTE["vermillion"],
+                lw=1.0,
+                ls=(0, (4, 2)),
+                label="power at the predictive mean",
+            )
             p.set_gid("power-at-mean")
         if max_assurance is not None:
-            m = ax.axhline(max_assurance, color=PALETTE["green"], lw=0.8, ls=(0, (1, 1.5)),
-                           label="limit: P(benefit)")
+            m = ax.axhline(
+                max_assurance, color=PALETTE["green"], lw=0.8, ls=(0, (1, 1.5)), label="limit: P(benefit)"
+            )
             m.set_gid("max-assurance")
         if target is not None:
             ax.axhline(target, color="#999999", lw=0.5)

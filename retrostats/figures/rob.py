@@ -24,9 +24,21 @@ ROB2_DOMAINS = {
     "D5": "Selection of the reported result",
     "Overall": "Overall risk of bias",
 }
-_ALIASES = {"low": "low", "low risk": "low", "+": "low", "some concerns": "some concerns", "some": "some concerns",
-            "some concern": "some concerns", "?": "some concerns", "high": "high", "high risk": "high",
-            "-": "high", "no information": "no information", "ni": "no information", "": "no information"}
+_ALIASES = {
+    "low": "low",
+    "low risk": "low",
+    "+": "low",
+    "some concerns": "some concerns",
+    "some": "some concerns",
+    "some concern": "some concerns",
+    "?": "some concerns",
+    "high": "high",
+    "high risk": "high",
+    "-": "high",
+    "no information": "no information",
+    "ni": "no information",
+    "": "no information",
+}
 _ID_COLUMNS = ("study", "study_id", "label")
 
 
@@ -37,7 +49,8 @@ def normalise_rob(rob: pd.DataFrame, studies: Sequence[str] | None = None) -> pd
     Examples
     --------
     >>> import pandas as pd
-    >>> normalise_rob(pd.DataFrame({"study": ["a"], "D1": ["Low"], "Overall": ["Some concerns"]})).iloc[0].tolist()
+    >>> rob = pd.DataFrame({"study": ["a"], "D1": ["Low"], "Overall": ["Some concerns"]})
+    >>> normalise_rob(rob).iloc[0].tolist()
     ['low', 'some concerns']
     """
     if not isinstance(rob, pd.DataFrame):
@@ -56,8 +69,10 @@ def normalise_rob(rob: pd.DataFrame, studies: Sequence[str] | None = None) -> pd
         for study, v in zip(frame.index, frame[col]):
             key = "" if pd.isna(v) else str(v).strip().lower()
             if key not in _ALIASES:
-                raise DataError(f"rob: study {study!r}, domain {col!r} has {v!r}; use 'low', 'some concerns', "
-                                "'high' or 'no information'.")
+                raise DataError(
+                    f"rob: study {study!r}, domain {col!r} has {v!r}; use 'low', 'some concerns', "
+                    "'high' or 'no information'."
+                )
             vals.append(_ALIASES[key])
         out[str(col)] = vals
     frame = pd.DataFrame(out, index=frame.index, dtype=object)
@@ -66,14 +81,32 @@ def normalise_rob(rob: pd.DataFrame, studies: Sequence[str] | None = None) -> pd
     return frame
 
 
-def draw_rob_columns(ax: Any, rob: pd.DataFrame, labels: Sequence[str], row_y: dict[int, float], *,
-                     x0_frac: float, step_frac: float, head_y: float, trans: Any) -> None:
+def draw_rob_columns(
+    ax: Any,
+    rob: pd.DataFrame,
+    labels: Sequence[str],
+    row_y: dict[int, float],
+    *,
+    x0_frac: float,
+    step_frac: float,
+    head_y: float,
+    trans: Any,
+) -> None:
     """Draw traffic-light columns next to a forest plot (internal)."""
     xs, ys, colours, symbols = [], [], [], []
     for c, col in enumerate(rob.columns):
         x = x0_frac + c * step_frac
-        ax.text(x, head_y, str(col) if len(str(col)) <= 3 else str(col)[0], transform=trans, ha="center",
-                va="center", fontweight="bold", fontsize=5.5, clip_on=False)
+        ax.text(
+            x,
+            head_y,
+            str(col) if len(str(col)) <= 3 else str(col)[0],
+            transform=trans,
+            ha="center",
+            va="center",
+            fontweight="bold",
+            fontsize=5.5,
+            clip_on=False,
+        )
         for i, y in row_y.items():
             judgement = rob.iloc[i, c]
             colour, sym = ROB_COLOURS[judgement]
@@ -81,13 +114,32 @@ def draw_rob_columns(ax: Any, rob: pd.DataFrame, labels: Sequence[str], row_y: d
             ys.append(y)
             colours.append(colour)
             symbols.append(sym)
-    sc = ax.scatter(xs, ys, s=16, c=colours, transform=trans, clip_on=False, edgecolors="#444444",
-                    linewidths=0.3, zorder=4)
+    sc = ax.scatter(
+        xs,
+        ys,
+        s=16,
+        c=colours,
+        transform=trans,
+        clip_on=False,
+        edgecolors="#444444",
+        linewidths=0.3,
+        zorder=4,
+    )
     sc.set_gid("rob-lights")
     for x, y, s in zip(xs, ys, symbols):
         if s:
-            ax.text(x, y, s, transform=trans, ha="center", va="center", fontsize=5, fontweight="bold",
-                    clip_on=False, zorder=5)
+            ax.text(
+                x,
+                y,
+                s,
+                transform=trans,
+                ha="center",
+                va="center",
+                fontsize=5,
+                fontweight="bold",
+                clip_on=False,
+                zorder=5,
+            )
 
 
 def rob_traffic_light(rob: pd.DataFrame, *, ax: Any = None, domains: dict[str, str] | None = None) -> Any:
@@ -124,10 +176,14 @@ def rob_traffic_light(rob: pd.DataFrame, *, ax: Any = None, domains: dict[str, s
     with style_context():
         yy, xx = np.meshgrid(np.arange(n)[::-1], np.arange(m), indexing="ij")
         colours = [ROB_COLOURS[v][0] for v in frame.to_numpy().ravel()]
-        sc = ax.scatter(xx.ravel(), yy.ravel(), s=70, c=colours, edgecolors="#444444", linewidths=0.4, zorder=3)
+        sc = ax.scatter(
+            xx.ravel(), yy.ravel(), s=70, c=colours, edgecolors="#444444", linewidths=0.4, zorder=3
+        )
         sc.set_gid("rob-lights")
         for x, y, v in zip(xx.ravel(), yy.ravel(), frame.to_numpy().ravel()):
-            ax.text(x, y, ROB_COLOURS[v][1], ha="center", va="center", fontsize=7, fontweight="bold", zorder=4)
+            ax.text(
+                x, y, ROB_COLOURS[v][1], ha="center", va="center", fontsize=7, fontweight="bold", zorder=4
+            )
         ax.set_xticks(range(m), list(frame.columns))
         ax.xaxis.tick_top()
         ax.set_yticks(range(n), list(frame.index)[::-1])
@@ -139,8 +195,11 @@ def rob_traffic_light(rob: pd.DataFrame, *, ax: Any = None, domains: dict[str, s
         ax.grid(False)
         names = domains if domains is not None else ROB2_DOMAINS
         legend = "; ".join(f"{k}: {v}" for k, v in names.items() if k in frame.columns)
-        keys = "   ".join(f"{sym or ' '} {name}" for name, (_, sym) in ROB_COLOURS.items()
-                          if name in set(frame.to_numpy().ravel()))
+        keys = "   ".join(
+            f"{sym or ' '} {name}"
+            for name, (_, sym) in ROB_COLOURS.items()
+            if name in set(frame.to_numpy().ravel())
+        )
         ax.text(-0.6, -1.0, keys, ha="left", va="top", fontsize=5.8)
         ax.text(-0.6, -1.6, legend, ha="left", va="top", fontsize=5, wrap=True)
     return ax
@@ -178,11 +237,14 @@ def rob_summary(rob: pd.DataFrame, *, weights: Any = None, ax: Any = None) -> An
     else:
         w = np.asarray(weights, dtype=float)
     if w.shape != (len(frame),) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() == 0:
-        raise ValueError(f"weights must be {len(frame)} finite non-negative numbers (one per study) with a "
-                         "positive sum.")
+        raise ValueError(
+            f"weights must be {len(frame)} finite non-negative numbers (one per study) with a positive sum."
+        )
     cats = [c for c in ROB_COLOURS if c in set(frame.to_numpy().ravel())]
-    pct = pd.DataFrame({c: [(w * (frame[d] == c).to_numpy()).sum() / w.sum() * 100 for d in frame.columns]
-                        for c in cats}, index=frame.columns)
+    pct = pd.DataFrame(
+        {c: [(w * (frame[d] == c).to_numpy()).sum() / w.sum() * 100 for d in frame.columns] for c in cats},
+        index=frame.columns,
+    )
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -194,8 +256,16 @@ def rob_summary(rob: pd.DataFrame, *, weights: Any = None, ax: Any = None) -> An
         y = np.arange(len(frame.columns))[::-1]
         left = np.zeros(len(frame.columns))
         for c in cats:
-            bars = ax.barh(y, pct[c].to_numpy(), left=left, color=ROB_COLOURS[c][0], edgecolor="white",
-                           linewidth=0.4, height=0.7, label=c)
+            bars = ax.barh(
+                y,
+                pct[c].to_numpy(),
+                left=left,
+                color=ROB_COLOURS[c][0],
+                edgecolor="white",
+                linewidth=0.4,
+                height=0.7,
+                label=c,
+            )
             for b in bars:
                 b.set_gid(f"rob-summary:{c}")
             left = left + pct[c].to_numpy()
@@ -218,12 +288,14 @@ def example_rob_judgements() -> pd.DataFrame:
     >>> example_rob_judgements()["study"].tolist()
     ['Synthetic A', 'Synthetic B', 'Synthetic C', 'Synthetic D']
     """
-    return pd.DataFrame({
-        "study": ["Synthetic A", "Synthetic B", "Synthetic C", "Synthetic D"],
-        "D1": ["low", "some concerns", "low", "high"],
-        "D2": ["low", "low", "some concerns", "some concerns"],
-        "D3": ["low", "high", "low", "low"],
-        "D4": ["some concerns", "some concerns", "low", "high"],
-        "D5": ["low", "low", "low", "some concerns"],
-        "Overall": ["some concerns", "high", "some concerns", "high"],
-    })
+    return pd.DataFrame(
+        {
+            "study": ["Synthetic A", "Synthetic B", "Synthetic C", "Synthetic D"],
+            "D1": ["low", "some concerns", "low", "high"],
+            "D2": ["low", "low", "some concerns", "some concerns"],
+            "D3": ["low", "high", "low", "low"],
+            "D4": ["some concerns", "some concerns", "low", "high"],
+            "D5": ["low", "low", "low", "some concerns"],
+            "Overall": ["some concerns", "high", "some concerns", "high"],
+        }
+    )

@@ -50,7 +50,8 @@ def t_power(ncp, df, alpha, alternative: str = "two-sided") -> np.ndarray:
 
 def _upper(q, df, ncp) -> np.ndarray:
     """``P(T > q)`` for noncentral t; scipy returns NaN for a few extreme far tails, where the normal
-    approximation (then ~0 or ~1) stands in."""
+    approximation (then ~0 or ~1) stands in.
+    """
     p = np.asarray(stats.nct.sf(q, df, ncp), dtype=float)
     bad = np.isnan(p)
     if bad.any():
@@ -91,8 +92,9 @@ def _gauss_jacobi(nodes: int, a: float, b: float) -> tuple[np.ndarray, np.ndarra
     return (1.0 + u) / 2.0, w / w.sum()
 
 
-def ancova_power(d, r, n1, n2, alpha, alternative: str = "two-sided", method: str = "exact",
-                 nodes: int = 64) -> np.ndarray:
+def ancova_power(
+    d, r, n1, n2, alpha, alternative: str = "two-sided", method: str = "exact", nodes: int = 64
+) -> np.ndarray:
     """Power of the ANCOVA treatment test with one normally distributed baseline covariate.
 
     ``d`` is the mean difference in units of the outcome SD, ``r`` the baseline-outcome correlation. The
@@ -188,8 +190,15 @@ def dunnett_critical(m: int, df: float, alpha: float, rho: float = 0.5, nodes: i
     return optimize.brentq(lambda c: coverage(c) - (1.0 - alpha), 1e-6, 100.0, xtol=1e-13, rtol=1e-14)
 
 
-def solve_increasing(f: Callable[[float], float], target: float, lo: float, hi: float,
-                     *, xtol: float = 1e-13, rtol: float = 1e-13) -> float | None:
+def solve_increasing(
+    f: Callable[[float], float],
+    target: float,
+    lo: float,
+    hi: float,
+    *,
+    xtol: float = 1e-13,
+    rtol: float = 1e-13,
+) -> float | None:
     """Root of ``f(x) = target`` for ``f`` increasing on ``[lo, hi]``; None when it is not bracketed.
 
     The bracket is grown geometrically from ``lo`` so that ``f`` is only evaluated near the root.

@@ -57,9 +57,18 @@ def reject(est, se, df, alpha: float, alternative: str = "two-sided") -> np.ndar
     return out & ~np.isnan(t)
 
 
-def ancova_batch(rng: np.random.Generator, size: int, *, n1: int, n0: int, effect: float, sd: float,
-                 r: float, dropout: float = 0.0, generator: str = "sufficient"
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ancova_batch(
+    rng: np.random.Generator,
+    size: int,
+    *,
+    n1: int,
+    n0: int,
+    effect: float,
+    sd: float,
+    r: float,
+    dropout: float = 0.0,
+    generator: str = "sufficient",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simulate and analyse ``size`` two-arm trials with a baseline covariate; returns (estimate, se, df).
 
     Baseline ``x`` and outcome ``y`` are bivariate normal with SD ``sd`` and correlation ``r``; arm 1's
@@ -121,9 +130,18 @@ def _monotone_counts(rng: np.random.Generator, n: int, retention: np.ndarray, si
     return rng.multinomial(n, probs, size=size)
 
 
-def mmrm_batch(rng: np.random.Generator, size: int, *, n1: int, n0: int, effect: float, sd: float,
-               corr: np.ndarray, retention1: np.ndarray, retention0: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+def mmrm_batch(
+    rng: np.random.Generator,
+    size: int,
+    *,
+    n1: int,
+    n0: int,
+    effect: float,
+    sd: float,
+    corr: np.ndarray,
+    retention1: np.ndarray,
+    retention0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Simulate ``size`` trials with J visits and monotone dropout; GLS estimate of the last-visit effect.
 
     Outcomes are multivariate normal (SD ``sd``, correlation ``corr``); arm 1's last-visit mean is shifted
@@ -149,7 +167,9 @@ def mmrm_batch(rng: np.random.Generator, size: int, *, n1: int, n0: int, effect:
         for j in range(1, J + 1):  # visits (J is small), vectorised over trials
             nj = counts[:, j - 1].astype(float)
             # sum of n_j iid N(mu, S_j) vectors ~ N(n_j mu, n_j S_j)
-            tot = nj[:, None] * mu[:j] + np.sqrt(nj)[:, None] * (rng.standard_normal((size, j)) @ chols[j - 1].T)
+            tot = nj[:, None] * mu[:j] + np.sqrt(nj)[:, None] * (
+                rng.standard_normal((size, j)) @ chols[j - 1].T
+            )
             info[:, :j, :j] += nj[:, None, None] * inv[j - 1]
             score[:, :j] += tot @ inv[j - 1].T
         ok = counts[:, -1] > 0

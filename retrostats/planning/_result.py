@@ -82,25 +82,39 @@ class PowerResult:
         """The sample-size sentence a grant or protocol needs."""
         tail = {"two-sided": "two-sided", "less": "one-sided", "greater": "one-sided"}[self.alternative]
         shown = ("r", "margin", "adjustment", "n_visits", "retention_last")
-        extra = "; ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
-                          for k, v in self.parameters.items() if k in shown)
+        extra = "; ".join(
+            f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
+            for k, v in self.parameters.items()
+            if k in shown
+        )
         extra = f" ({extra})" if extra else ""
         drop = float(self.parameters.get("dropout", 0.0) or 0.0)
         rec = ""
         if drop > 0 and self.design != "MMRM (last visit)":
-            rec = (f" Allowing for {drop:.0%} attrition, {self.n_recruit_per_arm} will be randomised to "
-                   f"group 1.")
-        return (f"With {self.n_per_arm} participants analysed in group 1 and "
-                f"{int(math.ceil(self.n2 - 1e-9))} in group 2, the {self.design}{extra} has {self.power:.0%} "
-                f"power to detect a standardised effect of {abs(self.effect_size):.2f} at a {tail} alpha of "
-                f"{self.alpha:g}.{rec}")
+            rec = (
+                f" Allowing for {drop:.0%} attrition, {self.n_recruit_per_arm} will be randomised to group 1."
+            )
+        return (
+            f"With {self.n_per_arm} participants analysed in group 1 and "
+            f"{int(math.ceil(self.n2 - 1e-9))} in group 2, the {self.design}{extra} has {self.power:.0%} "
+            f"power to detect a standardised effect of {abs(self.effect_size):.2f} at a {tail} alpha of "
+            f"{self.alpha:g}.{rec}"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row at full precision."""
         row = {
-            "design": self.design, "solved_for": self.solved_for, "effect_size": self.effect_size,
-            "n": self.n, "n2": self.n2, "n_per_arm": self.n_per_arm, "n_total": self.n_total,
-            "power": self.power, "alpha": self.alpha, "alternative": self.alternative, "ratio": self.ratio,
+            "design": self.design,
+            "solved_for": self.solved_for,
+            "effect_size": self.effect_size,
+            "n": self.n,
+            "n2": self.n2,
+            "n_per_arm": self.n_per_arm,
+            "n_total": self.n_total,
+            "power": self.power,
+            "alpha": self.alpha,
+            "alternative": self.alternative,
+            "ratio": self.ratio,
         }
         row.update({k: v for k, v in self.parameters.items() if np.ndim(v) == 0})
         if "dropout" in self.parameters:
@@ -109,11 +123,18 @@ class PowerResult:
 
     def summary(self) -> Summary:
         """Display object (text/HTML/Markdown/LaTeX)."""
-        header = [("design", self.design), ("method", self.method), ("solved for", self.solved_for),
-                  ("effect size", fmt_num(self.effect_size)), ("n (group 1)", fmt_num(self.n, 2)),
-                  ("n2 (group 2)", fmt_num(self.n2, 2)), ("power", fmt_num(self.power)),
-                  ("alpha", f"{self.alpha:g}"), ("alternative", self.alternative),
-                  ("ratio", f"{self.ratio:g}")]
+        header = [
+            ("design", self.design),
+            ("method", self.method),
+            ("solved for", self.solved_for),
+            ("effect size", fmt_num(self.effect_size)),
+            ("n (group 1)", fmt_num(self.n, 2)),
+            ("n2 (group 2)", fmt_num(self.n2, 2)),
+            ("power", fmt_num(self.power)),
+            ("alpha", f"{self.alpha:g}"),
+            ("alternative", self.alternative),
+            ("ratio", f"{self.ratio:g}"),
+        ]
         header += [(k, str(v)) for k, v in self.parameters.items()]
         return Summary(title=f"Power: {self.design}", header=header, notes=[self.sentence()])
 
@@ -190,8 +211,9 @@ def solve_design(
         power = float(power_fn(effect_size, n))
     elif solved_for == "n":
         if effect_size == 0:
-            raise ValueError("effect_size is 0: no sample size gives power above alpha. Give a non-zero "
-                             "effect_size.")
+            raise ValueError(
+                "effect_size is 0: no sample size gives power above alpha. Give a non-zero effect_size."
+            )
         lo = n_min * (1 + 1e-10)
         if power_fn(effect_size, lo) >= power:
             raise ValueError(
@@ -200,19 +222,43 @@ def solve_design(
             )
         n = solve_increasing(lambda x: float(power_fn(effect_size, x)), power, lo, _N_MAX)
         if n is None:
-            raise ValueError(f"power {power:g} is not reached with n up to {_N_MAX:g} per group for "
-                             f"effect_size = {effect_size:g}; the effect is too small to detect.")
+            raise ValueError(
+                f"power {power:g} is not reached with n up to {_N_MAX:g} per group for "
+                f"effect_size = {effect_size:g}; the effect is too small to detect."
+            )
     else:
         sign = -1.0 if alternative == "less" else 1.0
         e = solve_increasing(lambda x: float(power_fn(sign * x, n)), power, 1e-10, effect_max)
         if e is None:
-            raise ValueError(f"power {power:g} is not reached for any effect size with n = {n:g}; "
-                             "increase n.")
+            raise ValueError(
+                f"power {power:g} is not reached for any effect size with n = {n:g}; increase n."
+            )
         effect_size = sign * e
     params = dict(parameters)
-    prov = make_provenance(function, {"effect_size": effect_size, "n": n, "power": power, "alpha": alpha,
-                                      "alternative": alternative, "ratio": ratio, **params},
-                           [effect_size, n, power, alpha, ratio])
-    return PowerResult(effect_size=float(effect_size), n=float(n), n2=float(ratio * n), power=float(power),
-                       alpha=alpha, alternative=alternative, ratio=ratio, solved_for=solved_for,
-                       design=design, method=method, parameters=params, provenance=prov)
+    prov = make_provenance(
+        function,
+        {
+            "effect_size": effect_size,
+            "n": n,
+            "power": power,
+            "alpha": alpha,
+            "alternative": alternative,
+            "ratio": ratio,
+            **params,
+        },
+        [effect_size, n, power, alpha, ratio],
+    )
+    return PowerResult(
+        effect_size=float(effect_size),
+        n=float(n),
+        n2=float(ratio * n),
+        power=float(power),
+        alpha=alpha,
+        alternative=alternative,
+        ratio=ratio,
+        solved_for=solved_for,
+        design=design,
+        method=method,
+        parameters=params,
+        provenance=prov,
+    )

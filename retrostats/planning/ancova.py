@@ -11,7 +11,7 @@ __all__ = ["power_ancova", "power_change_score"]
 
 _METHODS = {
     "exact": "exact unconditional power with a normal baseline (Shieh 2020; noncentral t averaged over the "
-             "baseline imbalance)",
+    "baseline imbalance)",
     "borm": "design factor 1 - r^2 with noncentral t on N - 3 df (Borm, Fransen & Lemmens 2007)",
 }
 
@@ -80,17 +80,30 @@ def power_ancova(
     r = check_r(r)
     dropout = check_dropout(dropout)
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio)
+        effect_size, n, power, alpha, alternative, ratio
+    )
     if alternative == "two-sided" and effect_size is not None:
         effect_size = abs(effect_size)
 
     def fn(d: float, n1: float) -> float:
         return float(ancova_power(d, r, n1, ratio * n1, alpha, alternative, method=method))
 
-    return solve_design(fn, effect_size=effect_size, n=n, power=power, alpha=alpha, alternative=alternative,
-                        ratio=ratio, solved_for=solved_for, n_min=2.0 / min(1.0, ratio) + 1e-9,
-                        design="ANCOVA", method=_METHODS[method],
-                        parameters={"r": r, "dropout": dropout}, function="power_ancova", effect_max=50.0)
+    return solve_design(
+        fn,
+        effect_size=effect_size,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative=alternative,
+        ratio=ratio,
+        solved_for=solved_for,
+        n_min=2.0 / min(1.0, ratio) + 1e-9,
+        design="ANCOVA",
+        method=_METHODS[method],
+        parameters={"r": r, "dropout": dropout},
+        function="power_ancova",
+        effect_max=50.0,
+    )
 
 
 def power_change_score(
@@ -125,15 +138,27 @@ def power_change_score(
     r = check_r(r)
     dropout = check_dropout(dropout)
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio)
+        effect_size, n, power, alpha, alternative, ratio
+    )
     if alternative == "two-sided" and effect_size is not None:
         effect_size = abs(effect_size)
 
     def fn(d: float, n1: float) -> float:
         return float(change_score_power(d, r, n1, ratio * n1, alpha, alternative))
 
-    return solve_design(fn, effect_size=effect_size, n=n, power=power, alpha=alpha, alternative=alternative,
-                        ratio=ratio, solved_for=solved_for, n_min=2.0 / min(1.0, ratio),
-                        design="change-score t-test", method="noncentral t on change scores, SD sqrt(2(1-r))",
-                        parameters={"r": r, "dropout": dropout}, function="power_change_score",
-                        effect_max=50.0)
+    return solve_design(
+        fn,
+        effect_size=effect_size,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative=alternative,
+        ratio=ratio,
+        solved_for=solved_for,
+        n_min=2.0 / min(1.0, ratio),
+        design="change-score t-test",
+        method="noncentral t on change scores, SD sqrt(2(1-r))",
+        parameters={"r": r, "dropout": dropout},
+        function="power_change_score",
+        effect_max=50.0,
+    )

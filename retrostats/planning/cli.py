@@ -28,11 +28,18 @@ _DESIGNS = ("ttest", "ancova", "change", "mmrm")
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``plan`` sub-command to an argparse ``subparsers`` object and return its parser."""
     p = subparsers.add_parser(
-        "plan", help="sample size / power for a two-arm trial, optionally from the evidence",
-        description="Plan a two-arm trial (e.g. retro vs forward walking): solve for n (default) or power, from "
-                    "an explicit effect or from a meta-analysis of the registry or of your own effect sizes.")
-    p.add_argument("--design", choices=_DESIGNS, default="ancova",
-                   help="analysis: t test on final values, ANCOVA, change scores, MMRM (last visit)")
+        "plan",
+        help="sample size / power for a two-arm trial, optionally from the evidence",
+        description="Plan a two-arm trial (e.g. retro vs forward walking): solve for n (default) or power, "
+        "from "
+        "an explicit effect or from a meta-analysis of the registry or of your own effect sizes.",
+    )
+    p.add_argument(
+        "--design",
+        choices=_DESIGNS,
+        default="ancova",
+        help="analysis: t test on final values, ANCOVA, change scores, MMRM (last visit)",
+    )
     src = p.add_argument_group("effect (give one source)")
     src.add_argument("--effect-size", type=float, help="standardised effect (SMD)")
     src.add_argument("--effect", type=float, help="effect in scale units (needs --sd)")
@@ -53,7 +60,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--r", type=float, default=0.5, help="baseline-outcome (or between-visit) correlation")
     p.add_argument("--visits", type=int, default=4, help="post-baseline visits (mmrm)")
     p.add_argument("--dropout", type=float, default=0.0, help="proportion lost to follow-up")
-    p.add_argument("--assurance", type=float, default=0.8, help="target assurance when planning from evidence")
+    p.add_argument(
+        "--assurance", type=float, default=0.8, help="target assurance when planning from evidence"
+    )
     p.add_argument("--out", metavar="CSV", help="write the plan as a tidy CSV (quantity, value)")
     p.set_defaults(func=run_plan)
     return p
@@ -77,7 +86,9 @@ def _evidence(args: argparse.Namespace):
         es = pd.read_csv(args.from_csv)
         for c in (args.yi, args.vi):
             if c not in es.columns:
-                raise ValueError(f"{args.from_csv} has no column {c!r}; it has {list(es.columns)}. Use --yi/--vi.")
+                raise ValueError(
+                    f"{args.from_csv} has no column {c!r}; it has {list(es.columns)}. Use --yi/--vi."
+                )
         es = es.rename(columns={args.yi: "yi", args.vi: "vi"})
         label = f"CSV {args.from_csv}"
         ids = f"{len(es)} rows"
@@ -95,8 +106,9 @@ def _solve(args: argparse.Namespace, d: float):
     from . import power_ancova, power_change_score, power_mmrm, power_ttest
 
     power = None if args.n is not None else (args.power if args.power is not None else 0.8)
-    common = dict(effect_size=d, n=args.n, power=power, alpha=args.alpha, alternative=args.alternative,
-                  ratio=args.ratio)
+    common = dict(
+        effect_size=d, n=args.n, power=power, alpha=args.alpha, alternative=args.alternative, ratio=args.ratio
+    )
     if args.design == "ttest":
         return power_ttest(**common)
     if args.design == "ancova":
@@ -111,11 +123,17 @@ def run_plan(args: argparse.Namespace) -> int:
     from .designs import inflate_for_attrition
     from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
-    sources = [args.effect_size is not None, args.effect is not None, bool(args.from_registry),
-               args.from_csv is not None]
+    sources = [
+        args.effect_size is not None,
+        args.effect is not None,
+        bool(args.from_registry),
+        args.from_csv is not None,
+    ]
     if sum(sources) != 1:
-        raise ValueError("give exactly one effect source: --effect-size, --effect (with --sd), --from-registry "
-                         "or --from-csv.")
+        raise ValueError(
+            "give exactly one effect source: --effect-size, --effect (with --sd), --from-registry "
+            "or --from-csv."
+        )
     rows: list[tuple[str, Any]] = []
     assumptions: list[str] = []
     ma = None
@@ -132,28 +150,42 @@ def run_plan(args: argparse.Namespace) -> int:
         d = abs(float(ma.estimate))
         assumptions.append(
             f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): SMD "
-            f"{ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 {ma.tau2:.3f}")
-        rows += [("evidence_k", ma.k), ("evidence_estimate", ma.estimate), ("evidence_se", ma.se),
-                 ("evidence_tau2", ma.tau2)]
+            f"{ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 {ma.tau2:.3f}"
+        )
+        rows += [
+            ("evidence_k", ma.k),
+            ("evidence_estimate", ma.estimate),
+            ("evidence_se", ma.se),
+            ("evidence_tau2", ma.tau2),
+        ]
         if ma.k < 3:
             assumptions.append(f"caution: only {ma.k} trial(s); the pooled effect is very uncertain")
     if args.alternative == "less":
         d = -abs(d)
     res = _solve(args, d)
-    assumptions += [f"design {res.design}; {res.method}", f"alpha {res.alpha:g} ({res.alternative})",
-                    f"allocation ratio {res.ratio:g}"]
+    assumptions += [
+        f"design {res.design}; {res.method}",
+        f"alpha {res.alpha:g} ({res.alternative})",
+        f"allocation ratio {res.ratio:g}",
+    ]
     if args.design in ("ancova", "change", "mmrm"):
-        assumptions.append(f"correlation r = {args.r:g}" + (f" over {args.visits} visits" if args.design == "mmrm"
-                                                              else " between baseline and outcome"))
+        assumptions.append(
+            f"correlation r = {args.r:g}"
+            + (f" over {args.visits} visits" if args.design == "mmrm" else " between baseline and outcome")
+        )
     if args.dropout:
-        assumptions.append(f"dropout {args.dropout:.0%}" + (" (linear over visits; MMRM uses all data)"
-                                                           if args.design == "mmrm" else " (complete cases)"))
+        assumptions.append(
+            f"dropout {args.dropout:.0%}"
+            + (" (linear over visits; MMRM uses all data)" if args.design == "mmrm" else " (complete cases)")
+        )
     rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
     n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
     rows.append(("n_randomise_per_arm", n_rec))
-    lines = [f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
-             f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
-             f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."]
+    lines = [
+        f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
+        f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
+        f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."
+    ]
     if args.instrument and args.sd:
         raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
         lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} points.")
@@ -161,19 +193,29 @@ def run_plan(args: argparse.Namespace) -> int:
     if ma is not None:
         design = "ancova" if args.design == "ancova" else "ttest"
         try:
-            ar = n_for_assurance(ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r,
-                                 ratio=args.ratio)
-            lines.append(f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
-                         f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%}).")
-            rows += [("assurance_n_per_arm", ar.n_per_arm), ("assurance", ar.assurance),
-                     ("max_assurance", ar.max_assurance)]
+            ar = n_for_assurance(
+                ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r, ratio=args.ratio
+            )
+            lines.append(
+                f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
+                f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
+            )
+            rows += [
+                ("assurance_n_per_arm", ar.n_per_arm),
+                ("assurance", ar.assurance),
+                ("max_assurance", ar.max_assurance),
+            ]
         except ValueError as exc:
             lines.append(f"Assurance: {exc}")
         thresholds = [("no effect", 0.0)]
         if args.instrument and args.sd:
             try:
-                thresholds.append(("the MCID", math.copysign(mcid_effect_size(args.instrument, args.sd),
-                                                             float(ma.estimate))))
+                thresholds.append(
+                    (
+                        "the MCID",
+                        math.copysign(mcid_effect_size(args.instrument, args.sd), float(ma.estimate)),
+                    )
+                )
             except ValueError as exc:
                 lines.append(f"MCID: {exc}")
         for name, thr in thresholds:
@@ -183,8 +225,10 @@ def run_plan(args: argparse.Namespace) -> int:
                     lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
                     rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", 0))
                     continue
-                lines.append(f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
-                             f"observes the current estimate (pooled SE {up.updated_se:.3f}).")
+                lines.append(
+                    f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
+                    f"observes the current estimate (pooled SE {up.updated_se:.3f})."
+                )
                 rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", up.n_per_arm))
             except ValueError as exc:
                 lines.append(f"Updated meta-analysis excludes {name}: {exc}")
@@ -198,6 +242,7 @@ def run_plan(args: argparse.Namespace) -> int:
     print(f"  {res.sentence()}")
     if args.out:
         pd.DataFrame({"quantity": [k for k, _ in rows], "value": [str(v) for _, v in rows]}).to_csv(
-            args.out, index=False, lineterminator="\n")
+            args.out, index=False, lineterminator="\n"
+        )
         print(f"wrote {args.out}")
     return 0

@@ -1,5 +1,6 @@
 """Further designs: three arms with multiplicity, non-inferiority, equivalence (TOST), attrition,
-precision (CI half-width with assurance) and MMRM with monotone dropout (as longpower's power.mmrm)."""
+precision (CI half-width with assurance) and MMRM with monotone dropout (as longpower's power.mmrm).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from ..validators import check_confidence_level, check_interval, check_option, c
 from ._result import PowerResult, check_inputs, solve_design
 from .simulation import check_dropout, check_r, visit_correlation
 
-__all__ = ["power_three_arm", "power_noninferiority", "power_equivalence", "inflate_for_attrition",
-           "n_for_precision", "PrecisionResult", "power_mmrm"]
+__all__ = [
+    "power_three_arm",
+    "power_noninferiority",
+    "power_equivalence",
+    "inflate_for_attrition",
+    "n_for_precision",
+    "PrecisionResult",
+    "power_mmrm",
+]
 
 
 def power_three_arm(
@@ -59,7 +67,9 @@ def power_three_arm(
     m = int(check_interval("n_comparisons", n_comparisons, 1, None, integer=True))
     if r is not None:
         r = check_r(r)
-    effect_size, n, power, alpha, _, _, solved_for = check_inputs(effect_size, n, power, alpha, "two-sided", 1.0)
+    effect_size, n, power, alpha, _, _, solved_for = check_inputs(
+        effect_size, n, power, alpha, "two-sided", 1.0
+    )
     if effect_size is not None:
         effect_size = abs(effect_size)
     factor = 1.0 - (r or 0.0) ** 2
@@ -79,15 +89,28 @@ def power_three_arm(
     params = {"arms": 3, "adjustment": adjustment, "n_comparisons": m}
     if r is not None:
         params["r"] = r
-    return solve_design(fn, effect_size=effect_size, n=n, power=power, alpha=alpha, alternative="two-sided",
-                        ratio=1.0, solved_for=solved_for, n_min=2.0 + extra_df, design="three-arm trial",
-                        method=f"noncentral t against a {adjustment} critical value", parameters=params,
-                        function="power_three_arm", effect_max=50.0)
+    return solve_design(
+        fn,
+        effect_size=effect_size,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative="two-sided",
+        ratio=1.0,
+        solved_for=solved_for,
+        n_min=2.0 + extra_df,
+        design="three-arm trial",
+        method=f"noncentral t against a {adjustment} critical value",
+        parameters=params,
+        function="power_three_arm",
+        effect_max=50.0,
+    )
 
 
 def _shifted(result: PowerResult, shift: float, **params) -> PowerResult:
-    return dataclasses.replace(result, effect_size=result.effect_size - shift,
-                               parameters={**result.parameters, **params})
+    return dataclasses.replace(
+        result, effect_size=result.effect_size - shift, parameters={**result.parameters, **params}
+    )
 
 
 def power_noninferiority(
@@ -115,11 +138,14 @@ def power_noninferiority(
 
     shift = None if effect_size is None else check_interval("effect_size", effect_size) + margin
     if shift is not None and shift <= 0:
-        raise ValueError(f"effect_size = {effect_size:g} is at or below -margin ({-margin:g}): "
-                         "non-inferiority cannot be shown. Use a true difference above -margin.")
+        raise ValueError(
+            f"effect_size = {effect_size:g} is at or below -margin ({-margin:g}): "
+            "non-inferiority cannot be shown. Use a true difference above -margin."
+        )
     res = power_ttest(effect_size=shift, n=n, power=power, alpha=alpha, alternative="greater", ratio=ratio)
-    res = dataclasses.replace(res, design="non-inferiority trial",
-                              method="one-sided noncentral t of difference + margin (as pwr)")
+    res = dataclasses.replace(
+        res, design="non-inferiority trial", method="one-sided noncentral t of difference + margin (as pwr)"
+    )
     return _shifted(res, margin, margin=margin)
 
 
@@ -144,24 +170,36 @@ def power_equivalence(
     """
     margin = check_interval("margin", margin, 0.0, None, low_inclusive=False)
     effect_size, n, power, alpha, _, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, "two-sided", ratio)
+        effect_size, n, power, alpha, "two-sided", ratio
+    )
     if effect_size is not None and abs(effect_size) >= margin and solved_for == "n":
-        raise ValueError(f"|effect_size| = {abs(effect_size):g} is not inside the margin {margin:g}: "
-                         "equivalence cannot be shown with any n.")
+        raise ValueError(
+            f"|effect_size| = {abs(effect_size):g} is not inside the margin {margin:g}: "
+            "equivalence cannot be shown with any n."
+        )
 
     def pw(d: float, n1: float) -> float:
         return tost_power(abs(d), margin, n1, ratio * n1, alpha)
 
     params = {"margin": margin}
-    common = dict(alpha=alpha, alternative="two-sided", ratio=ratio, design="equivalence trial (TOST)",
-                  method="exact TOST power (Phillips 1990)", parameters=params, function="power_equivalence",
-                  n_min=2.0 / min(1.0, ratio))
+    common = dict(
+        alpha=alpha,
+        alternative="two-sided",
+        ratio=ratio,
+        design="equivalence trial (TOST)",
+        method="exact TOST power (Phillips 1990)",
+        parameters=params,
+        function="power_equivalence",
+        n_min=2.0 / min(1.0, ratio),
+    )
     if solved_for != "effect_size":
         return solve_design(pw, effect_size=effect_size, n=n, power=power, solved_for=solved_for, **common)
     # power decreases in |d|: solve margin - |d| as the increasing quantity
     if pw(0.0, n) < power:
-        raise ValueError(f"power {power:g} is not reached even at a true difference of 0 with n = {n:g}; "
-                         "increase n or the margin.")
+        raise ValueError(
+            f"power {power:g} is not reached even at a true difference of 0 with n = {n:g}; "
+            "increase n or the margin."
+        )
     x = solve_increasing(lambda g: pw(margin - g, n), power, 1e-12, margin)
     res = solve_design(pw, effect_size=margin - x, n=n, power=None, solved_for="power", **common)
     return dataclasses.replace(res, power=power, solved_for="effect_size")
@@ -209,8 +247,14 @@ class PrecisionResult:
     ratio: float
 
 
-def n_for_precision(half_width: float, *, sd: float = 1.0, confidence_level: float = 0.95,
-                    assurance: float | None = None, ratio: float = 1.0) -> PrecisionResult:
+def n_for_precision(
+    half_width: float,
+    *,
+    sd: float = 1.0,
+    confidence_level: float = 0.95,
+    assurance: float | None = None,
+    ratio: float = 1.0,
+) -> PrecisionResult:
     """Smallest n whose CI for the mean difference has half-width at most ``half_width``.
 
     The half-width is ``t_{(1+cl)/2, df} s sqrt(1/n + 1/n2)``. Without ``assurance`` the sample SD ``s``
@@ -258,8 +302,16 @@ def n_for_precision(half_width: float, *, sd: float = 1.0, confidence_level: flo
         lo, hi = (lo, mid) if ok(mid) else (mid, hi)
     n1 = lo if ok(lo) else hi
     n2, expected, prob, _ = sizes(n1)
-    return PrecisionResult(n=n1, n2=n2, half_width=half_width, expected_half_width=expected, assurance=prob,
-                           confidence_level=cl, sd=sd, ratio=ratio)
+    return PrecisionResult(
+        n=n1,
+        n2=n2,
+        half_width=half_width,
+        expected_half_width=expected,
+        assurance=prob,
+        confidence_level=cl,
+        sd=sd,
+        ratio=ratio,
+    )
 
 
 def power_mmrm(
@@ -312,8 +364,9 @@ def power_mmrm(
     if corr is None:
         if r is None:
             raise ValueError("give the visit correlation: corr (a matrix) or r (with n_visits, correlation).")
-        corr = visit_correlation(int(check_interval("n_visits", n_visits, 1, None, integer=True)), check_r(r),
-                                 correlation)
+        corr = visit_correlation(
+            int(check_interval("n_visits", n_visits, 1, None, integer=True)), check_r(r), correlation
+        )
     corr = np.asarray(corr, dtype=float)
     J = corr.shape[0]
     drop = check_dropout(0.0 if dropout is None else dropout)
@@ -321,14 +374,17 @@ def power_mmrm(
     def ret(x):
         v = np.linspace(1.0, 1.0 - drop, J) if x is None else np.asarray(x, dtype=float)
         if v.shape != (J,) or abs(v[0] - 1) > 1e-12 or np.any(np.diff(v) > 0) or v[-1] <= 0:
-            raise ValueError(f"retention must have {J} values starting at 1, non-increasing, ending above 0; "
-                             f"got {v.tolist()}.")
+            raise ValueError(
+                f"retention must have {J} values starting at 1, non-increasing, ending above 0; "
+                f"got {v.tolist()}."
+            )
         return v
 
     ra, rb = ret(retention), ret(retention if retention2 is None else retention2)
     phia, phib = mmrm_phi(corr, ra), mmrm_phi(corr, rb)
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio)
+        effect_size, n, power, alpha, alternative, ratio
+    )
     one = "greater" if alternative == "two-sided" else alternative
     a = alpha / 2.0 if alternative == "two-sided" else alpha
     if alternative == "two-sided" and effect_size is not None:
@@ -338,7 +394,19 @@ def power_mmrm(
         return float(z_power(d / math.sqrt(phia / n1 + phib / (ratio * n1)), a, one))
 
     params = {"n_visits": J, "phi1": phia, "phi2": phib, "retention_last": float(ra[-1])}
-    return solve_design(fn, effect_size=effect_size, n=n, power=power, alpha=alpha, alternative=alternative,
-                        ratio=ratio, solved_for=solved_for, n_min=1e-6, design="MMRM (last visit)",
-                        method="Lu, Luo & Chen (2008) formula 3, as longpower power.mmrm",
-                        parameters=params, function="power_mmrm", effect_max=1e3)
+    return solve_design(
+        fn,
+        effect_size=effect_size,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative=alternative,
+        ratio=ratio,
+        solved_for=solved_for,
+        n_min=1e-6,
+        design="MMRM (last visit)",
+        method="Lu, Luo & Chen (2008) formula 3, as longpower power.mmrm",
+        parameters=params,
+        function="power_mmrm",
+        effect_max=1e3,
+    )

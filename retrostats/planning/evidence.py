@@ -21,9 +21,18 @@ from ..kernels.power import ancova_power, solve_increasing, t_power, two_sample_
 from ..validators import check_confidence_level, check_interval, check_option, check_probability
 from .simulation import check_r
 
-__all__ = ["Predictive", "predictive", "assurance", "n_for_assurance", "AssuranceResult",
-           "n_for_conclusive_update", "UpdateResult", "mcid_effect_size", "to_scale_units",
-           "to_effect_size"]
+__all__ = [
+    "Predictive",
+    "predictive",
+    "assurance",
+    "n_for_assurance",
+    "AssuranceResult",
+    "n_for_conclusive_update",
+    "UpdateResult",
+    "mcid_effect_size",
+    "to_scale_units",
+    "to_effect_size",
+]
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,14 @@ class Predictive:
     source: str = "normal"
 
 
-def predictive(evidence: Any = None, *, mean: float | None = None, sd: float | None = None,
-               n_draws: int = 20000, seed: int | None = None) -> Predictive:
+def predictive(
+    evidence: Any = None,
+    *,
+    mean: float | None = None,
+    sd: float | None = None,
+    n_draws: int = 20000,
+    seed: int | None = None,
+) -> Predictive:
     """Build the predictive distribution of a new trial's true effect.
 
     From a meta-analysis (``estimate, se, tau2``): normal with mean ``estimate`` and variance
@@ -62,21 +77,26 @@ def predictive(evidence: Any = None, *, mean: float | None = None, sd: float | N
         draws = np.asarray(evidence.predictive_sample(n_draws, seed), dtype=float).ravel()
         if draws.size < 2 or not np.all(np.isfinite(draws)):
             raise DataError("predictive_sample returned fewer than 2 finite draws.")
-        return Predictive(mean=float(draws.mean()), sd=float(draws.std(ddof=1)), draws=draws,
-                          source=type(evidence).__name__)
+        return Predictive(
+            mean=float(draws.mean()), sd=float(draws.std(ddof=1)), draws=draws, source=type(evidence).__name__
+        )
     missing = [a for a in ("estimate", "se", "tau2") if not hasattr(evidence, a)]
     if missing:
-        raise TypeError(f"evidence must have estimate, se and tau2 (a meta-analysis result) or a "
-                        f"predictive_sample(size, seed) method; {type(evidence).__name__} lacks {missing}.")
+        raise TypeError(
+            f"evidence must have estimate, se and tau2 (a meta-analysis result) or a "
+            f"predictive_sample(size, seed) method; {type(evidence).__name__} lacks {missing}."
+        )
     est, se, tau2 = (float(getattr(evidence, a)) for a in ("estimate", "se", "tau2"))
     if not (math.isfinite(est) and se > 0 and tau2 >= 0):
-        raise DataError(f"evidence has estimate={est}, se={se}, tau2={tau2}; need finite estimate, se > 0, "
-                        "tau2 >= 0.")
+        raise DataError(
+            f"evidence has estimate={est}, se={se}, tau2={tau2}; need finite estimate, se > 0, tau2 >= 0."
+        )
     return Predictive(mean=est, sd=math.sqrt(se * se + tau2), source=type(evidence).__name__)
 
 
-def _success_power(theta: np.ndarray, n: float, *, direction: float, alpha: float, design: str,
-                   r: float | None, ratio: float) -> np.ndarray:
+def _success_power(
+    theta: np.ndarray, n: float, *, direction: float, alpha: float, design: str, r: float | None, ratio: float
+) -> np.ndarray:
     """P(two-sided test at alpha is significant in ``direction``) as a function of the true SMD."""
     d = direction * np.asarray(theta, dtype=float)
     if design == "ancova":
@@ -100,9 +120,20 @@ def _direction(pred: Predictive, direction: str) -> float:
     return 1.0 if direction == "positive" else -1.0
 
 
-def assurance(evidence: Any = None, *, n_per_arm: float, mean: float | None = None, sd: float | None = None,
-              alpha: float = 0.05, design: str = "ttest", r: float | None = None, ratio: float = 1.0,
-              direction: str = "auto", n_draws: int = 20000, seed: int | None = None) -> float:
+def assurance(
+    evidence: Any = None,
+    *,
+    n_per_arm: float,
+    mean: float | None = None,
+    sd: float | None = None,
+    alpha: float = 0.05,
+    design: str = "ttest",
+    r: float | None = None,
+    ratio: float = 1.0,
+    direction: str = "auto",
+    n_draws: int = 20000,
+    seed: int | None = None,
+) -> float:
     """Assurance: power averaged over the predictive distribution of the effect (O'Hagan et al. 2005).
 
     Success is a two-sided significant result at ``alpha`` in the favourable ``direction`` (``"auto"``:
@@ -130,8 +161,10 @@ def assurance(evidence: Any = None, *, n_per_arm: float, mean: float | None = No
             raise ValueError("design='ancova' needs r, the baseline-outcome correlation.")
         r = check_r(r)
     sgn = _direction(pred, direction)
-    return _expect(pred, lambda th: _success_power(th, n_per_arm, direction=sgn, alpha=alpha, design=design,
-                                                   r=r, ratio=ratio))
+    return _expect(
+        pred,
+        lambda th: _success_power(th, n_per_arm, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio),
+    )
 
 
 @dataclass(frozen=True)
@@ -173,10 +206,20 @@ class AssuranceResult:
         return pd.DataFrame([d])
 
 
-def n_for_assurance(evidence: Any = None, *, target: float = 0.8, mean: float | None = None,
-                    sd: float | None = None, alpha: float = 0.05, design: str = "ttest", r: float | None = None,
-                    ratio: float = 1.0, direction: str = "auto", n_draws: int = 20000,
-                    seed: int | None = None) -> AssuranceResult:
+def n_for_assurance(
+    evidence: Any = None,
+    *,
+    target: float = 0.8,
+    mean: float | None = None,
+    sd: float | None = None,
+    alpha: float = 0.05,
+    design: str = "ttest",
+    r: float | None = None,
+    ratio: float = 1.0,
+    direction: str = "auto",
+    n_draws: int = 20000,
+    seed: int | None = None,
+) -> AssuranceResult:
     """Smallest n per arm whose assurance reaches ``target``.
 
     Examples
@@ -196,22 +239,40 @@ def n_for_assurance(evidence: Any = None, *, target: float = 0.8, mean: float | 
     sgn = _direction(pred, direction)
 
     def a(n: float) -> float:
-        return _expect(pred, lambda th: _success_power(th, n, direction=sgn, alpha=alpha, design=design, r=r,
-                                                       ratio=ratio))
+        return _expect(
+            pred,
+            lambda th: _success_power(th, n, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio),
+        )
 
-    limit = _expect(pred, lambda th: (sgn * th > 0).astype(float)) if pred.draws is not None else (
-        float(special.ndtr(sgn * pred.mean / pred.sd)) if pred.sd > 0 else 1.0)
+    limit = (
+        _expect(pred, lambda th: (sgn * th > 0).astype(float))
+        if pred.draws is not None
+        else (float(special.ndtr(sgn * pred.mean / pred.sd)) if pred.sd > 0 else 1.0)
+    )
     if target >= limit:
-        raise ValueError(f"assurance {target:g} cannot be reached: even an infinite trial succeeds only when the "
-                         f"effect is in the favourable direction, which has predictive probability {limit:.3f}. "
-                         "Lower the target or gather more evidence.")
+        raise ValueError(
+            f"assurance {target:g} cannot be reached: even an infinite trial succeeds only when the "
+            f"effect is in the favourable direction, which has predictive probability {limit:.3f}. "
+            "Lower the target or gather more evidence."
+        )
     n = solve_increasing(a, target, 2.0 / min(1.0, ratio) + 1e-9, 1e7, xtol=1e-8, rtol=1e-10)
     if n is None:
         raise ValueError(f"assurance {target:g} is not reached with n up to 1e7 per arm.")
-    pm = float(_success_power(np.array([pred.mean]), n, direction=sgn, alpha=alpha, design=design, r=r,
-                              ratio=ratio)[0])
-    return AssuranceResult(n=n, assurance=a(n), max_assurance=limit, power_at_mean=pm,
-                           predictive_mean=pred.mean, predictive_sd=pred.sd, alpha=alpha, design=design)
+    pm = float(
+        _success_power(np.array([pred.mean]), n, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio)[
+            0
+        ]
+    )
+    return AssuranceResult(
+        n=n,
+        assurance=a(n),
+        max_assurance=limit,
+        power_at_mean=pm,
+        predictive_mean=pred.mean,
+        predictive_sd=pred.sd,
+        alpha=alpha,
+        design=design,
+    )
 
 
 @dataclass(frozen=True)
@@ -243,8 +304,9 @@ class UpdateResult:
     criterion: str
 
 
-def n_for_conclusive_update(evidence: Any, *, threshold: float = 0.0, confidence_level: float = 0.95,
-                            target: float | None = None) -> UpdateResult:
+def n_for_conclusive_update(
+    evidence: Any, *, threshold: float = 0.0, confidence_level: float = 0.95, target: float | None = None
+) -> UpdateResult:
     """Size of a new two-arm trial after which the random-effects meta-analysis excludes ``threshold``.
 
     The new trial's SMD has variance ``v = 2/n + d^2/(4n)`` (``escalc`` SMD, large sample) and enters with
@@ -271,7 +333,9 @@ def n_for_conclusive_update(evidence: Any, *, threshold: float = 0.0, confidence
     """
     for a in ("estimate", "se", "tau2"):
         if not hasattr(evidence, a):
-            raise TypeError(f"evidence must have estimate, se and tau2 (a meta-analysis result); it lacks {a!r}.")
+            raise TypeError(
+                f"evidence must have estimate, se and tau2 (a meta-analysis result); it lacks {a!r}."
+            )
     est, se, tau2 = (float(getattr(evidence, a)) for a in ("estimate", "se", "tau2"))
     threshold = check_interval("threshold", threshold)
     cl = check_confidence_level(confidence_level)
@@ -310,17 +374,27 @@ def n_for_conclusive_update(evidence: Any, *, threshold: float = 0.0, confidence
             if hi > 2**30:
                 lim = 1.0 / math.sqrt(w0 + (1.0 / tau2 if tau2 > 0 else np.inf))
                 raise ValueError(
-                    f"no single trial makes the meta-analysis exclude {threshold:g}: with tau2 = {tau2:g} a new "
+                    f"no single trial makes the meta-analysis exclude {threshold:g}: with tau2 = {tau2:g} "
+                    "a new "
                     f"trial adds at most weight 1/tau2, so the pooled SE cannot fall below {lim:.4g}. Plan "
-                    "several trials or reconsider the threshold.")
+                    "several trials or reconsider the threshold."
+                )
         lo = hi // 2
         while hi - lo > 1:
             mid = (lo + hi) // 2
             lo, hi = (lo, mid) if ok(mid) else (mid, hi)
         n = hi
-    return UpdateResult(n_per_arm=n, updated_se=upd_se(n), probability=prob(n), threshold=threshold,
-                        estimate=est, se=se, tau2=tau2, confidence_level=cl,
-                        criterion="expected" if target is None else "probability")
+    return UpdateResult(
+        n_per_arm=n,
+        updated_se=upd_se(n),
+        probability=prob(n),
+        threshold=threshold,
+        estimate=est,
+        se=se,
+        tau2=tau2,
+        confidence_level=cl,
+        criterion="expected" if target is None else "probability",
+    )
 
 
 def _scale_row(instrument: str, scales: pd.DataFrame | None) -> pd.Series:
@@ -330,13 +404,16 @@ def _scale_row(instrument: str, scales: pd.DataFrame | None) -> pd.Series:
         scales = load_dataset("outcome_scales")
     hit = scales[scales["instrument"] == instrument]
     if hit.empty:
-        raise DataError(f"instrument {instrument!r} is not in outcome_scales; known: "
-                        f"{sorted(map(str, scales['instrument']))}.")
+        raise DataError(
+            f"instrument {instrument!r} is not in outcome_scales; known: "
+            f"{sorted(map(str, scales['instrument']))}."
+        )
     return hit.iloc[0]
 
 
-def mcid_effect_size(instrument: str, sd: float, *, mcid: float | None = None,
-                     scales: pd.DataFrame | None = None) -> float:
+def mcid_effect_size(
+    instrument: str, sd: float, *, mcid: float | None = None, scales: pd.DataFrame | None = None
+) -> float:
     """The MCID of ``instrument`` as a standardised effect: ``mcid / sd`` (positive = a worthwhile benefit).
 
     ``mcid`` defaults to the ``outcome_scales`` value; ``sd`` is the between-participant SD of the
@@ -359,8 +436,9 @@ def mcid_effect_size(instrument: str, sd: float, *, mcid: float | None = None,
     return mcid / sd
 
 
-def to_scale_units(effect_size: float, sd: float, instrument: str | None = None, *,
-                   scales: pd.DataFrame | None = None) -> float:
+def to_scale_units(
+    effect_size: float, sd: float, instrument: str | None = None, *, scales: pd.DataFrame | None = None
+) -> float:
     """A standardised benefit in scale units: ``effect_size * sd``, signed as the instrument improves.
 
     With ``instrument`` a positive ``effect_size`` (a benefit) becomes a negative difference on scales
@@ -379,8 +457,9 @@ def to_scale_units(effect_size: float, sd: float, instrument: str | None = None,
     return sign * float(effect_size) * sd
 
 
-def to_effect_size(difference: float, sd: float, instrument: str | None = None, *,
-                   scales: pd.DataFrame | None = None) -> float:
+def to_effect_size(
+    difference: float, sd: float, instrument: str | None = None, *, scales: pd.DataFrame | None = None
+) -> float:
     """Inverse of :func:`to_scale_units`: a difference in scale units as a standardised benefit."""
     sd = check_interval("sd", sd, 0.0, None, low_inclusive=False)
     sign = 1.0

@@ -15,8 +15,21 @@ from .simulation import check_dropout, check_r, simulate_power
 
 __all__ = ["power_grid"]
 
-_COLUMNS = ["design", "method", "n_per_arm", "n_analysed", "effect", "sd", "effect_size", "r", "dropout",
-            "alpha", "power", "mcse", "n_sims"]
+_COLUMNS = [
+    "design",
+    "method",
+    "n_per_arm",
+    "n_analysed",
+    "effect",
+    "sd",
+    "effect_size",
+    "r",
+    "dropout",
+    "alpha",
+    "power",
+    "mcse",
+    "n_sims",
+]
 
 
 def _sim_task(kw: dict[str, Any]) -> tuple[float, float]:
@@ -81,8 +94,10 @@ def power_grid(
     drops = np.array([check_dropout(x) for x in np.atleast_1d(dropout)])
     sd = check_interval("sd", sd, 0.0, None, low_inclusive=False)
     alpha = check_probability("alpha", alpha)
-    rows = pd.DataFrame(list(itertools.product(ns.astype(int), effects, rs, drops)),
-                        columns=["n_per_arm", "effect", "r", "dropout"])
+    rows = pd.DataFrame(
+        list(itertools.product(ns.astype(int), effects, rs, drops)),
+        columns=["n_per_arm", "effect", "r", "dropout"],
+    )
     rows.insert(0, "design", design)
     rows.insert(1, "method", method)
     rows["n_analysed"] = rows["n_per_arm"] * (1.0 - rows["dropout"])
@@ -103,9 +118,20 @@ def power_grid(
         return rows[_COLUMNS]
     n_sims = int(check_interval("n_sims", n_sims, 1, None, integer=True))
     seeds = np.random.SeedSequence(seed).generate_state(len(rows)).tolist()
-    tasks = [dict(n_per_arm=int(t.n_per_arm), effect=float(t.effect), sd=sd, r=float(t.r), alpha=alpha,
-                  n_sims=n_sims, seed=int(s), dropout=float(t.dropout), progress=False)
-             for t, s in zip(rows.itertuples(index=False), seeds)]
+    tasks = [
+        dict(
+            n_per_arm=int(t.n_per_arm),
+            effect=float(t.effect),
+            sd=sd,
+            r=float(t.r),
+            alpha=alpha,
+            n_sims=n_sims,
+            seed=int(s),
+            dropout=float(t.dropout),
+            progress=False,
+        )
+        for t, s in zip(rows.itertuples(index=False), seeds)
+    ]
     if client is not None:
         futures = [client.submit(_sim_task, kw, pure=False) for kw in tasks]
         out = client.gather(futures)

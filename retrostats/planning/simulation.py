@@ -66,16 +66,27 @@ class SimulationResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row."""
-        row = {"design": self.design, "power": self.power, "mcse": self.mcse, "n_sims": self.n_sims,
-               "analytic_power": self.analytic_power, "mean_estimate": self.mean_estimate,
-               "empirical_se": self.empirical_se, "n_failed": self.n_failed}
+        row = {
+            "design": self.design,
+            "power": self.power,
+            "mcse": self.mcse,
+            "n_sims": self.n_sims,
+            "analytic_power": self.analytic_power,
+            "mean_estimate": self.mean_estimate,
+            "empirical_se": self.empirical_se,
+            "n_failed": self.n_failed,
+        }
         row.update({k: v for k, v in self.parameters.items() if np.ndim(v) == 0})
         return pd.DataFrame([row])
 
     def summary(self) -> Summary:
         """Display object."""
-        header = [("design", self.design), ("power", f"{fmt_num(self.power)} (MCSE {fmt_num(self.mcse)})"),
-                  ("analytic power", fmt_num(self.analytic_power)), ("simulated trials", str(self.n_sims))]
+        header = [
+            ("design", self.design),
+            ("power", f"{fmt_num(self.power)} (MCSE {fmt_num(self.mcse)})"),
+            ("analytic power", fmt_num(self.analytic_power)),
+            ("simulated trials", str(self.n_sims)),
+        ]
         header += [(k, str(v)) for k, v in self.parameters.items()]
         return Summary(title=f"Simulated power: {self.design}", header=header)
 
@@ -119,8 +130,10 @@ def check_dropout(dropout: Any) -> float:
     """A dropout proportion in [0, 1)."""
     value = check_interval("dropout", dropout, 0.0, None)
     if value >= 1:
-        raise ValueError(f"dropout must be below 1 (it is the proportion lost to follow-up); got {dropout!r}. "
-                         "Use e.g. 0.15 for 15%.")
+        raise ValueError(
+            f"dropout must be below 1 (it is the proportion lost to follow-up); got {dropout!r}. "
+            "Use e.g. 0.15 for 15%."
+        )
     return value
 
 
@@ -207,17 +220,25 @@ def simulate_power(
     n1 = max(2, int(round(ratio * n_per_arm)))
     n0 = n_per_arm
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    params: dict[str, Any] = {"n_per_arm": n_per_arm, "n_treated": n1, "effect": effect, "sd": sd, "r": r,
-                              "alpha": alpha, "dropout": dropout,
-                              "seed": seed if not isinstance(seed, np.random.Generator) else "generator"}
+    params: dict[str, Any] = {
+        "n_per_arm": n_per_arm,
+        "n_treated": n1,
+        "effect": effect,
+        "sd": sd,
+        "r": r,
+        "alpha": alpha,
+        "dropout": dropout,
+        "seed": seed if not isinstance(seed, np.random.Generator) else "generator",
+    }
 
     if design == "ancova":
         generator = check_option("generator", generator, ("sufficient", "participants"))
         chunk = _SUFFICIENT_CHUNK if generator == "sufficient" else max(1, _CELLS_PER_CHUNK // (n0 + n1))
 
         def run(size):
-            est, se, df = ks.ancova_batch(rng, size, n1=n1, n0=n0, effect=effect, sd=sd, r=r,
-                                          dropout=dropout, generator=generator)
+            est, se, df = ks.ancova_batch(
+                rng, size, n1=n1, n0=n0, effect=effect, sd=sd, r=r, dropout=dropout, generator=generator
+            )
             return est, ks.reject(est, se, df, alpha)
 
         analytic = float(ancova_power(effect / sd, r, n1 * (1 - dropout), n0 * (1 - dropout), alpha))
@@ -238,15 +259,31 @@ def simulate_power(
         if retention is None:
             retention = np.linspace(1.0, 1.0 - dropout, J)
         retention = np.asarray(retention, dtype=float)
-        if retention.shape != (J,) or retention[0] != 1 or np.any(np.diff(retention) > 0) or retention[-1] <= 0:
-            raise ValueError("retention must have one value per visit, start at 1, never increase and end above 0; "
-                             f"got {retention.tolist()}.")
+        if (
+            retention.shape != (J,)
+            or retention[0] != 1
+            or np.any(np.diff(retention) > 0)
+            or retention[-1] <= 0
+        ):
+            raise ValueError(
+                "retention must have one value per visit, start at 1, never increase and end above 0; "
+                f"got {retention.tolist()}."
+            )
         chunk = max(1, _CELLS_PER_CHUNK // (J * J * 4))
         params.update({"n_visits": J, "retention_last": float(retention[-1])})
 
         def run(size):
-            est, se = ks.mmrm_batch(rng, size, n1=n1, n0=n0, effect=effect, sd=sd, corr=corr,
-                                    retention1=retention, retention0=retention)
+            est, se = ks.mmrm_batch(
+                rng,
+                size,
+                n1=n1,
+                n0=n0,
+                effect=effect,
+                sd=sd,
+                corr=corr,
+                retention1=retention,
+                retention0=retention,
+            )
             return est, ks.z_reject(est, se, alpha)
 
         phi = mmrm_phi(corr, retention)
@@ -276,6 +313,15 @@ def simulate_power(
     mean = s1 / n_ok if n_ok else float("nan")
     emp_sd = math.sqrt(max(s2 / n_ok - mean * mean, 0.0) * n_ok / max(n_ok - 1, 1)) if n_ok else float("nan")
     prov = make_provenance("simulate_power", {"design": design, **params, "n_sims": n_sims})
-    return SimulationResult(power=power, mcse=math.sqrt(power * (1.0 - power) / n_sims), n_sims=n_sims,
-                            design=design, analytic_power=analytic, mean_estimate=mean, empirical_se=emp_sd,
-                            n_failed=failed, parameters=params, provenance=prov)
+    return SimulationResult(
+        power=power,
+        mcse=math.sqrt(power * (1.0 - power) / n_sims),
+        n_sims=n_sims,
+        design=design,
+        analytic_power=analytic,
+        mean_estimate=mean,
+        empirical_se=emp_sd,
+        n_failed=failed,
+        parameters=params,
+        provenance=prov,
+    )

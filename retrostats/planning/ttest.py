@@ -75,7 +75,8 @@ def power_ttest(
     0.6329
     """
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio)
+        effect_size, n, power, alpha, alternative, ratio
+    )
     if alternative == "two-sided" and effect_size is not None:
         effect_size = abs(effect_size)
 
@@ -83,7 +84,18 @@ def power_ttest(
         return float(t_power(two_sample_ncp(d, n1, ratio * n1), n1 * (1.0 + ratio) - 2.0, alpha, alternative))
 
     n_min = 2.0 / min(1.0, ratio)  # both groups at least 2, as pwr.t2n.test requires
-    return solve_design(fn, effect_size=effect_size, n=n, power=power, alpha=alpha, alternative=alternative,
-                        ratio=ratio, solved_for=solved_for, n_min=n_min, design="two-sample t-test",
-                        method="noncentral t (as R pwr.t.test / pwr.t2n.test)", parameters={},
-                        function="power_ttest")
+    return solve_design(
+        fn,
+        effect_size=effect_size,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative=alternative,
+        ratio=ratio,
+        solved_for=solved_for,
+        n_min=n_min,
+        design="two-sample t-test",
+        method="noncentral t (as R pwr.t.test / pwr.t2n.test)",
+        parameters={},
+        function="power_ttest",
+    )

@@ -25,13 +25,17 @@ from .pipeline import Context, step
 #: Outcomes and comparisons analysed from the registry.
 OUTCOMES = ("pain", "disability", "quadriceps_strength", "function", "balance", "gait_speed")
 COMPARISONS = ("retro vs control", "retro vs forward")
-SYNTH_NOTE = ("SYNTHETIC DEMONSTRATION: simulated trials made by retrostats.simulate_trial(); not evidence about "
-              "retro walking.")
+SYNTH_NOTE = (
+    "SYNTHETIC DEMONSTRATION: simulated trials made by retrostats.simulate_trial(); not evidence about "
+    "retro walking."
+)
 
 
 def _fig(ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = None) -> str:
     """Save a figure (PDF, SVG, PNG at 300 dpi), close it, record the files; return its report HTML."""
-    files = F.save_figure(ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, width=width, close=True)
+    files = F.save_figure(
+        ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, width=width, close=True
+    )
     ctx.files.extend(files)
     ctx.cache.setdefault("figures", []).append((name, caption))
     return figure_html(files[-1], f"{name}: {caption}")
@@ -56,39 +60,79 @@ def evidence_map_step(ctx: Context) -> None:
     ctx.number("n_evidence_cells", len(cells))
     ctx.number("n_cells_mean_sd", int((cells["numbers"] == "mean_sd").sum()))
     ax = F.evidence_map(width="double")
-    h = _fig(ctx, ax, "fig01_evidence_map", "Evidence map: registry trials (rows) by outcomes (columns), coloured "
-             "by data level; filled dots mark arm-level means with SDs.", width="double")
-    ctx.section("Evidence map", f"<p>{len(cells)} trial-outcome cells; {ctx.numbers['n_cells_mean_sd']} with "
-                "arm-level means and SDs.</p>" + h)
+    h = _fig(
+        ctx,
+        ax,
+        "fig01_evidence_map",
+        "Evidence map: registry trials (rows) by outcomes (columns), coloured "
+        "by data level; filled dots mark arm-level means with SDs.",
+        width="double",
+    )
+    ctx.section(
+        "Evidence map",
+        f"<p>{len(cells)} trial-outcome cells; {ctx.numbers['n_cells_mean_sd']} with "
+        "arm-level means and SDs.</p>" + h,
+    )
 
 
 @step("reviews", "published pooled estimates of systematic reviews")
 def reviews_step(ctx: Context) -> None:
     """Figure 2: the pooled standardized estimates that published reviews report for knee trials."""
     rev = load_dataset("retro_reviews")
-    std = rev[(rev["population"] == "knee") & rev["measure"].isin(["SMD", "Hedges g"])
-              & rev["ci_low"].notna() & rev["ci_high"].notna()].copy()
+    std = rev[
+        (rev["population"] == "knee")
+        & rev["measure"].isin(["SMD", "Hedges g"])
+        & rev["ci_low"].notna()
+        & rev["ci_high"].notna()
+    ].copy()
     std = std.sort_values(["outcome", "comparison", "year", "review_id"], kind="stable")
     std["label"] = std["review_id"] + " (" + std["comparison"].str.replace("retro vs ", "vs ") + ")"
-    ctx.write_table("published_reviews_smd", std[["review_id", "comparison", "outcome", "measure", "estimate",
-                                                  "ci_low", "ci_high", "i2", "source_url"]])
+    ctx.write_table(
+        "published_reviews_smd",
+        std[
+            [
+                "review_id",
+                "comparison",
+                "outcome",
+                "measure",
+                "estimate",
+                "ci_low",
+                "ci_high",
+                "i2",
+                "source_url",
+            ]
+        ],
+    )
     ctx.number("n_review_estimates_knee_smd", len(std))
-    ax = F.forest_plot(std.reset_index(drop=True), labels="label", subgroup="outcome", xlabel="Published pooled SMD "
-                       "(as printed; sign as in each review)", show_weights=False)
-    h = _fig(ctx, ax, "fig02_published_reviews", "Pooled standardized effects reported by systematic reviews of "
-             "retro walking in knee conditions (numbers as printed; not re-pooled).")
-    ctx.section("Published reviews", "<p>Standardized pooled estimates exactly as the reviews print them; their "
-                "sign conventions differ by outcome (pain and disability: negative favours retro walking; "
-                "strength: positive).</p>" + h)
+    ax = F.forest_plot(
+        std.reset_index(drop=True),
+        labels="label",
+        subgroup="outcome",
+        xlabel="Published pooled SMD (as printed; sign as in each review)",
+        show_weights=False,
+    )
+    h = _fig(
+        ctx,
+        ax,
+        "fig02_published_reviews",
+        "Pooled standardized effects reported by systematic reviews of "
+        "retro walking in knee conditions (numbers as printed; not re-pooled).",
+    )
+    ctx.section(
+        "Published reviews",
+        "<p>Standardized pooled estimates exactly as the reviews print them; their "
+        "sign conventions differ by outcome (pain and disability: negative favours retro walking; "
+        "strength: positive).</p>" + h,
+    )
 
 
 @step("registry_effects", "effect sizes from the registry and what can be pooled")
 def registry_effects_step(ctx: Context) -> None:
-    """Effect sizes per trial for each outcome and comparison, with the route taken or the reason none exists."""
+    """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
     from ..meta import meta_analysis
     from ..registry_effects import registry_effect_sizes
 
-    frames, caught = [], []
+    frames = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for comp in COMPARISONS:
@@ -97,13 +141,39 @@ def registry_effects_step(ctx: Context) -> None:
                 if len(es):
                     frames.append(es)
     es = pd.concat(frames, ignore_index=True)
-    cols = [c for c in ("study_id", "comparison", "outcome", "instrument", "week", "route", "usable", "reason",
-                        "n1", "m1", "sd1", "n2", "m2", "sd2", "yi", "vi", "ci_low", "ci_high", "favours")
-            if c in es.columns]
+    cols = [
+        c
+        for c in (
+            "study_id",
+            "comparison",
+            "outcome",
+            "instrument",
+            "week",
+            "route",
+            "usable",
+            "reason",
+            "n1",
+            "m1",
+            "sd1",
+            "n2",
+            "m2",
+            "sd2",
+            "yi",
+            "vi",
+            "ci_low",
+            "ci_high",
+            "favours",
+        )
+        if c in es.columns
+    ]
     ctx.write_table("registry_effect_sizes", es[cols])
     usable = es[es["usable"].astype(bool)].reset_index(drop=True)
-    counts = (es.assign(usable=es["usable"].astype(bool)).groupby(["comparison", "outcome"])["usable"]
-              .agg(trials="size", usable="sum").reset_index())
+    counts = (
+        es.assign(usable=es["usable"].astype(bool))
+        .groupby(["comparison", "outcome"])["usable"]
+        .agg(trials="size", usable="sum")
+        .reset_index()
+    )
     ctx.write_table("registry_usable_counts", counts)
     ctx.number("n_registry_effect_rows", len(es))
     ctx.number("n_registry_usable", len(usable))
@@ -119,42 +189,68 @@ def registry_effects_step(ctx: Context) -> None:
             ax = F.forest_plot(res, higher_is_better=True, xlabel="SMD (positive favours retro walking)")
             parts.append(_fig(ctx, ax, f"fig_registry_{key}", f"Registry meta-analysis, {comp}, {oc}."))
     if len(usable):
-        ax = F.forest_plot(usable, labels="study_id", subgroup=[f"{c}: {o}" for c, o in
-                                                                 zip(usable["comparison"], usable["outcome"])],
-                           higher_is_better=True, xlabel="SMD (harmonised: positive favours retro walking)")
-        parts.append(_fig(ctx, ax, "fig03_registry_effects", "Every usable effect size in the registry, by outcome "
-                          "(one trial each: nothing to pool)."))
+        ax = F.forest_plot(
+            usable,
+            labels="study_id",
+            subgroup=[f"{c}: {o}" for c, o in zip(usable["comparison"], usable["outcome"])],
+            higher_is_better=True,
+            xlabel="SMD (harmonised: positive favours retro walking)",
+        )
+        parts.append(
+            _fig(
+                ctx,
+                ax,
+                "fig03_registry_effects",
+                "Every usable effect size in the registry, by outcome (one trial each: nothing to pool).",
+            )
+        )
     if not pooled_any:
-        parts.insert(0, "<p><b>No meta-analysis of the registry is possible yet.</b> All trial numbers come from "
-                     f"abstracts; at most {int(counts['usable'].max())} trial per outcome and comparison yields an "
-                     "effect size (the others report only p-values, percentage changes or no group sizes; see "
-                     "<code>tables/registry_effect_sizes.csv</code> for the reason per trial). The pooled analyses "
-                     "below use a clearly labelled synthetic demonstration set.</p>")
+        parts.insert(
+            0,
+            "<p><b>No meta-analysis of the registry is possible yet.</b> All trial numbers come from "
+            f"abstracts; at most {int(counts['usable'].max())} trial per outcome and comparison yields an "
+            "effect size (the others report only p-values, percentage changes or no group sizes; see "
+            "<code>tables/registry_effect_sizes.csv</code> for the reason per trial). The pooled analyses "
+            "below use a clearly labelled synthetic demonstration set.</p>",
+        )
     ctx.number("registry_meta_possible", pooled_any)
     ctx.section("Effect sizes from the registry", "".join(parts) + _warnings_html(caught))
 
 
 def _synthetic_studies(quick: bool) -> pd.DataFrame:
-    """SYNTHETIC study summaries: k two-arm NPRS trials simulated by simulate_trial, summarised at the last visit."""
+    """SYNTHETIC study summaries: two-arm NPRS trials made by simulate_trial, summarised at the last visit."""
     from ..ipd import simulate_trial
 
     k = 10
     sizes = [12, 15, 18, 20, 24, 30, 36, 45, 60, 80]
     rows = []
     for i in range(k):
-        d = simulate_trial(n_per_arm=sizes[i], arms=("retro", "control"), weeks=(0, 6),
-                           change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0}, seed=1000 + i)
+        d = simulate_trial(
+            n_per_arm=sizes[i],
+            arms=("retro", "control"),
+            weeks=(0, 6),
+            change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0},
+            seed=1000 + i,
+        )
         last = d[d["week"] == 6].groupby("arm")["value"].agg(["mean", "std", "count"])
-        rows.append({"study": f"Synthetic {i + 1:02d}", "setting": "treadmill" if i % 2 else "overground",
-                     "m1": last.loc["retro", "mean"], "sd1": last.loc["retro", "std"],
-                     "n1": int(last.loc["retro", "count"]), "m2": last.loc["control", "mean"],
-                     "sd2": last.loc["control", "std"], "n2": int(last.loc["control", "count"])})
+        rows.append(
+            {
+                "study": f"Synthetic {i + 1:02d}",
+                "setting": "treadmill" if i % 2 else "overground",
+                "m1": last.loc["retro", "mean"],
+                "sd1": last.loc["retro", "std"],
+                "n1": int(last.loc["retro", "count"]),
+                "m2": last.loc["control", "mean"],
+                "sd2": last.loc["control", "std"],
+                "n2": int(last.loc["control", "count"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @step("synthetic_meta", "meta-analysis with all diagnostics (synthetic demonstration)")
 def synthetic_meta_step(ctx: Context) -> None:
-    """Figures 4-6: forest (arms, subgroups, RoB columns), contour funnel with trim and fill, leave-one-out."""
+    """Figures 4-6: forest (arms, subgroups, RoB), contour funnel with trim and fill, leave-one-out."""
     from ..effects import effect_sizes
     from ..meta import meta_analysis
 
@@ -183,25 +279,57 @@ def synthetic_meta_step(ctx: Context) -> None:
     ctx.number("synth_subgroup_p", res.subgroup_test["p_value"])
     rob = F.example_rob_judgements()
     rob = pd.concat([rob] * 3, ignore_index=True).iloc[: len(es)].assign(study=list(es["study"]))
-    parts = [f"<p class='note'><b>{SYNTH_NOTE}</b> The risk-of-bias columns are ILLUSTRATIVE judgements "
-             "(retrostats.figures.example_rob_judgements), not assessments of any trial.</p>"]
-    ax = F.forest_plot(res, data=es, subgroup="setting", rob=rob, instrument="NPRS", width="double",
-                       xlabel="SMD, Hedges' g (retro \u2212 control)",
-                       title="SYNTHETIC demonstration: retro walking vs control, pain (NPRS)")
-    parts.append(_fig(ctx, ax, "fig04_forest_synthetic", "Forest plot with arm columns, subgroup diamonds and "
-                      "interaction test, prediction interval, direction labels and illustrative RoB 2 columns "
-                      "(synthetic data).", width="double"))
+    parts = [
+        f"<p class='note'><b>{SYNTH_NOTE}</b> The risk-of-bias columns are ILLUSTRATIVE judgements "
+        "(retrostats.figures.example_rob_judgements), not assessments of any trial.</p>"
+    ]
+    ax = F.forest_plot(
+        res,
+        data=es,
+        subgroup="setting",
+        rob=rob,
+        instrument="NPRS",
+        width="double",
+        xlabel="SMD, Hedges' g (retro \u2212 control)",
+        title="SYNTHETIC demonstration: retro walking vs control, pain (NPRS)",
+    )
+    parts.append(
+        _fig(
+            ctx,
+            ax,
+            "fig04_forest_synthetic",
+            "Forest plot with arm columns, subgroup diamonds and "
+            "interaction test, prediction interval, direction labels and illustrative RoB 2 columns "
+            "(synthetic data).",
+            width="double",
+        )
+    )
     ax = F.funnel_plot(res, trim_and_fill=tf, xlabel="SMD (retro \u2212 control)")
     ax.set_title("SYNTHETIC demonstration", loc="left")
-    parts.append(_fig(ctx, ax, "fig05_funnel_synthetic", "Contour-enhanced funnel plot (90/95/99%) with trim-and-"
-                      "fill imputed studies (synthetic data)."))
-    ax = F.forest_plot(res, variant="leave_one_out", higher_is_better=False, title="SYNTHETIC: leave one out",
-                       xlabel="Pooled SMD without the study")
+    parts.append(
+        _fig(
+            ctx,
+            ax,
+            "fig05_funnel_synthetic",
+            "Contour-enhanced funnel plot (90/95/99%) with trim-and-fill imputed studies (synthetic data).",
+        )
+    )
+    ax = F.forest_plot(
+        res,
+        variant="leave_one_out",
+        higher_is_better=False,
+        title="SYNTHETIC: leave one out",
+        xlabel="Pooled SMD without the study",
+    )
     parts.append(_fig(ctx, ax, "fig06_leave_one_out_synthetic", "Leave-one-out analysis (synthetic data)."))
     parts.append(table_html(res.to_frame(), caption="Pooled estimate (Cochrane preset: REML, Hartung-Knapp)"))
-    parts.append(f"<p>Egger test p = {_p(egger.p_value)}; rank test p = {_p(rank.p_value)}; trim and fill "
-                 f"imputes k0 = {tf.k0} studies on the {tf.side}.</p>")
-    ctx.section("Meta-analysis and diagnostics (synthetic demonstration)", "".join(parts) + _warnings_html(caught))
+    parts.append(
+        f"<p>Egger test p = {_p(egger.p_value)}; rank test p = {_p(rank.p_value)}; trim and fill "
+        f"imputes k0 = {tf.k0} studies on the {tf.side}.</p>"
+    )
+    ctx.section(
+        "Meta-analysis and diagnostics (synthetic demonstration)", "".join(parts) + _warnings_html(caught)
+    )
 
 
 @step("bayes", "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)")
@@ -212,8 +340,15 @@ def bayes_step(ctx: Context) -> None:
     if "synthetic_meta" not in ctx.cache:
         synthetic_meta_step(ctx)
     es, _ = ctx.cache["synthetic_meta"]
-    fit = bayes_meta_analysis(es, yi="yi", vi="vi", slab="study", mu_prior=("normal", 0.0, 2.0),
-                              tau_prior=("half-normal", 0.5), method="exact")
+    fit = bayes_meta_analysis(
+        es,
+        yi="yi",
+        vi="vi",
+        slab="study",
+        mu_prior=("normal", 0.0, 2.0),
+        tau_prior=("half-normal", 0.5),
+        method="exact",
+    )
     ctx.write_table("synthetic_bayes_posterior", fit.posterior_summary, index=True)
     # an MCID of 1 NPRS point (outcome_scales) over the synthetic trials' pooled SD, as a standardized effect
     sd = float(np.sqrt(np.mean(np.r_[es["sd1"], es["sd2"]] ** 2)))
@@ -221,23 +356,43 @@ def bayes_step(ctx: Context) -> None:
     p_benefit = fit.probability("mu", 0.0, "less")
     p_mcid = fit.probability("mu", -mcid, "less")
     p_new = fit.probability("theta_new", -mcid, "less")
-    for key, val in (("mu_mean", fit.posterior_summary.loc["mu", "mean"]),
-                     ("mu_q025", fit.posterior_summary.loc["mu", "q025"]),
-                     ("mu_q975", fit.posterior_summary.loc["mu", "q975"]),
-                     ("tau_mean", fit.posterior_summary.loc["tau", "mean"]),
-                     ("p_benefit", p_benefit), ("p_mcid", p_mcid), ("p_new_mcid", p_new), ("mcid_smd", mcid)):
+    for key, val in (
+        ("mu_mean", fit.posterior_summary.loc["mu", "mean"]),
+        ("mu_q025", fit.posterior_summary.loc["mu", "q025"]),
+        ("mu_q975", fit.posterior_summary.loc["mu", "q975"]),
+        ("tau_mean", fit.posterior_summary.loc["tau", "mean"]),
+        ("p_benefit", p_benefit),
+        ("p_mcid", p_mcid),
+        ("p_new_mcid", p_new),
+        ("mcid_smd", mcid),
+    ):
         ctx.number(f"bayes_{key}", val)
     ax = F.posterior_plot(fit, quantities=("mu", "theta_new"), mcid=mcid, xlabel="SMD (retro \u2212 control)")
     ax.set_title("SYNTHETIC demonstration", loc="left")
-    parts = [f"<p class='note'><b>{SYNTH_NOTE}</b></p>",
-             _fig(ctx, ax, "fig07_posterior_synthetic", "Posterior densities of the average effect and of a new "
-                  "study's effect, with the MCID (1 NPRS point as an SMD); exact integration, no MCMC.")]
+    parts = [
+        f"<p class='note'><b>{SYNTH_NOTE}</b></p>",
+        _fig(
+            ctx,
+            ax,
+            "fig07_posterior_synthetic",
+            "Posterior densities of the average effect and of a new "
+            "study's effect, with the MCID (1 NPRS point as an SMD); exact integration, no MCMC.",
+        ),
+    ]
     ax = F.shrinkage_plot(fit)
-    parts.append(_fig(ctx, ax, "fig08_shrinkage_synthetic", "Shrinkage forest: observed and posterior study "
-                      "effects (synthetic data)."))
+    parts.append(
+        _fig(
+            ctx,
+            ax,
+            "fig08_shrinkage_synthetic",
+            "Shrinkage forest: observed and posterior study effects (synthetic data).",
+        )
+    )
     parts.append(table_html(fit.posterior_summary.reset_index(names="quantity"), caption="Posterior summary"))
-    parts.append(f"<p>P(mu &lt; 0) = {p_benefit:.3f}; P(mu &lt; \u2212MCID) = {p_mcid:.3f}; P(a new study's true "
-                 f"effect &lt; \u2212MCID) = {p_new:.3f}.</p>")
+    parts.append(
+        f"<p>P(mu &lt; 0) = {p_benefit:.3f}; P(mu &lt; \u2212MCID) = {p_mcid:.3f}; P(a new study's true "
+        f"effect &lt; \u2212MCID) = {p_new:.3f}.</p>"
+    )
     ctx.section("Bayesian synthesis (synthetic demonstration)", "".join(parts))
 
 
@@ -249,8 +404,15 @@ def planning_step(ctx: Context) -> None:
     ns = list(range(10, 151, 20 if ctx.quick else 5))
     grid = power_grid(design="ancova", n_per_arm=ns, effect=[0.3, 0.43, 0.6], r=0.5)
     if not ctx.quick:
-        sim = power_grid(design="ancova", method="simulation", n_per_arm=[20, 40, 60, 80, 100], effect=[0.43],
-                         r=0.5, n_sims=2000, seed=20261122)
+        sim = power_grid(
+            design="ancova",
+            method="simulation",
+            n_per_arm=[20, 40, 60, 80, 100],
+            effect=[0.43],
+            r=0.5,
+            n_sims=2000,
+            seed=20261122,
+        )
         ctx.write_table("power_simulated", sim)
     ctx.write_table("power_grid", grid)
     rev = load_dataset("retro_reviews")
@@ -264,27 +426,46 @@ def planning_step(ctx: Context) -> None:
     ctx.number("plan_n_ttest", math.ceil(n_t))
     ctx.number("plan_n_ancova", math.ceil(n_a))
     curve_n = list(range(10, 301, 40 if ctx.quick else 10))
-    curve = pd.DataFrame({
-        "n_per_arm": curve_n,
-        "assurance": [assurance(mean=d, sd=se, n_per_arm=n, design="ancova", r=0.5) for n in curve_n],
-        "power": [power_ancova(effect_size=d, n=n, r=0.5).power for n in curve_n],
-    })
+    curve = pd.DataFrame(
+        {
+            "n_per_arm": curve_n,
+            "assurance": [assurance(mean=d, sd=se, n_per_arm=n, design="ancova", r=0.5) for n in curve_n],
+            "power": [power_ancova(effect_size=d, n=n, r=0.5).power for n in curve_n],
+        }
+    )
     ctx.write_table("assurance_curve", curve)
     a_at = assurance(mean=d, sd=se, n_per_arm=math.ceil(n_a), design="ancova", r=0.5)
     ctx.number("plan_assurance_at_n", a_at)
     p_benefit = 0.5 * math.erfc(-d / se / math.sqrt(2))
     ax = F.power_curve_plot(grid, hue="effect_size", hue_format="d = {:.2f}", xlabel="Participants per arm")
     ax.set_title("ANCOVA power (baseline r = 0.5)", loc="left")
-    parts = [_fig(ctx, ax, "fig09_power_curves", "Power of a two-arm ANCOVA (r = 0.5, two-sided alpha 0.05) "
-                  "against participants per arm for three standardized effects.")]
+    parts = [
+        _fig(
+            ctx,
+            ax,
+            "fig09_power_curves",
+            "Power of a two-arm ANCOVA (r = 0.5, two-sided alpha 0.05) "
+            "against participants per arm for three standardized effects.",
+        )
+    ]
     ax = F.assurance_plot(curve, max_assurance=p_benefit, xlabel="Participants per arm")
-    parts.append(_fig(ctx, ax, "fig10_assurance", "Assurance of a retro-vs-forward ANCOVA trial using the published "
-                      "retro-vs-forward disability estimate (chen2020cjter) as the predictive distribution, "
-                      "and conventional power at that estimate."))
-    parts.insert(0, f"<p>Assumed effect: |SMD| = {d:.2f} (chen2020cjter, retro vs forward, disability; SE "
-                 f"{se:.3f} from the printed CI; heterogeneity not reported, so the predictive distribution "
-                 f"ignores tau and assurance is optimistic). 80% power needs {math.ceil(n_t)} per arm by t-test and "
-                 f"{math.ceil(n_a)} per arm by ANCOVA with r = 0.5; assurance at that size is {a_at:.2f}.</p>")
+    parts.append(
+        _fig(
+            ctx,
+            ax,
+            "fig10_assurance",
+            "Assurance of a retro-vs-forward ANCOVA trial using the published "
+            "retro-vs-forward disability estimate (chen2020cjter) as the predictive distribution, "
+            "and conventional power at that estimate.",
+        )
+    )
+    parts.insert(
+        0,
+        f"<p>Assumed effect: |SMD| = {d:.2f} (chen2020cjter, retro vs forward, disability; SE "
+        f"{se:.3f} from the printed CI; heterogeneity not reported, so the predictive distribution "
+        f"ignores tau and assurance is optimistic). 80% power needs {math.ceil(n_t)} per arm by t-test and "
+        f"{math.ceil(n_a)} per arm by ANCOVA with r = 0.5; assurance at that size is {a_at:.2f}.</p>",
+    )
     ctx.section("Planning the next retro-vs-forward trial", "".join(parts))
 
 
@@ -308,14 +489,30 @@ def participants_step(ctx: Context) -> None:
     parts = [note]
     ax = F.raincloud_plot(wk6, value="value", group="arm", ylabel="NPRS pain at week 6")
     parts.append(_fig(ctx, ax, "fig11_raincloud", "Week-6 pain by arm (synthetic three-arm trial)."))
-    ax = F.prepost_plot(d, subject="participant", visit="visit", value="value", arm="arm", pre="baseline",
-                        post="week 6", ylabel="NPRS pain")
+    ax = F.prepost_plot(
+        d,
+        subject="participant",
+        visit="visit",
+        value="value",
+        arm="arm",
+        pre="baseline",
+        post="week 6",
+        ylabel="NPRS pain",
+    )
     parts.append(_fig(ctx, ax, "fig12_prepost", "Baseline to week 6, one line per participant (synthetic)."))
-    weeks = dict(zip(fit.adjusted_means["visit"], fit.adjusted_means["visit"].str.extract(r"(\d+)")[0].astype(float)))
+    weeks = dict(
+        zip(fit.adjusted_means["visit"], fit.adjusted_means["visit"].str.extract(r"(\d+)")[0].astype(float))
+    )
     ax = F.trajectory_plot(fit, x=weeks, ylabel="Adjusted mean NPRS (95% CI)")
     ax.set_xlabel("Week")
-    parts.append(_fig(ctx, ax, "fig13_mmrm_trajectories", "MMRM adjusted means by visit and arm, unstructured "
-                      "covariance (synthetic)."))
+    parts.append(
+        _fig(
+            ctx,
+            ax,
+            "fig13_mmrm_trajectories",
+            "MMRM adjusted means by visit and arm, unstructured covariance (synthetic).",
+        )
+    )
     parts.append(table_html(fit.contrasts, caption="MMRM contrasts"))
     ctx.section("Participant-level reanalysis (synthetic three-arm trial)", "".join(parts))
 
@@ -325,9 +522,11 @@ def rob_step(ctx: Context) -> None:
     """Figure 14: RoB 2 traffic lights and summary for ILLUSTRATIVE synthetic judgements."""
     rob = F.example_rob_judgements()
     ax = F.rob_traffic_light(rob)
-    parts = ["<p class='note'><b>ILLUSTRATIVE</b> judgements of invented studies: retrostats ships no risk-of-"
-             "bias judgements of real trials; pass your own table to rob_traffic_light()/forest_plot(rob=).</p>",
-             _fig(ctx, ax, "fig14_rob_traffic_light", "RoB 2 traffic-light plot (illustrative judgements).")]
+    parts = [
+        "<p class='note'><b>ILLUSTRATIVE</b> judgements of invented studies: retrostats ships no risk-of-"
+        "bias judgements of real trials; pass your own table to rob_traffic_light()/forest_plot(rob=).</p>",
+        _fig(ctx, ax, "fig14_rob_traffic_light", "RoB 2 traffic-light plot (illustrative judgements)."),
+    ]
     ax = F.rob_summary(rob)
     parts.append(_fig(ctx, ax, "fig15_rob_summary", "RoB 2 summary (illustrative judgements)."))
     ctx.section("Risk of bias figures (illustrative)", "".join(parts))
@@ -344,4 +543,6 @@ def colophon_step(ctx: Context) -> None:
     colophon = write_colophon(ctx)
     paper = render_paper(ctx)
     extra = f" The paper was rendered to <code>{paper.name}</code>." if paper is not None else ""
-    ctx.section("Colophon", f"<pre>{html.escape(colophon)}</pre><p class='note'>{len(figs)} figures.{extra}</p>")
+    ctx.section(
+        "Colophon", f"<pre>{html.escape(colophon)}</pre><p class='note'>{len(figs)} figures.{extra}</p>"
+    )
