@@ -42,7 +42,8 @@ def main() -> None:
     print(f"NUTS first call (incl. compile):                                          {ms_first:9.1f} ms")
     print(f"NUTS second call:                                                         {ms_nuts:9.1f} ms")
     print(
-        f"ratio NUTS/exact: {ms_nuts / ms_exact:.0f}x (steady state), {ms_first / ms_exact:.0f}x (with compile)"
+        f"ratio NUTS/exact: {ms_nuts / ms_exact:.0f}x (steady state), "
+        f"{ms_first / ms_exact:.0f}x (with compile)"
     )
     print(
         "mu mean exact {:.4f}  nuts {:.4f} (mcse {:.4f})".format(

@@ -226,3 +226,11 @@ def test_funnel_small_k_caveat():
     assert cav and "k = 4 < 10" in cav[0].get_text()
     with pytest.raises(ValueError, match="contours"):
         F.funnel_plot(res, contours=(0.9, 1.5))
+
+
+def test_forest_into_a_given_axes(result):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    assert F.forest_plot(result, ax=ax) is ax
+    assert ax.figure is fig

@@ -109,6 +109,7 @@ def test_power_and_assurance_curves():
     curve = pd.DataFrame({"n_per_arm": [80, 20, 40], "assurance": [0.7, 0.4, 0.5], "power": [0.9, 0.3, 0.6]})
     ax = F.assurance_plot(curve, max_assurance=0.8)
     np.testing.assert_array_equal(_gid(ax, "assurance", "lines").get_ydata(), [0.4, 0.5, 0.7])  # sorted by n
+    assert _gid(ax, "target", "lines").get_ydata()[0] == 0.8
     assert _gid(ax, "max-assurance", "lines").get_ydata()[0] == 0.8
 
 

@@ -109,7 +109,7 @@ class BayesMetaResult:
         --------
         >>> fit = bayes_meta_analysis(yi=[-1.2, -0.4, -0.9], vi=[0.2, 0.3, 0.25])
         >>> round(fit.probability("mu", 0.0, "less"), 3)
-        0.925
+        0.986
         """
         check_option("alternative", alternative, ("greater", "less"))
         p = self.cdf(quantity, check_interval("threshold", threshold))
@@ -199,7 +199,7 @@ def _read_inputs(data, yi, vi, slab):
     for i, x in enumerate(v):
         if not x > 0:
             raise DataError(
-                f"{names[1]} must be > 0; row {i} (study {labels[i]!r}) has {x!r}. A zero or negative "
+                f"{names[1]} must be > 0; row {i} (study {labels[i]!r}) has {float(x)!r}. A zero or negative "
                 "sampling variance is impossible: check the SD and sample size behind it."
             )
     if y.size < 2:
@@ -237,7 +237,8 @@ def bayes_meta_analysis(
     yi, vi : str or array-like
         Estimates and sampling variances (> 0), e.g. the output of :func:`retrostats.effect_sizes`.
     mu_prior : tuple
-        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. Defaults suit standardized effects.
+        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. The default suits
+        standardized effects.
     tau_prior : tuple or str
         ``("half-normal", scale)``, ``("half-cauchy", scale)``, ``("half-student-t", scale, df)``,
         ``("uniform", upper)``, ``("log-normal", meanlog, sdlog)``, ``("log-normal-tau2", ...)``,
@@ -286,7 +287,7 @@ def bayes_meta_analysis(
     >>> d = pd.DataFrame({"yi": [-1.2, -0.4, -0.9], "vi": [0.2, 0.3, 0.25]})
     >>> fit = bayes_meta_analysis(d)
     >>> fit.posterior_summary.loc["mu", ["mean", "q025", "q975"]].round(3).tolist()
-    [-0.703, -1.487, 0.096]
+    [-0.844, -1.541, -0.118]
     """
     method = check_option("method", method, ("exact", "nuts"))
     mu_spec = parse_mu_prior(mu_prior)
@@ -375,7 +376,8 @@ def prior_sensitivity(
     -------
     DataFrame
         One row per prior pair: ``mu_prior, tau_prior`` (labels), ``mu_mean, mu_q025, mu_q975, tau_median,
-        theta_new_q025, theta_new_q975, p_mu`` (the probability of the event) and ``bf10_mu`` (against mu = 0).
+        theta_new_q025, theta_new_q975, p_mu`` (the probability of the event) and ``bf10_mu``
+        (against mu = 0).
 
     Examples
     --------

@@ -7,7 +7,8 @@ mu
 tau
     ``("half-normal", scale)``, ``("half-cauchy", scale)``, ``("half-student-t", scale, df)``,
     ``("uniform", upper)`` or ``("uniform", lower, upper)``, ``("log-normal", meanlog, sdlog)`` (on tau),
-    ``("log-normal-tau2", meanlog, sdlog)`` and ``("log-t-tau2", location, scale, df)`` (on tau^2), or the name
+    ``("log-normal-tau2", meanlog, sdlog)`` and ``("log-t-tau2", location, scale, df)`` (on tau^2), or
+    the name
     of a published empirical prior (see :data:`EMPIRICAL_TAU_PRIORS`), e.g. ``"rhodes2015"``.
 """
 

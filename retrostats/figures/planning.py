@@ -86,7 +86,7 @@ def power_curve_plot(
                 m = g["mcse"].to_numpy(dtype=float)
                 ax.fill_between(xs, ys - 2 * m, ys + 2 * m, color=c, alpha=0.2, lw=0)
         if target is not None:
-            ax.axhline(target, color="#777777", lw=0.6, ls=(0, (3, 2)))
+            ax.axhline(target, color="#777777", lw=0.6, ls=(0, (3, 2))).set_gid("target")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel or x.replace("_", " "))
         ax.set_ylabel(y.replace("_", " ").capitalize())
@@ -132,7 +132,7 @@ def assurance_plot(
     ...                   "power": [0.5, 0.8, 0.97]})
     >>> ax = assurance_plot(c, max_assurance=0.75)
     >>> [l.get_gid() for l in ax.lines]
-    ['assurance', 'power-at-mean', 'max-assurance']
+    ['assurance', 'power-at-mean', 'max-assurance', 'target']
     """
     check_columns(curve, [x, assurance] + ([power] if power else []))
     c = curve.sort_values(x, kind="stable")
@@ -156,7 +156,7 @@ def assurance_plot(
             )
             m.set_gid("max-assurance")
         if target is not None:
-            ax.axhline(target, color="#999999", lw=0.5)
+            ax.axhline(target, color="#999999", lw=0.5).set_gid("target")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel or x.replace("_", " "))
         ax.set_ylabel("Probability of success")

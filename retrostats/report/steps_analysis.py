@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import figures as F
 from ..datasets import load_dataset
+from . import steps_registry  # noqa: F401  (registers the registry step first, whatever the import order)
 from .html import figure_html, table_html
 from .pipeline import Context, step
 
@@ -39,6 +40,12 @@ def _fig(ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = 
     ctx.files.extend(files)
     ctx.cache.setdefault("figures", []).append((name, caption))
     return figure_html(files[-1], f"{name}: {caption}")
+
+
+def _title(ax: Any, text: str, loc: str = "left") -> None:
+    """Set a panel title in the shipped style (titles added after a figure function returns)."""
+    with F.style_context():
+        ax.set_title(text, loc=loc)
 
 
 def _warnings_html(caught: list) -> str:
@@ -305,7 +312,7 @@ def synthetic_meta_step(ctx: Context) -> None:
         )
     )
     ax = F.funnel_plot(res, trim_and_fill=tf, xlabel="SMD (retro \u2212 control)")
-    ax.set_title("SYNTHETIC demonstration", loc="left")
+    _title(ax, "SYNTHETIC demonstration", loc="left")
     parts.append(
         _fig(
             ctx,
@@ -368,7 +375,7 @@ def bayes_step(ctx: Context) -> None:
     ):
         ctx.number(f"bayes_{key}", val)
     ax = F.posterior_plot(fit, quantities=("mu", "theta_new"), mcid=mcid, xlabel="SMD (retro \u2212 control)")
-    ax.set_title("SYNTHETIC demonstration", loc="left")
+    _title(ax, "SYNTHETIC demonstration", loc="left")
     parts = [
         f"<p class='note'><b>{SYNTH_NOTE}</b></p>",
         _fig(
@@ -438,7 +445,7 @@ def planning_step(ctx: Context) -> None:
     ctx.number("plan_assurance_at_n", a_at)
     p_benefit = 0.5 * math.erfc(-d / se / math.sqrt(2))
     ax = F.power_curve_plot(grid, hue="effect_size", hue_format="d = {:.2f}", xlabel="Participants per arm")
-    ax.set_title("ANCOVA power (baseline r = 0.5)", loc="left")
+    _title(ax, "ANCOVA power (baseline r = 0.5)", loc="left")
     parts = [
         _fig(
             ctx,
@@ -541,8 +548,14 @@ def colophon_step(ctx: Context) -> None:
     ctx.write_table("figures", figs)
     ctx.number("n_figures", len(figs))
     colophon = write_colophon(ctx)
-    paper = render_paper(ctx)
-    extra = f" The paper was rendered to <code>{paper.name}</code>." if paper is not None else ""
+    try:
+        paper = render_paper(ctx)
+    except KeyError as exc:  # a partial run (--only) lacks numbers the paper needs: say so, write nothing
+        paper = None
+        extra = f" The paper was not rendered: {html.escape(str(exc))}"
+        print(f"paper not rendered: {exc}", flush=True)
+    else:
+        extra = f" The paper was rendered to <code>{paper.name}</code>." if paper is not None else ""
     ctx.section(
         "Colophon", f"<pre>{html.escape(colophon)}</pre><p class='note'>{len(figs)} figures.{extra}</p>"
     )
