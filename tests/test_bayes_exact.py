@@ -427,3 +427,20 @@ def test_kernel_handles_extreme_precision():
     assert not np.isnan(post.logw).any()
     assert 0.0 < post.tau_ppf(0.5) < 0.01
     np.testing.assert_allclose(post.moments("mu")[0], y.mean(), rtol=1e-4)
+
+
+def test_clinical_probabilities_respect_harmonised_registry_effects():
+    """registry_effect_sizes orients effects so that positive favours retro: P(benefit) must use that."""
+    import pandas as pd
+
+    raw = pd.DataFrame({"yi": [-0.7, -0.8], "vi": [0.07, 0.1], "instrument": "NPRS"})  # retro - control
+    harm = raw.assign(yi=-raw["yi"], favours="positive favours retro")
+    s = pd.DataFrame({"instrument": ["NPRS"], "mcid": [1.0], "higher_is_better": [False]})
+    kw = dict(mu_prior=("normal", 0, 5), tau_prior=("half-normal", 1))
+    p_raw = rs.bayes_meta_analysis(raw, **kw).clinical_probabilities(scales=s)
+    fit_h = rs.bayes_meta_analysis(harm, **kw)
+    assert fit_h.harmonised and not rs.bayes_meta_analysis(raw, **kw).harmonised
+    p_harm = fit_h.clinical_probabilities(scales=s)
+    np.testing.assert_allclose(p_harm[["p_benefit", "p_mcid"]].to_numpy(),
+                               p_raw[["p_benefit", "p_mcid"]].to_numpy(), rtol=1e-10)
+    assert p_harm.loc["mu", "p_benefit"] > 0.9

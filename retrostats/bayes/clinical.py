@@ -70,7 +70,8 @@ def clinical_probabilities(
     instrument : str, optional
         Defaults to the result's instrument (the data's ``instrument`` column when it held one value).
     higher_is_better : bool, optional
-        Direction of benefit; defaults to the instrument's.
+        Direction of benefit; defaults to positive when the result was fitted to harmonised effects
+        (``result.harmonised``, e.g. from :func:`retrostats.registry_effect_sizes`), else the instrument's.
     se_new : float, optional
         Standard error of a planned new trial: adds the row ``y_new`` (its estimate, theta_new plus
         sampling error).
@@ -118,6 +119,9 @@ def clinical_probabilities(
             )
         mcid = info["mcid"]
     mcid = check_interval("mcid", mcid, 0, low_inclusive=False)
+    if higher_is_better is None and getattr(result, "harmonised", False):
+        # effects already oriented so that positive means benefit (e.g. from registry_effect_sizes)
+        higher_is_better = True
     if higher_is_better is None:
         if info["higher_is_better"] is None:
             raise DataError(

@@ -27,13 +27,8 @@ def _summarise(post: Any, quantity: str, study: int | None = None, shortest: boo
         mean, sd = post.tau_moments()
     else:
         mean, sd = post.moments(quantity, study)
-    row = {
-        "mean": mean,
-        "sd": sd,
-        "median": post.ppf(quantity, 0.5, study),
-        "q025": post.ppf(quantity, 0.025, study),
-        "q975": post.ppf(quantity, 0.975, study),
-    }
+    med, q025, q975 = (float(x) for x in post.ppf(quantity, np.array([0.5, 0.025, 0.975]), study))
+    row = {"mean": mean, "sd": sd, "median": med, "q025": q025, "q975": q975}
     if shortest:
         row["hpd_low"], row["hpd_high"] = post.shortest_interval(quantity, 0.95, study)
     return row
@@ -63,6 +58,11 @@ class BayesMetaResult:
         log p(y) (exact method; NaN for NUTS).
     instrument, measure : str or None
         Taken from the data's ``instrument``/``measure`` columns when they hold one value.
+    harmonised : bool
+        True when the data come already oriented so that positive effects mean benefit (a ``favours`` column
+        reading ``"positive favours ..."`` in every row, as :func:`retrostats.registry_effect_sizes` and
+        :func:`retrostats.harmonise.harmonise_direction` write it); clinical probabilities then take
+        positive as the benefit direction whatever the instrument's own direction.
     idata : arviz.InferenceData or None
         The NUTS draws (``method="nuts"``).
     diagnostics : DataFrame or None
@@ -83,6 +83,7 @@ class BayesMetaResult:
     provenance: Provenance
     idata: Any = None
     diagnostics: pd.DataFrame | None = None
+    harmonised: bool = False
     _posterior: Any = field(default=None, repr=False, compare=False)
 
     # --- distribution access ---------------------------------------------------------------------
@@ -166,6 +167,13 @@ class BayesMetaResult:
 
     def __repr__(self) -> str:
         return self.summary().as_text()
+
+
+def _is_harmonised(data: pd.DataFrame | None) -> bool:
+    if data is None or "favours" not in data.columns or not len(data):
+        return False
+    fav = data["favours"].astype(str)
+    return bool(fav.str.startswith("positive favours").all())
 
 
 def _one_value(data: pd.DataFrame | None, column: str) -> str | None:
@@ -349,6 +357,7 @@ def bayes_meta_analysis(
         provenance=prov,
         idata=idata,
         diagnostics=diagnostics,
+        harmonised=_is_harmonised(data),
         _posterior=post,
     )
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 __all__ = [
     "MU_FAMILIES",
@@ -55,23 +56,44 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 # ----------------------------------------------------------------------------------------------- priors
-def _tau_dist(family: str, params: tuple[float, ...]):
-    """A frozen scipy distribution of tau, or None for the log-t-on-tau^2 family (handled by hand)."""
-    if family == "half-normal":
-        return stats.halfnorm(scale=params[0])
-    if family == "half-cauchy":
-        return stats.halfcauchy(scale=params[0])
-    if family == "uniform":
-        return stats.uniform(loc=params[0], scale=params[1] - params[0])
+_LOG_2 = math.log(2.0)
+
+
+def _lse(x, axis=None):
+    """log(sum(exp(x))) along ``axis``; a lean replacement for scipy's logsumexp (its overhead dominated)."""
+    x = np.asarray(x, dtype=float)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out.item() if axis is None else np.squeeze(out, axis=axis)
+
+
+def _norm_logpdf(z: np.ndarray) -> np.ndarray:
+    return -0.5 * (z * z + _LOG_2PI)
+
+
+def _t_logpdf(z: np.ndarray, df: float) -> np.ndarray:
+    """Log density of Student's t with ``df`` degrees of freedom (closed form, no frozen scipy objects)."""
+    return (
+        special.gammaln((df + 1.0) / 2.0)
+        - special.gammaln(df / 2.0)
+        - 0.5 * math.log(df * math.pi)
+        - (df + 1.0) / 2.0 * np.log1p(z * z / df)
+    )
+
+
+def _lognormal_params(family: str, params: tuple[float, ...]) -> tuple[float, float]:
+    """(mean, sd) of log(tau) for the log-normal families (log tau^2 ~ N(m, s) <=> log tau ~ N(m/2, s/2))."""
     if family == "log-normal":
-        return stats.lognorm(s=params[1], scale=math.exp(params[0]))
-    if family == "log-normal-tau2":  # log(tau^2) ~ N(m, s)  <=>  log(tau) ~ N(m/2, s/2)
-        return stats.lognorm(s=params[1] / 2.0, scale=math.exp(params[0] / 2.0))
-    return None
+        return params[0], params[1]
+    return params[0] / 2.0, params[1] / 2.0
 
 
 def tau_logpdf(family: str, params: tuple[float, ...], tau: np.ndarray) -> np.ndarray:
     """Log prior density of tau (``-inf`` outside the support).
+
+    Closed forms throughout (building frozen scipy distributions per call dominated the run time).
 
     Examples
     --------
@@ -79,52 +101,90 @@ def tau_logpdf(family: str, params: tuple[float, ...], tau: np.ndarray) -> np.nd
     0.7978845608028654
     """
     tau = np.asarray(tau, dtype=float)
-    dist = _tau_dist(family, params)
-    if dist is not None:
-        return dist.logpdf(tau)
     with np.errstate(divide="ignore", invalid="ignore"):
+        if family == "half-normal":
+            (sc,) = params
+            out = _LOG_2 + _norm_logpdf(tau / sc) - math.log(sc)
+            return np.where(tau >= 0, out, -np.inf)
+        if family == "half-cauchy":
+            (sc,) = params
+            out = _LOG_2 - math.log(math.pi * sc) - np.log1p((tau / sc) ** 2)
+            return np.where(tau >= 0, out, -np.inf)
+        if family == "uniform":
+            lo, hi = params
+            return np.where((tau >= lo) & (tau <= hi), -math.log(hi - lo), -np.inf)
+        if family in ("log-normal", "log-normal-tau2"):
+            m, sd = _lognormal_params(family, params)
+            lt = np.log(tau)
+            out = _norm_logpdf((lt - m) / sd) - math.log(sd) - lt
+            return np.where(tau > 0, out, -np.inf)
         if family == "half-student-t":
             scale, df = params
-            out = math.log(2.0) + stats.t.logpdf(tau / scale, df) - math.log(scale)
+            out = _LOG_2 + _t_logpdf(tau / scale, df) - math.log(scale)
             return np.where(tau >= 0, out, -np.inf)
-        if (
-            family == "log-t-tau2"
-        ):  # log(tau^2) ~ t_df(loc, scale): p(tau) = f((2 log tau - loc)/scale) 2/(scale tau)
+        if family == "log-t-tau2":
+            # log(tau^2) ~ t_df(loc, scale): p(tau) = f((2 log tau - loc)/scale) 2/(scale tau)
             loc, scale, df = params
             z = (2.0 * np.log(tau) - loc) / scale
-            out = stats.t.logpdf(z, df) + math.log(2.0) - math.log(scale) - np.log(tau)
+            out = _t_logpdf(z, df) + _LOG_2 - math.log(scale) - np.log(tau)
             return np.where(tau > 0, out, -np.inf)
     raise ValueError(f"unknown tau prior family {family!r}")
 
 
 def tau_cdf(family: str, params: tuple[float, ...], tau: np.ndarray) -> np.ndarray:
-    """Prior CDF of tau."""
+    """Prior CDF of tau.
+
+    Examples
+    --------
+    >>> round(float(tau_cdf("half-cauchy", (1.0,), np.array(1.0))), 12)  # (2/pi) atan(1)
+    0.5
+    """
     tau = np.asarray(tau, dtype=float)
-    dist = _tau_dist(family, params)
-    if dist is not None:
-        return dist.cdf(tau)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if family == "half-normal":
+            return np.where(tau > 0, 2.0 * special.ndtr(tau / params[0]) - 1.0, 0.0)
+        if family == "half-cauchy":
+            return np.where(tau > 0, (2.0 / math.pi) * np.arctan(tau / params[0]), 0.0)
+        if family == "uniform":
+            lo, hi = params
+            return np.clip((tau - lo) / (hi - lo), 0.0, 1.0)
+        if family in ("log-normal", "log-normal-tau2"):
+            m, sd = _lognormal_params(family, params)
+            return np.where(tau > 0, special.ndtr((np.log(tau) - m) / sd), 0.0)
         if family == "half-student-t":
             scale, df = params
-            return np.where(tau > 0, 2.0 * stats.t.cdf(tau / scale, df) - 1.0, 0.0)
+            return np.where(tau > 0, 2.0 * special.stdtr(df, tau / scale) - 1.0, 0.0)
         if family == "log-t-tau2":
             loc, scale, df = params
-            return np.where(tau > 0, stats.t.cdf((2.0 * np.log(tau) - loc) / scale, df), 0.0)
+            return np.where(tau > 0, special.stdtr(df, (2.0 * np.log(tau) - loc) / scale), 0.0)
     raise ValueError(f"unknown tau prior family {family!r}")
 
 
 def tau_ppf(family: str, params: tuple[float, ...], p: np.ndarray) -> np.ndarray:
-    """Prior quantile function of tau."""
+    """Prior quantile function of tau.
+
+    Examples
+    --------
+    >>> round(float(tau_ppf("half-normal", (2.0,), np.array(0.5))), 10)  # 2 * Phi^-1(0.75)
+    1.3489795004
+    """
     p = np.asarray(p, dtype=float)
-    dist = _tau_dist(family, params)
-    if dist is not None:
-        return dist.ppf(p)
+    if family == "half-normal":
+        return params[0] * special.ndtri((1.0 + p) / 2.0)
+    if family == "half-cauchy":
+        return params[0] * np.tan(math.pi * p / 2.0)
+    if family == "uniform":
+        lo, hi = params
+        return lo + p * (hi - lo)
+    if family in ("log-normal", "log-normal-tau2"):
+        m, sd = _lognormal_params(family, params)
+        return np.exp(m + sd * special.ndtri(p))
     if family == "half-student-t":
         scale, df = params
-        return scale * stats.t.ppf((1.0 + p) / 2.0, df)
+        return scale * special.stdtrit(df, (1.0 + p) / 2.0)
     if family == "log-t-tau2":
         loc, scale, df = params
-        return np.exp((loc + scale * stats.t.ppf(p, df)) / 2.0)
+        return np.exp((loc + scale * special.stdtrit(df, p)) / 2.0)
     raise ValueError(f"unknown tau prior family {family!r}")
 
 
@@ -137,10 +197,11 @@ def tau_support(family: str, params: tuple[float, ...]) -> tuple[float, float]:
 
 def mu_logpdf(family: str, params: tuple[float, ...], mu: np.ndarray) -> np.ndarray:
     """Log prior density of mu."""
+    mu = np.asarray(mu, dtype=float)
     if family == "normal":
-        return stats.norm.logpdf(mu, params[0], params[1])
+        return _norm_logpdf((mu - params[0]) / params[1]) - math.log(params[1])
     if family == "student-t":
-        return stats.t.logpdf(mu, params[2], loc=params[0], scale=params[1])
+        return _t_logpdf((mu - params[0]) / params[1], params[2]) - math.log(params[1])
     raise ValueError(f"unknown mu prior family {family!r}")
 
 
@@ -155,7 +216,7 @@ def _mu_scale_mixture(family: str, params: tuple[float, ...]) -> tuple[np.ndarra
     s_hi = math.log((80.0 + a * 8.0) / b)
     s = np.arange(s_lo, s_hi + h, h)
     logw = a * math.log(b) - special.gammaln(a) + a * s - b * np.exp(s)
-    logw -= special.logsumexp(logw)
+    logw -= _lse(logw)
     return np.exp(s), logw
 
 
@@ -181,32 +242,42 @@ def _conditional(y, v, tau, m0, s0, lam):
 
 # ---------------------------------------------------------------------------------------- mixtures
 def _mix_cdf(x: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
-    return float(np.exp(special.logsumexp(logw + special.log_ndtr((x - m) / sd))))
+    return float(np.exp(_lse(logw + special.log_ndtr((x - m) / sd))))
 
 
 def _mix_pdf(x: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
-    return float(np.exp(special.logsumexp(logw + stats.norm.logpdf(x, m, sd))))
+    return float(np.exp(_lse(logw + _norm_logpdf((x - m) / sd) - np.log(sd))))
 
 
-def _mix_ppf(p: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
+def _mix_ppf(p, logw: np.ndarray, m: np.ndarray, sd: np.ndarray):
+    """Quantile(s) of a normal mixture; ``p`` scalar or array (all solved together by safeguarded Newton)."""
+    scalar = np.ndim(p) == 0
+    pa = np.atleast_1d(np.asarray(p, dtype=float))
     keep = logw > np.max(logw) - 45.0  # components below e^-45 of the largest cannot move a quantile
     logw, m, sd = logw[keep], m[keep], sd[keep]
-    w = np.exp(logw - special.logsumexp(logw))
+    w = np.exp(logw - _lse(logw))
     mean = float(np.sum(w * m))
-    x = mean + math.sqrt(float(np.sum(w * (sd * sd + (m - mean) ** 2)))) * float(special.ndtri(p))
-    for _ in range(30):  # safeguarded Newton: the mixture CDF is smooth and increasing
-        z = (x - m) / sd
-        f = float(np.sum(w * special.ndtr(z))) - p
-        d = float(np.sum(w * np.exp(-0.5 * z * z) / sd)) / math.sqrt(2.0 * math.pi)
-        if d <= 0 or not math.isfinite(d):
+    spread = math.sqrt(float(np.sum(w * (sd * sd + (m - mean) ** 2))))
+    x = mean + spread * special.ndtri(pa)
+    done = np.zeros(pa.shape, dtype=bool)
+    inv_sd = w / sd / math.sqrt(2.0 * math.pi)
+    for _ in range(30):  # the mixture CDF is smooth and increasing
+        z = (x[:, None] - m[None, :]) / sd[None, :]
+        f = special.ndtr(z) @ w - pa
+        d = np.exp(-0.5 * z * z) @ inv_sd
+        ok = (d > 0) & np.isfinite(d)
+        step = np.where(ok, f / np.where(ok, d, 1.0), 0.0)
+        x = np.where(done, x, x - step)
+        done |= ok & (np.abs(step) <= 1e-13 * np.maximum(1.0, np.abs(x)))
+        if done.all():
             break
-        step = f / d
-        x -= step
-        if abs(step) <= 1e-13 * max(1.0, abs(x)):
-            return x
-    lo = float(np.min(m - 40.0 * sd))
-    hi = float(np.max(m + 40.0 * sd))
-    return optimize.brentq(lambda x: _mix_cdf(x, logw, m, sd) - p, lo, hi, xtol=1e-13, rtol=1e-13)
+    if not done.all():  # fall back to bracketing for any quantile Newton did not settle
+        lo = float(np.min(m - 40.0 * sd))
+        hi = float(np.max(m + 40.0 * sd))
+        for i in np.flatnonzero(~done):
+            x[i] = optimize.brentq(lambda t, q=pa[i]: _mix_cdf(t, logw, m, sd) - q, lo, hi,
+                                   xtol=1e-13, rtol=1e-13)
+    return float(x[0]) if scalar else x
 
 
 def _shortest(ppf, pdf, cdf, level: float, lower: float) -> tuple[float, float]:
@@ -287,7 +358,7 @@ class ExactPosterior:
         ll, _, _ = _conditional(self.y, self.v, tau, self.mu_params[0], self.mu_params[1], lam)
         return (
             tau_logpdf(self.tau_family, self.tau_params, tau)
-            + special.logsumexp(ll + lw, axis=1)
+            + _lse(ll + lw, axis=1)
             - self.log_marginal
         )
 
@@ -326,7 +397,10 @@ class ExactPosterior:
         cum = atom + np.cumsum(np.exp(self.panel_logmass - self.log_marginal))
         i = int(min(np.searchsorted(cum, p), len(cum) - 1))
         a, b = float(self.panels[i]), float(self.panels[i + 1])
-        x = 0.5 * (a + b)
+        grid_s, grid_cdf = self._tau_table
+        x = float(np.interp(p, grid_cdf, grid_s))  # a start within ~1e-7 of the root: Newton needs 1-3 steps
+        if not a < x < b:
+            x = 0.5 * (a + b)
         for _ in range(40):  # Newton in log(tau), kept inside the panel that holds the quantile
             f = self.tau_cdf(math.exp(x)) - p
             d = self.tau_pdf(math.exp(x)) * math.exp(x)
@@ -350,9 +424,18 @@ class ExactPosterior:
             )
         )
 
+    @cached_property
+    def _tau_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """A dense table of the posterior CDF of log(tau) (trapezoid rule): starting values for tau_ppf."""
+        s = np.linspace(float(self.panels[0]), float(self.panels[-1]), 4097)
+        dens = np.exp(self._tau_logpost(np.exp(s)) + s)
+        cum = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(s))])
+        cdf = math.exp(self.atom_logmass - self.log_marginal) + cum
+        return s, np.maximum.accumulate(cdf)
+
     def tau_moments(self) -> tuple[float, float]:
         """Posterior mean and standard deviation of tau."""
-        w = np.exp(special.logsumexp(self.logw, axis=1))
+        w = np.exp(_lse(self.logw, axis=1))
         mean = float(np.sum(w * self.tau))
         return mean, math.sqrt(max(float(np.sum(w * (self.tau - mean) ** 2)), 0.0))
 
@@ -369,10 +452,12 @@ class ExactPosterior:
             return self.tau_pdf(x)
         return _mix_pdf(x, *self.components(quantity, study))
 
-    def ppf(self, quantity: str, p: float, study: int | None = None) -> float:
-        """Posterior quantile."""
+    def ppf(self, quantity: str, p, study: int | None = None):
+        """Posterior quantile(s); ``p`` a scalar or an array."""
         if quantity == "tau":
-            return self.tau_ppf(p)
+            if np.ndim(p) == 0:
+                return self.tau_ppf(p)
+            return np.array([self.tau_ppf(float(q)) for q in np.asarray(p, dtype=float)])
         return _mix_ppf(p, *self.components(quantity, study))
 
     def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
@@ -389,12 +474,12 @@ class ExactPosterior:
     def sample(self, quantity: str, size: int, rng: np.random.Generator) -> np.ndarray:
         """Independent draws from the posterior of ``mu`` or ``theta_new``."""
         logw, m, sd = self.components(quantity)
-        idx = rng.choice(logw.size, size=size, p=np.exp(logw - special.logsumexp(logw)))
+        idx = rng.choice(logw.size, size=size, p=np.exp(logw - _lse(logw)))
         return m[idx] + sd[idx] * rng.standard_normal(size)
 
     def log_marginal_mu0(self) -> float:
         """Log p(y | mu = 0), integrating tau over its prior (for the Bayes factor cross-check)."""
-        return float(special.logsumexp(self._log_point_lik(0.0)))
+        return float(_lse(self._log_point_lik(0.0)))
 
     def _log_point_lik(self, mu: float) -> np.ndarray:
         # marginal likelihood with mu fixed: sum over the same tau nodes, weighted by the prior mass per node
@@ -412,7 +497,7 @@ class ExactPosterior:
         """BF01 for tau = 0: p(y | tau = 0) / p(y)."""
         lam, lw = _mu_scale_mixture(self.mu_family, self.mu_params)
         ll, _, _ = _conditional(self.y, self.v, np.zeros(1), self.mu_params[0], self.mu_params[1], lam)
-        return math.exp(float(special.logsumexp(ll[0] + lw)) - self.log_marginal)
+        return math.exp(float(_lse(ll[0] + lw)) - self.log_marginal)
 
 
 def exact_posterior(
@@ -451,7 +536,7 @@ def exact_posterior(
     def logpost_s(s):  # unnormalised log density of log(tau), mu integrated out
         t = np.exp(s)
         ll, _, _ = _conditional(y, v, t, m0, s0, lam)
-        return tau_logpdf(tau_family, tau_params, t) + special.logsumexp(ll + lw_lam, axis=1) + s
+        return tau_logpdf(tau_family, tau_params, t) + _lse(ll + lw_lam, axis=1) + s
 
     # first scan: where is the posterior mass? trim the upper end, place half the panels at its quantiles
     scan = np.linspace(s_min, s_max, 801)
@@ -481,8 +566,8 @@ def exact_posterior(
         ]
     )
     logjoint = ll + log_prior_mass[:, None]
-    log_marginal = float(special.logsumexp(logjoint))
-    panel_logmass = special.logsumexp(logjoint[1:].reshape(len(panels) - 1, -1), axis=1)
+    log_marginal = float(_lse(logjoint))
+    panel_logmass = _lse(logjoint[1:].reshape(len(panels) - 1, -1), axis=1)
     return ExactPosterior(
         y=y,
         v=v,
@@ -496,7 +581,7 @@ def exact_posterior(
         var=var,
         log_marginal=log_marginal,
         panels=panels,
-        atom_logmass=float(special.logsumexp(logjoint[0])),
+        atom_logmass=float(_lse(logjoint[0])),
         tau_lo=tau_lo,
         panel_logmass=panel_logmass,
         log_prior_mass=log_prior_mass,
