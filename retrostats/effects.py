@@ -183,9 +183,15 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
     yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
     c = K.cmi(n1 + n2 - 2)
     steps: list[list[dict]] = []
+    same: dict[float, list[dict]] = {}  # rows with the same df share one (immutable) step list
     for i in range(inp.k):
+        key = 0.0 if measure in ("MD", "ROM") else float(n1[i] + n2[i] - 2)
+        hit = same.get(key)
+        if hit is not None:
+            steps.append(hit)
+            continue
         if measure == "MD":
-            steps.append([_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")])
+            chain = [_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")]
         else:
             corr = f", exact correction c({_g(n1[i] + n2[i] - 2)}) = {c[i]:.6f}" if measure != "ROM" else ""
             name = {
@@ -193,14 +199,14 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                 "SMDH": "SMDH (heteroscedastic SDs",
                 "ROM": "ROM (log ratio of means",
             }
-            steps.append(
-                [
-                    _step(
-                        measure,
-                        f"{name[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
-                    )
-                ]
-            )
+            chain = [
+                _step(
+                    measure,
+                    f"{name[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
+                )
+            ]
+        same[key] = chain
+        steps.append(chain)
     if alt:
         t = inp.get("t", finite=True, allow_nan=True) if inp.given("t") else np.full(inp.k, np.nan)
         f = inp.get("f", nonnegative=True, allow_nan=True) if inp.given("f") else np.full(inp.k, np.nan)
@@ -477,11 +483,21 @@ def effect_sizes(
         for k, v in inp.assumed.items()
         if k in ("ri", "sign")
     ]
-    chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
+    if prior or assumed:
+        chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
+    else:
+        chains = steps
     for name, col in zip(_OUT, (yi, vi, sei, lo, hi)):
         out[name] = col
     out["measure"] = measure
-    out["derivation"] = [json.dumps(c) for c in chains]
+    encoded: dict[int, str] = {}  # shared step lists are encoded once (they stay alive in `chains`)
+    derivations = []
+    for ch in chains:
+        text = encoded.get(id(ch))
+        if text is None:
+            text = encoded[id(ch)] = json.dumps(ch)
+        derivations.append(text)
+    out["derivation"] = derivations
     return out
 
 

@@ -81,7 +81,9 @@ def check_interval(
     if not (lo_ok and hi_ok):
         lb = "-inf" if low is None else f"{low:g}"
         hb = "inf" if high is None else f"{high:g}"
-        interval = f"{'[' if low_inclusive and low is not None else '('}{lb}, {hb}{']' if high_inclusive and high is not None else ')'}"
+        left = "[" if low_inclusive and low is not None else "("
+        right = "]" if high_inclusive and high is not None else ")"
+        interval = f"{left}{lb}, {hb}{right}"
         raise ValueError(f"{name} must lie in {interval}; got {value!r}.")
     return int(x) if integer else x
 
@@ -103,7 +105,7 @@ def check_confidence_level(value: Any) -> float:
 
 
 def check_alternative(value: Any) -> str:
-    """scipy's ``alternative`` words: 'two-sided', 'less', 'greater'."""
+    """The ``alternative`` words of scipy: 'two-sided', 'less', 'greater'."""
     return check_option("alternative", value, ALTERNATIVES)
 
 
@@ -164,6 +166,75 @@ def as_float_array(
     ...
     retrostats.exceptions.DataError: sd1 must be > 0; row 1 (study 'chen2021') has -2.0
     """
+    out = _fast_float(values, ndim)
+    if out is None:
+        out = _slow_float(name, values, labels, ndim)
+    flat = out.ravel()
+    bad = np.zeros(flat.shape, dtype=bool)
+    nan = np.isnan(flat)
+    checks: list[tuple[np.ndarray, str]] = []
+    if not allow_nan:
+        checks.append((nan, "nan"))
+    with np.errstate(invalid="ignore"):
+        if finite:
+            checks.append((np.isinf(flat), "inf"))
+        if positive:
+            checks.append((~nan & ~(flat > 0), "positive"))
+        if nonnegative:
+            checks.append((~nan & ~(flat >= 0), "nonnegative"))
+        if low is not None:
+            checks.append((~nan & ~(flat >= low if low_inclusive else flat > low), "low"))
+        if high is not None:
+            checks.append((~nan & ~(flat <= high if high_inclusive else flat < high), "high"))
+        if integer:
+            checks.append((~nan & np.isfinite(flat) & (flat != np.round(flat)), "integer"))
+    for mask, _ in checks:
+        bad |= mask
+    if not bad.any():
+        return out
+    # name the first offending row, with the message of the first rule it breaks
+    i = int(np.flatnonzero(bad)[0])
+    x = float(flat[i])
+    where = row_label(i, labels)
+    for mask, rule in checks:
+        if not mask[i]:
+            continue
+        if rule == "nan":
+            raise DataError(f"{name} is missing (NaN); {where}. Drop the row or supply the value.")
+        if rule == "inf":
+            raise DataError(f"{name} must be finite; {where} has {x}")
+        if rule == "positive":
+            raise DataError(f"{name} must be > 0; {where} has {x!r}")
+        if rule == "nonnegative":
+            raise DataError(f"{name} must be >= 0; {where} has {x!r}")
+        if rule == "low":
+            op = ">=" if low_inclusive else ">"
+            raise DataError(f"{name} must be {op} {low:g}; {where} has {x!r}")
+        if rule == "high":
+            op = "<=" if high_inclusive else "<"
+            raise DataError(f"{name} must be {op} {high:g}; {where} has {x!r}")
+        raise DataError(f"{name} must be a whole number; {where} has {x!r}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fast_float(values: Any, ndim: int) -> np.ndarray | None:
+    """Numeric input converted without a Python loop; None when an element needs the careful path."""
+    if isinstance(values, pd.Series):
+        if not (pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)):
+            return None
+        arr = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "fiu":
+            return None
+        arr = arr.astype(float)
+    if arr.ndim == 0 and ndim == 1:
+        arr = arr.reshape(1)
+    return arr
+
+
+def _slow_float(name: str, values: Any, labels: Sequence[Any] | None, ndim: int) -> np.ndarray:
+    """Element by element, naming the first element that is not a number."""
     if isinstance(values, pd.Series):
         raw = values.to_numpy(dtype=object)
     else:
@@ -184,26 +255,4 @@ def as_float_array(
             raise DataError(
                 f"{name} must be numeric; {row_label(i, labels)} has {v!r} (text or a symbol?)"
             ) from None
-    out = out.reshape(raw.shape)
-    flat = out.ravel()
-    for i, x in enumerate(flat.tolist()):
-        where = row_label(i, labels)
-        if math.isnan(x):
-            if allow_nan:
-                continue
-            raise DataError(f"{name} is missing (NaN); {where}. Drop the row or supply the value.")
-        if finite and math.isinf(x):
-            raise DataError(f"{name} must be finite; {where} has {x}")
-        if positive and not x > 0:
-            raise DataError(f"{name} must be > 0; {where} has {x!r}")
-        if nonnegative and not x >= 0:
-            raise DataError(f"{name} must be >= 0; {where} has {x!r}")
-        if low is not None and not (x >= low if low_inclusive else x > low):
-            op = ">=" if low_inclusive else ">"
-            raise DataError(f"{name} must be {op} {low:g}; {where} has {x!r}")
-        if high is not None and not (x <= high if high_inclusive else x < high):
-            op = "<=" if high_inclusive else "<"
-            raise DataError(f"{name} must be {op} {high:g}; {where} has {x!r}")
-        if integer and x != round(x):
-            raise DataError(f"{name} must be a whole number; {where} has {x!r}")
-    return out
+    return out.reshape(raw.shape)

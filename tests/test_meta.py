@@ -288,3 +288,47 @@ def test_knha_scale_below_one_is_flagged_in_summary():
     assert res.ci_high - res.ci_low < z.ci_high - z.ci_low
     wide = rs.meta_analysis(yi=[0.1, 1.5], vi=[0.07, 0.09], test="knha")
     assert "scale factor" not in wide.summary().as_text()
+
+
+def _assert_printed(pairs: list[tuple[float, str]]) -> None:
+    for value, printed in pairs:
+        assert abs(value - float(printed)) <= published_tol(printed), (value, printed)
+
+
+def test_published_normand_1999_length_of_stay_tables_viii_ix():
+    # Normand SL (1999), Stat Med 18:321-359, second example (9 trials of stroke-unit vs routine care, length
+    # of stay in days; metadat's dat.normand1999). Mean differences with the pooled SD in both arms. The
+    # printed values below are the four-decimal reproduction of the article's Table VIII (p. 351) and
+    # Table IX (p. 352) in metafor's test suite, tests/testthat/test_analysis_example_normand1999.r
+    # (read in wviechtb/metafor at commit 71ae8f5; also https://rdrr.io/cran/metafor/src/tests/testthat/
+    # test_analysis_example_normand1999.r), which checks them against those tables and documents the
+    # analysis at https://www.metafor-project.org/doku.php/analyses:normand1999. The inputs are
+    # dat.normand1999 as exported by R (tests/reference/r/escalc.R), not retyped.
+    raw = pd.DataFrame(load_reference("escalc")["two_group"]["normand1999"]["inputs"])
+    sdp = np.sqrt(((raw.n1 - 1) * raw.sd1**2 + (raw.n2 - 1) * raw.sd2**2) / (raw.n1 + raw.n2 - 2))
+    es = rs.effect_sizes(raw.assign(sdp=sdp), measure="MD", m1="m1", sd1="sdp", n1="n1", m2="m2", sd2="sdp", n2="n2")
+    # Table VIII: the mean differences are whole days; the sampling variances printed to four decimals
+    np.testing.assert_array_equal(es["yi"].to_numpy(), [-20, -2, -55, -71, -4, 1, 11, -10, 7])
+    vi_printed = ["40.5863", "2.0468", "15.2809", "150.2222", "20.1923", "1.2235", "95.3756", "8.0321", "20.6936"]
+    _assert_printed(list(zip(es["vi"].to_numpy(), vi_printed, strict=True)))
+    # Table IX: equal-effects, DerSimonian-Laird and REML pooled mean differences with 95% CIs and tau^2
+    ee = rs.meta_analysis(es, method="EE")
+    _assert_printed([(ee.estimate, "-3.4939"), (ee.ci_low, "-5.0265"), (ee.ci_high, "-1.9613")])
+    dl = rs.meta_analysis(es, method="DL")
+    _assert_printed([(dl.estimate, "-14.0972"), (dl.ci_low, "-24.4454"), (dl.ci_high, "-3.7490"), (dl.tau2, "218.7216")])
+    reml = rs.meta_analysis(es, method="REML")
+    _assert_printed(
+        [(reml.estimate, "-15.1217"), (reml.ci_low, "-32.6716"), (reml.ci_high, "2.4282"), (reml.tau2, "685.1965")]
+    )
+
+
+@pytest.mark.parametrize("method", ["EE", "DL", "REML"])
+def test_published_normand_1999_lidocaine_table_vii(method):
+    # Normand (1999), first example (6 lidocaine trials, metadat's dat.hine1989): risk differences in
+    # percentage points; Table VII (p. 349) as reproduced to four decimals in the same metafor test file
+    # (see the test above): every model gives 2.9444 (0.3831, 5.5058) because tau^2 is estimated as 0.
+    # The risk differences and variances are R's escalc(measure="RD") output (tests/reference/r/meta_rma.R).
+    d = REF["datasets"]["hine_homog"]
+    yi, vi = np.asarray(d["yi"]) * 100, np.asarray(d["vi"]) * 100**2
+    res = rs.meta_analysis(yi=yi, vi=vi, method=method)
+    _assert_printed([(res.estimate, "2.9444"), (res.ci_low, "0.3831"), (res.ci_high, "5.5058"), (res.tau2, "0.0000")])

@@ -44,9 +44,10 @@ class DrawPosterior:
         """Empirical CDF."""
         return float(np.mean(self._x(quantity, study) <= x))
 
-    def ppf(self, quantity: str, p: float, study: int | None = None) -> float:
-        """Empirical quantile."""
-        return float(np.quantile(self._x(quantity, study), p))
+    def ppf(self, quantity: str, p, study: int | None = None):
+        """Empirical quantile(s); ``p`` a scalar or an array."""
+        q = np.quantile(self._x(quantity, study), p)
+        return float(q) if np.ndim(q) == 0 else q
 
     def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
         """Shortest interval containing ``level`` of the sorted draws."""

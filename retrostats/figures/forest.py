@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from ..validators import check_option
-from ._base import MM, PALETTE, figure_width_inches, style_context
+from ._base import MM, figure_width_inches, style_context
+from ._forest_draw import ci_text, draw_forest
 from ._rows import Pooled, group_order, heterogeneity_text, pooled_from, study_rows
-from .rob import draw_rob_columns, normalise_rob
+from .rob import normalise_rob
 
 __all__ = ["forest_plot", "scale_direction"]
 
@@ -49,10 +50,6 @@ def _fmt(v: Any, digits: int, integer: bool = False) -> str:
         return v
     v = float(v)
     return f"{v:.0f}" if integer and v.is_integer() else f"{v:.{digits}f}"
-
-
-def _ci_text(est: float, lo: float, hi: float, digits: int) -> str:
-    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
 def _variant_rows(obj: Any, variant: str, order: Any, digits: int):
@@ -128,9 +125,11 @@ def forest_plot(
     arms : bool, optional
         Show per-arm columns ``m1, sd1, n1, m2, sd2, n2`` (mean, SD, n of each arm) under ``arm_labels``;
         by default shown when those columns are present.
-    subgroup : str or sequence, optional
+    subgroup : str, sequence or False, optional
         Each study's subgroup (a column of ``data``/the frame, or values in study order). Subgroup diamonds
-        come from ``result.subgroups`` and the interaction test from ``result.subgroup_test``.
+        come from ``result.subgroups`` and the interaction test from ``result.subgroup_test``. By default
+        a result of ``meta_analysis(..., subgroup=...)`` is grouped by its stored ``subgroup_labels``;
+        ``False`` draws it ungrouped.
     rob : DataFrame, optional
         RoB 2 judgements supplied by the user: one row per study (``study``/``study_id`` column or index),
         one column per domain (e.g. ``D1 … D5, Overall``), values ``low``, ``some concerns``, ``high``.
@@ -186,6 +185,10 @@ def forest_plot(
     elif mcid is False:
         mcid = None
     is_frame = isinstance(result, pd.DataFrame)
+    if subgroup is False:
+        subgroup = None
+    elif subgroup is None and variant == "standard" and not is_frame:
+        subgroup = list(getattr(result, "subgroup_labels", ())) or None
     if variant == "standard":
         rows = study_rows(result, labels=labels)
         ref = None
@@ -240,10 +243,10 @@ def forest_plot(
     if has_w:
         right.append(("weight", "Weight", 12.0, [f"{w:.1f}%" if np.isfinite(w) else "" for w in rows.weight]))
     level = getattr(result, "confidence_level", 0.95) if not is_frame else 0.95
-    ci_txt = [_ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high)]
+    ci_txt = [ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high)]
     longest = max(
         [len(t) for t in ci_txt]
-        + [len(_ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits)) if pool is not None else 0, 18]
+        + [len(ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits)) if pool is not None else 0, 18]
     )
     right.append(("ci", f"Estimate [{100 * level:g}% CI]", 3.0 + 1.3 * longest, ci_txt))
     rob_frame = normalise_rob(rob, rows.labels) if rob is not None else None
@@ -289,7 +292,7 @@ def forest_plot(
         layout.append(
             {
                 "kind": "text",
-                "label": f"Final estimate {_ci_text(ref.estimate, ref.ci_low, ref.ci_high, digits)}",
+                "label": f"Final estimate {ci_text(ref.estimate, ref.ci_low, ref.ci_high, digits)}",
             }
         )
     if show_heterogeneity and not is_frame and variant == "standard":
@@ -332,7 +335,7 @@ def forest_plot(
         plot_mm = ax.get_position().width * fig.get_size_inches()[0] * MM
 
     with style_context():
-        _draw(
+        draw_forest(
             ax,
             rows,
             layout,
@@ -357,273 +360,3 @@ def forest_plot(
             digits,
         )
     return ax
-
-
-def _draw(
-    ax,
-    rows,
-    layout,
-    left,
-    right,
-    super_headers,
-    rob_frame,
-    n_head,
-    plot_mm,
-    pool,
-    ref,
-    variant,
-    higher_is_better,
-    mcid,
-    favours,
-    xlabel,
-    null,
-    xlim,
-    title,
-    n_rows,
-    right_text_mm,
-    digits,
-) -> None:
-    from matplotlib.collections import LineCollection
-    from matplotlib.patches import Polygon
-    from matplotlib.transforms import blended_transform_factory
-
-    ink = "#222222"
-    ys = {j: n_rows - j for j in range(n_rows)}
-    trans = blended_transform_factory(ax.transAxes, ax.transData)
-    study_j = [j for j, r in enumerate(layout) if r["kind"] == "study"]
-    # artists hold the studies in their input order (offset i = study i), whatever the row layout
-    idx = np.arange(len(rows.labels))
-    y_st = np.empty(len(rows.labels))
-    y_st[[layout[j]["i"] for j in study_j]] = [ys[j] for j in study_j]
-    est, lo, hi = rows.estimate, rows.ci_low, rows.ci_high
-
-    # x range from everything drawn
-    xs = [lo, hi, est, np.array([null])]
-    for r in layout:
-        if "pooled" in r:
-            p = r["pooled"]
-            xs.append(np.array([p.ci_low, p.ci_high, p.pi_low, p.pi_high]))
-    if mcid:
-        xs.append(np.array([null - abs(mcid), null + abs(mcid)]))
-    allx = np.concatenate([np.ravel(x) for x in xs])
-    allx = allx[np.isfinite(allx)]
-    if xlim is None:
-        span = (allx.max() - allx.min()) or 1.0
-        xlim = (allx.min() - 0.06 * span, allx.max() + 0.06 * span)
-    ax.set_xlim(*xlim)
-    top = n_rows + n_head + 0.4
-    ax.set_ylim(0.35, top)
-
-    if mcid:
-        band = ax.axvspan(
-            null - abs(mcid), null + abs(mcid), color=PALETTE["sky"], alpha=0.18, lw=0, zorder=0
-        )
-        band.set_gid("mcid-band")
-        ax.text(
-            null,
-            n_rows + 0.55,
-            f"|effect| < MCID ({abs(mcid):g})",
-            ha="center",
-            va="bottom",
-            fontsize=5.5,
-            color="#335",
-            zorder=1,
-        )
-    ymin_line = min(y_st.min() if y_st.size else 1, 1) - 0.5
-    ax.vlines([null], ymin_line, n_rows + 0.5, colors="#555555", lw=0.6, zorder=1).set_gid("null-line")
-    if pool is not None and variant == "standard":
-        ax.vlines(
-            [pool.estimate],
-            ymin_line,
-            n_rows + 0.5,
-            colors=PALETTE["grey"],
-            lw=0.5,
-            linestyles=(0, (2, 2)),
-            zorder=1,
-        ).set_gid("pooled-line")
-    if ref is not None:
-        ax.vlines(
-            [ref.estimate],
-            ymin_line,
-            n_rows + 0.5,
-            colors=PALETTE["vermillion"],
-            lw=0.6,
-            linestyles=(0, (3, 2)),
-            zorder=1,
-        ).set_gid("reference-line")
-
-    # study CIs and markers
-    segs = np.stack([np.column_stack([lo, y_st]), np.column_stack([hi, y_st])], axis=1)
-    lc = LineCollection(segs, colors=ink, linewidths=0.7, zorder=2)
-    lc.set_gid("study-cis")
-    ax.add_collection(lc)
-    if rows.marker == "s":
-        w = rows.weight[idx]
-        if not np.isfinite(w).any():
-            w = np.asarray(rows.extra.attrs.get("precision", np.ones(len(rows.labels))), dtype=float)[idx]
-        w = np.where(np.isfinite(w), w, np.nanmin(w) if np.isfinite(w).any() else 1.0)
-        sizes = 4.0 + 46.0 * w / np.nanmax(w)
-        sc = ax.scatter(est, y_st, s=sizes, marker="s", color=PALETTE["blue"], edgecolors="none", zorder=3)
-    else:
-        sc = ax.scatter(est, y_st, s=10, marker="o", color=PALETTE["blue"], edgecolors="none", zorder=3)
-    sc.set_gid("study-squares" if rows.marker == "s" else "study-points")
-
-    # diamonds and the prediction interval
-    for j, r in enumerate(layout):
-        y = ys[j]
-        if r["kind"] in ("diamond", "subdiamond"):
-            p = r["pooled"]
-            poly = Polygon(
-                [(p.ci_low, y), (p.estimate, y + 0.38), (p.ci_high, y), (p.estimate, y - 0.38)],
-                closed=True,
-                facecolor=ink if r["kind"] == "diamond" else "white",
-                edgecolor=ink,
-                lw=0.7,
-                zorder=3,
-            )
-            poly.set_gid("pooled-diamond" if r["kind"] == "diamond" else f"subgroup-diamond:{r['group']}")
-            ax.add_patch(poly)
-        elif r["kind"] == "pi":
-            p = r["pooled"]
-            (line,) = ax.plot(
-                [p.pi_low, p.pi_high],
-                [y, y],
-                color=PALETTE["vermillion"],
-                lw=1.4,
-                solid_capstyle="butt",
-                zorder=3,
-            )
-            line.set_gid("prediction-interval")
-            ax.plot(
-                [p.pi_low, p.pi_low, np.nan, p.pi_high, p.pi_high],
-                [y - 0.22, y + 0.22, np.nan, y - 0.22, y + 0.22],
-                color=PALETTE["vermillion"],
-                lw=0.8,
-                zorder=3,
-            )
-
-    # text columns
-    def mm(x: float) -> float:
-        return x / plot_mm
-
-    x = -sum(c[2] for c in left) - 1.0
-    head_y = n_rows + 1.0
-    for c, (key, head, wmm, vals) in enumerate(left):
-        is_label = key == "label"
-        xpos = mm(x + 0.5) if is_label else mm(x + wmm - 0.8)
-        ha = "left" if is_label else "right"
-        ax.text(xpos, head_y, head, transform=trans, ha=ha, va="center", fontweight="bold", clip_on=False)
-        for j, r in enumerate(layout):
-            if r["kind"] == "study":
-                txt = vals[r["i"]]
-            elif is_label and r["kind"] in ("header", "diamond", "subdiamond", "pi", "text"):
-                txt = r["label"]
-            else:
-                continue
-            weight = "bold" if r["kind"] in ("header", "diamond") else "normal"
-            style = "italic" if r["kind"] == "text" else "normal"
-            ax.text(
-                xpos,
-                ys[j],
-                txt,
-                transform=trans,
-                ha=ha,
-                va="center",
-                clip_on=False,
-                fontweight=weight,
-                fontstyle=style,
-                fontsize=5.8 if r["kind"] == "text" else None,
-            )
-        for name, c0, c1 in super_headers:
-            if c0 == c:
-                span_mm = sum(cc[2] for cc in left[c0 : c1 + 1])
-                ax.text(
-                    mm(x + span_mm / 2),
-                    head_y + 1.0,
-                    name,
-                    transform=trans,
-                    ha="center",
-                    va="center",
-                    fontweight="bold",
-                    clip_on=False,
-                )
-        x += wmm
-    x = plot_mm + 1.0
-    for key, head, wmm, vals in right:
-        xpos = mm(x + wmm - 0.5)
-        ax.text(
-            xpos, head_y, head, transform=trans, ha="right", va="center", fontweight="bold", clip_on=False
-        )
-        for j, r in enumerate(layout):
-            if r["kind"] == "study":
-                txt = vals[r["i"]]
-            elif key == "ci" and r["kind"] in ("diamond", "subdiamond"):
-                p = r["pooled"]
-                txt = _ci_text(p.estimate, p.ci_low, p.ci_high, digits)
-            elif key == "ci" and r["kind"] == "pi":
-                p = r["pooled"]
-                txt = f"[{p.pi_low:.{digits}f}, {p.pi_high:.{digits}f}]"
-            elif key == "weight" and r["kind"] == "diamond":
-                txt = "100%"
-            else:
-                continue
-            ax.text(
-                xpos,
-                ys[j],
-                txt,
-                transform=trans,
-                ha="right",
-                va="center",
-                clip_on=False,
-                fontweight="bold" if r["kind"] == "diamond" else "normal",
-            )
-        x += wmm
-    if rob_frame is not None:
-        row_y = {layout[j]["i"]: ys[j] for j in study_j}
-        draw_rob_columns(
-            ax,
-            rob_frame,
-            rows.labels,
-            row_y,
-            x0_frac=mm(x + 2.0),
-            step_frac=mm(4.0),
-            head_y=head_y,
-            trans=trans,
-        )
-
-    # axes furniture
-    ax.spines[["left", "right", "top"]].set_visible(False)
-    ax.set_yticks([])
-    ax.spines["bottom"].set_bounds(*ax.get_xlim())
-    ax.set_xlabel(
-        xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
-        labelpad=11 if higher_is_better is not None else 3,
-    )
-    if higher_is_better is not None:
-        exp_, comp = (str(f) for f in favours)
-        left_txt, right_txt = (comp, exp_) if higher_is_better else (exp_, comp)
-        tr = blended_transform_factory(ax.transData, ax.transAxes)
-        ax.annotate(
-            f"\u2190 favours {left_txt}",
-            xy=(null, 0),
-            xycoords=tr,
-            xytext=(-3, -15),
-            textcoords="offset points",
-            ha="right",
-            va="center",
-            fontsize=5.8,
-            annotation_clip=False,
-        )
-        ax.annotate(
-            f"favours {right_txt} \u2192",
-            xy=(null, 0),
-            xycoords=tr,
-            xytext=(3, -15),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=5.8,
-            annotation_clip=False,
-        )
-    if title:
-        ax.set_title(title, loc="left", x=-(sum(c[2] for c in left) + 1.0) / plot_mm, pad=4)

@@ -146,6 +146,7 @@ def meta_analysis(
         Moderators for a meta-regression (an intercept is added; text columns become dummies).
     subgroup : str or array-like, optional
         A grouping: each subgroup is pooled separately (own tau²) and a between-subgroup Q test is run.
+        Each pooled study's group is kept as ``result.subgroup_labels`` (forest plots group by it).
     preset : {"metafor", "revman5", "cochrane"}, optional
         Sets ``method`` and ``test`` (and what the summary reports); stated in the summary.
     tau2 : float, optional
@@ -282,6 +283,7 @@ def meta_analysis(
         )
 
     sub_table = sub_test = None
+    sub_labels: tuple = ()
     if subgroup is not None:
         from .subgroups import subgroup_analysis
 
@@ -290,6 +292,7 @@ def meta_analysis(
         sub_table, sub_test = subgroup_analysis(
             y, v, g, method=method, test=test, level=level, tol=tol, maxiter=maxiter
         )
+        sub_labels = tuple(g)
 
     r2 = (
         _r2(y, v, X, fit, method=method, test=test, level=level, tol=tol, maxiter=maxiter)
@@ -320,6 +323,7 @@ def meta_analysis(
         r2=r2,
         subgroups=sub_table,
         subgroup_test=sub_test,
+        subgroup_labels=sub_labels,
         provenance=prov,
         tol=tol,
         maxiter=maxiter,

@@ -52,6 +52,9 @@ class MetaAnalysisResult:
         Percent of tau² accounted for by the moderators (NaN without them).
     subgroups, subgroup_test : DataFrame, dict or None
         Per-subgroup results and the between-subgroup Q test when ``subgroup=`` was given.
+    subgroup_labels : tuple of str
+        Each pooled study's subgroup, in the order of ``labels``, when ``subgroup=`` was given (empty
+        otherwise); :func:`retrostats.figures.forest_plot` groups the studies by it by default.
     yi, vi, X, labels, moderators : the data as fitted.
     preset : str or None
     provenance : Provenance
@@ -93,6 +96,7 @@ class MetaAnalysisResult:
     tau2_fixed: bool = False
     subgroups: pd.DataFrame | None = None
     subgroup_test: dict | None = None
+    subgroup_labels: tuple = ()
     provenance: Provenance | None = None
     vt: float = math.nan
     tol: float = 1e-12
@@ -121,6 +125,7 @@ class MetaAnalysisResult:
         provenance,
         tol,
         maxiter,
+        subgroup_labels: tuple = (),
     ) -> MetaAnalysisResult:
         """Build the result from the kernel's output (internal)."""
         f = {key: (np.asarray(val) if not isinstance(val, int) else val) for key, val in fit.items()}
@@ -194,6 +199,7 @@ class MetaAnalysisResult:
             tau2_fixed=tau2_fixed,
             subgroups=subgroups,
             subgroup_test=subgroup_test,
+            subgroup_labels=tuple(str(g) for g in subgroup_labels),
             provenance=provenance,
             vt=float(f["vt"]),
             tol=tol,
