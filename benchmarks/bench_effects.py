@@ -60,11 +60,14 @@ def main() -> None:
         wall = time.perf_counter() - t0
     r = json.loads(proc.stdout)
     print(f"effect sizes, {N} two-group rows (R {wall:.1f} s wall for the Rscript run incl. start-up)")
-    print(f"{'measure':8s} {'retrostats ms':>14s} {'escalc ms':>10s} {'R/Python':>9s} {'max rel diff yi':>16s}")
+    head = ("measure", "retrostats ms", "escalc ms", "R/Python", "max rel diff yi")
+    print(f"{head[0]:8s} {head[1]:>14s} {head[2]:>10s} {head[3]:>9s} {head[4]:>16s}")
     for m in MEASURES:
         es = rs.effect_sizes(d, measure=m, **cols)
-        diff = np.max(np.abs(es["yi"].to_numpy() - np.asarray(r[m]["yi"])) / np.maximum(1e-300, np.abs(r[m]["yi"])))
-        print(f"{m:8s} {py[m] * 1e3:14.2f} {r[m]['seconds'] * 1e3:10.2f} {r[m]['seconds'] / py[m]:9.1f} {diff:16.2e}")
+        ref = np.asarray(r[m]["yi"])
+        diff = np.max(np.abs(es["yi"].to_numpy() - ref) / np.maximum(1e-300, np.abs(ref)))
+        sec = r[m]["seconds"]
+        print(f"{m:8s} {py[m] * 1e3:14.2f} {sec * 1e3:10.2f} {sec / py[m]:9.1f} {diff:16.2e}")
     print("Timings on a shared 2-core machine; ratios vary between runs.")
 
 

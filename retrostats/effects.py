@@ -36,10 +36,6 @@ __all__ = [
     "sensitivity",
     "render_derivation",
     "derivation_steps",
-    "direction_of",
-    "harmonise_direction",
-    "rescale_factor",
-    "check_smd_mixing",
     "MEASURES",
 ]
 

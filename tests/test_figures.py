@@ -234,3 +234,28 @@ def test_forest_into_a_given_axes(result):
     fig, ax = plt.subplots(figsize=(7, 4))
     assert F.forest_plot(result, ax=ax) is ax
     assert ax.figure is fig
+
+
+def test_forest_groups_by_the_stored_subgroups_by_default(studies):
+    res = rs.meta_analysis(studies, slab="study", subgroup="group")
+    assert res.subgroup_labels == tuple(studies["group"])
+    ax = F.forest_plot(res)  # no subgroup= and no data=: taken from the result
+    for g in ("A", "B"):
+        v = _gid(ax, f"subgroup-diamond:{g}", "patches").get_xy()[:3, 0]
+        row = res.subgroups.loc[g]
+        np.testing.assert_array_equal(v, [row["ci_low"], row["estimate"], row["ci_high"]])
+    y = _gid(ax, "study-squares").get_offsets()[:, 1]
+    is_a = studies["group"].to_numpy() == "A"
+    assert y[is_a].min() > y[~is_a].max()
+    assert any(t.get_text().startswith("Test for subgroup differences") for t in ax.texts)
+    # the same drawing as passing the grouping again
+    explicit = F.forest_plot(res, data=studies, subgroup="group")
+    np.testing.assert_array_equal(
+        _gid(explicit, "study-squares").get_offsets(), _gid(ax, "study-squares").get_offsets()
+    )
+    # subgroup=False opts out; an explicit grouping still wins over the stored one
+    flat = F.forest_plot(res, subgroup=False)
+    assert not [p for p in flat.patches if str(p.get_gid()).startswith("subgroup-diamond")]
+    other = F.forest_plot(res, subgroup=["C"] * len(studies))
+    assert not [p for p in other.patches if str(p.get_gid()).startswith("subgroup-diamond")]
+    assert "C" in [t.get_text() for t in other.texts]

@@ -306,19 +306,38 @@ def test_published_normand_1999_length_of_stay_tables_viii_ix():
     # dat.normand1999 as exported by R (tests/reference/r/escalc.R), not retyped.
     raw = pd.DataFrame(load_reference("escalc")["two_group"]["normand1999"]["inputs"])
     sdp = np.sqrt(((raw.n1 - 1) * raw.sd1**2 + (raw.n2 - 1) * raw.sd2**2) / (raw.n1 + raw.n2 - 2))
-    es = rs.effect_sizes(raw.assign(sdp=sdp), measure="MD", m1="m1", sd1="sdp", n1="n1", m2="m2", sd2="sdp", n2="n2")
+    es = rs.effect_sizes(
+        raw.assign(sdp=sdp), measure="MD", m1="m1", sd1="sdp", n1="n1", m2="m2", sd2="sdp", n2="n2"
+    )
     # Table VIII: the mean differences are whole days; the sampling variances printed to four decimals
     np.testing.assert_array_equal(es["yi"].to_numpy(), [-20, -2, -55, -71, -4, 1, 11, -10, 7])
-    vi_printed = ["40.5863", "2.0468", "15.2809", "150.2222", "20.1923", "1.2235", "95.3756", "8.0321", "20.6936"]
+    vi_printed = [
+        "40.5863",
+        "2.0468",
+        "15.2809",
+        "150.2222",
+        "20.1923",
+        "1.2235",
+        "95.3756",
+        "8.0321",
+        "20.6936",
+    ]
     _assert_printed(list(zip(es["vi"].to_numpy(), vi_printed, strict=True)))
     # Table IX: equal-effects, DerSimonian-Laird and REML pooled mean differences with 95% CIs and tau^2
     ee = rs.meta_analysis(es, method="EE")
     _assert_printed([(ee.estimate, "-3.4939"), (ee.ci_low, "-5.0265"), (ee.ci_high, "-1.9613")])
     dl = rs.meta_analysis(es, method="DL")
-    _assert_printed([(dl.estimate, "-14.0972"), (dl.ci_low, "-24.4454"), (dl.ci_high, "-3.7490"), (dl.tau2, "218.7216")])
+    _assert_printed(
+        [(dl.estimate, "-14.0972"), (dl.ci_low, "-24.4454"), (dl.ci_high, "-3.7490"), (dl.tau2, "218.7216")]
+    )
     reml = rs.meta_analysis(es, method="REML")
     _assert_printed(
-        [(reml.estimate, "-15.1217"), (reml.ci_low, "-32.6716"), (reml.ci_high, "2.4282"), (reml.tau2, "685.1965")]
+        [
+            (reml.estimate, "-15.1217"),
+            (reml.ci_low, "-32.6716"),
+            (reml.ci_high, "2.4282"),
+            (reml.tau2, "685.1965"),
+        ]
     )
 
 
@@ -331,4 +350,18 @@ def test_published_normand_1999_lidocaine_table_vii(method):
     d = REF["datasets"]["hine_homog"]
     yi, vi = np.asarray(d["yi"]) * 100, np.asarray(d["vi"]) * 100**2
     res = rs.meta_analysis(yi=yi, vi=vi, method=method)
-    _assert_printed([(res.estimate, "2.9444"), (res.ci_low, "0.3831"), (res.ci_high, "5.5058"), (res.tau2, "0.0000")])
+    _assert_printed(
+        [(res.estimate, "2.9444"), (res.ci_low, "0.3831"), (res.ci_high, "5.5058"), (res.tau2, "0.0000")]
+    )
+
+
+def test_subgroup_labels_are_stored_in_study_order_after_dropping_rows():
+    d = SMALL.assign(setting=["treadmill", "overground", "treadmill", "overground", "treadmill"])
+    d.loc[1, "yi"] = np.nan  # dropped with a warning: its label must be dropped too
+    with pytest.warns(DataWarning, match="b2020"):
+        sub = rs.meta_analysis(d, subgroup="setting")
+    assert sub.labels == ("a2019", "c2021", "d2022", "e2023")
+    assert sub.subgroup_labels == ("treadmill", "treadmill", "overground", "treadmill")
+    arr = rs.meta_analysis(yi=SMALL["yi"], vi=SMALL["vi"], subgroup=[1, 2, 1, 2, 2])
+    assert arr.subgroup_labels == ("1", "2", "1", "2", "2")
+    assert rs.meta_analysis(SMALL).subgroup_labels == ()

@@ -95,7 +95,8 @@ def steps() -> list[Step]:
 def _load_steps() -> None:
     import importlib
 
-    for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_analysis"):
+    for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
+                "retrostats.report.steps_analysis"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
