@@ -190,7 +190,8 @@ def build_scales() -> pd.DataFrame:
             scales.loc[hit, "mcid"] = abs(parse_number(r["mcid_text"], where=f"{mcid_path}, row {i + 2}"))
             scales.loc[hit, "mcid_source"] = r["mcid_source"]
             scales.loc[hit, "mcid_source_url"] = r["source_url"]
-            scales.loc[hit, "mcid_source_location"] = f"{r['source_location']}{unit_note}; population: {r['population']}"
+            where = f"{r['source_location']}{unit_note}; population: {r['population']}"
+            scales.loc[hit, "mcid_source_location"] = where
     return _fmt(scales, "outcome_scales")
 
 

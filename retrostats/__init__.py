@@ -15,16 +15,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._version import __version__
-from .exceptions import (
-    ConvergenceError,
-    ConvergenceWarning,
-    DataError,
-    DataWarning,
-    MissingExtraError,
-    RetrostatsWarning,
-    SmallSampleWarning,
-)
+from ._version import __version__ as __version__
+from .exceptions import ConvergenceError as ConvergenceError
+from .exceptions import ConvergenceWarning as ConvergenceWarning
+from .exceptions import DataError as DataError
+from .exceptions import DataWarning as DataWarning
+from .exceptions import MissingExtraError as MissingExtraError
+from .exceptions import RetrostatsWarning as RetrostatsWarning
+from .exceptions import SmallSampleWarning as SmallSampleWarning
 
 # name -> module that defines it. Each block belongs to one layer; add a name to its block.
 _LAZY: dict[str, str] = {

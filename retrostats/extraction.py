@@ -1,4 +1,4 @@
-"""Extraction sheets: a template in the ``retro_arms`` schema, a validating reader, and a merge with the registry.
+r"""Extraction sheets: a template in the ``retro_arms`` schema, a validating reader, and a merge with the registry.
 
 A filled sheet is read back with every value checked: types, whole-number n >= 1, SD > 0, ordered quartiles,
 values inside the instrument's range (an NRS mean of 11 is an error), GRIM consistency of means on
@@ -12,7 +12,7 @@ Examples
 >>> d = tempfile.mkdtemp()
 >>> path = rs.extraction_template(os.path.join(d, "sheet.csv"))
 >>> with open(path, "a") as fh:
-...     _ = fh.write("smith2024,retro,pain,NPRS,baseline,0,mean,6.5,Table 2,https://doi.org/x,,,\\n")
+...     _ = fh.write("smith2024,retro,pain,NPRS,baseline,0,mean,6.5,Table 2,https://doi.org/x,,,\n")
 >>> rs.read_extraction(path)[["study_id", "statistic", "value"]]
     study_id statistic  value
 0  smith2024      mean    6.5

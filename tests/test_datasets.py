@@ -8,11 +8,10 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 import retrostats as rs
 from retrostats.datasets.schemas import SCHEMAS
-
-from conftest import ROOT
 
 NAMES = sorted(SCHEMAS)
 

@@ -163,7 +163,9 @@ def test_merge_conflict(tmp_path):
         pytest.skip("no registry rows")
     r = reg.iloc[0]
     week = "" if pd.isna(r["week"]) else f"{r['week']:g}"
-    line = f"{r['study_id']},{r['arm']},{r['outcome']},{r['instrument']},{r['timepoint']},{week},{r['statistic']},{r['value_text']},loc,url,,"
+    fields = [r["study_id"], r["arm"], r["outcome"], r["instrument"], r["timepoint"], week, r["statistic"],
+              r["value_text"], "loc", "url", "", ""]
+    line = ",".join(fields)
     ext = rs.read_extraction(write(tmp_path, [line]))
     ext["variant"] = None if pd.isna(r["variant"]) else r["variant"]
     with pytest.raises(rs.DataError, match="duplicate registry rows"):

@@ -46,7 +46,9 @@ def test_kernels_use_numpy_scipy_only(path):
         assert root in {"numpy", "scipy"} | STDLIB_OK, f"{path.name}:{line} imports {mod}"
 
 
-@pytest.mark.parametrize("path", [p for p in _modules() if "bayes" not in p.parts], ids=lambda p: str(p.relative_to(PKG)))
+@pytest.mark.parametrize(
+    "path", [p for p in _modules() if "bayes" not in p.parts], ids=lambda p: str(p.relative_to(PKG))
+)
 def test_only_bayes_imports_pymc(path):
     for line, mod in _imports(path):
         assert mod.split(".")[0] not in {"pymc", "pytensor", "arviz"}, f"{path}:{line} imports {mod}"

@@ -28,26 +28,41 @@ class DrawPosterior:
     draws: dict[str, np.ndarray]  # "mu", "tau", "theta_new": (n,), "theta": (k, n)
     mu_logpdf0: float  # log prior density of mu at 0 (Savage-Dickey)
 
-    def _x(self, quantity: str, study: int | None = None) -> np.ndarray:
+    def _x(self, quantity: str, study=None) -> np.ndarray:
         return self.draws["theta"][study] if quantity == "theta" else self.draws[quantity]
 
-    def moments(self, quantity: str, study: int | None = None) -> tuple[float, float]:
-        """Mean and standard deviation of the draws."""
+    def moments(self, quantity: str, study=None):
+        """Mean and standard deviation of the draws (arrays when ``study`` is an array of indices)."""
         x = self._x(quantity, study)
+        if x.ndim > 1:
+            return np.mean(x, axis=-1), np.std(x, axis=-1, ddof=1)
         return float(np.mean(x)), float(np.std(x, ddof=1))
 
     def tau_moments(self) -> tuple[float, float]:
         """Mean and standard deviation of tau."""
         return self.moments("tau")
 
-    def cdf(self, quantity: str, x: float, study: int | None = None) -> float:
-        """Empirical CDF."""
-        return float(np.mean(self._x(quantity, study) <= x))
+    def cdf(self, quantity: str, x, study: int | None = None):
+        """Empirical CDF at ``x`` (a scalar or an array)."""
+        d = np.sort(self._x(quantity, study))
+        out = np.searchsorted(d, np.asarray(x, dtype=float), side="right") / d.size
+        return out if np.ndim(x) else float(out)
 
-    def ppf(self, quantity: str, p, study: int | None = None):
-        """Empirical quantile(s); ``p`` a scalar or an array."""
-        q = np.quantile(self._x(quantity, study), p)
-        return float(q) if np.ndim(q) == 0 else q
+    def ppf(self, quantity: str, p, study=None):
+        """Empirical quantile(s); ``(len(study), len(p))`` when ``study`` is an array of indices."""
+        q = np.quantile(self._x(quantity, study), p, axis=-1)
+        return np.moveaxis(q, 0, -1) if np.ndim(q) > 1 else q if np.ndim(q) else float(q)
+
+    def pdf(self, quantity: str, x, study: int | None = None):
+        """Gaussian kernel density estimate of the draws at ``x`` (reflected at 0 for tau)."""
+        d = self._x(quantity, study)
+        xa = np.atleast_1d(np.asarray(x, dtype=float))
+        if quantity == "tau":
+            kde = stats.gaussian_kde(np.concatenate([d, -d]))
+            out = np.where(xa >= 0, 2.0 * kde(xa), 0.0)
+        else:
+            out = stats.gaussian_kde(d)(xa)
+        return out.reshape(np.shape(x)) if np.ndim(x) else float(out[0])
 
     def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
         """Shortest interval containing ``level`` of the sorted draws."""

@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import pandas as pd
@@ -45,7 +45,7 @@ def _names() -> list[str]:
     return sorted(SCHEMAS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> pd.DataFrame:
     schema = SCHEMAS[name]
     path = resources.files(__package__).joinpath("_data", f"{name}.csv")

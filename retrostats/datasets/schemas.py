@@ -31,7 +31,8 @@ TIMEPOINTS = ("baseline", "post", "followup")
 DATA_LEVELS = ("full_text", "abstract", "registry", "none")
 DESIGNS = ("rct", "quasi_rct", "crossover", "single_group", "acute_crossover", "other")
 ARM_PATTERN = r"^(retro|forward|control|retro_plus|other)\d*$"
-COMPARISON_PATTERN = r"^((retro|forward|control|retro_plus|other)\d* vs (retro|forward|control|retro_plus|other)\d*|all arms)$"
+_ARM = r"(retro|forward|control|retro_plus|other)\d*"
+COMPARISON_PATTERN = rf"^({_ARM} vs {_ARM}|all arms)$"
 RELATIONS = ("=", "<", ">", "<=", ">=")
 
 

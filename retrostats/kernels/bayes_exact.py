@@ -241,64 +241,132 @@ def _conditional(y, v, tau, m0, s0, lam):
 
 
 # ---------------------------------------------------------------------------------------- mixtures
-def _mix_cdf(x: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
-    return float(np.exp(_lse(logw + special.log_ndtr((x - m) / sd))))
+_PRUNE = 45.0  # components below e^-45 of the largest cannot move a quantile or an interval end
+_CHUNK = 2_000_000  # (points x components) per block when evaluating a large mixture
 
 
-def _mix_pdf(x: float, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> float:
-    return float(np.exp(_lse(logw + _norm_logpdf((x - m) / sd) - np.log(sd))))
+def _mix_cdf(x, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Mixture CDF at the points ``x`` (any shape), in log space so that far-tail values keep their digits."""
+    x = np.asarray(x, dtype=float)
+    flat = x.ravel()
+    out = np.empty(flat.shape)
+    step = max(1, _CHUNK // max(m.size, 1))
+    for i in range(0, flat.size, step):  # blocks bound the memory of (points x components)
+        z = (flat[i : i + step, None] - m[None, :]) / sd[None, :]
+        out[i : i + step] = np.exp(_lse(logw[None, :] + special.log_ndtr(z), axis=1))
+    return out.reshape(x.shape)
 
 
-def _mix_ppf(p, logw: np.ndarray, m: np.ndarray, sd: np.ndarray):
-    """Quantile(s) of a normal mixture; ``p`` scalar or array (all solved together by safeguarded Newton)."""
-    scalar = np.ndim(p) == 0
+def _mix_pdf(x, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Mixture density at the points ``x`` (any shape)."""
+    x = np.asarray(x, dtype=float)
+    flat = x.ravel()
+    out = np.empty(flat.shape)
+    lw = logw - np.log(sd)
+    step = max(1, _CHUNK // max(m.size, 1))
+    for i in range(0, flat.size, step):
+        z = (flat[i : i + step, None] - m[None, :]) / sd[None, :]
+        out[i : i + step] = np.exp(_lse(lw[None, :] + _norm_logpdf(z), axis=1))
+    return out.reshape(x.shape)
+
+
+def _prune(logw: np.ndarray, m: np.ndarray, sd: np.ndarray):
+    """Drop components (the last axis) whose weight is below e^-45 of the largest; renormalise."""
+    keep = logw > np.max(logw) - _PRUNE
+    lw = logw[keep]
+    return np.exp(lw - _lse(lw)), m[..., keep], sd[..., keep]
+
+
+def _mix_ppf(p, w: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Quantiles of normal mixtures, all solved together by safeguarded Newton.
+
+    ``w`` (N,) weights (summing to 1); ``m``, ``sd`` (..., N) for one or a batch of mixtures sharing the
+    weights; ``p`` (n,). Returns (..., n).
+    """
     pa = np.atleast_1d(np.asarray(p, dtype=float))
-    keep = logw > np.max(logw) - 45.0  # components below e^-45 of the largest cannot move a quantile
-    logw, m, sd = logw[keep], m[keep], sd[keep]
-    w = np.exp(logw - _lse(logw))
-    mean = float(np.sum(w * m))
-    spread = math.sqrt(float(np.sum(w * (sd * sd + (m - mean) ** 2))))
-    x = mean + spread * special.ndtri(pa)
-    done = np.zeros(pa.shape, dtype=bool)
-    inv_sd = w / sd / math.sqrt(2.0 * math.pi)
-    for _ in range(30):  # the mixture CDF is smooth and increasing
-        z = (x[:, None] - m[None, :]) / sd[None, :]
+    mean = m @ w
+    spread = np.sqrt(np.maximum((sd * sd + (m - mean[..., None]) ** 2) @ w, 0.0))
+    x = mean[..., None] + spread[..., None] * special.ndtri(pa)  # (..., n)
+    lo = np.full(x.shape, -np.inf)
+    hi = np.full(x.shape, np.inf)
+    done = np.zeros(x.shape, dtype=bool)
+    wn = w / math.sqrt(2.0 * math.pi)
+    for _ in range(60):  # the mixture CDF is smooth and increasing: Newton kept inside a shrinking bracket
+        z = (x[..., None] - m[..., None, :]) / sd[..., None, :]
         f = special.ndtr(z) @ w - pa
-        d = np.exp(-0.5 * z * z) @ inv_sd
-        ok = (d > 0) & np.isfinite(d)
-        step = np.where(ok, f / np.where(ok, d, 1.0), 0.0)
-        x = np.where(done, x, x - step)
-        done |= ok & (np.abs(step) <= 1e-13 * np.maximum(1.0, np.abs(x)))
+        d = (np.exp(-0.5 * z * z) / sd[..., None, :]) @ wn
+        lo = np.where(f < 0, x, lo)
+        hi = np.where(f > 0, x, hi)
+        nx = x - f / np.where(d > 0, d, np.inf)
+        bad = ~((nx > lo) & (nx < hi)) & np.isfinite(lo) & np.isfinite(hi)
+        nx = np.where(bad, 0.5 * (lo + hi), nx)
+        step = np.abs(nx - x)
+        x = np.where(done, x, nx)
+        done |= (step <= 1e-13 * np.maximum(1.0, np.abs(x))) | (f == 0)
         if done.all():
             break
-    if not done.all():  # fall back to bracketing for any quantile Newton did not settle
-        lo = float(np.min(m - 40.0 * sd))
-        hi = float(np.max(m + 40.0 * sd))
-        for i in np.flatnonzero(~done):
-            x[i] = optimize.brentq(lambda t, q=pa[i]: _mix_cdf(t, logw, m, sd) - q, lo, hi,
-                                   xtol=1e-13, rtol=1e-13)
-    return float(x[0]) if scalar else x
+    return x
 
 
 def _shortest(ppf, pdf, cdf, level: float, lower: float) -> tuple[float, float]:
-    """Shortest interval of a unimodal distribution: equal density at both ends, mass ``level``."""
-    if cdf(lower) <= 0.0 and pdf(lower) >= pdf(ppf(level)):  # mode at the support's lower end
-        return lower, ppf(level)
+    """Shortest interval of a unimodal distribution: equal density at both ends, mass ``level``.
 
-    def g(p):
-        return pdf(ppf(p)) - pdf(ppf(p + level))
-
-    p_hi = 1.0 - level
+    ``ppf``, ``pdf``, ``cdf`` take and return arrays. A grid of lower-tail masses brackets the solution (one
+    vectorised quantile call); Newton on the two ends (mass = level, equal log density) then polishes it.
+    """
+    x_level = float(ppf(np.array([level]))[0])
+    if math.isfinite(lower) and cdf(np.array([lower]))[0] <= 0.0:
+        f_low, f_level = pdf(np.array([lower, x_level]))
+        if f_low >= f_level:  # mode at the support's lower end
+            return lower, x_level
     eps = 1e-12
-    if g(eps) >= 0.0:  # density highest at the lower end (e.g. unbounded at tau = 0)
-        return (lower if math.isfinite(lower) else ppf(eps)), ppf(eps + level)
-    if g(p_hi - eps) <= 0.0:
-        return ppf(p_hi - eps), ppf(1.0 - eps)
-    p = optimize.brentq(g, eps, p_hi - eps, xtol=1e-13)
-    return ppf(p), ppf(p + level)
+    p = np.linspace(eps, 1.0 - level - eps, 33)
+    x = ppf(np.concatenate([p, p + level]))
+    lo, hi = x[: p.size], x[p.size :]
+    f = pdf(x)
+    g = f[: p.size] - f[p.size :]  # increasing in p for a unimodal density
+    if g[0] >= 0.0:  # density highest at the lower end (e.g. unbounded at tau = 0)
+        return (lower if math.isfinite(lower) else float(lo[0])), float(hi[0])
+    if g[-1] <= 0.0:
+        return float(lo[-1]), float(hi[-1])
+    j = int(np.argmax(g >= 0.0))
+    t = g[j - 1] / (g[j - 1] - g[j])
+    a, b = lo[j - 1] + t * (lo[j] - lo[j - 1]), hi[j - 1] + t * (hi[j] - hi[j - 1])
+    for _ in range(30):
+        h = 1e-6 * (b - a)
+        ends = np.array([a, b])
+        fa, fb, fa1, fa0, fb1, fb0 = pdf(np.array([a, b, a + h, a - h, b + h, b - h]))
+        ca, cb = cdf(ends)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            da = (math.log(fa1) - math.log(fa0)) / (2.0 * h)  # d log f / dx
+            db = (math.log(fb1) - math.log(fb0)) / (2.0 * h)
+            r1, r2 = cb - ca - level, math.log(fb) - math.log(fa)
+        det = -fa * db + fb * da
+        if not (math.isfinite(det) and det != 0.0 and math.isfinite(r2)):
+            break
+        step_a = (db * r1 - fb * r2) / det  # solve [[-fa, fb], [-da, db]] (sa, sb) = (r1, r2)
+        step_b = (da * r1 - fa * r2) / det
+        a, b = a - step_a, b - step_b
+        if not (lo[j - 1] <= a <= lo[j] and hi[j - 1] <= b <= hi[j]):
+            break
+        if abs(step_a) + abs(step_b) <= 1e-12 * (b - a):
+            return float(a), float(b)
+
+    def gp(q):  # fallback: bracketing on the lower tail mass (robust, slower)
+        e = ppf(np.array([q, q + level]))
+        d = pdf(e)
+        return float(d[0] - d[1])
+
+    q = optimize.brentq(gp, p[j - 1], p[j], xtol=1e-13)
+    e = ppf(np.array([q, q + level]))
+    return float(e[0]), float(e[1])
 
 
 # ---------------------------------------------------------------------------------------- posterior
+_LEG_V = np.polynomial.legendre.legvander(_GL_NODES, 15)  # (16, 16): P_n at the Gauss nodes
+_LEG_SCALE = (2.0 * np.arange(16) + 1.0) / 2.0
+
+
 @dataclass(frozen=True)
 class ExactPosterior:
     """The joint posterior discretised in tau (and lambda): a weighted mixture of normals for mu.
@@ -329,8 +397,11 @@ class ExactPosterior:
     log_prior_mass: np.ndarray  # (J,) log prior mass carried by each tau node (atom, then quadrature nodes)
 
     # --- mixtures ----------------------------------------------------------------------------------
-    def components(self, quantity: str, study: int | None = None):
-        """(log weights, means, sds) of the normal mixture of ``mu``, ``theta_new`` or study ``study``."""
+    def components(self, quantity: str, study=None):
+        """(log weights, means, sds) of the normal mixture of ``mu``, ``theta_new`` or study ``study``.
+
+        ``study`` an int gives (N,) arrays; an array of study indices gives (len, N) means and sds.
+        """
         logw = self.logw.ravel()
         t2 = np.broadcast_to((self.tau**2)[:, None], self.mean.shape).ravel()
         m, var = self.mean.ravel(), self.var.ravel()
@@ -340,98 +411,127 @@ class ExactPosterior:
             return logw, m, np.sqrt(var + t2)
         if quantity == "theta":
             vi, yi = self.v[study], self.y[study]
+            if np.ndim(study):
+                vi, yi = vi[:, None], yi[:, None]
             b = vi / (vi + t2)
             return logw, (1.0 - b) * yi + b * m, np.sqrt((1.0 - b) * vi + b * b * var)
         raise ValueError(quantity)
 
-    def moments(self, quantity: str, study: int | None = None) -> tuple[float, float]:
-        """Posterior mean and standard deviation."""
+    def moments(self, quantity: str, study=None):
+        """Posterior mean and standard deviation (arrays when ``study`` is an array of indices)."""
         logw, m, sd = self.components(quantity, study)
         w = np.exp(logw)
-        mean = float(np.sum(w * m))
-        return mean, math.sqrt(max(float(np.sum(w * (sd * sd + (m - mean) ** 2))), 0.0))
+        mean = m @ w
+        sd_ = np.sqrt(np.maximum((sd * sd + (m - np.asarray(mean)[..., None]) ** 2) @ w, 0.0))
+        return (float(mean), float(sd_)) if np.ndim(mean) == 0 else (mean, sd_)
 
     # --- tau ---------------------------------------------------------------------------------------
-    def _tau_logpost(self, tau: np.ndarray) -> np.ndarray:
-        tau = np.atleast_1d(np.asarray(tau, dtype=float))
-        lam, lw = _mu_scale_mixture(self.mu_family, self.mu_params)
-        ll, _, _ = _conditional(self.y, self.v, tau, self.mu_params[0], self.mu_params[1], lam)
-        return (
-            tau_logpdf(self.tau_family, self.tau_params, tau)
-            + _lse(ll + lw, axis=1)
-            - self.log_marginal
-        )
-
-    def tau_pdf(self, tau: float) -> float:
-        """Marginal posterior density of tau."""
-        return float(np.exp(self._tau_logpost(np.array([tau]))[0]))
-
-    def tau_cdf(self, tau: float) -> float:
-        """Marginal posterior CDF of tau, integrated exactly panel by panel."""
-        if tau <= 0:
-            return 0.0
-        s_t = math.log(tau)
-        atom = math.exp(self.atom_logmass - self.log_marginal)
-        if s_t <= self.panels[0]:
-            prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
-            return (
-                atom * float(tau_cdf(self.tau_family, self.tau_params, tau)) / prior_lo
-                if prior_lo > 0
-                else 0.0
-            )
-        full = np.searchsorted(self.panels, s_t, side="right") - 1
-        total = atom + float(np.sum(np.exp(self.panel_logmass[:full] - self.log_marginal)))
-        if full < len(self.panels) - 1:
-            a = self.panels[full]
-            s = a + (s_t - a) * (_GL_NODES + 1.0) / 2.0
-            lp = self._tau_logpost(np.exp(s)) + s
-            total += float(np.sum(np.exp(lp) * _GL_WEIGHTS)) * (s_t - a) / 2.0
-        return min(total, 1.0)
-
-    def tau_ppf(self, p: float) -> float:
-        """Posterior quantile of tau."""
-        atom = math.exp(self.atom_logmass - self.log_marginal)
-        if p <= atom:  # below tau_lo the posterior is proportional to the prior
-            prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
-            return float(tau_ppf(self.tau_family, self.tau_params, p / atom * prior_lo))
-        cum = atom + np.cumsum(np.exp(self.panel_logmass - self.log_marginal))
-        i = int(min(np.searchsorted(cum, p), len(cum) - 1))
-        a, b = float(self.panels[i]), float(self.panels[i + 1])
-        grid_s, grid_cdf = self._tau_table
-        x = float(np.interp(p, grid_cdf, grid_s))  # a start within ~1e-7 of the root: Newton needs 1-3 steps
-        if not a < x < b:
-            x = 0.5 * (a + b)
-        for _ in range(40):  # Newton in log(tau), kept inside the panel that holds the quantile
-            f = self.tau_cdf(math.exp(x)) - p
-            d = self.tau_pdf(math.exp(x)) * math.exp(x)
-            if f > 0:
-                b = x
-            else:
-                a = x
-            nx = x - f / d if d > 0 else 0.5 * (a + b)
-            if not a < nx < b:
-                nx = 0.5 * (a + b)
-            if abs(nx - x) <= 1e-13 * max(1.0, abs(x)):
-                return math.exp(nx)
-            x = nx
-        return math.exp(
-            optimize.brentq(
-                lambda s: self.tau_cdf(math.exp(s)) - p,
-                self.panels[0],
-                self.panels[-1],
-                xtol=1e-13,
-                rtol=1e-13,
-            )
-        )
+    @cached_property
+    def _lam(self) -> tuple[np.ndarray, np.ndarray]:
+        return _mu_scale_mixture(self.mu_family, self.mu_params)
 
     @cached_property
-    def _tau_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """A dense table of the posterior CDF of log(tau) (trapezoid rule): starting values for tau_ppf."""
-        s = np.linspace(float(self.panels[0]), float(self.panels[-1]), 4097)
-        dens = np.exp(self._tau_logpost(np.exp(s)) + s)
-        cum = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(s))])
-        cdf = math.exp(self.atom_logmass - self.log_marginal) + cum
-        return s, np.maximum.accumulate(cdf)
+    def _atom(self) -> float:
+        return math.exp(self.atom_logmass - self.log_marginal)
+
+    @cached_property
+    def _panel_cum(self) -> np.ndarray:
+        """(P+1,) posterior CDF of tau at the panel boundaries."""
+        mass = np.exp(self.panel_logmass - self.log_marginal)
+        return self._atom + np.concatenate([[0.0], np.cumsum(mass)])
+
+    def _tau_logpost(self, tau: np.ndarray) -> np.ndarray:
+        tau = np.atleast_1d(np.asarray(tau, dtype=float))
+        lam, lw = self._lam
+        ll, _, _ = _conditional(self.y, self.v, tau, self.mu_params[0], self.mu_params[1], lam)
+        return tau_logpdf(self.tau_family, self.tau_params, tau) + _lse(ll + lw, axis=1) - self.log_marginal
+
+    def tau_pdf(self, tau):
+        """Marginal posterior density of tau (vectorised)."""
+        t = np.asarray(tau, dtype=float)
+        out = np.zeros(t.shape)
+        pos = t > 0
+        out[pos] = np.exp(self._tau_logpost(t[pos]))
+        if np.any(t == 0):
+            out[t == 0] = np.exp(self._tau_logpost(np.zeros(1)))[0]
+        return out
+
+    def _tau_cdf_s(self, s: np.ndarray) -> np.ndarray:
+        """Posterior CDF of tau at ``tau = exp(s)``, ``s`` inside the panels: Gauss-Legendre from the panel start."""
+        i = np.clip(np.searchsorted(self.panels, s, side="right") - 1, 0, len(self.panels) - 2)
+        a = self.panels[i]
+        half = (s - a) / 2.0
+        nodes = a[:, None] + half[:, None] * (_GL_NODES + 1.0)
+        lp = self._tau_logpost(np.exp(nodes.ravel())).reshape(nodes.shape) + nodes
+        return self._panel_cum[i] + np.exp(lp) @ _GL_WEIGHTS * half
+
+    def tau_cdf(self, tau):
+        """Marginal posterior CDF of tau (vectorised), integrated exactly panel by panel."""
+        t = np.asarray(tau, dtype=float)
+        out = np.zeros(t.shape)
+        with np.errstate(divide="ignore"):
+            s = np.log(np.maximum(t, 0.0))
+        low = (t > 0) & (s <= self.panels[0])
+        if low.any():  # below tau_lo the posterior is proportional to the prior
+            prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
+            if prior_lo > 0:
+                out[low] = self._atom * tau_cdf(self.tau_family, self.tau_params, t[low]) / prior_lo
+        out[s >= self.panels[-1]] = 1.0
+        mid = (s > self.panels[0]) & (s < self.panels[-1])
+        if mid.any():
+            out[mid] = self._tau_cdf_s(s[mid])
+        return np.minimum(out, 1.0)
+
+    @cached_property
+    def _tau_poly(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per panel, the degree-15 Legendre interpolant of the density at its 16 Gauss nodes (local variable
+        x in [-1, 1]) and its antiderivative from -1: (P, 16) and (P, 17) coefficients. Needs no new
+        likelihood evaluations; the interpolant integrates to the panel's quadrature mass exactly.
+        """
+        node_mass = np.exp(_lse(self.logw[1:], axis=1)).reshape(len(self.panels) - 1, -1)
+        coef = (node_mass @ _LEG_V) * _LEG_SCALE
+        return coef, np.polynomial.legendre.legint(coef, lbnd=-1.0, axis=1)
+
+    def tau_ppf(self, p):
+        """Posterior quantile(s) of tau: Newton on the panel interpolant, then exact Newton polishing."""
+        pa = np.atleast_1d(np.asarray(p, dtype=float))
+        out = np.empty(pa.shape)
+        low = pa <= self._atom
+        if low.any():  # below tau_lo the posterior is proportional to the prior
+            prior_lo = float(tau_cdf(self.tau_family, self.tau_params, self.tau_lo))
+            out[low] = tau_ppf(self.tau_family, self.tau_params, pa[low] / self._atom * prior_lo)
+        q = pa[~low]
+        if q.size:
+            cum = self._panel_cum
+            i = np.clip(np.searchsorted(cum, q) - 1, 0, len(cum) - 2)
+            coef, anti = self._tau_poly
+            target = q - cum[i]
+            mass = cum[i + 1] - cum[i]
+            x = np.clip(-1.0 + 2.0 * target / np.where(mass > 0, mass, 1.0), -1.0, 1.0)
+            xl, xh = np.full(q.shape, -1.0), np.ones(q.shape)
+            for _ in range(60):  # safeguarded Newton on the polynomial CDF within the panel
+                vand = np.polynomial.legendre.legvander(x, 16)
+                f = np.sum(vand * anti[i], axis=1) - target
+                d = np.sum(vand[:, :16] * coef[i], axis=1)
+                xl, xh = np.where(f < 0, x, xl), np.where(f > 0, x, xh)
+                nx = x - f / np.where(d > 0, d, np.inf)
+                nx = np.where((nx > xl) & (nx < xh), nx, 0.5 * (xl + xh))
+                conv = np.abs(nx - x) <= 1e-14
+                x = nx
+                if conv.all():
+                    break
+            a, b = self.panels[i], self.panels[i + 1]
+            s = a + (b - a) * (x + 1.0) / 2.0
+            for _ in range(4):  # Newton on the exact CDF (the interpolant is a start to ~1e-8 or better)
+                f = self._tau_cdf_s(s) - q
+                d = np.exp(self._tau_logpost(np.exp(s)) + s)
+                ns = np.clip(s - f / np.where(d > 0, d, np.inf), a, b)
+                done = np.abs(ns - s) <= 1e-13 * np.maximum(1.0, np.abs(s))
+                s = ns
+                if done.all():
+                    break
+            out[~low] = np.exp(s)
+        return out if np.ndim(p) else float(out[0])
 
     def tau_moments(self) -> tuple[float, float]:
         """Posterior mean and standard deviation of tau."""
@@ -440,35 +540,38 @@ class ExactPosterior:
         return mean, math.sqrt(max(float(np.sum(w * (self.tau - mean) ** 2)), 0.0))
 
     # --- generic access ----------------------------------------------------------------------------
-    def cdf(self, quantity: str, x: float, study: int | None = None) -> float:
+    def cdf(self, quantity: str, x, study: int | None = None):
         """Posterior CDF of ``mu``, ``tau``, ``theta_new`` or ``theta`` (study ``study``) at ``x``."""
-        if quantity == "tau":
-            return self.tau_cdf(x)
-        return _mix_cdf(x, *self.components(quantity, study))
+        out = self.tau_cdf(x) if quantity == "tau" else _mix_cdf(x, *self.components(quantity, study))
+        return out if np.ndim(x) else float(out)
 
-    def pdf(self, quantity: str, x: float, study: int | None = None) -> float:
-        """Posterior density."""
-        if quantity == "tau":
-            return self.tau_pdf(x)
-        return _mix_pdf(x, *self.components(quantity, study))
+    def pdf(self, quantity: str, x, study: int | None = None):
+        """Posterior density at ``x`` (a scalar or an array)."""
+        out = self.tau_pdf(x) if quantity == "tau" else _mix_pdf(x, *self.components(quantity, study))
+        return out if np.ndim(x) else float(out)
 
-    def ppf(self, quantity: str, p, study: int | None = None):
-        """Posterior quantile(s); ``p`` a scalar or an array."""
+    def ppf(self, quantity: str, p, study=None):
+        """Posterior quantile(s); ``p`` a scalar or an array (``study`` may be an array for ``theta``)."""
         if quantity == "tau":
-            if np.ndim(p) == 0:
-                return self.tau_ppf(p)
-            return np.array([self.tau_ppf(float(q)) for q in np.asarray(p, dtype=float)])
-        return _mix_ppf(p, *self.components(quantity, study))
+            return self.tau_ppf(p)
+        logw, m, sd = self.components(quantity, study)
+        out = _mix_ppf(p, *_prune(logw, m, sd))
+        return out if np.ndim(p) else out[..., 0] if np.ndim(out) > 1 else float(out[0])
 
     def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
         """Shortest (highest-density, for unimodal posteriors) interval with posterior mass ``level``."""
-        lower = tau_support(self.tau_family, self.tau_params)[0] if quantity == "tau" else -math.inf
+        if quantity == "tau":
+            lower = tau_support(self.tau_family, self.tau_params)[0]
+            return _shortest(self.tau_ppf, self.tau_pdf, self.tau_cdf, level, lower)
+        logw, m, sd = self.components(quantity, study)
+        w, m, sd = _prune(logw, m, sd)
+        lw = np.log(w)
         return _shortest(
-            lambda p: self.ppf(quantity, p, study),
-            lambda x: self.pdf(quantity, x, study),
-            lambda x: self.cdf(quantity, x, study) if math.isfinite(x) else 0.0,
+            lambda q: _mix_ppf(q, w, m, sd),
+            lambda x: _mix_pdf(x, lw, m, sd),
+            lambda x: _mix_cdf(x, lw, m, sd),
             level,
-            lower,
+            -math.inf,
         )
 
     def sample(self, quantity: str, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -495,7 +598,7 @@ class ExactPosterior:
 
     def bayes_factor_tau0(self) -> float:
         """BF01 for tau = 0: p(y | tau = 0) / p(y)."""
-        lam, lw = _mu_scale_mixture(self.mu_family, self.mu_params)
+        lam, lw = self._lam
         ll, _, _ = _conditional(self.y, self.v, np.zeros(1), self.mu_params[0], self.mu_params[1], lam)
         return math.exp(float(_lse(ll[0] + lw)) - self.log_marginal)
 

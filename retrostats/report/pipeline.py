@@ -44,7 +44,7 @@ class Context:
         return p
 
     def write_table(self, name: str, df: pd.DataFrame, *, index: bool = False) -> Path:
-        """Write a CSV table deterministically (full precision, ``\\n`` line ends)."""
+        """Write a CSV table deterministically (10 significant digits, newline line ends)."""
         path = self.tables / f"{name}.csv"
         df.to_csv(path, index=index, lineterminator="\n", float_format="%.10g")
         self.files.append(path)
