@@ -930,17 +930,19 @@ def test_ipd_signatures():
     )
 
 
-@pytest.mark.parametrize(("case", "covariates"), [("a_plain", ()), ("a_cov", ("age", "sex"))])
-def test_ancova_matches_lm_emmeans(ipd_a, case, covariates):
+@pytest.mark.parametrize(
+    ("case", "covariates", "reference"), [("a_plain", (), None), ("a_cov", ("age", "sex"), "control")]
+)
+def test_ancova_matches_lm_emmeans(ipd_a, case, covariates, reference):
     ref = load_reference("ancova")[case]
     last = ipd_a[ipd_a["week"] == ref["week"]]
-    fit = rs.ancova(last, outcome="value", baseline="baseline", arm="arm", reference="control", covariates=covariates)
+    fit = rs.ancova(last, outcome="value", baseline="baseline", arm="arm", reference=reference, covariates=covariates)
     c = fit.contrasts
     assert isinstance(c, pd.DataFrame)
     assert all(col in c.columns for col in CONTRAST_COLUMNS), list(c.columns)
     assert "retro - control" in set(c["contrast"])
     m = c.merge(pd.DataFrame(ref["contrasts_classical_none"]), on="contrast", suffixes=("", "_r"))
-    assert len(m) >= 1 and "retro - control" in set(m["contrast"])
+    assert set(m["contrast"]) == set(c["contrast"])  # every contrast reported is checked against R
     for col in CONTRAST_COLUMNS[1:]:
         close(m[col], m[f"{col}_r"], TOL["closed_form"], f"ancova {col}")
     means = fit.adjusted_means
@@ -955,9 +957,8 @@ def test_mmrm_matches_nlme_emmeans(ipd_a):
     # missing visits are allowed (MAR): this set has participants with fewer than all post-baseline visits
     visits = post.groupby("participant")["week"].nunique()
     assert (visits < post["week"].nunique()).any()
-    fit = rs.mmrm(
-        post, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline", reference="control"
-    )  # covariance left at its default, "unstructured"
+    # reference and covariance left at their defaults (covariance="unstructured")
+    fit = rs.mmrm(post, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline")
     c = fit.contrasts
     assert isinstance(c, pd.DataFrame)
     assert all(col in c.columns for col in ["visit", *CONTRAST_COLUMNS]), list(c.columns)
