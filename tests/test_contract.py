@@ -222,11 +222,17 @@ def test_retro_arms_is_tidy_and_numeric():
 
 def test_retro_arms_grain():
     df = rs.load_dataset("retro_arms")
-    # "one row per study x arm x outcome x timepoint x statistic" (instrument and week named as well, since
-    # one outcome can be measured with several instruments and a timepoint label can recur at several weeks)
-    grain = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic"]
+    # "one row per study x arm x outcome x timepoint x statistic", refined by the documented key columns the
+    # registry adds: instrument (an outcome measured with several instruments), week (a timepoint label at
+    # several weeks) and variant (one measure under several conditions, e.g. Biodex platform level 7 vs 12);
+    # the dataset card documents all three, and the schema declares exactly this key
+    grain = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"]
+    assert tuple(grain) == rs.datasets.SCHEMAS["retro_arms"].key
     dup = df[df.duplicated(grain, keep=False)]
     assert dup.empty, f"{len(dup)} retro_arms rows repeat the grain {grain}:\n{dup[grain].head(6)}"
+    # without variant, only rows that name a variant can repeat the contract's grain
+    coarse = df[df.duplicated(grain[:-1], keep=False)]
+    assert coarse["variant"].notna().all()
 
 
 def test_retro_contrasts_vocabulary():

@@ -281,31 +281,42 @@ def _mix_ppf(p, w: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """Quantiles of normal mixtures, all solved together by safeguarded Newton.
 
     ``w`` (N,) weights (summing to 1); ``m``, ``sd`` (..., N) for one or a batch of mixtures sharing the
-    weights; ``p`` (n,). Returns (..., n).
+    weights; ``p`` (n,). Returns (..., n). Newton runs on log F below the median and on log(1 - F) above
+    it, which converges in a few steps even far in the tails; only unsettled quantiles are iterated.
     """
     pa = np.atleast_1d(np.asarray(p, dtype=float))
-    mean = m @ w
-    spread = np.sqrt(np.maximum((sd * sd + (m - mean[..., None]) ** 2) @ w, 0.0))
-    x = mean[..., None] + spread[..., None] * special.ndtri(pa)  # (..., n)
-    lo = np.full(x.shape, -np.inf)
-    hi = np.full(x.shape, np.inf)
-    done = np.zeros(x.shape, dtype=bool)
+    batch = m.shape[:-1]
+    m2, sd2 = m.reshape(-1, m.shape[-1]), sd.reshape(-1, m.shape[-1])
+    mean = m2 @ w
+    spread = np.sqrt(np.maximum((sd2 * sd2 + (m2 - mean[:, None]) ** 2) @ w, 0.0))
+    x = (mean[:, None] + spread[:, None] * special.ndtri(pa)).ravel()  # (B * n,)
+    row = np.repeat(np.arange(m2.shape[0]), pa.size)
+    target = np.tile(pa, m2.shape[0])
+    upper = target > 0.5
+    log_t = np.log(np.where(upper, 1.0 - target, target))
+    lo, hi = np.full(x.shape, -np.inf), np.full(x.shape, np.inf)
+    act = np.arange(x.size)
     wn = w / math.sqrt(2.0 * math.pi)
-    for _ in range(60):  # the mixture CDF is smooth and increasing: Newton kept inside a shrinking bracket
-        z = (x[..., None] - m[..., None, :]) / sd[..., None, :]
-        f = special.ndtr(z) @ w - pa
-        d = (np.exp(-0.5 * z * z) / sd[..., None, :]) @ wn
-        lo = np.where(f < 0, x, lo)
-        hi = np.where(f > 0, x, hi)
-        nx = x - f / np.where(d > 0, d, np.inf)
-        bad = ~((nx > lo) & (nx < hi)) & np.isfinite(lo) & np.isfinite(hi)
-        nx = np.where(bad, 0.5 * (lo + hi), nx)
-        step = np.abs(nx - x)
-        x = np.where(done, x, nx)
-        done |= (step <= 1e-13 * np.maximum(1.0, np.abs(x))) | (f == 0)
-        if done.all():
+    for _ in range(100):
+        mr, sr, xa, up = m2[row[act]], sd2[row[act]], x[act], upper[act]
+        z = (xa[:, None] - mr) / sr
+        tail = special.ndtr(np.where(up[:, None], -z, z)) @ w  # F, or 1 - F above the median
+        dens = (np.exp(-0.5 * z * z) / sr) @ wn
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.log(tail) - log_t[act]  # > 0: x too far right (lower tail) / too far left (upper tail)
+            nx = xa + np.where(up, 1.0, -1.0) * h * tail / dens
+        settled = (h == 0) | (np.abs(nx - xa) <= 1e-13 * np.maximum(1.0, np.abs(xa)))
+        right = np.where(up, h < 0, h > 0)
+        lo[act] = np.where(right, lo[act], xa)
+        hi[act] = np.where(right, xa, hi[act])
+        ok = settled | (np.isfinite(nx) & (nx > lo[act]) & (nx < hi[act]))
+        both = np.isfinite(lo[act]) & np.isfinite(hi[act])
+        jump = xa + np.where(right, -8.0, 8.0) * sr.max(axis=1)  # no bracket on that side yet
+        x[act] = np.where(ok, nx, np.where(both, 0.5 * (lo[act] + hi[act]), jump))
+        act = act[~settled]
+        if act.size == 0:
             break
-    return x
+    return x.reshape(*batch, pa.size)
 
 
 def _shortest(ppf, pdf, cdf, level: float, lower: float) -> tuple[float, float]:
