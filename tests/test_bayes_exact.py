@@ -444,3 +444,125 @@ def test_clinical_probabilities_respect_harmonised_registry_effects():
     np.testing.assert_allclose(p_harm[["p_benefit", "p_mcid"]].to_numpy(),
                                p_raw[["p_benefit", "p_mcid"]].to_numpy(), rtol=1e-10)
     assert p_harm.loc["mu", "p_benefit"] > 0.9
+
+
+# --- fast summaries: the vectorised quantile / interval / density machinery -----------------------------
+LNORM_KW = dict(mu_prior=("normal", 0, 2), tau_prior=("log-normal", -1.0, 0.5))  # mode of tau inside (0, inf)
+
+
+def _brute_shortest(post, quantity, level=0.95):
+    """Shortest interval by brute force: the narrowest [F^-1(p), F^-1(p + level)] over a fine p grid."""
+    p = np.linspace(1e-9, 1.0 - level - 1e-9, 4001)
+    lo, hi = np.asarray(post.ppf(quantity, p)), np.asarray(post.ppf(quantity, p + level))
+    return float(np.min(hi - lo))
+
+
+@pytest.mark.parametrize("quantity", ["mu", "tau", "theta_new"])
+def test_shortest_interval_defining_properties(quantity):
+    fit = bayes_meta_analysis(yi=[-1.2, -0.4, -0.9, 0.3], vi=[0.2, 0.3, 0.25, 0.1], **LNORM_KW)
+    post = fit._posterior
+    lo, hi = fit.posterior_summary.loc[quantity, ["hpd_low", "hpd_high"]]
+    assert lo > 0 if quantity == "tau" else lo < hi
+    # mass exactly 0.95, equal density at both ends, and no narrower interval on a 4001-point search
+    np.testing.assert_allclose(post.cdf(quantity, hi) - post.cdf(quantity, lo), 0.95, **TOL["closed_form"])
+    np.testing.assert_allclose(fit.density(quantity, lo), fit.density(quantity, hi), rtol=1e-8)
+    assert hi - lo <= _brute_shortest(post, quantity) + 1e-12
+    # the grid + bracketing path (no start, or a useless start) lands on the same interval as Newton
+    for start in (None, (hi + 5.0, hi + 10.0)):
+        np.testing.assert_allclose(post.shortest_interval(quantity, 0.95, start=start), (lo, hi), rtol=1e-9)
+
+
+def test_shortest_interval_of_tau_starts_at_zero_when_the_mode_is_there(schools):
+    post = schools._posterior
+    lo, hi = schools.posterior_summary.loc["tau", ["hpd_low", "hpd_high"]]
+    assert lo == 0.0
+    np.testing.assert_allclose(hi, post.tau_ppf(0.95), **TOL["closed_form"])
+    assert schools.density("tau", 0.0) >= schools.density("tau", hi)
+
+
+def test_tau_quantiles_invert_the_exact_cdf():
+    # the quantiles come from the per-panel Legendre interpolant; they must invert the exact CDF (Gauss-Legendre
+    # from the panel start, new likelihood evaluations) and agree with bracketing on it
+    from scipy import optimize
+
+    post = bayes_meta_analysis(yi=[-1.2, -0.4, -0.9, 0.3], vi=[0.2, 0.3, 0.25, 0.1], **LNORM_KW)._posterior
+    p = np.array([1e-6, 0.025, 0.3, 0.5, 0.9, 0.975, 1 - 1e-6])
+    q = post.tau_ppf(p)
+    np.testing.assert_allclose(post.tau_cdf(q), p, rtol=1e-12, atol=1e-14)
+    ref = [optimize.brentq(lambda t, pi=pi: post.tau_cdf(np.array([t]))[0] - pi, 1e-8, 50.0, xtol=1e-14)
+           for pi in p]
+    np.testing.assert_allclose(q, ref, rtol=1e-10)
+    assert np.all(np.diff(q) > 0)
+
+
+def test_study_effects_vectorised_equal_one_study_at_a_time(schools):
+    post = schools._posterior
+    se = schools.study_effects
+    p = np.array([0.5, 0.025, 0.975])
+    for i, label in enumerate(se.index):
+        np.testing.assert_allclose(se.loc[label, ["mean", "sd"]].to_numpy(float), post.moments("theta", i),
+                                   **TOL["closed_form"])
+        np.testing.assert_allclose(se.loc[label, ["median", "q025", "q975"]].to_numpy(float),
+                                   post.ppf("theta", p, i), **TOL["closed_form"])
+        np.testing.assert_allclose(post.cdf("theta", se.loc[label, "q975"], i), 0.975, **TOL["closed_form"])
+
+
+def test_mixture_quantiles_in_far_tails_and_single_normal():
+    from retrostats.kernels.bayes_mixture import mix_cdf, mix_ppf
+
+    p = np.array([1e-12, 1e-6, 0.3, 0.5, 0.7, 1 - 1e-6, 1 - 1e-12])
+    one = mix_ppf(p, np.ones(1), np.array([0.7]), np.array([2.0]))
+    np.testing.assert_allclose(one, stats.norm.ppf(p, 0.7, 2.0), **TOL["closed_form"])
+    w = np.array([0.2, 0.5, 0.3])
+    m = np.array([[-3.0, 0.0, 4.0], [1.0, 1.5, 2.0]])  # a batch of two mixtures sharing the weights
+    sd = np.array([[0.5, 1.0, 3.0], [0.1, 0.2, 0.3]])
+    q = mix_ppf(p, w, m, sd)
+    assert q.shape == (2, p.size)
+    for b in range(2):
+        np.testing.assert_allclose(mix_cdf(q[b], np.log(w), m[b], sd[b]), p, rtol=1e-9)
+
+
+@pytest.mark.parametrize("quantity,grid", [("mu", (-6.0, 4.5)), ("theta_new", (-9.0, 7.0)), ("tau", (0.0, 6.0))])
+def test_density_is_the_derivative_of_the_cdf_and_integrates_to_one(quantity, grid):
+    fit = bayes_meta_analysis(yi=[-1.2, -0.4, -0.9], vi=[0.2, 0.3, 0.25])
+    x = np.linspace(*grid, 4001)
+    dens = fit.density(quantity, x)
+    assert dens.shape == x.shape and (dens >= 0).all()
+    np.testing.assert_allclose(np.trapezoid(dens, x), 1.0, rtol=1e-6)  # grid wide enough: tails < 1e-7
+    pts = np.array([0.05, 0.3, 0.8]) if quantity == "tau" else np.array([-1.5, -0.8, 0.2])
+    h = 1e-4
+    fd = np.array([(fit.cdf(quantity, t + h) - fit.cdf(quantity, t - h)) / (2 * h) for t in pts])
+    # central differences: truncation error h^2 f'''/6 ~ 1e-8 relative, far below this rtol
+    np.testing.assert_allclose(fit.density(quantity, pts), fd, rtol=1e-6)
+    assert isinstance(fit.density(quantity, float(pts[0])), float)
+    assert fit.density(quantity, np.ones((2, 3))).shape == (2, 3)
+
+
+def test_density_bad_input():
+    fit = bayes_meta_analysis(yi=[-1.2, -0.4, -0.9], vi=[0.2, 0.3, 0.25])
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        fit.density("sigma", [0.1])
+    with pytest.raises(ValueError, match="finite"):
+        fit.density("mu", [0.1, np.nan])
+    assert fit.density("tau", -1.0) == 0.0
+
+
+def test_draw_posterior_vectorised_summaries_match_numpy():
+    # the NUTS posterior object (no PyMC needed): batch study summaries and the KDE density
+    from retrostats.bayes.nuts import DrawPosterior
+
+    gen = np.random.default_rng(3)
+    theta = gen.normal([[0.0], [1.0], [2.0]], 1.0, (3, 4000))
+    tau = np.abs(gen.normal(0.0, 1.0, 4000))
+    post = DrawPosterior({"mu": theta[0], "tau": tau, "theta": theta, "theta_new": theta[1]}, 0.0)
+    mean, sd = post.moments("theta", np.arange(3))
+    np.testing.assert_allclose(mean, theta.mean(axis=1), **TOL["closed_form"])
+    np.testing.assert_allclose(sd, theta.std(axis=1, ddof=1), **TOL["closed_form"])
+    q = post.ppf("theta", np.array([0.5, 0.025, 0.975]), np.arange(3))
+    assert q.shape == (3, 3)
+    np.testing.assert_allclose(q[1], np.quantile(theta[1], [0.5, 0.025, 0.975]), **TOL["closed_form"])
+    assert post.cdf("mu", 0.0) == np.mean(theta[0] <= 0.0)
+    x = np.linspace(0.0, 5.0, 2001)
+    # a kernel density estimate of 4000 draws reflected at 0: integral and shape only, to KDE accuracy
+    np.testing.assert_allclose(np.trapezoid(post.pdf("tau", x), x), 1.0, rtol=0.01)
+    assert post.pdf("tau", -0.5) == 0.0

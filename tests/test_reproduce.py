@@ -45,9 +45,13 @@ def test_reproduce_writes_figures_tables_numbers_report(two_runs):
     assert "\\newcommand{\\rsNTrials}" in tex
     report = (out / "report.html").read_text()
     assert report.count("src='data:image/png;base64,") == len(stems)
-    # the registry cannot be pooled yet and the report says so; the synthetic set is named as such
+    # no SMD can be pooled from the registry yet and the report says so; pooled mean differences on a shared
+    # instrument are reported as real data; the synthetic set is named as such
     if not numbers["registry_meta_possible"]:
-        assert "No meta-analysis of the registry is possible yet" in report
+        assert "No standardized (SMD) meta-analysis of the registry is possible yet" in report
+    assert "Pooled mean differences from the registry (real data)" in report
+    if numbers["n_registry_pooled_analyses"]:
+        assert numbers["pain_md_k"] >= 2 and (out / "figures" / "fig16_registry_pain_forest.pdf").exists()
     assert "SYNTHETIC" in report and "ILLUSTRATIVE" in report
     from retrostats.report.paper import PAPER_DIR
 

@@ -16,7 +16,16 @@ Integration over mu
     which converges geometrically because the integrand is analytic in a strip of half-width pi.
 
 Every marginal posterior (mu, theta_new, the shrunken study effects) is then an explicit mixture of normals,
-so densities, CDFs and quantiles are evaluated without sampling.
+so densities, CDFs and quantiles are evaluated without sampling (:mod:`retrostats.kernels.bayes_mixture`:
+Newton on log F in the tails, vectorised over probabilities and over all studies at once).
+
+Summaries of tau
+    Within each panel the posterior density of ``s = log(tau)`` is known at the 16 Gauss nodes; its
+    degree-15 Legendre interpolant (exact discrete orthogonality at the nodes) integrates analytically to the
+    panel's quadrature mass, so the CDF inside a panel needs no new likelihood evaluations. Quantiles solve
+    the interpolant by Newton (vectorised over probabilities), then take one Newton step on the exact CDF
+    (Gauss-Legendre from the panel start). Shortest intervals: Newton on the two ends (mass = level, equal
+    log density) from the equal-tailed interval, with a vectorised grid of lower-tail masses as fallback.
 """
 
 from __future__ import annotations
@@ -26,7 +35,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+
+from .bayes_mixture import logsumexp as _lse
+from .bayes_mixture import mix_cdf, mix_eval, mix_pdf, mix_ppf, prune
+from .bayes_mixture import norm_logpdf as _norm_logpdf
+from .bayes_mixture import shortest_interval as _shortest
 
 __all__ = [
     "MU_FAMILIES",
@@ -57,20 +71,6 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 # ----------------------------------------------------------------------------------------------- priors
 _LOG_2 = math.log(2.0)
-
-
-def _lse(x, axis=None):
-    """log(sum(exp(x))) along ``axis``; a lean replacement for scipy's logsumexp (its overhead dominated)."""
-    x = np.asarray(x, dtype=float)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out.item() if axis is None else np.squeeze(out, axis=axis)
-
-
-def _norm_logpdf(z: np.ndarray) -> np.ndarray:
-    return -0.5 * (z * z + _LOG_2PI)
 
 
 def _t_logpdf(z: np.ndarray, df: float) -> np.ndarray:
@@ -240,142 +240,23 @@ def _conditional(y, v, tau, m0, s0, lam):
     return loglik, mean, 1.0 / prec
 
 
-# ---------------------------------------------------------------------------------------- mixtures
-_PRUNE = 45.0  # components below e^-45 of the largest cannot move a quantile or an interval end
-_CHUNK = 2_000_000  # (points x components) per block when evaluating a large mixture
-
-
-def _mix_cdf(x, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Mixture CDF at the points ``x`` (any shape), in log space so that far-tail values keep their digits."""
-    x = np.asarray(x, dtype=float)
-    flat = x.ravel()
-    out = np.empty(flat.shape)
-    step = max(1, _CHUNK // max(m.size, 1))
-    for i in range(0, flat.size, step):  # blocks bound the memory of (points x components)
-        z = (flat[i : i + step, None] - m[None, :]) / sd[None, :]
-        out[i : i + step] = np.exp(_lse(logw[None, :] + special.log_ndtr(z), axis=1))
-    return out.reshape(x.shape)
-
-
-def _mix_pdf(x, logw: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Mixture density at the points ``x`` (any shape)."""
-    x = np.asarray(x, dtype=float)
-    flat = x.ravel()
-    out = np.empty(flat.shape)
-    lw = logw - np.log(sd)
-    step = max(1, _CHUNK // max(m.size, 1))
-    for i in range(0, flat.size, step):
-        z = (flat[i : i + step, None] - m[None, :]) / sd[None, :]
-        out[i : i + step] = np.exp(_lse(lw[None, :] + _norm_logpdf(z), axis=1))
-    return out.reshape(x.shape)
-
-
-def _prune(logw: np.ndarray, m: np.ndarray, sd: np.ndarray):
-    """Drop components (the last axis) whose weight is below e^-45 of the largest; renormalise."""
-    keep = logw > np.max(logw) - _PRUNE
-    lw = logw[keep]
-    return np.exp(lw - _lse(lw)), m[..., keep], sd[..., keep]
-
-
-def _mix_ppf(p, w: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Quantiles of normal mixtures, all solved together by safeguarded Newton.
-
-    ``w`` (N,) weights (summing to 1); ``m``, ``sd`` (..., N) for one or a batch of mixtures sharing the
-    weights; ``p`` (n,). Returns (..., n). Newton runs on log F below the median and on log(1 - F) above
-    it, which converges in a few steps even far in the tails; only unsettled quantiles are iterated.
-    """
-    pa = np.atleast_1d(np.asarray(p, dtype=float))
-    batch = m.shape[:-1]
-    m2, sd2 = m.reshape(-1, m.shape[-1]), sd.reshape(-1, m.shape[-1])
-    mean = m2 @ w
-    spread = np.sqrt(np.maximum((sd2 * sd2 + (m2 - mean[:, None]) ** 2) @ w, 0.0))
-    x = (mean[:, None] + spread[:, None] * special.ndtri(pa)).ravel()  # (B * n,)
-    row = np.repeat(np.arange(m2.shape[0]), pa.size)
-    target = np.tile(pa, m2.shape[0])
-    upper = target > 0.5
-    log_t = np.log(np.where(upper, 1.0 - target, target))
-    lo, hi = np.full(x.shape, -np.inf), np.full(x.shape, np.inf)
-    act = np.arange(x.size)
-    wn = w / math.sqrt(2.0 * math.pi)
-    for _ in range(100):
-        mr, sr, xa, up = m2[row[act]], sd2[row[act]], x[act], upper[act]
-        z = (xa[:, None] - mr) / sr
-        tail = special.ndtr(np.where(up[:, None], -z, z)) @ w  # F, or 1 - F above the median
-        dens = (np.exp(-0.5 * z * z) / sr) @ wn
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = np.log(tail) - log_t[act]  # > 0: x too far right (lower tail) / too far left (upper tail)
-            nx = xa + np.where(up, 1.0, -1.0) * h * tail / dens
-        settled = (h == 0) | (np.abs(nx - xa) <= 1e-13 * np.maximum(1.0, np.abs(xa)))
-        right = np.where(up, h < 0, h > 0)
-        lo[act] = np.where(right, lo[act], xa)
-        hi[act] = np.where(right, xa, hi[act])
-        ok = settled | (np.isfinite(nx) & (nx > lo[act]) & (nx < hi[act]))
-        both = np.isfinite(lo[act]) & np.isfinite(hi[act])
-        jump = xa + np.where(right, -8.0, 8.0) * sr.max(axis=1)  # no bracket on that side yet
-        x[act] = np.where(ok, nx, np.where(both, 0.5 * (lo[act] + hi[act]), jump))
-        act = act[~settled]
-        if act.size == 0:
-            break
-    return x.reshape(*batch, pa.size)
-
-
-def _shortest(ppf, pdf, cdf, level: float, lower: float) -> tuple[float, float]:
-    """Shortest interval of a unimodal distribution: equal density at both ends, mass ``level``.
-
-    ``ppf``, ``pdf``, ``cdf`` take and return arrays. A grid of lower-tail masses brackets the solution (one
-    vectorised quantile call); Newton on the two ends (mass = level, equal log density) then polishes it.
-    """
-    x_level = float(ppf(np.array([level]))[0])
-    if math.isfinite(lower) and cdf(np.array([lower]))[0] <= 0.0:
-        f_low, f_level = pdf(np.array([lower, x_level]))
-        if f_low >= f_level:  # mode at the support's lower end
-            return lower, x_level
-    eps = 1e-12
-    p = np.linspace(eps, 1.0 - level - eps, 33)
-    x = ppf(np.concatenate([p, p + level]))
-    lo, hi = x[: p.size], x[p.size :]
-    f = pdf(x)
-    g = f[: p.size] - f[p.size :]  # increasing in p for a unimodal density
-    if g[0] >= 0.0:  # density highest at the lower end (e.g. unbounded at tau = 0)
-        return (lower if math.isfinite(lower) else float(lo[0])), float(hi[0])
-    if g[-1] <= 0.0:
-        return float(lo[-1]), float(hi[-1])
-    j = int(np.argmax(g >= 0.0))
-    t = g[j - 1] / (g[j - 1] - g[j])
-    a, b = lo[j - 1] + t * (lo[j] - lo[j - 1]), hi[j - 1] + t * (hi[j] - hi[j - 1])
-    for _ in range(30):
-        h = 1e-6 * (b - a)
-        ends = np.array([a, b])
-        fa, fb, fa1, fa0, fb1, fb0 = pdf(np.array([a, b, a + h, a - h, b + h, b - h]))
-        ca, cb = cdf(ends)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            da = (math.log(fa1) - math.log(fa0)) / (2.0 * h)  # d log f / dx
-            db = (math.log(fb1) - math.log(fb0)) / (2.0 * h)
-            r1, r2 = cb - ca - level, math.log(fb) - math.log(fa)
-        det = -fa * db + fb * da
-        if not (math.isfinite(det) and det != 0.0 and math.isfinite(r2)):
-            break
-        step_a = (db * r1 - fb * r2) / det  # solve [[-fa, fb], [-da, db]] (sa, sb) = (r1, r2)
-        step_b = (da * r1 - fa * r2) / det
-        a, b = a - step_a, b - step_b
-        if not (lo[j - 1] <= a <= lo[j] and hi[j - 1] <= b <= hi[j]):
-            break
-        if abs(step_a) + abs(step_b) <= 1e-12 * (b - a):
-            return float(a), float(b)
-
-    def gp(q):  # fallback: bracketing on the lower tail mass (robust, slower)
-        e = ppf(np.array([q, q + level]))
-        d = pdf(e)
-        return float(d[0] - d[1])
-
-    q = optimize.brentq(gp, p[j - 1], p[j], xtol=1e-13)
-    e = ppf(np.array([q, q + level]))
-    return float(e[0]), float(e[1])
-
-
 # ---------------------------------------------------------------------------------------- posterior
 _LEG_V = np.polynomial.legendre.legvander(_GL_NODES, 15)  # (16, 16): P_n at the Gauss nodes
 _LEG_SCALE = (2.0 * np.arange(16) + 1.0) / 2.0
+_LEG_GRID = np.linspace(-1.0, 1.0, 33)
+
+
+def _legendre(x: np.ndarray, deg: int) -> np.ndarray:
+    """(n, deg + 1) table of P_0..P_deg at ``x`` by the three-term recurrence (a lean legvander)."""
+    out = np.empty((deg + 1, x.size))
+    out[0] = 1.0
+    out[1] = x
+    for n in range(1, deg):
+        out[n + 1] = ((2 * n + 1) * x * out[n] - n * out[n - 1]) / (n + 1)
+    return out.T
+
+
+_LEG_TABLE = _legendre(_LEG_GRID, 16).T  # (17, 33)
 
 
 @dataclass(frozen=True)
@@ -517,11 +398,14 @@ class ExactPosterior:
             i = np.clip(np.searchsorted(cum, q) - 1, 0, len(cum) - 2)
             coef, anti = self._tau_poly
             target = q - cum[i]
-            mass = cum[i + 1] - cum[i]
-            x = np.clip(-1.0 + 2.0 * target / np.where(mass > 0, mass, 1.0), -1.0, 1.0)
+            table = anti[i] @ _LEG_TABLE  # the interpolant's CDF on 33 points per panel: a close start
+            k = np.clip(np.sum(table < target[:, None], axis=1), 1, _LEG_GRID.size - 1)
+            t0, t1 = np.take_along_axis(table, np.stack([k - 1, k], axis=1), axis=1).T
+            frac = np.clip((target - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0, 1.0)
+            x = _LEG_GRID[k - 1] + frac * (_LEG_GRID[1] - _LEG_GRID[0])
             xl, xh = np.full(q.shape, -1.0), np.ones(q.shape)
             for _ in range(60):  # safeguarded Newton on the polynomial CDF within the panel
-                vand = np.polynomial.legendre.legvander(x, 16)
+                vand = _legendre(x, 16)
                 f = np.sum(vand * anti[i], axis=1) - target
                 d = np.sum(vand[:, :16] * coef[i], axis=1)
                 xl, xh = np.where(f < 0, x, xl), np.where(f > 0, x, xh)
@@ -533,7 +417,7 @@ class ExactPosterior:
                     break
             a, b = self.panels[i], self.panels[i + 1]
             s = a + (b - a) * (x + 1.0) / 2.0
-            for _ in range(4):  # Newton on the exact CDF (the interpolant is a start to ~1e-8 or better)
+            for _ in range(4):  # Newton on the exact CDF (the interpolant agrees with it to ~1e-15: one step)
                 f = self._tau_cdf_s(s) - q
                 d = np.exp(self._tau_logpost(np.exp(s)) + s)
                 ns = np.clip(s - f / np.where(d > 0, d, np.inf), a, b)
@@ -553,12 +437,12 @@ class ExactPosterior:
     # --- generic access ----------------------------------------------------------------------------
     def cdf(self, quantity: str, x, study: int | None = None):
         """Posterior CDF of ``mu``, ``tau``, ``theta_new`` or ``theta`` (study ``study``) at ``x``."""
-        out = self.tau_cdf(x) if quantity == "tau" else _mix_cdf(x, *self.components(quantity, study))
+        out = self.tau_cdf(x) if quantity == "tau" else mix_cdf(x, *self.components(quantity, study))
         return out if np.ndim(x) else float(out)
 
     def pdf(self, quantity: str, x, study: int | None = None):
         """Posterior density at ``x`` (a scalar or an array)."""
-        out = self.tau_pdf(x) if quantity == "tau" else _mix_pdf(x, *self.components(quantity, study))
+        out = self.tau_pdf(x) if quantity == "tau" else mix_pdf(x, *self.components(quantity, study))
         return out if np.ndim(x) else float(out)
 
     def ppf(self, quantity: str, p, study=None):
@@ -566,23 +450,30 @@ class ExactPosterior:
         if quantity == "tau":
             return self.tau_ppf(p)
         logw, m, sd = self.components(quantity, study)
-        out = _mix_ppf(p, *_prune(logw, m, sd))
+        out = mix_ppf(p, *prune(logw, m, sd))
         return out if np.ndim(p) else out[..., 0] if np.ndim(out) > 1 else float(out[0])
 
-    def shortest_interval(self, quantity: str, level: float = 0.95, study: int | None = None):
-        """Shortest (highest-density, for unimodal posteriors) interval with posterior mass ``level``."""
+    def _tau_eval(self, x: np.ndarray):
+        """CDF, density and d log density / dtau of the posterior of tau (for the shortest interval)."""
+        x = np.asarray(x, dtype=float)
+        h = 1e-6 * np.maximum(x, self.tau_lo)
+        lp = self._tau_logpost(np.concatenate([x, x + h, np.maximum(x - h, 0.0)]))
+        n = x.size
+        with np.errstate(invalid="ignore"):
+            slope = (lp[n : 2 * n] - lp[2 * n :]) / (x + h - np.maximum(x - h, 0.0))
+        return self.tau_cdf(x), np.exp(lp[:n]), slope
+
+    def shortest_interval(self, quantity: str, level: float = 0.95, study=None, start=None):
+        """Shortest (highest-density, for unimodal posteriors) interval with posterior mass ``level``.
+
+        ``start``, optional, is a guess at the two ends (the equal-tailed interval serves well).
+        """
         if quantity == "tau":
             lower = tau_support(self.tau_family, self.tau_params)[0]
-            return _shortest(self.tau_ppf, self.tau_pdf, self.tau_cdf, level, lower)
-        logw, m, sd = self.components(quantity, study)
-        w, m, sd = _prune(logw, m, sd)
-        lw = np.log(w)
+            return _shortest(self.tau_ppf, self._tau_eval, level, lower, start)
+        w, m, sd = prune(*self.components(quantity, study))
         return _shortest(
-            lambda q: _mix_ppf(q, w, m, sd),
-            lambda x: _mix_pdf(x, lw, m, sd),
-            lambda x: _mix_cdf(x, lw, m, sd),
-            level,
-            -math.inf,
+            lambda q: mix_ppf(q, w, m, sd), lambda x: mix_eval(x, w, m, sd), level, -math.inf, start
         )
 
     def sample(self, quantity: str, size: int, rng: np.random.Generator) -> np.ndarray:

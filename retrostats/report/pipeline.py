@@ -64,23 +64,26 @@ class Context:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the pipeline."""
+    """One step of the pipeline; steps run by increasing ``order`` (ties: registration order)."""
 
     name: str
     func: Callable[[Context], None]
     description: str = ""
+    order: float = 50.0
 
 
 _STEPS: list[Step] = []
 
 
-def step(name: str, description: str = "") -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a pipeline step (decorator)."""
+def step(
+    name: str, description: str = "", *, order: float = 50.0
+) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules."""
 
     def deco(func: Callable[[Context], None]) -> Callable[[Context], None]:
         if any(s.name == name for s in _STEPS):
             raise ValueError(f"a reproduce step named {name!r} is already registered")
-        _STEPS.append(Step(name, func, description or (func.__doc__ or "").strip().splitlines()[0]))
+        _STEPS.append(Step(name, func, description or (func.__doc__ or "").strip().splitlines()[0], order))
         return func
 
     return deco
@@ -89,7 +92,7 @@ def step(name: str, description: str = "") -> Callable[[Callable[[Context], None
 def steps() -> list[Step]:
     """The registered steps, in order."""
     _load_steps()
-    return list(_STEPS)
+    return sorted(_STEPS, key=lambda s: s.order)  # stable: equal orders keep registration order
 
 
 def _load_steps() -> None:

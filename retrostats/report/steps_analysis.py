@@ -59,7 +59,7 @@ def _p(x: float) -> str:
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
-@step("evidence_map", "evidence map of the registry (trials x outcomes by data level)")
+@step("evidence_map", "evidence map of the registry (trials x outcomes by data level)", order=10)
 def evidence_map_step(ctx: Context) -> None:
     """Figure 1: trials x outcomes coloured by what the numbers come from."""
     cells = F.evidence_cells()
@@ -82,7 +82,7 @@ def evidence_map_step(ctx: Context) -> None:
     )
 
 
-@step("reviews", "published pooled estimates of systematic reviews")
+@step("reviews", "published pooled estimates of systematic reviews", order=20)
 def reviews_step(ctx: Context) -> None:
     """Figure 2: the pooled standardized estimates that published reviews report for knee trials."""
     rev = load_dataset("retro_reviews")
@@ -133,7 +133,7 @@ def reviews_step(ctx: Context) -> None:
     )
 
 
-@step("registry_effects", "effect sizes from the registry and what can be pooled")
+@step("registry_effects", "effect sizes from the registry and what can be pooled", order=30)
 def registry_effects_step(ctx: Context) -> None:
     """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
     from ..meta import meta_analysis
@@ -214,11 +214,13 @@ def registry_effects_step(ctx: Context) -> None:
     if not pooled_any:
         parts.insert(
             0,
-            "<p><b>No meta-analysis of the registry is possible yet.</b> All trial numbers come from "
-            f"abstracts; at most {int(counts['usable'].max())} trial per outcome and comparison yields an "
-            "effect size (the others report only p-values, percentage changes or no group sizes; see "
-            "<code>tables/registry_effect_sizes.csv</code> for the reason per trial). The pooled analyses "
-            "below use a clearly labelled synthetic demonstration set.</p>",
+            "<p><b>No standardized (SMD) meta-analysis of the registry is possible yet.</b> All trial numbers "
+            f"come from abstracts; at most {int(counts['usable'].max())} trial per outcome and comparison yields "
+            "a standardized effect size (the others report only p-values, percentage changes or no group "
+            "sizes; see <code>tables/registry_effect_sizes.csv</code> for the reason per trial). Mean "
+            "differences on a shared instrument can be pooled where published p-values allow: see the section "
+            "'Pooled mean differences from the registry (real data)'. The full diagnostics below use a clearly "
+            "labelled synthetic demonstration set.</p>",
         )
     ctx.number("registry_meta_possible", pooled_any)
     ctx.section("Effect sizes from the registry", "".join(parts) + _warnings_html(caught))
@@ -255,7 +257,7 @@ def _synthetic_studies(quick: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@step("synthetic_meta", "meta-analysis with all diagnostics (synthetic demonstration)")
+@step("synthetic_meta", "meta-analysis with all diagnostics (synthetic demonstration)", order=40)
 def synthetic_meta_step(ctx: Context) -> None:
     """Figures 4-6: forest (arms, subgroups, RoB), contour funnel with trim and fill, leave-one-out."""
     from ..effects import effect_sizes
@@ -339,7 +341,7 @@ def synthetic_meta_step(ctx: Context) -> None:
     )
 
 
-@step("bayes", "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)")
+@step("bayes", "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)", order=50)
 def bayes_step(ctx: Context) -> None:
     """Figures 7-8: posterior densities with the MCID, and the shrinkage forest (exact method, no PyMC)."""
     from ..bayes import bayes_meta_analysis
@@ -403,7 +405,7 @@ def bayes_step(ctx: Context) -> None:
     ctx.section("Bayesian synthesis (synthetic demonstration)", "".join(parts))
 
 
-@step("planning", "power, sample size and assurance for a retro-vs-forward trial")
+@step("planning", "power, sample size and assurance for a retro-vs-forward trial", order=60)
 def planning_step(ctx: Context) -> None:
     """Figures 9-10: ANCOVA power curves and assurance from a published retro-vs-forward estimate."""
     from ..planning import assurance, power_ancova, power_grid, power_ttest
@@ -476,7 +478,7 @@ def planning_step(ctx: Context) -> None:
     ctx.section("Planning the next retro-vs-forward trial", "".join(parts))
 
 
-@step("participants", "participant-level reanalysis of the synthetic three-arm trial")
+@step("participants", "participant-level reanalysis of the synthetic three-arm trial", order=70)
 def participants_step(ctx: Context) -> None:
     """Figures 11-13: raincloud, paired pre-post, MMRM adjusted-mean trajectories (SYNTHETIC trial)."""
     from ..ipd import ancova, mmrm
@@ -524,7 +526,7 @@ def participants_step(ctx: Context) -> None:
     ctx.section("Participant-level reanalysis (synthetic three-arm trial)", "".join(parts))
 
 
-@step("rob", "RoB 2 figures (illustrative judgements)")
+@step("rob", "RoB 2 figures (illustrative judgements)", order=80)
 def rob_step(ctx: Context) -> None:
     """Figure 14: RoB 2 traffic lights and summary for ILLUSTRATIVE synthetic judgements."""
     rob = F.example_rob_judgements()
@@ -539,7 +541,7 @@ def rob_step(ctx: Context) -> None:
     ctx.section("Risk of bias figures (illustrative)", "".join(parts))
 
 
-@step("colophon", "figure list, colophon and the paper's generated files")
+@step("colophon", "figure list, colophon and the paper's generated files", order=100)
 def colophon_step(ctx: Context) -> None:
     """Write figures.csv, colophon.md (git commit, versions) and, from a source checkout, the paper."""
     from .paper import render_paper, write_colophon

@@ -23,7 +23,7 @@ def registry_counts(trials: pd.DataFrame, arms: pd.DataFrame, contrasts: pd.Data
                                        "contrast_values"])
 
 
-@step("registry", "evidence registry summary tables")
+@step("registry", "evidence registry summary tables", order=0)
 def registry_step(ctx: Context) -> None:
     """Summarise the registry: counts by data level, trial characteristics, outcomes reported."""
     trials = load_dataset("retro_trials")

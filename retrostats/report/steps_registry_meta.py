@@ -55,7 +55,7 @@ def poolable_mean_differences(outcome: str, comparison: str) -> dict[str, pd.Dat
     return {ins: g.reset_index(drop=True) for ins, g in usable.groupby("instrument") if len(g) >= 2}
 
 
-@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)")
+@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)", order=35)
 def registry_meta_step(ctx: Context) -> None:
     """Cochrane-preset meta-analysis, forest plot and exact Bayesian clinical probabilities, real data."""
     from ..bayes import bayes_meta_analysis
