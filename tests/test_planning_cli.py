@@ -97,3 +97,24 @@ def test_plan_bad_input():
         _run(["--effect", "1.0"])
     with pytest.raises(ValueError, match="dropout must be below 1"):
         _run(["--effect-size", "0.5", "--dropout", "1.0"])
+
+
+def test_plan_retro_vs_forward_pain_from_registry_falls_back_to_the_mcid(tmp_path, capsys):
+    """No retro-vs-forward pain trial gives an effect size: the plan targets the NPRS MCID (outcome_scales)."""
+    import retrostats as rs
+
+    es = rs.registry_effect_sizes(outcome="pain", comparison="retro vs forward", measure="SMD")
+    assert not es["usable"].any()
+    out = tmp_path / "plan.csv"
+    argv = ["--from-registry", "--outcome", "pain", "--comparison", "retro vs forward", "--design", "ancova",
+            "--r", "0.5", "--dropout", "0.15", "--instrument", "NPRS", "--sd", "2", "--out", str(out)]
+    assert _run(argv) == 0
+    text = capsys.readouterr().out
+    mcid = float(rs.load_dataset("outcome_scales").set_index("instrument").loc["NPRS", "mcid"])
+    assert "planned to detect the minimal clinically important difference" in text
+    expected = power_ancova(effect_size=mcid / 2.0, power=0.8, r=0.5, dropout=0.15)
+    plan = pd.read_csv(out).set_index("quantity")["value"]
+    np.testing.assert_allclose(float(plan["n"]), expected.n, rtol=1e-12)
+    # an SD from the registry needs at least two trials; with fewer the message says to give --sd
+    with pytest.raises(ValueError, match="give --sd"):
+        _run(argv[:-4] + ["--out", str(out)])

@@ -18,6 +18,7 @@ import sys
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["register", "run_plan"]
@@ -68,6 +69,53 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+class _NoEvidence(ValueError):
+    """No usable effect sizes for the requested outcome and comparison."""
+
+
+def _registry_sd(instrument: str) -> tuple[float, str]:
+    """Root mean square of the arm SDs the registry holds for ``instrument``, and where they come from."""
+    from ..datasets import load_dataset
+
+    arms = load_dataset("retro_arms")
+    s = arms[(arms["instrument"] == instrument) & (arms["statistic"] == "sd")]
+    trials = sorted(set(s["study_id"]))
+    if len(trials) < 2:
+        seen = f" (only {', '.join(trials)} reports one)" if trials else ""
+        raise ValueError(
+            f"the registry has published SDs of {instrument!r} from fewer than two trials{seen}; too little to "
+            "plan on: give --sd (e.g. from a large trial or cohort in your population) and cite it."
+        )
+    sd = float(np.sqrt(np.mean(s["value"].to_numpy(dtype=float) ** 2)))
+    ids = ", ".join(trials)
+    flagged = int(s["ambiguous"].fillna(False).astype(bool).sum())
+    note = f"; {flagged} of them flagged ambiguous in the registry" if flagged else ""
+    return sd, f"root mean square of {len(s)} published arm SDs of {instrument} ({ids}{note})"
+
+
+def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> float:
+    """Fallback when the registry has no usable evidence: plan to detect the instrument's MCID."""
+    from ..datasets import load_dataset
+
+    if not args.instrument:
+        raise _NoEvidence(f"{why}; give --instrument (to plan for its MCID) or --effect-size.")
+    sc = load_dataset("outcome_scales").set_index("instrument")
+    if args.instrument not in sc.index or pd.isna(sc.loc[args.instrument, "mcid"]):
+        raise _NoEvidence(f"{why}, and {args.instrument!r} has no MCID in outcome_scales; give --effect-size.")
+    mcid = float(sc.loc[args.instrument, "mcid"])
+    if args.sd is None:
+        args.sd, sd_note = _registry_sd(args.instrument)
+    else:
+        sd_note = "given with --sd"
+    assumptions += [
+        f"{why}: the trial is planned to detect the minimal clinically important difference instead",
+        f"MCID {mcid:g} {args.instrument} points ({sc.loc[args.instrument, 'mcid_source']})",
+        f"SD {args.sd:.3f} {args.instrument} points ({sd_note})",
+        f"standardised effect = MCID / SD = {mcid / args.sd:.3f}",
+    ]
+    return mcid / args.sd
+
+
 def _evidence(args: argparse.Namespace):
     from ..meta import meta_analysis
 
@@ -93,7 +141,7 @@ def _evidence(args: argparse.Namespace):
         label = f"CSV {args.from_csv}"
         ids = f"{len(es)} rows"
     if len(es) == 0:
-        raise ValueError(f"no usable effect sizes ({label}); give --effect-size instead.")
+        raise _NoEvidence(f"no usable effect sizes ({label})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ma = meta_analysis(es[["yi", "vi"]].astype(float), yi="yi", vi="vi", method=args.method)
@@ -146,7 +194,14 @@ def run_plan(args: argparse.Namespace) -> int:
         d = args.effect_size
         assumptions.append(f"standardised effect (SMD) {d:g}")
     else:
-        ma, label, ids = _evidence(args)
+        try:
+            ma, label, ids = _evidence(args)
+        except _NoEvidence as exc:
+            if not args.from_registry:
+                raise ValueError(f"{exc}; give --effect-size instead.") from None
+            ma = None
+            d = _mcid_plan(args, str(exc), assumptions)
+    if ma is not None:
         d = abs(float(ma.estimate))
         assumptions.append(
             f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): SMD "
