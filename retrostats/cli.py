@@ -49,8 +49,14 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .extraction import extraction_template
 
+    if Path(args.path).exists() and not args.force:
+        print(f"retrostats extraction-template: {args.path} exists (a filled sheet?); not overwritten. "
+              "Choose another name or pass --force.", file=sys.stderr)
+        return 1
     p = extraction_template(args.path, example=args.example)
     print(f"wrote {p}; fill one row per study x arm x outcome x timepoint x statistic, then check it with "
           f"`retrostats extraction-check {p}`")
@@ -101,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extraction-template", help="write an extraction sheet (CSV or XLSX)")
     p.add_argument("path")
     p.add_argument("--example", action="store_true", help="include one example row")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     p.set_defaults(func=_template)
 
     p = sub.add_parser("extraction-check", help="validate a filled extraction sheet")
@@ -136,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (DataError, ValueError) as exc:
+    except (DataError, ValueError, OSError) as exc:  # OSError: missing file, a folder, no permission
         print(f"retrostats: error: {exc}", file=sys.stderr)
         return 1
 

@@ -112,8 +112,8 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
 
 
 def _read_raw(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"{path}: no such file.")
+    if not path.is_file():
+        raise DataError(f"{path}: no such file." if not path.exists() else f"{path}: is not a file.")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":

@@ -347,7 +347,8 @@ def _one(
 def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -> pd.DataFrame:
     arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
     if measure == "MD" and target_instrument is not None:
-        for i in np.flatnonzero(arm_rows.to_numpy()):
+        # arm summaries are rescaled before the MD is computed; a published MD (contrast route) directly
+        for i in np.flatnonzero(out["usable"].to_numpy()):
             ins = out.at[i, "instrument"]
             if ins == target_instrument:
                 continue
@@ -355,9 +356,11 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
                 fct = rescale_factor(ins, target_instrument, scales)
             except ValueError as exc:
                 out.loc[i, ["usable", "route", "reason"]] = [False, "none", f"cannot rescale: {exc}"]
+                out.loc[i, ["yi", "vi"]] = np.nan
                 continue
-            for col in ("m1", "sd1", "m2", "sd2"):
+            for col in ("m1", "sd1", "m2", "sd2", "yi"):  # yi is NaN on arm rows (computed below)
                 out.at[i, col] = out.at[i, col] * fct
+            out.at[i, "vi"] = out.at[i, "vi"] * fct * fct
             steps = json.loads(out.at[i, "derivation"]) + [
                 _step(
                     "rescale",
@@ -367,6 +370,16 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
             ]
             out.at[i, "derivation"] = json.dumps(steps)
         arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
+    if measure == "ROM":  # a ratio of means needs positive means: mean changes (often < 0) cannot be used
+        bad = arm_rows & ~((out["m1"] > 0) & (out["m2"] > 0))
+        for i in np.flatnonzero(bad.to_numpy()):
+            out.loc[i, ["usable", "route", "reason"]] = [
+                False,
+                "none",
+                f"measure 'ROM' needs positive means; the {out.at[i, 'basis']} values are "
+                f"{_g(out.at[i, 'm1'])} and {_g(out.at[i, 'm2'])} (use MD or SMD)",
+            ]
+        arm_rows = arm_rows & ~bad
     if arm_rows.any():
         sub = out[arm_rows].reset_index()
         es = effect_sizes(

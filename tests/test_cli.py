@@ -45,6 +45,36 @@ def test_template_and_check(tmp_path, capsys):
     assert "row 2, column 'value'" in capsys.readouterr().err
 
 
+def test_template_does_not_overwrite_a_sheet(tmp_path, capsys):
+    # regression: running extraction-template on a filled sheet silently replaced it with an empty one
+    p = tmp_path / "sheet.csv"
+    assert main(["extraction-template", str(p), "--example"]) == 0
+    filled = p.read_bytes()
+    assert main(["extraction-template", str(p)]) == 1
+    assert "not overwritten" in capsys.readouterr().err
+    assert p.read_bytes() == filled
+    assert main(["extraction-template", str(p), "--force"]) == 0
+    assert p.read_bytes() != filled
+
+
+def test_os_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    # regression: a folder given as the sheet raised IsADirectoryError with a traceback
+    folder = tmp_path / "sheet.csv"
+    folder.mkdir()
+    assert main(["extraction-check", str(folder)]) == 1
+    assert "is not a file" in capsys.readouterr().err
+    assert main(["plan", "--from-csv", str(tmp_path / "none.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_reproduce_unknown_step_is_an_error(tmp_path, capsys):
+    # regression: --only with a misspelt step ran nothing and still exited 0
+    assert main(["reproduce", "--out", str(tmp_path / "o"), "--only", "registy", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "registy" in err and "'registry'" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_reproduce_registry_step(tmp_path):
     out = tmp_path / "out"
     assert main(["reproduce", "--out", str(out), "--only", "registry", "--quiet"]) == 0

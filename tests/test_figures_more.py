@@ -80,6 +80,13 @@ def test_trajectory_plot_draws_adjusted_means(trial):
         np.testing.assert_array_equal(segs[:, 1, 1], m["ci_high"].to_numpy())
     with pytest.raises(TypeError, match="mmrm"):
         F.trajectory_plot(object())
+    # regression: the axis label said 95% whatever the fit's confidence level; a partial x raised KeyError
+    assert ax.get_ylabel() == "Adjusted mean (95% CI)"
+    fit90 = rs.mmrm(trial[trial["week"] > 0], outcome="value", arm="arm", visit="visit", subject="participant",
+                    baseline="baseline", confidence_level=0.9)
+    assert F.trajectory_plot(fit90).get_ylabel() == "Adjusted mean (90% CI)"
+    with pytest.raises(ValueError, match="week 6"):
+        F.trajectory_plot(fit, x={"week 2": 2, "week 4": 4})
 
 
 def test_raincloud_and_prepost_draw_the_participants(trial):
@@ -98,6 +105,20 @@ def test_raincloud_and_prepost_draw_the_participants(trial):
     np.testing.assert_array_equal(segs[:, 1, 1], wide["week 6"].to_numpy())
     with pytest.raises(ValueError, match="post='week 9'"):
         F.prepost_plot(trial, subject="participant", visit="visit", value="value", post="week 9")
+
+
+def test_prepost_default_visits_are_baseline_and_last(trial):
+    # regression: the default pre/post were the first and last visit in order of appearance, so a first
+    # participant without a baseline row made the plot run from "week 2" back to "baseline"
+    d = trial[~((trial["participant"] == trial["participant"].iloc[0]) & (trial["week"] == 0))]
+    assert d["visit"].iloc[0] != "baseline"
+    ax = F.prepost_plot(d, subject="participant", visit="visit", value="value", arm="arm")
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["baseline", "week 6"]
+    relabelled = trial.assign(visit=trial["visit"].replace({"week 2": "week 12"}))  # 12 is the last visit
+    ax = F.prepost_plot(relabelled, subject="participant", visit="visit", value="value")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["baseline", "week 12"]
+    ax = F.prepost_plot(trial.iloc[::-1], subject="participant", visit="week", value="value")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.0", "6.0"]
 
 
 def test_power_and_assurance_curves():

@@ -112,3 +112,16 @@ def test_delta_shift_is_exact(trial):
     # check the direction and a bound instead)
     diff = b.contrasts["estimate"].iloc[0] - a.contrasts["estimate"].iloc[0]
     assert 0 < diff <= 3.0 * n_miss_retro / n_retro * 1.5
+
+
+def test_delta_arms_are_checked(trial):
+    # regression: an unknown arm in delta_arms (or a bare string, iterated letter by letter) shifted nothing,
+    # silently giving the MAR answer for a "sensitivity analysis"
+    kw = dict(outcome="value", baseline="baseline", arm="arm", n_imputations=10, seed=9, delta=3.0)
+    with pytest.raises(ValueError, match="delta_arms"):
+        ancova_mi(trial, delta_arms=["Retro"], **kw)
+    listed = ancova_mi(trial, delta_arms=["retro"], **kw).contrasts["estimate"]
+    bare = ancova_mi(trial, delta_arms="retro", **kw).contrasts["estimate"]
+    default = ancova_mi(trial, **kw).contrasts["estimate"]
+    np.testing.assert_array_equal(bare, listed)
+    np.testing.assert_array_equal(listed, default)

@@ -109,6 +109,22 @@ def test_row_order_does_not_matter():
     np.testing.assert_allclose(a["estimate"], b["estimate"], **TOL["iterative"])
 
 
+def test_visit_labels_are_ordered_by_their_numbers():
+    # regression: labels were sorted as text, so "week 12" came before "week 4"; AR(1) then paired the wrong
+    # visits (a different fit from the numeric weeks) and the tables were out of order
+    d = _post("c").copy()
+    d["label"] = [f"week {2 * w:g}" for w in d["week"]]  # weeks 4, 8, 12
+    for st in ("ar1", "us"):
+        by_label = rs.mmrm(d, outcome="value", arm="arm", visit="label", subject="participant",
+                           baseline="baseline", covariance=st)
+        by_week = _fit(d, covariance=st)
+        assert list(by_label.contrasts["visit"].unique()) == ["week 4", "week 8", "week 12"]
+        assert list(by_label.covariance_matrix.index) == ["week 4", "week 8", "week 12"]
+        np.testing.assert_allclose(by_label.loglik, by_week.loglik, **TOL["iterative"])
+        np.testing.assert_allclose(by_label.contrasts["estimate"], by_week.contrasts["estimate"],
+                                   **TOL["iterative"])
+
+
 def test_summary_and_frame():
     fit = _fit(_post("c"))
     assert "retro - forward" in fit.summary().as_text()

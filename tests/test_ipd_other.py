@@ -122,3 +122,13 @@ def test_simulate_trial_bad_arguments():
         rs.simulate_trial(arms=("retro", "other"))
     with pytest.raises(ValueError, match="weeks"):
         rs.simulate_trial(weeks=(2, 4))
+    # regression: a negative correlation gave NaN values silently (r ** fractional lag), 1 a LinAlgError,
+    # and a fractional n_per_arm was truncated
+    for bad in (-0.3, 1.0):
+        with pytest.raises(ValueError, match="correlation"):
+            rs.simulate_trial(correlation=bad, seed=1)
+    with pytest.raises(ValueError, match="n_per_arm must be a whole number"):
+        rs.simulate_trial(n_per_arm=2.5)
+    with pytest.raises(ValueError, match="n_per_arm must be a whole number"):
+        rs.simulate_trial(n_per_arm=[10, 2.5], arms=("retro", "control"))
+    assert not rs.simulate_trial(n_per_arm=5, correlation=0.0, seed=1)["value"].isna().any()

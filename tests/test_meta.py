@@ -234,6 +234,30 @@ def test_one_study_with_knha_and_too_few_studies():
         rs.meta_analysis(d, mods="m1")
 
 
+def test_one_study_leave_one_out_says_why():
+    res = rs.meta_analysis(yi=[0.3], vi=[0.04])
+    with pytest.raises(ValueError, match="leave_one_out\\(\\) needs at least 2 studies"):
+        res.leave_one_out()
+
+
+def test_summary_of_fixed_tau2_does_not_call_it_estimated():
+    res = rs.meta_analysis(SMALL.iloc[:4], tau2=0.0)
+    text = res.summary().as_text()
+    assert "fixed by the user" in text
+    assert "estimated very imprecisely" not in text and "was estimated as 0" not in text
+
+
+def test_missing_subgroup_label_is_named():
+    d = SMALL.assign(g=["a", "a", None, "b", "b"])
+    with pytest.raises(DataError, match="subgroup is missing for row 2 \\(study 'c2021'\\)"):
+        rs.meta_analysis(d, subgroup="g")
+    # a row dropped for a missing yi may lack its subgroup too
+    d = SMALL.assign(g=["a", None, "a", "b", "b"], yi=[-0.62, np.nan, -0.91, -0.10, -0.48])
+    with pytest.warns(DataWarning, match="dropped"):
+        res = rs.meta_analysis(d, subgroup="g")
+    assert list(res.subgroups.index) == ["a", "b"] and res.subgroup_labels == ("a", "a", "b", "b")
+
+
 def test_collinear_moderators():
     d = SMALL.assign(a=[1.0, 2, 3, 4, 5], b=[2.0, 4, 6, 8, 10])
     with pytest.raises(DataError, match="moderator 'b' is a linear combination"):

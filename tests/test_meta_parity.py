@@ -282,3 +282,30 @@ def test_random_permutation_within_monte_carlo_error():
     q_r = ref["ablat"]["QMp"]
     mcse = np.sqrt(2 * max(q_r * (1 - q_r), 1 / 1000) / 1000)
     assert abs(reg.p_value - q_r) <= MCSE_MULTIPLIER * mcse
+
+
+EDGE = load_reference("meta_edge")
+
+
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_fixed_tau2_stays_fixed_in_refits(test):
+    """metafor keeps a user-fixed tau² in leave1out/cumul/influence/permutest/regtest (meta_edge.R)."""
+    e = EDGE["fixed_tau2"][test]
+    assert set(EDGE["fixed_tau2"]) == {"z", "knha"}
+    res = rs.meta_analysis(yi=arr(e["yi"]), vi=arr(e["vi"]), tau2=e["tau2"], test=test)
+    tol = TOL["closed_form"]
+    close(res.estimate, e["estimate"], tol, "estimate")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        loo, cu, inf = res.leave_one_out(), res.cumulative(), res.influence()
+        eg = res.egger_test()
+    for col in ("estimate", "se", "tau2", "i2", "q"):
+        close(loo[col], e["leave1out"][col], tol, f"leave1out {col}")
+    for col in ("estimate", "se", "tau2", "i2"):
+        close(cu[col], e["cumul"][col], tol, f"cumul {col}")
+    for col in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del"):
+        close(inf[col], e["influence"][col], tol, f"influence {col}")
+    close(res.permutation_test(exact=True).p_value, e["permutest"]["pval"], tol, "permutest")
+    close(eg.statistic, e["regtest"]["zval"], tol, "regtest z")
+    close(eg.p_value, e["regtest"]["pval"], tol, "regtest p")
+    close(eg.limit_estimate, e["regtest"]["est"], tol, "regtest limit estimate")

@@ -118,3 +118,16 @@ def test_plan_retro_vs_forward_pain_from_registry_falls_back_to_the_mcid(tmp_pat
     # an SD from the registry needs at least two trials; with fewer the message says to give --sd
     with pytest.raises(ValueError, match="give --sd"):
         _run(argv[:-4] + ["--out", str(out)])
+
+
+def test_plan_rejects_contradictory_or_impossible_arguments(tmp_path):
+    # regression: --sd 0 raised ZeroDivisionError, a missing --from-csv file a FileNotFoundError traceback,
+    # and --power was silently ignored when --n was also given
+    with pytest.raises(ValueError, match="--sd must be a positive"):
+        _run(["--effect", "1.0", "--sd", "0"])
+    with pytest.raises(ValueError, match="--sd must be a positive"):
+        _run(["--effect", "1.0", "--sd", "-2"])
+    with pytest.raises(ValueError, match="not both"):
+        _run(["--effect-size", "0.5", "--n", "20", "--power", "0.9"])
+    with pytest.raises(ValueError, match="no such file"):
+        _run(["--from-csv", str(tmp_path / "missing.csv")])

@@ -191,6 +191,51 @@ def test_rescaling_vas100_to_vas10_is_a_derivation_step():
         rs.registry_effect_sizes(arms, outcome="pain", measure="MD")
 
 
+def test_rescaling_applies_to_a_published_mean_difference_too():
+    """A contrast-route MD (published MD and CI on VAS_100) is rescaled to target_instrument like arm data."""
+    arms = arms_frame(
+        final("w2018", "retro", "VAS_10", 18, 3.1, 1.1)
+        + final("w2018", "control", "VAS_10", 18, 4.0, 1.3)
+        + [("x2019", arm, "pain", "VAS_100", "baseline", 0.0, "n", 25) for arm in ("retro", "control")]
+    )
+    con = contrasts_frame(
+        [
+            ("x2019", "retro vs control", "pain", "VAS_100", 6.0, s, "=", v)
+            for s, v in (("mean_difference", -12.0), ("ci_low", -20.0), ("ci_high", -4.0))
+        ]
+    )
+    out = rs.registry_effect_sizes(
+        arms, con, outcome="pain", measure="MD", target_instrument="VAS_10"
+    ).set_index("study_id")
+    row = out.loc["x2019"]
+    se = rs.convert.se_from_ci(-20.0, -4.0, df=48)
+    assert row["route"] == "contrast" and row["usable"]
+    assert row["yi"] == pytest.approx(1.2, rel=1e-12)  # -12 mm -> -1.2 cm, flipped: favours retro
+    assert row["vi"] == pytest.approx((0.1 * se) ** 2, rel=1e-12)
+    assert "rescaled VAS_100 to VAS_10 (x 0.1)" in render_derivation(row["derivation"])
+
+
+def test_rom_with_change_scores_marks_the_trial_unusable_instead_of_failing():
+    arms = arms_frame(
+        final("a2020", "retro", "NPRS", 20, 3.0, 1.5)
+        + final("a2020", "control", "NPRS", 20, 4.0, 1.6)
+        + [("b2021", arm, "pain", "NPRS", "baseline", 0.0, "n", 20) for arm in ("retro", "control")]
+        + [
+            ("b2021", "retro", "pain", "NPRS", "post", 6.0, "mean_change", -2.0),
+            ("b2021", "retro", "pain", "NPRS", "post", 6.0, "sd_change", 1.0),
+            ("b2021", "control", "pain", "NPRS", "post", 6.0, "mean_change", -1.0),
+            ("b2021", "control", "pain", "NPRS", "post", 6.0, "sd_change", 1.1),
+        ]
+    )
+    out = rs.registry_effect_sizes(arms, outcome="pain", measure="ROM").set_index("study_id")
+    ref = rs.effect_sizes(measure="ROM", m1=[3.0], sd1=[1.5], n1=[20], m2=[4.0], sd2=[1.6], n2=[20])
+    assert out.loc["a2020", "usable"]
+    np.testing.assert_allclose(out.loc["a2020", "yi"], -ref["yi"][0], **CF)
+    assert not out.loc["b2021", "usable"] and out.loc["b2021", "route"] == "none"
+    assert "ROM' needs positive means" in out.loc["b2021", "reason"]
+    assert np.isnan(out.loc["b2021", "yi"])
+
+
 def test_mixed_change_and_final_smds_warn():
     arms = pd.concat(
         [

@@ -43,6 +43,10 @@ def test_reproduce_writes_figures_tables_numbers_report(two_runs):
     assert numbers["n_figures"] == len(stems)
     tex = (out / "numbers.tex").read_text()
     assert "\\newcommand{\\rsNTrials}" in tex
+    # regression: digits were dropped from macro names, so q025 and q975 both became ...Q (a TeX error)
+    macros = re.findall(r"\\newcommand\{(\\rs[A-Za-z]+)\}", tex)
+    assert len(macros) == len(numbers) == len(set(macros))
+    assert "\\newcommand{\\rsBayesMuQZeroTwoFive}" in tex
     report = (out / "report.html").read_text()
     assert report.count("src='data:image/png;base64,") == len(stems)
     # no SMD can be pooled from the registry yet and the report says so; pooled mean differences on a shared

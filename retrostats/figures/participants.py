@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -116,6 +117,23 @@ def _box(x: float, q1: float, q3: float, colour: str) -> Any:
     return Rectangle((x - 0.04, q1), 0.08, q3 - q1, facecolor="white", edgecolor=colour, lw=0.8, zorder=3)
 
 
+def _natural_key(label: str) -> list[tuple[int, float | str]]:
+    parts = re.split(r"(\d+(?:\.\d+)?)", label)
+    return [(0, float(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p != "" or i % 2]
+
+
+def _visit_order(v: pd.Series) -> list[Any]:
+    """Visits in time order: numbers by value; ``baseline`` then labels by their number (``week 12`` after
+    ``week 4``); other labels in order of first appearance."""
+    seen = list(dict.fromkeys(v.dropna()))
+    if pd.to_numeric(pd.Series(seen, dtype=object), errors="coerce").notna().all():
+        return sorted(seen, key=float)
+    rest = [x for x in seen if str(x).strip().lower() != "baseline"]
+    if all(re.search(r"\d", str(x)) for x in rest):
+        return [x for x in seen if x not in rest] + sorted(rest, key=lambda x: _natural_key(str(x)))
+    return seen
+
+
 def prepost_plot(
     data: pd.DataFrame,
     *,
@@ -140,7 +158,8 @@ def prepost_plot(
     arm : str, optional
         Column of the arm; each arm gets its own pair of columns.
     pre, post : optional
-        The two visits (the first and last visit in data order by default).
+        The two visits (default: the first and last in time: numeric visits by value, ``baseline`` first and
+        labels such as ``week 6`` by their number, other labels in order of first appearance).
     order : sequence, optional
     ax : Axes, optional
     ylabel : str, optional
@@ -161,7 +180,7 @@ def prepost_plot(
     3
     """
     check_columns(data, [subject, visit, value] + ([arm] if arm else []))
-    visits = list(dict.fromkeys(data[visit]))
+    visits = _visit_order(data[visit])
     pre = visits[0] if pre is None else pre
     post = visits[-1] if post is None else post
     for name, v in (("pre", pre), ("post", post)):
@@ -262,6 +281,9 @@ def trajectory_plot(
         )
     check_columns(means, ["visit", "arm", "estimate", "ci_low", "ci_high"], what="adjusted means")
     visits = list(dict.fromkeys(means["visit"]))
+    if x is not None and any(v not in x for v in visits):
+        raise ValueError(f"x has no position for visit(s) {[v for v in visits if v not in x]}; give every "
+                         f"visit of the adjusted means a position, e.g. {{visit: week}}.")
     pos = {v: float(i) for i, v in enumerate(visits)} if x is None else {v: float(x[v]) for v in visits}
     spacing = min(np.diff(sorted(pos.values()))) if len(pos) > 1 else 1.0
     arms = _order(means["arm"], order)
@@ -282,6 +304,7 @@ def trajectory_plot(
             lc.set_gid(f"trajectory-ci:{a}")
             ax.add_collection(lc)
         ax.set_xticks(list(pos.values()), [str(v) for v in visits])
-        ax.set_ylabel(ylabel or "Adjusted mean (95% CI)")
+        level = getattr(result, "confidence_level", 0.95)  # a bare frame does not say: the default level
+        ax.set_ylabel(ylabel or f"Adjusted mean ({100 * level:g}% CI)")
         ax.legend(loc="best")
     return ax

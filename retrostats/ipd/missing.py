@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataError
-from ..validators import check_columns, check_confidence_level, check_interval
+from ..validators import check_columns, check_confidence_level, check_interval, check_option
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column
 from .ancova import ancova_design
 
@@ -154,7 +154,10 @@ def ancova_mi(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, refe
     cl = check_confidence_level(confidence_level)
     m = int(check_interval("n_imputations", n_imputations, 2, integer=True))
     df, arms, ref, X, grid, y, miss = _prepare(data, outcome, baseline, arm, covariates, reference)
-    shifted = [a for a in arms if a != ref] if delta_arms is None else [str(a) for a in delta_arms]
+    if isinstance(delta_arms, str):
+        delta_arms = [delta_arms]
+    shifted = ([a for a in arms if a != ref] if delta_arms is None
+               else [check_option("delta_arms", str(a), arms) for a in delta_arms])
     shift_rows = df[arm].astype(str).isin(shifted).to_numpy()
     rng = np.random.default_rng(seed)
     est, var, dfc, labels = _impute_fit(X, grid, y, miss, arms, ref, m, rng, float(delta), shift_rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,7 +105,14 @@ def _visit_levels(v: pd.Series) -> list[Any]:
     num = pd.to_numeric(v, errors="coerce")
     if num.notna().all():
         return [x.item() if hasattr(x, "item") else x for x in sorted(pd.unique(v), key=float)]
-    return sorted(pd.unique(v.astype(str)))
+    # labels: natural order, so "week 4" < "week 8" < "week 12" (AR(1) and the tables follow visit order)
+    return sorted(pd.unique(v.astype(str)), key=_natural_key)
+
+
+def _natural_key(label: str) -> list[tuple[int, float | str]]:
+    """Sort key that compares the numbers inside a label by value: ``"week 12"`` after ``"week 4"``."""
+    parts = re.split(r"(\d+(?:\.\d+)?)", label)
+    return [(0, float(p)) if i % 2 else (1, p) for i, p in enumerate(parts) if p != "" or i % 2]
 
 
 def design(arm_idx: np.ndarray, visit_idx: np.ndarray, base: np.ndarray | None, A: int, T: int) -> np.ndarray:

@@ -90,8 +90,8 @@ def simulate_trial(
         Mean improvement at the last week (positive = better). Default: retro 1.8, control 1.0 (Alghadir
         2019, ITT, week 6) and forward 1.4 (assumed: between the two).
     correlation : float, optional
-        Baseline-to-last-visit correlation. Default: implied by Alghadir 2019's p = 0.01 for retro vs control
-        with the assumed baseline SD (about 0.78).
+        Baseline-to-last-visit correlation, in [0, 1). Default: implied by Alghadir 2019's p = 0.01 for retro
+        vs control with the assumed baseline SD (about 0.78).
     dropout : float or mapping arm -> float
         Fraction of each arm missing at the last visit (the calibration trial's completion was 91/87/82%).
     resolution : float, optional
@@ -118,11 +118,10 @@ def simulate_trial(
     if n_per_arm is None:
         total, k = CALIBRATION["n_randomized"], len(arms)
         n_per_arm = [total // k + (i < total % k) for i in range(k)]
-    sizes = [int(n_per_arm)] * len(arms) if np.isscalar(n_per_arm) else [int(n) for n in n_per_arm]
+    sizes = [n_per_arm] * len(arms) if np.isscalar(n_per_arm) else list(n_per_arm)
     if len(sizes) != len(arms):
         raise ValueError(f"n_per_arm has {len(sizes)} sizes for {len(arms)} arms.")
-    for n in sizes:
-        check_interval("n_per_arm", n, 2, integer=True)
+    sizes = [check_interval("n_per_arm", n, 2, integer=True) for n in sizes]
     w = np.asarray(weeks, dtype=float)
     if w.size < 2 or w[0] != 0 or np.any(np.diff(w) <= 0):
         raise ValueError(f"weeks must start at 0 (baseline) and increase; got {list(weeks)}.")
@@ -134,7 +133,8 @@ def simulate_trial(
     if correlation is None:
         r = _calibrated_correlation()
     else:
-        r = check_interval("correlation", correlation, -1, 1)
+        # r ** (fractional lag) is undefined for r < 0 and r = 1 makes the covariance singular
+        r = check_interval("correlation", correlation, 0, 1, high_inclusive=False)
     chg = dict(CALIBRATION["change"], forward=assumed["change_forward"])
     if change is not None:
         chg.update({str(k): float(v) for k, v in change.items()})

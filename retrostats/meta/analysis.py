@@ -288,7 +288,17 @@ def meta_analysis(
         from .subgroups import subgroup_analysis
 
         g_raw = data[subgroup] if (isinstance(subgroup, str) and data is not None) else subgroup
-        g = np.asarray(pd.Series(list(g_raw)).astype(str))[keep]
+        g_ser = pd.Series(list(g_raw))
+        if len(g_ser) != n:
+            raise ValueError(f"subgroup has {len(g_ser)} values but there are {n} studies.")
+        miss = np.flatnonzero(g_ser.isna().to_numpy() & keep)
+        if miss.size:
+            all_labels = _labels(data, slab, n)
+            raise DataError(
+                f"subgroup is missing for row {int(miss[0])} (study {all_labels[miss[0]]!r}); give every "
+                "study a subgroup (e.g. 'unclear') or drop the row."
+            )
+        g = np.asarray(g_ser.astype(str), dtype=object)[keep]
         sub_table, sub_test = subgroup_analysis(
             y, v, g, method=method, test=test, level=level, tol=tol, maxiter=maxiter
         )

@@ -118,6 +118,7 @@ def egger_test(result, *, model: str = "rma", predictor: str = "sei", stacklevel
             method=result.method,
             test=result.test,
             level=result.confidence_level,
+            tau2=result.tau2 if result.tau2_fixed else None,  # as regtest(): a fixed tau² stays fixed
             tol=result.tol,
             maxiter=result.maxiter,
         )

@@ -65,6 +65,8 @@ def leave_one_out(result) -> pd.DataFrame:
     if not result.int_only:
         raise ValueError("leave_one_out() applies to models without moderators (as metafor's leave1out()).")
     k = result.k
+    if k < 2:
+        raise ValueError("leave_one_out() needs at least 2 studies (leaving out the only one leaves none).")
     mask = 1.0 - np.eye(k)
     f = result._refit(np.broadcast_to(result.yi, (k, k)), np.broadcast_to(result.vi, (k, k)), None, mask)
     _check(f, "leave_one_out()")

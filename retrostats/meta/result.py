@@ -222,6 +222,8 @@ class MetaAnalysisResult:
             "tol": self.tol,
             "maxiter": self.maxiter,
         }
+        if self.tau2_fixed:  # as metafor: refits keep a user-fixed tau² (tau2 = if (x$tau2.fix) x$tau2)
+            opts["tau2"] = self.tau2
         opts.update(kw)
         return rma_fit(y, v, X, mask, **opts)
 

@@ -107,7 +107,7 @@ def build_summary(res) -> Summary:
             f"Only {res.k} studies: funnel-plot based bias tests (egger_test, rank_test, trim_and_fill) "
             f"are underpowered below {FUNNEL_MIN_K} studies; do not read much into them."
         )
-    if res.method != "EE" and res.k < 5:
+    if res.method != "EE" and res.k < 5 and not res.tau2_fixed:
         notes.append(
             f"With {res.k} studies tau² is estimated very imprecisely"
             + ("; the Wald z-test understates uncertainty, consider test='knha'." if res.test == "z" else ".")
@@ -126,7 +126,7 @@ def build_summary(res) -> Summary:
             )
     if res.method == "EE" and res.q_p_value < 0.10:
         notes.append("The equal-effects model assumes no heterogeneity, but Q suggests some (p < 0.10).")
-    if res.method != "EE" and res.tau2 == 0 and res.k > 1:
+    if res.method != "EE" and res.tau2 == 0 and res.k > 1 and not res.tau2_fixed:
         notes.append(
             "tau² was estimated as 0: the random-effects result equals the equal-effects one; "
             "this does not show that the effects are homogeneous."

@@ -16,6 +16,7 @@ import argparse
 import math
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,12 @@ def run_plan(args: argparse.Namespace) -> int:
             "give exactly one effect source: --effect-size, --effect (with --sd), --from-registry "
             "or --from-csv."
         )
+    if args.sd is not None and not args.sd > 0:
+        raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
+    if args.n is not None and args.power is not None:
+        raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
+    if args.from_csv is not None and not Path(args.from_csv).is_file():
+        raise ValueError(f"--from-csv {args.from_csv}: no such file.")
     rows: list[tuple[str, Any]] = []
     assumptions: list[str] = []
     ma = None
