@@ -80,6 +80,15 @@ def harmonise_direction(
     >>> float(harmonise_direction(es, favours="retro")["yi"][0])
     1.0
     """
+    if "favours" in es.columns and len(es) and es["favours"].astype(str).str.startswith("positive favours").all():
+        # already oriented (e.g. registry_effect_sizes output): flipping again would undo it
+        warnings.warn(
+            "these effect sizes are already harmonised (favours: "
+            f"{es['favours'].iloc[0]!r}); returned unchanged.",
+            DataWarning,
+            stacklevel=2,
+        )
+        return es.copy()
     sc = _scales(scales)
     out = es.copy()
     dirs = {i: direction_of(i, sc.reset_index()) for i in out[instrument].astype(str).unique()}

@@ -100,3 +100,23 @@ def test_scale_translation_uses_outcome_scales():
         to_scale_units(0.5, 1.0, "nonsense", scales=mine)
     with pytest.raises(DataError, match="no MCID"):
         mcid_effect_size("X", 4.0, scales=mine.assign(mcid=np.nan))
+
+
+def test_planning_refuses_unstandardized_meta_analyses():
+    """A pooled mean difference in instrument units must not be read as an SMD."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+    from retrostats.planning import assurance, n_for_conclusive_update
+
+    md = pd.DataFrame({"yi": [0.8, 0.7, 0.9], "vi": [0.09, 0.07, 0.1], "measure": "MD"})
+    res = rs.meta_analysis(md)
+    assert res.measure == "MD"
+    with pytest.raises(DataError, match="not a standardized effect"):
+        assurance(res, n_per_arm=50)
+    with pytest.raises(DataError, match="not a standardized effect"):
+        n_for_conclusive_update(res)
+    smd = md.assign(measure="SMD")
+    assert rs.meta_analysis(smd).measure == "SMD"
+    assert 0 < assurance(rs.meta_analysis(smd), n_per_arm=50) < 1

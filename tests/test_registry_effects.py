@@ -309,3 +309,15 @@ def test_change_printed_as_reduction_and_md_from_arm_changes_with_p():
     # an SMD needs the arm sizes
     row3 = rs.registry_effect_sizes(arms, con, outcome="pain", measure="SMD").iloc[0]
     assert not row3["usable"] and "arm sizes not reported" in row3["reason"]
+
+
+def test_harmonising_twice_does_not_flip_back():
+    from retrostats.harmonise import harmonise_direction
+
+    es = rs.effect_sizes(measure="MD", m1=[2.0], sd1=[1.0], n1=[10], m2=[3.0], sd2=[1.0], n2=[10])
+    es["instrument"] = "NPRS"
+    once = harmonise_direction(es, favours="retro")
+    assert once["yi"][0] == 1.0
+    with pytest.warns(rs.DataWarning, match="already harmonised"):
+        twice = harmonise_direction(once, favours="retro")
+    assert twice["yi"][0] == 1.0

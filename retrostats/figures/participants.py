@@ -123,8 +123,10 @@ def _natural_key(label: str) -> list[tuple[int, float | str]]:
 
 
 def _visit_order(v: pd.Series) -> list[Any]:
-    """Visits in time order: numbers by value; ``baseline`` then labels by their number (``week 12`` after
-    ``week 4``); other labels in order of first appearance."""
+    """Visits in time order: numbers by value; ``baseline`` then labels by their number.
+
+    ``week 12`` comes after ``week 4``; labels without numbers keep their order of first appearance.
+    """
     seen = list(dict.fromkeys(v.dropna()))
     if pd.to_numeric(pd.Series(seen, dtype=object), errors="coerce").notna().all():
         return sorted(seen, key=float)

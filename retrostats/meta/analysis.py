@@ -334,7 +334,16 @@ def meta_analysis(
         subgroups=sub_table,
         subgroup_test=sub_test,
         subgroup_labels=sub_labels,
+        measure=_single_measure(data),
         provenance=prov,
         tol=tol,
         maxiter=maxiter,
     )
+
+
+def _single_measure(data: pd.DataFrame | None) -> str | None:
+    """The data's ``measure`` when one value is used throughout (None otherwise)."""
+    if data is None or "measure" not in data.columns:
+        return None
+    vals = pd.unique(data["measure"].dropna().astype(str))
+    return str(vals[0]) if len(vals) == 1 else None

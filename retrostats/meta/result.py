@@ -52,6 +52,9 @@ class MetaAnalysisResult:
         Percent of tau² accounted for by the moderators (NaN without them).
     subgroups, subgroup_test : DataFrame, dict or None
         Per-subgroup results and the between-subgroup Q test when ``subgroup=`` was given.
+    measure : str or None
+        The effect measure, taken from the data's ``measure`` column when it holds one value (e.g. ``"SMD"``
+        from :func:`retrostats.effect_sizes`); planning functions use it to refuse unstandardized evidence.
     subgroup_labels : tuple of str
         Each pooled study's subgroup, in the order of ``labels``, when ``subgroup=`` was given (empty
         otherwise); :func:`retrostats.figures.forest_plot` groups the studies by it by default.
@@ -97,6 +100,7 @@ class MetaAnalysisResult:
     subgroups: pd.DataFrame | None = None
     subgroup_test: dict | None = None
     subgroup_labels: tuple = ()
+    measure: str | None = None
     provenance: Provenance | None = None
     vt: float = math.nan
     tol: float = 1e-12
@@ -126,6 +130,7 @@ class MetaAnalysisResult:
         tol,
         maxiter,
         subgroup_labels: tuple = (),
+        measure: str | None = None,
     ) -> MetaAnalysisResult:
         """Build the result from the kernel's output (internal)."""
         f = {key: (np.asarray(val) if not isinstance(val, int) else val) for key, val in fit.items()}
@@ -200,6 +205,7 @@ class MetaAnalysisResult:
             subgroups=subgroups,
             subgroup_test=subgroup_test,
             subgroup_labels=tuple(str(g) for g in subgroup_labels),
+            measure=measure,
             provenance=provenance,
             vt=float(f["vt"]),
             tol=tol,

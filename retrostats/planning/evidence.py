@@ -45,6 +45,20 @@ class Predictive:
     source: str = "normal"
 
 
+#: measures on the standardized (SD-unit) scale that planning works in
+_STANDARDIZED = {"SMD", "SMDH", "SMD_PPC2", "SMCC", "SMCR"}
+
+
+def _require_standardized(evidence: object) -> None:
+    """Planning works in SD units: refuse evidence whose recorded measure is in instrument units."""
+    measure = getattr(evidence, "measure", None)
+    if isinstance(measure, str) and measure not in _STANDARDIZED:
+        raise DataError(
+            f"the evidence is a meta-analysis of {measure!r} (not a standardized effect); planning works in "
+            "SD units: fit SMDs, or pass mean= and sd= already divided by the outcome SD."
+        )
+
+
 def predictive(
     evidence: Any = None,
     *,
@@ -73,6 +87,7 @@ def predictive(
         m = check_interval("mean", mean)
         s = check_interval("sd", sd, 0.0, None)
         return Predictive(mean=m, sd=s, source="explicit")
+    _require_standardized(evidence)
     if hasattr(evidence, "predictive_sample"):
         draws = np.asarray(evidence.predictive_sample(n_draws, seed), dtype=float).ravel()
         if draws.size < 2 or not np.all(np.isfinite(draws)):
@@ -331,6 +346,7 @@ def n_for_conclusive_update(
     >>> n_for_conclusive_update(MA()).n_per_arm
     14
     """
+    _require_standardized(evidence)
     for a in ("estimate", "se", "tau2"):
         if not hasattr(evidence, a):
             raise TypeError(
