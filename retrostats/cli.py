@@ -99,10 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("datasets", help="list or show the shipped datasets")
-    p.add_argument("action", choices=["list", "show"])
-    p.add_argument("name", nargs="?")
-    p.add_argument("--csv", action="store_true", help="with show: print the data as CSV instead of the card")
-    p.set_defaults(func=_datasets)
+    dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dl = dsub.add_parser("list", help="the shipped datasets")
+    dl.set_defaults(func=_datasets, name=None, csv=False)
+    ds = dsub.add_parser("show", help="a dataset's card (or its data with --csv)")
+    ds.add_argument("name")
+    ds.add_argument("--csv", action="store_true", help="print the data as CSV instead of the card")
+    ds.set_defaults(func=_datasets)
 
     p = sub.add_parser("extraction-template", help="write an extraction sheet (CSV or XLSX)")
     p.add_argument("path")

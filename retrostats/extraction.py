@@ -108,6 +108,12 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
         with pd.ExcelWriter(p, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="extraction", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
+            # the value column is formatted as text so that a typed "6.50" keeps its printed digits
+            # (the GRIM check and value_text need them); 2,000 rows are prepared
+            ws = xl.sheets["extraction"]
+            col = TEMPLATE_COLUMNS.index("value") + 1
+            for row in range(2, 2002):
+                ws.cell(row=row, column=col).number_format = "@"
     return p
 
 

@@ -90,3 +90,18 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "retrostats.cli", "datasets", "list"], capture_output=True,
                          text=True, check=True)
     assert "retro_arms" in out.stdout
+
+
+def test_datasets_show_option_before_name(capsys):
+    assert main(["datasets", "show", "--csv", "outcome_scales"]) == 0
+    assert capsys.readouterr().out.startswith("instrument,")
+
+
+def test_save_figure_reads_a_suffix_as_the_stem(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from retrostats.figures import save_figure
+
+    fig, _ = plt.subplots()
+    files = save_figure(fig, tmp_path / "fig.png", formats=("png", "svg"), close=True)
+    assert [p.name for p in files] == ["fig.png", "fig.svg"]

@@ -172,3 +172,19 @@ def test_merge_conflict(tmp_path):
         rs.merge_extraction(ext)
     kept = rs.merge_extraction(ext, on_conflict="keep_registry")
     assert len(kept) == len(reg)
+
+
+def test_xlsx_template_keeps_printed_digits(tmp_path):
+    import openpyxl
+
+    p = rs.extraction_template(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["extraction"]
+    col = TEMPLATE_COLUMNS.index("value") + 1
+    assert ws.cell(row=2, column=col).number_format == "@"
+    row = ["jones2020", "retro", "pain", "NPRS", "baseline", "0", "mean", "6.50", "T1", "u"]
+    for j, v in enumerate(row, start=1):
+        ws.cell(row=2, column=j).value = v
+    wb.save(p)
+    df = rs.read_extraction(p)
+    assert df.loc[0, "value_text"] == "6.50" and df.loc[0, "value"] == 6.5

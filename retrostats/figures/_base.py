@@ -168,6 +168,7 @@ def save_figure(
         The figure (an Axes is replaced by its figure).
     path_stem : path
         Output path without suffix; folders are created. ``figures/forest`` writes ``figures/forest.pdf``...
+        A path ending in one of the formats' suffixes (``forest.png``) is read as its stem.
     formats : sequence of str
         Any of ``"pdf"``, ``"svg"``, ``"png"``.
     dpi : int
@@ -215,6 +216,8 @@ def save_figure(
             h_in = float(height_mm) / MM
         fig.set_size_inches(w_in, h_in)
     stem = Path(path_stem)
+    if stem.suffix.lower().lstrip(".") in _METADATA:  # "fig.png" means the stem "fig", not "fig.png.pdf"
+        stem = stem.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     # svg.hashsalt makes SVG ids deterministic; the style is re-applied so save-time rcParams match
