@@ -132,3 +132,15 @@ def test_simulate_trial_bad_arguments():
     with pytest.raises(ValueError, match="n_per_arm must be a whole number"):
         rs.simulate_trial(n_per_arm=[10, 2.5], arms=("retro", "control"))
     assert not rs.simulate_trial(n_per_arm=5, correlation=0.0, seed=1)["value"].isna().any()
+
+
+def test_contradictory_or_unknown_arguments_are_errors():
+    import retrostats as rs
+
+    with pytest.raises(ValueError, match="does not have"):
+        rs.simulate_trial(n_per_arm=10, arms=("retro", "control"), dropout={"forwrd": 0.1}, seed=1)
+    d = rs.simulate_trial(n_per_arm=20, arms=("retro", "control"), weeks=(0, 6), seed=2)
+    last = d[d["week"] == 6]
+    with pytest.raises(ValueError, match="contradicts outcome_scales"):
+        rs.responders(last, outcome="value", baseline="baseline", arm="arm", instrument="NPRS",
+                      higher_is_better=True)

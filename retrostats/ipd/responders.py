@@ -90,6 +90,11 @@ def responders(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, ins
     if instrument is not None:
         sc = scale_info(instrument)
         hib = sc["higher_is_better"]
+        if higher_is_better is not None and bool(higher_is_better) != bool(hib):
+            raise ValueError(
+                f"higher_is_better={higher_is_better!r} contradicts outcome_scales for {instrument!r} "
+                f"(higher_is_better={bool(hib)}); drop one of the two."
+            )
         if mcid is None:
             if sc["mcid"] is None:
                 raise DataError(f"outcome_scales has no MCID for {instrument!r}; pass mcid= with a cited "

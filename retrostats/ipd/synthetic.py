@@ -144,6 +144,9 @@ def simulate_trial(
     if np.isscalar(dropout):
         drop = {a: float(dropout) for a in arms}
     else:
+        unknown = [str(k) for k in dict(dropout) if k not in arms]
+        if unknown:
+            raise ValueError(f"dropout names arm(s) {unknown} that the trial does not have; its arms: {list(arms)}.")
         drop = {a: 0.0 for a in arms} | dict(dropout)
     for a in arms:
         check_interval(f"dropout[{a!r}]", drop[a], 0, 1, high_inclusive=False)
