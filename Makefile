@@ -1,10 +1,14 @@
 # Developer targets. CI does not need R: it reads the committed JSON in tests/reference/expected.
 PY ?= .venv/bin/python
 
-.PHONY: references datasets test lint bench
+.PHONY: r-deps references datasets test lint bench
+
+r-deps:  ## the R side of the parity harness, from Debian packages (CRAN is not needed)
+	apt-get update && apt-get install -y r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans \
+	  r-cran-metadat r-cran-jsonlite r-cran-mvtnorm r-cran-sandwich r-cran-mass
 
 references:  ## regenerate every R reference (needs r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans)
-	cd tests/reference/r && for f in *.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
+	cd tests/reference/r && for f in [!_]*.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
 
 datasets:  ## rebuild the shipped datasets from data/raw
 	$(PY) data/build_datasets.py
