@@ -64,8 +64,13 @@ def reference_trials():
     return out
 
 
+#: every row of the shipped dataset says what it is (no row is a published number or a real participant)
+SOURCE_NOTE = ("SYNTHETIC: simulated by data/make_synthetic.py (seed 20190401), calibrated to the alghadir2019 "
+               "abstract (retrostats.ipd.synthetic.CALIBRATION); not a real participant")
+
+
 def main() -> int:
-    _csv(three_arm_trial(), OUT / "synthetic_three_arm_trial.csv")
+    _csv(three_arm_trial().assign(source_location=SOURCE_NOTE), OUT / "synthetic_three_arm_trial.csv")
     REF.mkdir(parents=True, exist_ok=True)
     for name, d in reference_trials().items():
         _csv(d, REF / f"ipd_{name}.csv")

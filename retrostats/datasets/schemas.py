@@ -365,6 +365,8 @@ SYNTHETIC_THREE_ARM_TRIAL = Schema(
         Column("value", "float", "Pain score at the visit.", "NPRS points", required=True, low=0, high=10),
         Column("baseline", "float", "The participant's baseline score.", "NPRS points", required=True, low=0,
                high=10),
+        Column("source_location", "str", "Where the row comes from: SYNTHETIC, the generating script and its seed.",
+               required=True),
     ),
     key=("participant", "week"),
 )
