@@ -20,7 +20,9 @@ import pandas as pd
 from .. import figures as F
 from ..datasets import load_dataset
 from . import steps_registry  # noqa: F401  (registers the registry step first, whatever the import order)
-from .html import figure_html, table_html
+from ._shared import save_step_figure as _fig
+from ._shared import warnings_html as _warnings_html
+from .html import table_html
 from .pipeline import Context, step
 
 #: Outcomes and comparisons analysed from the registry.
@@ -32,27 +34,10 @@ SYNTH_NOTE = (
 )
 
 
-def _fig(ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = None) -> str:
-    """Save a figure (PDF, SVG, PNG at 300 dpi), close it, record the files; return its report HTML."""
-    files = F.save_figure(
-        ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, width=width, close=True
-    )
-    ctx.files.extend(files)
-    ctx.cache.setdefault("figures", []).append((name, caption))
-    return figure_html(files[-1], f"{name}: {caption}")
-
-
 def _title(ax: Any, text: str, loc: str = "left") -> None:
     """Set a panel title in the shipped style (titles added after a figure function returns)."""
     with F.style_context():
         ax.set_title(text, loc=loc)
-
-
-def _warnings_html(caught: list) -> str:
-    msgs = list(dict.fromkeys(str(w.message) for w in caught))
-    if not msgs:
-        return ""
-    return "<p class='note'>Warnings raised: " + "; ".join(html.escape(m) for m in msgs) + "</p>"
 
 
 def _p(x: float) -> str:

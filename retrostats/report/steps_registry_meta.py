@@ -18,7 +18,9 @@ import pandas as pd
 from .. import figures as F
 from ..datasets import load_dataset
 from . import steps_registry  # noqa: F401  (the registry step registers first)
-from .html import figure_html, table_html
+from ._shared import save_step_figure as _fig
+from ._shared import warnings_html
+from .html import table_html
 from .pipeline import Context, step
 
 #: (outcome, comparison) pairs examined for pooled mean differences
@@ -151,7 +153,7 @@ def registry_meta_step(ctx: Context) -> None:
                    if bool(es["ambiguous"].astype(bool).any()) else "")
                 + "</p><pre>" + html.escape(summary.as_text()) + "</pre>"
                 + f"<p>For comparison, the REML z-test interval: {z.ci_low:.2f} to {z.ci_high:.2f}.</p>"
-                + fig + bayes_html + _warn(caught)
+                + fig + bayes_html + warnings_html(caught)
             )
     ctx.number("n_registry_pooled_analyses", n_pooled)
     table = pd.DataFrame(rows, columns=["outcome", "comparison", "instrument", "k", "studies", "estimate",
@@ -170,15 +172,3 @@ def registry_meta_step(ctx: Context) -> None:
         intro += "<p><b>No combination can be pooled yet.</b></p>"
     ctx.section("Pooled mean differences from the registry (real data)",
                 intro + table_html(table, caption="Pooled analyses") + "".join(parts))
-
-
-def _fig(ctx: Context, ax, name: str, caption: str) -> str:
-    files = F.save_figure(ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, close=True)
-    ctx.files.extend(files)
-    ctx.cache.setdefault("figures", []).append((name, caption))
-    return figure_html(files[-1], f"{name}: {caption}")
-
-
-def _warn(caught: list) -> str:
-    msgs = list(dict.fromkeys(str(w.message) for w in caught))
-    return ("<p class='note'>Warnings: " + "; ".join(html.escape(m) for m in msgs) + "</p>") if msgs else ""

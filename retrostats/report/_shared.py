@@ -1,0 +1,28 @@
+"""Helpers shared by the reproduce steps: saving a step's figure and listing the warnings it raised."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from .. import figures as F
+from .html import figure_html
+from .pipeline import Context
+
+__all__ = ["save_step_figure", "warnings_html"]
+
+
+def save_step_figure(ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = None) -> str:
+    """Save a figure (PDF, SVG, PNG at 300 dpi), close it, record the files; return its report HTML."""
+    files = F.save_figure(ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, width=width, close=True)
+    ctx.files.extend(files)
+    ctx.cache.setdefault("figures", []).append((name, caption))
+    return figure_html(files[-1], f"{name}: {caption}")
+
+
+def warnings_html(caught: list) -> str:
+    """The distinct messages of caught warnings as a report note ('' when there were none)."""
+    msgs = list(dict.fromkeys(str(w.message) for w in caught))
+    if not msgs:
+        return ""
+    return "<p class='note'>Warnings raised: " + "; ".join(html.escape(m) for m in msgs) + "</p>"
