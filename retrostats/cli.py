@@ -25,7 +25,7 @@ from ._version import __version__
 __all__ = ["main", "build_parser"]
 
 #: Modules that add sub-commands: each defines ``register(subparsers)``.
-_PLUGINS = ("retrostats.planning.cli",)
+_PLUGINS = ("retrostats.planning.cli", "retrostats.cli_meta")
 
 
 def _datasets(args: argparse.Namespace) -> int:

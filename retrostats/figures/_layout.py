@@ -103,7 +103,7 @@ def wrap_to_width(
 def mark_synthetic(ax: Any, text: str = "SYNTHETIC DATA") -> Any:
     """Put a visible "SYNTHETIC DATA" mark in the top-right corner of the figure of ``ax``.
 
-    The mark is a bold vermillion label with a thin frame in its own band at the top right of the figure
+    The mark is a bold vermillion label in its own band at the top right of the figure
     (a constrained-layout figure reserves it as a suptitle; other figures grow by 4.5 mm), so it overlaps
     nothing; it carries the gid ``synthetic-mark``. Figures drawn from synthetic datasets (the reproduce
     steps' demonstrations) call it. Returns the text artist.
@@ -130,12 +130,11 @@ def mark_synthetic(ax: Any, text: str = "SYNTHETIC DATA") -> Any:
         "fontsize": 6.5,
         "fontweight": "bold",
         "color": PALETTE["vermillion"],
-        "bbox": {"boxstyle": "square,pad=0.25", "fc": "white", "ec": PALETTE["vermillion"], "lw": 0.5},
     }
     with style_context():
         engine = fig.get_layout_engine()
         if engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine":
-            t = fig.suptitle(text, x=0.995, y=0.995, **style)  # the layout reserves its height
+            t = fig.suptitle(text, x=0.995, **style)  # no y: the layout places it and reserves its height
         else:
             band_mm = 4.5  # grow the figure at the top; everything keeps its place measured from the bottom
             w_in, h_in = fig.get_size_inches()
@@ -219,6 +218,11 @@ def layout_problems(fig: Any, *, min_font: float = MIN_FONT_PT, tolerance_px: fl
     problems = []
     for t in texts:
         bb = t.get_window_extent(renderer)
+        patch = t.get_bbox_patch()
+        if patch is not None:  # a text drawn in a box: the box must fit too
+            from matplotlib.transforms import Bbox
+
+            bb = Bbox.union([bb, patch.get_window_extent(renderer)])
         label = repr(t.get_text()[:40])
         if t.get_fontsize() < min_font - 1e-9:
             problems.append(f"font {t.get_fontsize():g} pt < {min_font:g} pt: {label}")
