@@ -19,9 +19,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 __all__ = ["register", "run_plan"]
 
 _DESIGNS = ("ttest", "ancova", "change", "mmrm")
@@ -76,6 +73,8 @@ class _NoEvidence(ValueError):
 
 def _registry_sd(instrument: str) -> tuple[float, str]:
     """Root mean square of the arm SDs the registry holds for ``instrument``, and where they come from."""
+    import numpy as np
+
     from ..datasets import load_dataset
 
     arms = load_dataset("retro_arms")
@@ -96,6 +95,8 @@ def _registry_sd(instrument: str) -> tuple[float, str]:
 
 def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> float:
     """Fallback when the registry has no usable evidence: plan to detect the instrument's MCID."""
+    import pandas as pd
+
     from ..datasets import load_dataset
 
     if not args.instrument:
@@ -118,6 +119,8 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
 
 
 def _evidence(args: argparse.Namespace):
+    import pandas as pd
+
     from ..meta import meta_analysis
 
     if args.from_registry:
@@ -169,6 +172,8 @@ def _solve(args: argparse.Namespace, d: float):
 
 def run_plan(args: argparse.Namespace) -> int:
     """Handler of ``retrostats plan``: print the plan and optionally write the CSV."""
+    import pandas as pd
+
     from .designs import inflate_for_attrition
     from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
