@@ -82,7 +82,7 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
     ...     p = pathlib.Path(d) / "s.csv"
     ...     _ = p.write_text("study,arm,mean,sd,n\nA,retro,3,1,20\nA,control,4,1,20\n")
     ...     df, kind, notes = read_studies(p)
-    >>> kind, df.loc[0, "m1"], df.loc[0, "m2"]
+    >>> kind, float(df.loc[0, "m1"]), float(df.loc[0, "m2"])
     ('tidy', 3.0, 4.0)
     """
     import pandas as pd
