@@ -210,6 +210,10 @@ def layout_problems(fig: Any, *, min_font: float = MIN_FONT_PT, tolerance_px: fl
     []
     """
     fig = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+    if not hasattr(fig.canvas, "get_renderer"):  # a closed pyplot figure: draw it with Agg
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     W, H = fig.bbox.width, fig.bbox.height
