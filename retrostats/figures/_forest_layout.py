@@ -83,7 +83,7 @@ class ForestLayout:
     def height_mm(self) -> tuple[float, float, float]:
         """(figure height, axes bottom, axes height) in mm."""
         axes_h = (self.n_rows + self.n_head + 0.9) * ROW_MM
-        bottom = 15.5
+        bottom = 12.5
         top = 1.5 + 3.6 * self.title_lines
         return bottom + axes_h + top, bottom, axes_h
 
@@ -124,6 +124,9 @@ def fit_forest(
                     if rest:
                         r["label"] = head
                         notes.append(f"{head}: {rest.rstrip(')')}")
+                if r["kind"] == "pi" and text_width_mm(r["label"], size) > label_max - _GAP:
+                    r["label"] = "PI"
+                    notes.append("PI: prediction interval")
                 if r["kind"] in ("header", "diamond", "subdiamond", "pi"):
                     r["label"] = abbreviate(r["label"], label_max - _GAP, size, bold=r["kind"] != "pi")
             if study != list(labels):
