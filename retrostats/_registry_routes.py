@@ -143,19 +143,21 @@ def _derived(rows: pd.DataFrame) -> pd.Series:
     allocation), not printed; all False for frames without a ``derived`` column."""
     if "derived" not in rows.columns:
         return pd.Series(False, index=rows.index)
-    return rows["derived"].map(lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true")
+    return rows["derived"].map(
+        lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true"
+    ).astype(bool)
 
 
 def _drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rows without a ``flag`` (or all rows when ``include``), and per study the flags of the rows left out."""
     if include or "flag" not in frame.columns:
         return frame, {}
-    flagged = frame["flag"].map(lambda v: isinstance(v, str) and v != "")
+    flagged = frame["flag"].map(lambda v: isinstance(v, str) and v != "").astype(bool)
     dropped = {
         str(study): ", ".join(sorted(set(grp["flag"])))
-        for study, grp in frame[flagged].groupby("study_id")
+        for study, grp in frame.loc[flagged].groupby("study_id")
     }
-    return frame[~flagged], dropped
+    return frame.loc[~flagged], dropped
 
 
 def _same_week(col: pd.Series, week: float) -> pd.Series:
