@@ -139,8 +139,10 @@ class _Arm:
 
 
 def _derived(rows: pd.DataFrame) -> pd.Series:
-    """Boolean mask of rows whose value was derived by the registry build (e.g. an arm size from the stated
-    allocation), not printed; all False for frames without a ``derived`` column."""
+    """Boolean mask of rows whose value was derived by the registry build, not printed.
+
+    E.g. an arm size from the stated allocation; all False for frames without a ``derived`` column.
+    """
     if "derived" not in rows.columns:
         return pd.Series(False, index=rows.index)
     return rows["derived"].map(

@@ -151,7 +151,7 @@ def test_audit_defects_are_coded():
 
 
 def test_other_instrument_share_is_small():
-    rows = pd.concat([rs.load_dataset("retro_arms")[["instrument"]], rs.load_dataset("retro_contrasts")[["instrument"]]])
+    rows = pd.concat([rs.load_dataset(n)[["instrument"]] for n in ("retro_arms", "retro_contrasts")])
     assert (rows["instrument"] == "other").mean() < 0.20
 
 
