@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConvergenceError, DataError, DataWarning
-from ..kernels.rma import METHODS, TESTS, rma_fit
-from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL
+from ..kernels.rma import TESTS, rma_fit
+from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
 from .multiarm import check_multiarm
@@ -207,7 +207,7 @@ def meta_analysis(
                     "well. Pass one or the other."
                 )
         method, test = pr.method, pr.test
-    check_option("method", method, list(METHODS))
+    check_option("method", method, list(TAU2))
     check_option("test", test, list(TESTS))
     check_option("missing", missing, ["drop", "raise"])
     check_option("multiarm", multiarm, ["warn", "raise", "ignore"])
