@@ -31,7 +31,8 @@ def test_no_machine_specific_paths():
     hits = []
     for name in files.stdout.splitlines():
         path = ROOT / name
-        if path.suffix.lower() in {".png", ".pdf", ".xlsx", ".sav", ".dta", ".tif", ".tiff", ".eps"} or not path.is_file():
+        binary = {".png", ".pdf", ".xlsx", ".sav", ".dta", ".tif", ".tiff", ".eps"}
+        if path.suffix.lower() in binary or not path.is_file():
             continue
         try:
             text = path.read_text(encoding="utf-8")
