@@ -62,16 +62,16 @@ def test_protocol_sentence_names_arms_and_instrument(capsys, tmp_path):
 
 def test_caution_scales_with_the_evidence(tmp_path, capsys):
     one = tmp_path / "one.csv"
-    pd.DataFrame({"yi": [0.9], "vi": [0.1]}).to_csv(one, index=False)
+    pd.DataFrame({"yi": [0.9], "vi": [0.1], "measure": "SMD"}).to_csv(one, index=False)
     assert main(["plan", "--from-csv", str(one), "--design", "ttest"]) == 0
     assert "WARNING: the effect comes from ONE trial" in capsys.readouterr().out
     few = tmp_path / "few.csv"
-    pd.DataFrame({"yi": [0.9, 0.3, 0.5], "vi": [0.1, 0.05, 0.08]}).to_csv(few, index=False)
+    pd.DataFrame({"yi": [0.9, 0.3, 0.5], "vi": [0.1, 0.05, 0.08], "measure": "SMD"}).to_csv(few, index=False)
     assert main(["plan", "--from-csv", str(few), "--design", "ttest"]) == 0
     text = capsys.readouterr().out
     assert "only 3 trials" in text and "ONE trial" not in text
     many = tmp_path / "many.csv"
-    pd.DataFrame({"yi": [0.5, 0.45, 0.55, 0.5, 0.52, 0.48], "vi": [0.01] * 6}).to_csv(many, index=False)
+    pd.DataFrame({"yi": [0.5, 0.45, 0.55, 0.5, 0.52, 0.48], "vi": [0.01] * 6, "measure": "SMD"}).to_csv(many, index=False)
     assert main(["plan", "--from-csv", str(many), "--design", "ttest"]) == 0
     text = capsys.readouterr().out
     assert "caution:" not in text and "WARNING:" not in text
