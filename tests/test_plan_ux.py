@@ -71,7 +71,9 @@ def test_caution_scales_with_the_evidence(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "only 3 trials" in text and "ONE trial" not in text
     many = tmp_path / "many.csv"
-    pd.DataFrame({"yi": [0.5, 0.45, 0.55, 0.5, 0.52, 0.48], "vi": [0.01] * 6, "measure": "SMD"}).to_csv(many, index=False)
+    pd.DataFrame({"yi": [0.5, 0.45, 0.55, 0.5, 0.52, 0.48], "vi": [0.01] * 6, "measure": "SMD"}).to_csv(
+        many, index=False
+    )
     assert main(["plan", "--from-csv", str(many), "--design", "ttest"]) == 0
     text = capsys.readouterr().out
     assert "caution:" not in text and "WARNING:" not in text

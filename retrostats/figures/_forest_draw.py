@@ -268,10 +268,12 @@ def draw_forest(
     ax.spines[["left", "right", "top"]].set_visible(False)
     ax.set_yticks([])
     ax.spines["bottom"].set_bounds(*ax.get_xlim())
-    ax.set_xlabel(
-        xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
-        labelpad=10 if higher_is_better is not None else 3,
-    )
+    ax.set_xlabel(fit.xlabel, labelpad=10 if higher_is_better is not None else 3)
+    # centred under the plot, but moved sideways so that a long label stays inside the figure
+    half = text_width_mm(fit.xlabel, ax.xaxis.label.get_fontsize()) / 2 + 0.5
+    lo_x, hi_x = (-fit.left_mm + half) / plot_mm, (plot_mm + fit.right_mm - half) / plot_mm
+    if lo_x <= hi_x:
+        ax.xaxis.label.set_x(min(max(0.5, lo_x), hi_x))
     if higher_is_better is not None:
         exp_, comp = (str(f) for f in favours)
         left_txt, right_txt = (comp, exp_) if higher_is_better else (exp_, comp)

@@ -67,6 +67,7 @@ class ForestLayout:
     plot_mm: float
     title: str | None
     notes: tuple[str, ...] = ()  # what the fitting changed (for warnings / tests)
+    xlabel: str = ""  # wrapped to the figure width
 
     @property
     def n_rows(self) -> int:
@@ -83,7 +84,7 @@ class ForestLayout:
     def height_mm(self) -> tuple[float, float, float]:
         """(figure height, axes bottom, axes height) in mm."""
         axes_h = (self.n_rows + self.n_head + 0.9) * ROW_MM
-        bottom = 12.5
+        bottom = 12.5 + 3.0 * self.xlabel.count("\n")
         top = 1.5 + 3.6 * self.title_lines
         return bottom + axes_h + top, bottom, axes_h
 
@@ -103,6 +104,7 @@ def fit_forest(
     width_mm: float | None,
     title: str | None,
     plot_mm_given: float | None = None,
+    xlabel: str = "",
 ) -> tuple[ForestLayout, bool, bool]:
     """Lay a forest plot out for ``width_mm`` (``None``: the narrowest journal width that fits).
 
@@ -189,7 +191,8 @@ def fit_forest(
             if note != "study labels abbreviated":
                 for line in wrap_to_width(note, avail, _FOOT_PT, italic=True).split("\n"):
                     out.append({"kind": "text", "label": line})
-        return replace(layout, rows=tuple(out))
+        wrapped = wrap_to_width(xlabel, layout.fig_width_mm - 2 * _EDGE - 1.0, 7.0) if xlabel else ""
+        return replace(layout, rows=tuple(out), xlabel=wrapped)
 
     arm_modes = ["full", "compact"] if arms else ["none"]
     if width_mm is None:

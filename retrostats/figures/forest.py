@@ -374,6 +374,7 @@ def forest_plot(
         width_mm=width,
         title=title,
         plot_mm_given=given_plot,
+        xlabel=xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
     )
     if not keep_rob:
         rob_frame = None
