@@ -19,7 +19,7 @@ html{-webkit-text-size-adjust:100%}
 body{font-family:Helvetica,Arial,sans-serif;margin:0;color:#222;line-height:1.5;font-size:16px}
 .layout{display:grid;grid-template-columns:16rem minmax(0,1fr);gap:2rem;max-width:78rem;margin:0 auto;padding:0 1rem}
 nav.toc{position:sticky;top:0;align-self:start;max-height:100vh;overflow-y:auto;padding:1rem 0;font-size:.9em}
-nav.toc ol{padding-left:1.2rem;margin:.5rem 0} nav.toc li{margin:.25rem 0}
+nav.toc ol{padding-left:1.8rem;margin:.5rem 0} nav.toc li{margin:.25rem 0}
 nav.toc a{color:#0b4f8a;text-decoration:none} nav.toc a:hover{text-decoration:underline}
 nav.toc button{font:inherit;font-size:.85em;margin:.1rem .2rem .1rem 0;padding:.15rem .5rem;cursor:pointer}
 main{min-width:0;padding-bottom:4rem}
@@ -27,7 +27,8 @@ h1{font-size:1.6em;margin-top:1rem;overflow-wrap:anywhere}
 details.section{border-bottom:1px solid #ddd;margin-top:1.2rem}
 details.section>summary{cursor:pointer;list-style-position:outside;margin-left:1rem}
 details.section>summary h2{display:inline;font-size:1.25em;margin:0}
-p,li,figcaption,td,th,dd{overflow-wrap:anywhere}
+p,li,figcaption,dd{overflow-wrap:anywhere}
+td{overflow-wrap:anywhere;min-width:4ch}
 pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
 .table-wrap{max-width:100%;overflow-x:auto;margin:.5em 0}
 table{border-collapse:collapse;font-size:.85em} td,th{padding:.2em .6em;border-bottom:1px solid #eee}

@@ -97,7 +97,9 @@ def reviews_step(ctx: Context) -> None:
     )
     ctx.number("n_review_estimates_knee_smd", len(std))
     ax = F.forest_plot(
-        std.reset_index(drop=True),
+        # printed estimates side by side, not pooled: reviews report "SMD" or "Hedges g" (both standardized
+        # mean differences), which the forest plot would otherwise refuse to mix as one measure
+        std.reset_index(drop=True).drop(columns=["measure"]),
         labels="label",
         subgroup="outcome",
         xlabel="Published pooled SMD (as printed; sign as in each review)",
@@ -178,14 +180,14 @@ def registry_effects_step(ctx: Context) -> None:
             res = meta_analysis(g, preset="cochrane", slab="study_id")
             key = f"{comp.replace(' vs ', '_vs_')}_{oc}"
             ctx.write_table(f"meta_{key}", res.to_frame())
-            ax = F.forest_plot(res, higher_is_better=True, xlabel="SMD (positive favours retro walking)")
+            # the effects carry their orientation (positive favours retro): the favours labels follow it
+            ax = F.forest_plot(res, xlabel="SMD (positive favours retro walking)")
             parts.append(_fig(ctx, ax, f"fig_registry_{key}", f"Registry meta-analysis, {comp}, {oc}."))
     if len(usable):
         ax = F.forest_plot(
             usable,
             labels="study_id",
             subgroup=[f"{c}: {o}" for c, o in zip(usable["comparison"], usable["outcome"])],
-            higher_is_better=True,
             xlabel="SMD (harmonised: positive favours retro walking)",
         )
         parts.append(
