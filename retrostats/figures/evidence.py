@@ -154,8 +154,8 @@ def evidence_map(
             rotation=62,
             ha="left",
             rotation_mode="anchor",
-            # 6 pt where the columns are narrow (many outcomes on a single column)
-            fontsize=6.0 if (ax.figure.get_size_inches()[0] * 25.4 - 30) / max(len(outcomes), 1) < 4.5 else None,
+            # 6 pt when the columns would be narrow on a single journal column (the figure may be resized)
+            fontsize=6.0 if (85.0 - 30.0) / max(len(outcomes), 1) < 4.5 else None,
         )
         ax.xaxis.tick_top()
         ax.set_yticks(range(len(studies)), studies[::-1], fontsize=6)
