@@ -41,6 +41,10 @@ _LAZY: dict[str, str] = {
     "meta_analysis": "retrostats.meta",
     "MetaAnalysisResult": "retrostats.meta",
     "multiverse": "retrostats.meta",
+    "meta_analysis_mh": "retrostats.meta",
+    "meta_analysis_peto": "retrostats.meta",
+    "meta_analysis_mv": "retrostats.meta",
+    "impute_covariance": "retrostats.meta",
     # planning
     "power_ttest": "retrostats.planning",
     "simulate_power": "retrostats.planning",

@@ -9,6 +9,8 @@ Examples
 """
 
 from .analysis import meta_analysis
+from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
+from .multilevel import MultilevelResult, che_sensitivity, impute_covariance, meta_analysis_mv
 from .bias import EggerResult, RankTestResult, TrimFillResult
 from .multiarm import shared_groups, split_shared_groups
 from .multiverse import multiverse
@@ -27,4 +29,11 @@ __all__ = [
     "TrimFillResult",
     "PermutationResult",
     "PRESETS",
+    "meta_analysis_mh",
+    "meta_analysis_peto",
+    "BinaryMetaResult",
+    "meta_analysis_mv",
+    "impute_covariance",
+    "che_sensitivity",
+    "MultilevelResult",
 ]
