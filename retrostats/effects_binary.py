@@ -12,7 +12,7 @@ Examples
        yi      vi
 0 -1.0986  0.5069
 1 -2.1165  2.3714
->>> print(rs.render_derivation(es["derivation"][1]))
+>>> print(rs.effects.render_derivation(es["derivation"][1]))
 1. 0.5 added to every cell of this 2x2 table (it has a zero cell; add=0.5, to='only0') [metafor escalc]
 2. OR (log odds ratio) from events and group sizes [metafor escalc]
 """

@@ -10,10 +10,10 @@ zero, to a relative change below ``tol``.
 Examples
 --------
 >>> y = np.array([0.1, 0.3, 0.5, 0.2, 0.9, 0.7]); v = np.full(6, 0.02)
->>> blocks = make_blocks(np.diag(v), np.ones((6, 1)), y, np.array([0, 0, 1, 1, 2, 2]), np.arange(6))
+>>> blocks = make_blocks(v, np.ones((6, 1)), y, np.array([0, 0, 1, 1, 2, 2]), np.arange(6))
 >>> fit = mv_fit(blocks, method="REML")
 >>> [round(float(s), 6) for s in fit["sigma2"]], round(float(fit["beta"][0]), 6)
-([0.072, 0.0], 0.45)
+([0.083333, 0.008333], 0.45)
 """
 
 from __future__ import annotations
@@ -28,11 +28,26 @@ __all__ = ["make_blocks", "mv_fit", "mv_loglik", "fe_q"]
 LOG2PI = math.log(2 * math.pi)
 
 
-def make_blocks(V: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray, effect: np.ndarray) -> dict:
+def _triplets(V) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nonzero entries ``(i, j, value)`` of ``V``: a 1-d diagonal, a dense matrix or a SciPy sparse matrix."""
+    if hasattr(V, "tocoo"):
+        coo = V.tocoo()
+        return coo.row, coo.col, coo.data
+    V = np.asarray(V, float)
+    if V.ndim == 1:
+        i = np.arange(len(V))
+        return i, i, V
+    i, j = np.nonzero(V)
+    return i, j, V[i, j]
+
+
+def make_blocks(V, X: np.ndarray, y: np.ndarray, cluster: np.ndarray, effect: np.ndarray) -> dict:
     """Padded per-cluster blocks; ``cluster`` and ``effect`` are integer codes (``effect`` nested in cluster).
 
-    Returns a dict with ``V, A1, A2`` (``C x m x m``), ``X`` (``C x m x p``), ``y, mask`` (``C x m``), ``rows``
-    (``C x m`` original row index, -1 for padding). Padding has ``V = I`` and zero design, data and components.
+    ``V`` is the sampling covariance: a 1-d array of variances, a dense matrix or a SciPy sparse matrix, with
+    no covariance between clusters (``ValueError`` naming the first such pair otherwise). Returns a dict with
+    ``V, A1, A2`` (``C x m x m``), ``X`` (``C x m x p``), ``y, mask`` (``C x m``) and ``rows`` (original row
+    index, -1 for padding). Padding has ``V = I`` and zero design, data and components.
     """
     y = np.asarray(y, float)
     n, p = X.shape
@@ -48,7 +63,12 @@ def make_blocks(V: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray
     rows[inv, pos] = np.arange(n)
     mask = rows >= 0
     idx = np.where(mask, rows, 0)
-    Vb = V[idx[:, :, None], idx[:, None, :]] * (mask[:, :, None] & mask[:, None, :])
+    ti, tj, tv = _triplets(V)
+    cross = np.flatnonzero(inv[ti] != inv[tj])
+    if cross.size:
+        raise ValueError(f"V links rows {int(ti[cross[0]])} and {int(tj[cross[0]])} in different clusters")
+    Vb = np.zeros((C, m, m))
+    Vb[inv[ti], pos[ti], pos[tj]] = tv
     Vb[:, np.arange(m), np.arange(m)] += ~mask
     A1 = (mask[:, :, None] & mask[:, None, :]).astype(float)
     eff = np.where(mask, np.asarray(effect)[idx], -1)

@@ -18,7 +18,7 @@ Examples
 >>> X = np.ones((3, 2, 1)); r = np.array([[0.5, 0.1], [-0.4, -0.2], [0.3, -0.3]])
 >>> out = cr2(Phi, np.linalg.inv(Phi), X, r)
 >>> round(float(out["vcov"][0, 0]), 6), round(float(out["df"][0]), 6)
-(0.015, 2.0)
+(0.03, 2.0)
 """
 
 from __future__ import annotations

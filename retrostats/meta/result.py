@@ -12,12 +12,13 @@ from scipy import stats
 
 from .._display import fmt_num, fmt_p
 from ..provenance import Provenance
+from .fitstats import UnivariateVerbs
 
 __all__ = ["MetaAnalysisResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class MetaAnalysisResult:
+class MetaAnalysisResult(UnivariateVerbs):
     """Result of a meta-analysis (metafor's ``rma.uni`` object), at full precision.
 
     Attributes
