@@ -73,7 +73,9 @@ def binary_cells(
     if isinstance(labels, str) and data is not None:
         labels = data[labels].tolist()
     labels = None if labels is None else list(labels)
-    raw = {nm: _resolve(data, v, nm, k) for nm, v in (("events1", events1), ("n1", n1), ("events2", events2), ("n2", n2))}
+    raw = {
+        nm: _resolve(data, v, nm, k) for nm, v in (("events1", events1), ("n1", n1), ("events2", events2), ("n2", n2))
+    }
     arr = {nm: as_float_array(nm, v, labels=labels) for nm, v in raw.items()}
     sizes = {len(v) for v in arr.values()}
     if len(sizes) != 1:

@@ -32,8 +32,16 @@ def table(name):
 # ------------------------------------------------------------------------------------------ binary escalc
 @pytest.mark.parametrize("case", REF["escalc"], ids=lambda c: f"{c['data']}-{c['measure']}-{c['to']}-{c['add']}")
 def test_escalc_binary(case):
-    es = rs.effect_sizes(table(case["data"]), measure=case["measure"], events1="events1", n1="n1",
-                         events2="events2", n2="n2", add=case["add"], to=case["to"])
+    es = rs.effect_sizes(
+        table(case["data"]),
+        measure=case["measure"],
+        events1="events1",
+        n1="n1",
+        events2="events2",
+        n2="n2",
+        add=case["add"],
+        to=case["to"],
+    )
     close(es["yi"], case["yi"], TOL["closed_form"], "yi")
     close(es["vi"], case["vi"], TOL["closed_form"], "vi")
 
@@ -49,9 +57,22 @@ def test_escalc_grid_is_complete():
 
 
 # ------------------------------------------------------------------------------------------ MH and Peto
-MH_FIELDS = {"estimate": "estimate", "se": "se", "statistic": "zval", "p_value": "pval", "ci_low": "ci_lb",
-             "ci_high": "ci_ub", "q": "QE", "q_p_value": "QEp", "i2": "I2", "h2": "H2", "cmh_statistic": "MH",
-             "cmh_p_value": "MHp", "tarone_statistic": "TA", "tarone_p_value": "TAp"}
+MH_FIELDS = {
+    "estimate": "estimate",
+    "se": "se",
+    "statistic": "zval",
+    "p_value": "pval",
+    "ci_low": "ci_lb",
+    "ci_high": "ci_ub",
+    "q": "QE",
+    "q_p_value": "QEp",
+    "i2": "I2",
+    "h2": "H2",
+    "cmh_statistic": "MH",
+    "cmh_p_value": "MHp",
+    "tarone_statistic": "TA",
+    "tarone_p_value": "TAp",
+}
 
 
 @pytest.mark.parametrize("case", REF["mh"], ids=lambda c: f"{c['data']}-{c['measure']}")
@@ -78,8 +99,7 @@ def test_rma_peto(case):
 
 
 def test_binary_grids_are_complete():
-    assert {(c["data"], c["measure"]) for c in REF["mh"]} == {
-        (d, m) for d in REF["tables"] for m in ("OR", "RR", "RD")}
+    assert {(c["data"], c["measure"]) for c in REF["mh"]} == {(d, m) for d in REF["tables"] for m in ("OR", "RR", "RD")}
     assert {c["data"] for c in REF["peto"]} == set(REF["tables"])
 
 
@@ -93,20 +113,43 @@ def test_yusuf_peto_published_example():
 def mv_fit(case, **kw):
     kon, ber = REF["kon"], REF["ber"]
     if case["data"] == "kon":
-        d = pd.DataFrame({"yi": kon["yi"], "vi": kon["vi"], "district": kon["district"], "school": kon["school"],
-                          "year_c": kon["year_c"]})
+        d = pd.DataFrame(
+            {
+                "yi": kon["yi"],
+                "vi": kon["vi"],
+                "district": kon["district"],
+                "school": kon["school"],
+                "year_c": kon["year_c"],
+            }
+        )
         mods = None if case["mods"] == "none" else case["mods"]
-        return rs.meta_analysis_mv(d, cluster="district", effect_id="school", mods=mods, method=case["method"],
-                                   test=case["test"], **kw)
+        return rs.meta_analysis_mv(
+            d, cluster="district", effect_id="school", mods=mods, method=case["method"], test=case["test"], **kw
+        )
     if case["data"] == "che06":
         n = len(kon["yi"])
         V = np.array(REF["Vche"]).reshape(n, n, order="F")
-        return rs.meta_analysis_mv(yi=np.array(kon["yi"]), V=V, cluster=kon["district"], effect_id=kon["study"],
-                                   method=case["method"], test=case["test"], **kw)
+        return rs.meta_analysis_mv(
+            yi=np.array(kon["yi"]),
+            V=V,
+            cluster=kon["district"],
+            effect_id=kon["study"],
+            method=case["method"],
+            test=case["test"],
+            **kw,
+        )
     n = len(ber["yi"])
     V = np.array(ber["V"]).reshape(n, n, order="F")
-    return rs.meta_analysis_mv(yi=np.array(ber["yi"]), V=V, cluster=ber["trial"], effect_id=ber["outcome"],
-                               mods=np.array(ber["is_al"]), method=case["method"], test=case["test"], **kw)
+    return rs.meta_analysis_mv(
+        yi=np.array(ber["yi"]),
+        V=V,
+        cluster=ber["trial"],
+        effect_id=ber["outcome"],
+        mods=np.array(ber["is_al"]),
+        method=case["method"],
+        test=case["test"],
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("case", REF["mv"], ids=lambda c: f"{c['data']}-{c['mods']}-{c['method']}-{c['test']}")
@@ -115,8 +158,14 @@ def test_rma_mv(case):
     it = TOL["iterative"]
     c = res.coefficients
     close(res.sigma2, case["sigma2"], it, "sigma2")
-    for ours, theirs in (("estimate", "beta"), ("se", "se"), ("statistic", "zval"), ("p_value", "pval"),
-                         ("ci_low", "ci_lb"), ("ci_high", "ci_ub")):
+    for ours, theirs in (
+        ("estimate", "beta"),
+        ("se", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+    ):
         close(c[ours], case[theirs], it, ours)
     close(res.vcov.ravel(order="F"), case["vb"], it, "vb")
     close(res.q, case["QE"], TOL["closed_form"], "QE")
@@ -136,16 +185,26 @@ def test_rma_mv(case):
     close(cr2["p_value"], case["cr2"]["pval"], it, "CR2 p")
     close(res.robust("CR2").vcov.ravel(order="F"), case["cr2"]["vcov"], it, "CR2 vcov")
     cr1 = res.robust("CR1").coefficients
-    for ours, theirs in (("se", "se"), ("statistic", "tval"), ("p_value", "pval"), ("ci_low", "ci_lb"),
-                         ("ci_high", "ci_ub"), ("df", "df")):
+    for ours, theirs in (
+        ("se", "se"),
+        ("statistic", "tval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+        ("df", "df"),
+    ):
         want = np.broadcast_to(case["cr1"][theirs], len(cr1)) if ours == "df" else case["cr1"][theirs]
         close(cr1[ours], want, it, f"CR1 {ours}")
 
 
 def test_mv_grid_is_complete():
     got = {(c["data"], c["mods"], c["method"], c["test"]) for c in REF["mv"]}
-    want = {(d, m, meth, t) for d, m in (("kon", "none"), ("kon", "year_c"), ("ber", "is_al"), ("che06", "none"))
-            for meth in ("REML", "ML") for t in ("z", "t")}
+    want = {
+        (d, m, meth, t)
+        for d, m in (("kon", "none"), ("kon", "year_c"), ("ber", "is_al"), ("che06", "none"))
+        for meth in ("REML", "ML")
+        for t in ("z", "t")
+    }
     assert got == want
 
 
@@ -193,8 +252,14 @@ def test_univariate_robust(case):
     close(cr2["df"], case["cr2"]["df"], it, "CR2 df")
     close(cr2["p_value"], case["cr2"]["pval"], it, "CR2 p")
     cr1 = res.robust("CR1", cluster=kon["district"]).coefficients
-    for ours, theirs in (("se", "se"), ("statistic", "tval"), ("p_value", "pval"), ("ci_low", "ci_lb"),
-                         ("ci_high", "ci_ub"), ("df", "df")):
+    for ours, theirs in (
+        ("se", "se"),
+        ("statistic", "tval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+        ("df", "df"),
+    ):
         want = np.broadcast_to(case["cr1"][theirs], len(cr1)) if ours == "df" else case["cr1"][theirs]
         close(cr1[ours], want, it, f"CR1 {ours}")
 
@@ -208,8 +273,16 @@ def bcg_fit(mods=("ablat",), **kw):
 
 def kon_mv(mods=None, **kw):
     kon = REF["kon"]
-    d = pd.DataFrame({"yi": kon["yi"], "vi": kon["vi"], "district": kon["district"], "school": kon["school"],
-                      "year_c": kon["year_c"], "sq": np.array(kon["year_c"]) ** 2})
+    d = pd.DataFrame(
+        {
+            "yi": kon["yi"],
+            "vi": kon["vi"],
+            "district": kon["district"],
+            "school": kon["school"],
+            "year_c": kon["year_c"],
+            "sq": np.array(kon["year_c"]) ** 2,
+        }
+    )
     return rs.meta_analysis_mv(d, cluster="district", effect_id="school", mods=mods, **kw)
 
 
@@ -223,8 +296,14 @@ def test_predict(case):
     else:
         res, new, tol = kon_mv("year_c", test=case["test"]), [-10, 0, 10], TOL["iterative"]
     p = res.predict(newmods=new)
-    for ours, theirs in (("pred", "pred"), ("se", "se"), ("ci_low", "ci_lb"), ("ci_high", "ci_ub"),
-                         ("pi_low", "pi_lb"), ("pi_high", "pi_ub")):
+    for ours, theirs in (
+        ("pred", "pred"),
+        ("se", "se"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+        ("pi_low", "pi_lb"),
+        ("pi_high", "pi_ub"),
+    ):
         close(p[ours], case[theirs], tol, ours)
     if "exp_pred" in case:
         pt = res.predict(newmods=new, transform=np.exp)

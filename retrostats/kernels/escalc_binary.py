@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["add_to_cells", "log_or", "log_rr", "rd", "peto", "BINARY", "TO_OPTIONS"]
+__all__ = ["add_to_cells", "log_or", "log_rr", "rd", "peto", "from_counts", "BINARY", "TO_OPTIONS"]
 
 Array = np.ndarray
 
@@ -77,3 +77,24 @@ def peto(a: Array, b: Array, c: Array, d: Array) -> tuple[Array, Array]:
 
 #: measure -> (kernel, scale of ``yi``)
 BINARY = {"OR": (log_or, "log"), "RR": (log_rr, "log"), "RD": (rd, "identity"), "PETO": (peto, "log")}
+
+
+def from_counts(measure: str, add: float = 0.5, to: str = "only0"):
+    """``kernel(events1, n1, events2, n2) -> (yi, vi)`` for ``measure`` with metafor's default correction.
+
+    The form the measure registry (:mod:`retrostats.measures`) stores; inputs are assumed valid.
+
+    Examples
+    --------
+    >>> y, v = from_counts("RR")(np.array([4.0]), np.array([20.0]), np.array([9.0]), np.array([21.0]))
+    >>> round(float(y[0]), 6)
+    -0.730888
+    """
+    kern = BINARY[measure][0]
+
+    def kernel(events1: Array, n1: Array, events2: Array, n2: Array) -> tuple[Array, Array]:
+        a, b, c, d, _ = add_to_cells(events1, n1 - events1, events2, n2 - events2, add, to)
+        return kern(a, b, c, d)
+
+    kernel.__name__ = f"{measure.lower()}_from_counts"
+    return kernel

@@ -75,7 +75,9 @@ def mh_fit(a, b, c, d, measure: str, level: float = 0.95, correct: bool = True) 
         if Rs > 0 and Ss > 0:
             psi = Rs / Ss
             beta = float(np.log(psi))
-            se = float(np.sqrt(0.5 * (np.sum(P * R) / Rs**2 + np.sum(P * S + Q * R) / (Rs * Ss) + np.sum(Q * S) / Ss**2)))
+            se = float(
+                np.sqrt(0.5 * (np.sum(P * R) / Rs**2 + np.sum(P * S + Q * R) / (Rs * Ss) + np.sum(Q * S) / Ss**2))
+            )
         xt, yt = a + c, b + d
         if xt.sum() > 0 and yt.sum() > 0:
             num = (abs(np.sum(a - n1 / n * xt)) - (0.5 if correct else 0.0)) ** 2
@@ -132,8 +134,15 @@ def peto_fit(a, b, c, d, level: float = 0.95) -> dict:
     yi, _ = heterogeneity_yi(a, b, c, d, "PETO")
     k = len(yi)
     if k > 1:
-        out.update({"qe": qe, "qe_p": float(stats.chi2.sf(qe, k - 1)),
-                    "i2": max(0.0, 100 * (qe - (k - 1)) / qe) if qe > 0 else 0.0, "h2": qe / (k - 1), "k_yi": k})
+        out.update(
+            {
+                "qe": qe,
+                "qe_p": float(stats.chi2.sf(qe, k - 1)),
+                "i2": max(0.0, 100 * (qe - (k - 1)) / qe) if qe > 0 else 0.0,
+                "h2": qe / (k - 1),
+                "k_yi": k,
+            }
+        )
     else:
         out.update({"qe": 0.0, "qe_p": 1.0, "i2": 0.0, "h2": 1.0, "k_yi": k})
     return out

@@ -75,8 +75,18 @@ def make_blocks(V, X: np.ndarray, y: np.ndarray, cluster: np.ndarray, effect: np
     A2 = (A1 > 0) & (eff[:, :, None] == eff[:, None, :])
     Xb = X[idx] * mask[:, :, None]
     yb = y[idx] * mask
-    return {"V": Vb, "A1": A1, "A2": A2.astype(float), "X": Xb, "y": yb, "mask": mask, "rows": rows,
-            "n": n, "p": p, "C": C}
+    return {
+        "V": Vb,
+        "A1": A1,
+        "A2": A2.astype(float),
+        "X": Xb,
+        "y": yb,
+        "mask": mask,
+        "rows": rows,
+        "n": n,
+        "p": p,
+        "C": C,
+    }
 
 
 def _core(b: dict, s: np.ndarray, need_info: bool, method: str) -> dict:
@@ -91,9 +101,16 @@ def _core(b: dict, s: np.ndarray, need_info: bool, method: str) -> dict:
     beta = Hinv @ np.einsum("cip,ci->p", WX, y)
     r = y - X @ beta
     u = np.einsum("cij,cj->ci", W, r)
-    out = {"beta": beta, "vb": Hinv, "H": H, "W": W, "r": r, "u": u,
-           "logdet": 2 * float(np.log(np.diagonal(L, axis1=1, axis2=2)).sum()),
-           "rwr": float(np.einsum("ci,ci->", r, u))}
+    out = {
+        "beta": beta,
+        "vb": Hinv,
+        "H": H,
+        "W": W,
+        "r": r,
+        "u": u,
+        "logdet": 2 * float(np.log(np.diagonal(L, axis1=1, axis2=2)).sum()),
+        "rwr": float(np.einsum("ci,ci->", r, u)),
+    }
     if need_info:
         G = (b["A1"], b["A2"])
         WG = [W @ g for g in G]
@@ -103,9 +120,10 @@ def _core(b: dict, s: np.ndarray, need_info: bool, method: str) -> dict:
             grad = -0.5 * trWG + 0.5 * ugu
             info = np.array([[0.5 * np.einsum("cij,cji->", WG[j], WG[k]) for k in range(2)] for j in range(2)])
         else:
-            S = [np.einsum("cip,cij,cjq->pq", WX, g, WX) for g in G]           # F' G F, F = W X
-            T = [[np.einsum("cip,cij,cjq->pq", WX, G[j] @ WG[k], WX)
-                  for k in range(2)] for j in range(2)]                          # F' G_j W G_k F
+            S = [np.einsum("cip,cij,cjq->pq", WX, g, WX) for g in G]  # F' G F, F = W X
+            T = [
+                [np.einsum("cip,cij,cjq->pq", WX, G[j] @ WG[k], WX) for k in range(2)] for j in range(2)
+            ]  # F' G_j W G_k F
             trPG = trWG - np.array([np.trace(Hinv @ s_) for s_ in S])
             grad = -0.5 * trPG + 0.5 * ugu
             info = np.empty((2, 2))
@@ -130,8 +148,9 @@ def mv_loglik(b: dict, core: dict, method: str) -> float:
     )
 
 
-def mv_fit(b: dict, *, method: str = "REML", sigma2: tuple | None = None, tol: float = 1e-12,
-           maxiter: int = 1000) -> dict:
+def mv_fit(
+    b: dict, *, method: str = "REML", sigma2: tuple | None = None, tol: float = 1e-12, maxiter: int = 1000
+) -> dict:
     """Estimate ``(sigma2_1, sigma2_2)`` (or fix them with ``sigma2``; a NaN entry is estimated) and ``b``.
 
     Returns ``beta, vb, sigma2, loglik, converged, iterations`` and the fitted blocks' working matrices.
@@ -139,7 +158,10 @@ def mv_fit(b: dict, *, method: str = "REML", sigma2: tuple | None = None, tol: f
     fixed = np.array([np.nan, np.nan]) if sigma2 is None else np.asarray(sigma2, float)
     free = np.isnan(fixed)
     yv = b["y"][b["mask"]]
-    start = max(float(np.var(yv)) - float(np.mean(np.diagonal(b["V"], axis1=1, axis2=2)[b["mask"]])), 0.01 * float(np.var(yv)) + 1e-8)
+    start = max(
+        float(np.var(yv)) - float(np.mean(np.diagonal(b["V"], axis1=1, axis2=2)[b["mask"]])),
+        0.01 * float(np.var(yv)) + 1e-8,
+    )
     s = np.where(free, start / 2, fixed)
     it, converged = 0, not free.any()
     core = _core(b, s, free.any(), method)

@@ -46,9 +46,9 @@ def cr2(Phi: np.ndarray, W: np.ndarray, X: np.ndarray, r: np.ndarray, contrasts:
     XBX = np.einsum("cip,pq,cjq->cij", X, B, X)
     S = Phi - XBX
     Lt = np.swapaxes(L, 1, 2)
-    A = L @ _inv_sqrt(Lt @ S @ L) @ Lt                       # D' (D S D')^(-1/2) D with D = L'
-    E = np.einsum("cji,cjp->cip", A, WX)                   # A_j' W_j X_j  (C x m x p)
-    g = np.einsum("cip,ci->cp", E, r)                       # X_j' W_j A_j r_j
+    A = L @ _inv_sqrt(Lt @ S @ L) @ Lt  # D' (D S D')^(-1/2) D with D = L'
+    E = np.einsum("cji,cjp->cip", A, WX)  # A_j' W_j X_j  (C x m x p)
+    g = np.einsum("cip,ci->cp", E, r)  # X_j' W_j A_j r_j
     vcov = B @ (g.T @ g) @ B
     C = np.eye(B.shape[0]) if contrasts is None else np.atleast_2d(contrasts)
     df = np.array([satterthwaite_df(E @ (B @ c), Phi, X, B) for c in C])
@@ -68,7 +68,7 @@ def satterthwaite_df(u: np.ndarray, Phi: np.ndarray, X: np.ndarray, B: np.ndarra
 
 
 def cr1(W: np.ndarray, X: np.ndarray, r: np.ndarray) -> dict:
-    """metafor ``robust(adjust=TRUE)``: ``C/(C - p) B (sum X_j' W_j r_j r_j' W_j X_j) B`` with ``C - p`` df."""
+    """Metafor ``robust(adjust=TRUE)``: ``C/(C - p) B (sum X_j' W_j r_j r_j' W_j X_j) B`` with ``C - p`` df."""
     WX = W @ X
     B = np.linalg.inv(np.einsum("cip,ciq->pq", X, WX))
     g = np.einsum("cip,ci->cp", WX, r)

@@ -9,10 +9,10 @@ Examples
 """
 
 from .analysis import meta_analysis
-from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
-from .multilevel import MultilevelResult, che_sensitivity, impute_covariance, meta_analysis_mv
 from .bias import EggerResult, RankTestResult, TrimFillResult
+from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
 from .multiarm import shared_groups, split_shared_groups
+from .multilevel import MultilevelResult, che_sensitivity, impute_covariance, meta_analysis_mv
 from .multiverse import multiverse
 from .permutation import PermutationResult
 from .presets import PRESETS

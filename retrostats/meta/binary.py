@@ -89,9 +89,28 @@ class BinaryMetaResult:
     def to_frame(self) -> pd.DataFrame:
         """One tidy row with every statistic."""
         keys = [
-            "method", "measure", "k", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high",
-            "exp_estimate", "exp_ci_low", "exp_ci_high", "q", "q_df", "q_p_value", "i2", "h2",
-            "cmh_statistic", "cmh_p_value", "tarone_statistic", "tarone_p_value", "confidence_level",
+            "method",
+            "measure",
+            "k",
+            "estimate",
+            "se",
+            "statistic",
+            "p_value",
+            "ci_low",
+            "ci_high",
+            "exp_estimate",
+            "exp_ci_low",
+            "exp_ci_high",
+            "q",
+            "q_df",
+            "q_p_value",
+            "i2",
+            "h2",
+            "cmh_statistic",
+            "cmh_p_value",
+            "tarone_statistic",
+            "tarone_p_value",
+            "confidence_level",
         ]
         return pd.DataFrame([{k: getattr(self, k) for k in keys}])
 
@@ -100,22 +119,41 @@ class BinaryMetaResult:
         lvl = f"{100 * self.confidence_level:g}%"
         name = "Mantel-Haenszel" if self.method == "MH" else "Peto"
         head = [
-            ("Method", f"{name} equal-effects pooling of the {_NAMES[self.measure]} (metafor rma.{self.method.lower()})"),
-            ("Estimate" + (" (log scale)" if self.log_scale else ""),
-             f"{fmt_num(self.estimate)} ({lvl} CI {fmt_num(self.ci_low)} to {fmt_num(self.ci_high)}), "
-             f"p = {fmt_p(self.p_value)}"),
+            (
+                "Method",
+                f"{name} equal-effects pooling of the {_NAMES[self.measure]} (metafor rma.{self.method.lower()})",
+            ),
+            (
+                "Estimate" + (" (log scale)" if self.log_scale else ""),
+                f"{fmt_num(self.estimate)} ({lvl} CI {fmt_num(self.ci_low)} to {fmt_num(self.ci_high)}), "
+                f"p = {fmt_p(self.p_value)}",
+            ),
         ]
         if self.log_scale:
-            head.append((f"{_NAMES[self.measure].capitalize()} (back-transformed)",
-                         f"{fmt_num(self.exp_estimate)} ({lvl} CI {fmt_num(self.exp_ci_low)} to "
-                         f"{fmt_num(self.exp_ci_high)})"))
-        head.append(("Test for heterogeneity",
-                     f"Q({self.q_df}) = {fmt_num(self.q, 2)}, p = {fmt_p(self.q_p_value)}, I² = {fmt_num(self.i2, 1)}%"))
+            head.append(
+                (
+                    f"{_NAMES[self.measure].capitalize()} (back-transformed)",
+                    f"{fmt_num(self.exp_estimate)} ({lvl} CI {fmt_num(self.exp_ci_low)} to "
+                    f"{fmt_num(self.exp_ci_high)})",
+                )
+            )
+        head.append(
+            (
+                "Test for heterogeneity",
+                f"Q({self.q_df}) = {fmt_num(self.q, 2)}, p = {fmt_p(self.q_p_value)}, I² = {fmt_num(self.i2, 1)}%",
+            )
+        )
         if not math.isnan(self.cmh_statistic):
-            head.append(("Cochran-Mantel-Haenszel test", f"{fmt_num(self.cmh_statistic, 2)}, p = {fmt_p(self.cmh_p_value)}"))
+            head.append(
+                ("Cochran-Mantel-Haenszel test", f"{fmt_num(self.cmh_statistic, 2)}, p = {fmt_p(self.cmh_p_value)}")
+            )
         if not math.isnan(self.tarone_statistic):
-            head.append(("Tarone's test for heterogeneity",
-                         f"{fmt_num(self.tarone_statistic, 2)}, p = {fmt_p(self.tarone_p_value)}"))
+            head.append(
+                (
+                    "Tarone's test for heterogeneity",
+                    f"{fmt_num(self.tarone_statistic, 2)}, p = {fmt_p(self.tarone_p_value)}",
+                )
+            )
         notes = [
             "An equal-effects (common-effect) estimate: it does not model between-study heterogeneity; "
             "report Q and I² beside it and consider meta_analysis() on effect_sizes() as a random-effects check.",
@@ -153,13 +191,32 @@ def _build(fit: dict, a, b, c, d, labels, measure: str, method: str, level: floa
         yi, vi = BINARY[measure][0](aa, bb, cc, dd)
     ex = (lambda x: math.exp(x)) if measure != "RD" else (lambda x: math.nan)
     return BinaryMetaResult(
-        k=len(a), estimate=fit["beta"], se=fit["se"], statistic=float(fit["zval"]), p_value=float(fit["pval"]),
-        ci_low=float(fit["ci_lb"]), ci_high=float(fit["ci_ub"]), exp_estimate=ex(fit["beta"]),
-        exp_ci_low=ex(fit["ci_lb"]), exp_ci_high=ex(fit["ci_ub"]), q=fit["qe"], q_df=int(fit["k_yi"] - 1),
-        q_p_value=fit["qe_p"], i2=fit["i2"], h2=fit["h2"], cmh_statistic=fit.get("cmh", math.nan),
-        cmh_p_value=fit.get("cmh_p", math.nan), tarone_statistic=fit.get("tarone", math.nan),
-        tarone_p_value=fit.get("tarone_p", math.nan), measure=measure, method=method, confidence_level=level,
-        yi=yi, vi=vi, labels=tuple(labels), provenance=prov,
+        k=len(a),
+        estimate=fit["beta"],
+        se=fit["se"],
+        statistic=float(fit["zval"]),
+        p_value=float(fit["pval"]),
+        ci_low=float(fit["ci_lb"]),
+        ci_high=float(fit["ci_ub"]),
+        exp_estimate=ex(fit["beta"]),
+        exp_ci_low=ex(fit["ci_lb"]),
+        exp_ci_high=ex(fit["ci_ub"]),
+        q=fit["qe"],
+        q_df=int(fit["k_yi"] - 1),
+        q_p_value=fit["qe_p"],
+        i2=fit["i2"],
+        h2=fit["h2"],
+        cmh_statistic=fit.get("cmh", math.nan),
+        cmh_p_value=fit.get("cmh_p", math.nan),
+        tarone_statistic=fit.get("tarone", math.nan),
+        tarone_p_value=fit.get("tarone_p", math.nan),
+        measure=measure,
+        method=method,
+        confidence_level=level,
+        yi=yi,
+        vi=vi,
+        labels=tuple(labels),
+        provenance=prov,
     )
 
 

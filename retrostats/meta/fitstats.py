@@ -25,7 +25,7 @@ LOG2PI = math.log(2 * math.pi)
 
 
 def uni_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float, reml: bool) -> float:
-    """metafor's ML or REML (with ``+ 1/2 log|X'X|``) log-likelihood at ``tau2``, ``beta`` profiled out."""
+    """Metafor's ML or REML (with ``+ 1/2 log|X'X|``) log-likelihood at ``tau2``, ``beta`` profiled out."""
     w = 1 / (v + tau2)
     xtwx = X.T @ (w[:, None] * X)
     beta = np.linalg.solve(xtwx, X.T @ (w * y))

@@ -194,28 +194,40 @@ class MultilevelResult(ModelVerbs):
         head = [
             ("Model", f"multilevel random effects ({self.method}), random = ~ 1 | cluster/effect_id (metafor rma.mv)"),
             ("Effects / clusters", f"{self.k} / {self.n_clusters}"),
-            ("Estimate (model-based)", f"{fmt_num(self.estimate)} ({lvl} CI {fmt_num(self.ci_low)} to "
-                                       f"{fmt_num(self.ci_high)}), p = {fmt_p(self.p_value)}"),
-            ("Variance components", f"sigma² cluster = {fmt_num(self.sigma2[0])}, sigma² effect = {fmt_num(self.sigma2[1])}"),
+            (
+                "Estimate (model-based)",
+                f"{fmt_num(self.estimate)} ({lvl} CI {fmt_num(self.ci_low)} to "
+                f"{fmt_num(self.ci_high)}), p = {fmt_p(self.p_value)}",
+            ),
+            (
+                "Variance components",
+                f"sigma² cluster = {fmt_num(self.sigma2[0])}, sigma² effect = {fmt_num(self.sigma2[1])}",
+            ),
             ("Test for heterogeneity", f"Q({self.q_df}) = {fmt_num(self.q, 2)}, p = {fmt_p(self.q_p_value)}"),
         ]
         notes = []
         if self.rho is not None:
-            notes.append(f"Sampling covariance imputed with a within-cluster correlation r = {self.rho:g} "
-                         "(clubSandwich impute_covariance_matrix); vary it with che_sensitivity().")
+            notes.append(
+                f"Sampling covariance imputed with a within-cluster correlation r = {self.rho:g} "
+                "(clubSandwich impute_covariance_matrix); vary it with che_sensitivity()."
+            )
         tables = []
         if self.preset == "che":
             rb = self.robust("CR2")
             tab = rb.coefficients.map(fmt_num)
             tables.append(("CR2 cluster-robust coefficients (Satterthwaite df; clubSandwich coef_test)", tab))
-            notes.append("CHE model: correlated and hierarchical effects with CR2 robust inference "
-                         "(Pustejovsky and Tipton 2022).")
+            notes.append(
+                "CHE model: correlated and hierarchical effects with CR2 robust inference "
+                "(Pustejovsky and Tipton 2022)."
+            )
         return Summary(f"Multilevel meta-analysis (k = {self.k}, {self.n_clusters} clusters)", head, tables, notes)
 
     def __repr__(self) -> str:
-        return (f"MultilevelResult(k={self.k}, clusters={self.n_clusters}, method={self.method!r}, "
-                f"estimate={fmt_num(self.estimate)}, CI [{fmt_num(self.ci_low)}, {fmt_num(self.ci_high)}], "
-                f"sigma2=({fmt_num(self.sigma2[0])}, {fmt_num(self.sigma2[1])}))")
+        return (
+            f"MultilevelResult(k={self.k}, clusters={self.n_clusters}, method={self.method!r}, "
+            f"estimate={fmt_num(self.estimate)}, CI [{fmt_num(self.ci_low)}, {fmt_num(self.ci_high)}], "
+            f"sigma2=({fmt_num(self.sigma2[0])}, {fmt_num(self.sigma2[1])}))"
+        )
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
@@ -323,8 +335,11 @@ def meta_analysis_mv(
         data = data.reset_index(drop=True)
     y = as_float_array("yi", _column(data, yi, "yi"), allow_nan=True)
     n = len(y)
-    labels = [str(s) for s in data["study_id"]] if data is not None and "study_id" in data.columns else [
-        f"Effect {i + 1}" for i in range(n)]
+    labels = (
+        [str(s) for s in data["study_id"]]
+        if data is not None and "study_id" in data.columns
+        else [f"Effect {i + 1}" for i in range(n)]
+    )
     cl_raw = _column(data, cluster, "cluster")
     eff_raw = _column(data, effect_id, "effect_id") if effect_id is not None else np.arange(n)
     v = None
@@ -335,11 +350,16 @@ def meta_analysis_mv(
     bad = np.isnan(y) | (np.isnan(v) if v is not None else False)
     if bad.any():
         rows = ", ".join(str(i) for i in np.flatnonzero(bad))
-        warnings.warn(f"yi or vi is missing (NaN) in row(s) {rows}; these effects were dropped.", DataWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"yi or vi is missing (NaN) in row(s) {rows}; these effects were dropped.", DataWarning, stacklevel=2
+        )
     keep = ~bad
     cl = _codes(cl_raw, "cluster", n)[keep]
-    eff_codes = _codes([f"{c}\x1f{e}" for c, e in zip(pd.Series(list(cl_raw)).astype(str), pd.Series(list(eff_raw)).astype(str))], "effect_id", n)[keep]
+    eff_codes = _codes(
+        [f"{c}\x1f{e}" for c, e in zip(pd.Series(list(cl_raw)).astype(str), pd.Series(list(eff_raw)).astype(str))],
+        "effect_id",
+        n,
+    )[keep]
     if V is not None:
         Vk = _check_v(V, n, keep)
     else:
@@ -372,9 +392,18 @@ def meta_analysis_mv(
     beta, vb = fit["beta"], fit["vb"]
     ddf = float(k - p) if test == "t" else None
     w = wald(beta, vb, level, ddf)
-    coef = pd.DataFrame({"estimate": beta, "se": w["se"], "statistic": w["stat"], "p_value": w["p"],
-                         "ci_low": w["ci_lb"], "ci_high": w["ci_ub"], "df": ddf if ddf is not None else np.nan},
-                        index=pd.Index(names, name="term"))
+    coef = pd.DataFrame(
+        {
+            "estimate": beta,
+            "se": w["se"],
+            "statistic": w["stat"],
+            "p_value": w["p"],
+            "ci_low": w["ci_lb"],
+            "ci_high": w["ci_ub"],
+            "df": ddf if ddf is not None else np.nan,
+        },
+        index=pd.Index(names, name="term"),
+    )
     qe, qdf = fe_q(blocks)
     if p > 1:
         b1, v1 = beta[1:], vb[1:, 1:]
@@ -390,13 +419,38 @@ def meta_analysis_mv(
     args = {"method": method, "test": test, "rho": rho, "preset": preset, "mods": names[1:] or None}
     prov = make_provenance("meta_analysis_mv", args, y, X)
     return MultilevelResult(
-        k=k, n_clusters=n_cl, estimate=float(beta[0]), se=float(w["se"][0]), statistic=float(w["stat"][0]),
-        p_value=float(w["p"][0]), ci_low=float(w["ci_lb"][0]), ci_high=float(w["ci_ub"][0]), coefficients=coef,
-        sigma2=(float(fit["sigma2"][0]), float(fit["sigma2"][1])), q=qe, q_df=qdf,
-        q_p_value=float(stats.chi2.sf(qe, qdf)) if qdf > 0 else math.nan, qm=qm, qm_df=qm_df, qm_p_value=qm_p,
-        loglik=float(fit["loglik"]), method=method, test=test, df=ddf if ddf is not None else math.nan,
-        confidence_level=level, vcov=vb, yi=y, X=X, labels=tuple(labels), moderators=tuple(names[1:]),
-        cluster=cl, effect=eff_codes, rho=rho, preset=preset, provenance=prov, blocks=blocks,
+        k=k,
+        n_clusters=n_cl,
+        estimate=float(beta[0]),
+        se=float(w["se"][0]),
+        statistic=float(w["stat"][0]),
+        p_value=float(w["p"][0]),
+        ci_low=float(w["ci_lb"][0]),
+        ci_high=float(w["ci_ub"][0]),
+        coefficients=coef,
+        sigma2=(float(fit["sigma2"][0]), float(fit["sigma2"][1])),
+        q=qe,
+        q_df=qdf,
+        q_p_value=float(stats.chi2.sf(qe, qdf)) if qdf > 0 else math.nan,
+        qm=qm,
+        qm_df=qm_df,
+        qm_p_value=qm_p,
+        loglik=float(fit["loglik"]),
+        method=method,
+        test=test,
+        df=ddf if ddf is not None else math.nan,
+        confidence_level=level,
+        vcov=vb,
+        yi=y,
+        X=X,
+        labels=tuple(labels),
+        moderators=tuple(names[1:]),
+        cluster=cl,
+        effect=eff_codes,
+        rho=rho,
+        preset=preset,
+        provenance=prov,
+        blocks=blocks,
         n_sigma2_free=int(np.isnan(fixed).sum()),
     )
 
@@ -462,17 +516,29 @@ def che_sensitivity(data: pd.DataFrame | None = None, *, r: Any = (0.0, 0.4, 0.6
     for rv in r:
         res = meta_analysis_mv(data, rho=float(rv), preset="che", **kwargs)
         c = res.robust("CR2").coefficients.iloc[0]
-        rows.append({"r": float(rv), "estimate": c["estimate"], "se": c["se"], "df": c["df"], "p_value": c["p_value"],
-                     "ci_low": c["ci_low"], "ci_high": c["ci_high"], "sigma2_cluster": res.sigma2[0],
-                     "sigma2_effect": res.sigma2[1]})
+        rows.append(
+            {
+                "r": float(rv),
+                "estimate": c["estimate"],
+                "se": c["se"],
+                "df": c["df"],
+                "p_value": c["p_value"],
+                "ci_low": c["ci_low"],
+                "ci_high": c["ci_high"],
+                "sigma2_cluster": res.sigma2[0],
+                "sigma2_effect": res.sigma2[1],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _example() -> pd.DataFrame:
     """A small synthetic (made-up) set: 4 trials with 2 time points each, for the examples."""
-    return pd.DataFrame({
-        "trial": ["a", "a", "b", "b", "c", "c", "d", "d"],
-        "time": ["4w", "8w"] * 4,
-        "yi": [-0.3, -0.5, -0.6, -0.8, -0.1, -0.2, -0.5, -0.7],
-        "vi": [0.04, 0.05, 0.06, 0.06, 0.03, 0.04, 0.08, 0.09],
-    })
+    return pd.DataFrame(
+        {
+            "trial": ["a", "a", "b", "b", "c", "c", "d", "d"],
+            "time": ["4w", "8w"] * 4,
+            "yi": [-0.3, -0.5, -0.6, -0.8, -0.1, -0.2, -0.5, -0.7],
+            "vi": [0.04, 0.05, 0.06, 0.06, 0.03, 0.04, 0.08, 0.09],
+        }
+    )

@@ -76,9 +76,7 @@ class ModelVerbs:
             if arr.ndim == 1:
                 arr = arr[:, None] if p == 2 else arr[None, :]
         if arr.ndim != 2 or arr.shape[1] not in (p - 1, p):
-            raise ValueError(
-                f"newmods needs {p - 1} value(s) per row (moderators {names[1:]}); got shape {arr.shape}."
-            )
+            raise ValueError(f"newmods needs {p - 1} value(s) per row (moderators {names[1:]}); got shape {arr.shape}.")
         return arr if arr.shape[1] == p else np.column_stack([np.ones(len(arr)), arr])
 
     def predict(self, newmods: Any = None, transform: Callable | None = None) -> pd.DataFrame:
@@ -111,8 +109,16 @@ class ModelVerbs:
         df = self._t_df
         crit = stats.norm.isf(a / 2) if df is None else stats.t.isf(a / 2, df)
         pse = np.sqrt(se**2 + self._pi_var)
-        out = pd.DataFrame({"pred": pred, "se": se, "ci_low": pred - crit * se, "ci_high": pred + crit * se,
-                            "pi_low": pred - crit * pse, "pi_high": pred + crit * pse})
+        out = pd.DataFrame(
+            {
+                "pred": pred,
+                "se": se,
+                "ci_low": pred - crit * se,
+                "ci_high": pred + crit * se,
+                "pi_low": pred - crit * pse,
+                "pi_high": pred + crit * pse,
+            }
+        )
         if transform is not None:
             for c in ("pred", "ci_low", "ci_high", "pi_low", "pi_high"):
                 out[c] = np.asarray(transform(out[c].to_numpy()), dtype=float)
@@ -192,7 +198,7 @@ class ModelVerbs:
         return lrt, df, float(stats.chi2.sf(lrt, df))
 
     def robust(self, adjust: str = "CR2", cluster: Any = None):
-        """Cluster-robust inference (clubSandwich CR2 or metafor ``robust()`` CR1); see :mod:`retrostats.meta.robust`."""
+        """Cluster-robust inference (clubSandwich CR2, metafor ``robust()`` CR1); see :mod:`retrostats.meta.robust`."""
         from .robust import robust
 
         return robust(self, adjust=adjust, cluster=cluster)

@@ -63,8 +63,10 @@ class RobustResult:
         return out
 
     def __repr__(self) -> str:
-        return (f"RobustResult(adjust={self.adjust!r}, clusters={self.n_clusters}, estimate={fmt_num(self.estimate)}, "
-                f"se={fmt_num(self.se)}, df={fmt_num(self.df, 2)}, p={fmt_p(self.p_value)})")
+        return (
+            f"RobustResult(adjust={self.adjust!r}, clusters={self.n_clusters}, estimate={fmt_num(self.estimate)}, "
+            f"se={fmt_num(self.se)}, df={fmt_num(self.df, 2)}, p={fmt_p(self.p_value)})"
+        )
 
 
 def _cluster_codes(res: Any, cluster: Any) -> tuple[np.ndarray, bool]:
@@ -132,8 +134,10 @@ def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None) -> RobustResul
         if not own:
             nested = pd.DataFrame({"m": model_cl, "r": codes}).groupby("m")["r"].nunique()
             if (nested > 1).any():
-                raise DataError("the model's clusters are split across robust clusters (non-nested); "
-                                "each model cluster must lie within one robust cluster.")
+                raise DataError(
+                    "the model's clusters are split across robust clusters (non-nested); "
+                    "each model cluster must lie within one robust cluster."
+                )
         Mb, rows = res.marginal_blocks()
         mask = rows >= 0
         ci, ii, jj = np.nonzero(mask[:, :, None] & mask[:, None, :])
@@ -152,6 +156,16 @@ def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None) -> RobustResul
     se = np.sqrt(np.diag(out["vcov"]))
     t = beta / se
     crit = stats.t.isf((1 - res.confidence_level) / 2, df)
-    coef = pd.DataFrame({"estimate": beta, "se": se, "df": df, "statistic": t, "p_value": 2 * stats.t.sf(np.abs(t), df),
-                         "ci_low": beta - crit * se, "ci_high": beta + crit * se}, index=res.coefficients.index)
+    coef = pd.DataFrame(
+        {
+            "estimate": beta,
+            "se": se,
+            "df": df,
+            "statistic": t,
+            "p_value": 2 * stats.t.sf(np.abs(t), df),
+            "ci_low": beta - crit * se,
+            "ci_high": beta + crit * se,
+        },
+        index=res.coefficients.index,
+    )
     return RobustResult(coef, out["vcov"], adjust, n_cl, res.confidence_level)
