@@ -34,7 +34,7 @@ __all__ = ["meta_analysis_mv", "impute_covariance", "che_sensitivity", "Multilev
 
 
 def _codes(values: Any, name: str, n: int) -> np.ndarray:
-    ser = pd.Series(list(values))
+    ser = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(list(values))
     if len(ser) != n:
         raise DataError(f"{name} has {len(ser)} values but there are {n} rows.")
     if ser.isna().any():
@@ -355,11 +355,9 @@ def meta_analysis_mv(
         )
     keep = ~bad
     cl = _codes(cl_raw, "cluster", n)[keep]
-    eff_codes = _codes(
-        [f"{c}\x1f{e}" for c, e in zip(pd.Series(list(cl_raw)).astype(str), pd.Series(list(eff_raw)).astype(str))],
-        "effect_id",
-        n,
-    )[keep]
+    eff_int = _codes(eff_raw, "effect_id", n)
+    eff_codes = np.unique(_codes(cl_raw, "cluster", n) * (int(eff_int.max()) + 1) + eff_int, return_inverse=True)[1]
+    eff_codes = eff_codes[keep]
     if V is not None:
         Vk = _check_v(V, n, keep)
     else:
@@ -385,7 +383,7 @@ def meta_analysis_mv(
         blocks = make_blocks(Vk, X, y, cl, eff_codes)
     except ValueError as err:
         raise DataError(f"{err}: V must be block-diagonal by cluster (nested levels); check cluster= and V.") from None
-    _check_blocks(blocks, np.unique(np.asarray(pd.Series(list(cl_raw)).astype(str))[keep]))
+    _check_blocks(blocks, cl_raw, cl)
     fit = mv_fit(blocks, method=method, sigma2=sigma2, tol=tol, maxiter=maxiter)
     if not fit["converged"]:
         raise ConvergenceError(f"rma.mv Fisher scoring did not converge in {maxiter} iterations; increase maxiter.")
@@ -472,13 +470,14 @@ def _check_v(V: Any, n: int, keep: np.ndarray) -> Any:
     return V[np.ix_(keep, keep)]
 
 
-def _check_blocks(blocks: dict, names: np.ndarray) -> None:
+def _check_blocks(blocks: dict, cl_raw: Any, cl: np.ndarray) -> None:
     Vb = blocks["V"]
     ok = np.linalg.eigvalsh(Vb).min(axis=1) > 1e-12 * np.abs(Vb).max(axis=(1, 2))
     if not ok.all():
         j = int(np.flatnonzero(~ok)[0])
+        names = np.unique(pd.Series(list(cl_raw)).astype(str).to_numpy())
         raise DataError(
-            f"V is singular (not positive definite) within cluster {names[j]!r}; check its variances and "
+            f"V is singular (not positive definite) within cluster {names[np.unique(cl)[j]]!r}; check its variances and "
             "covariances (a correlation of 1, a zero variance or duplicated rows)."
         )
 

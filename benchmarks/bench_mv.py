@@ -1,0 +1,102 @@
+"""Benchmark: meta_analysis_mv (+ CR2) against metafor rma.mv + clubSandwich coef_test (via Rscript).
+
+A correlated-hierarchical-effects (CHE) model, V imputed with r = 0.6, random = ~ 1 | trial/effect, REML, at
+50 trials x 4 effects and 2,000 trials x 5 effects (synthetic, seeded). R is timed inside R with
+system.time (R start-up excluded), rma.mv with sparse = TRUE (its fast path for block-diagonal V; the dense
+default needs several 10,000 x 10,000 matrices at the large size). Python times are the best of a few
+repeats; R's are one run at the large size (it takes minutes). The machine is shared by several developers:
+ratios move with the load, so report them with the load. Run:
+    python benchmarks/bench_mv.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import retrostats as rs
+
+SIZES = ((50, 4), (2000, 5))
+REPEATS = {200: 5, 10000: 2}
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages({{library(metafor); library(clubSandwich)}})
+d <- read.csv("{csv}")
+n_rep <- {n_rep}
+t_fit <- system.time(for (i in seq_len(n_rep)) {{
+  V <- impute_covariance_matrix(d$vi, cluster = d$trial, r = 0.6)
+  res <- rma.mv(yi, bldiag(V), random = ~ 1 | trial/effect, data = d, sparse = TRUE)
+}})[["elapsed"]] / n_rep
+t_cr2 <- system.time(for (i in seq_len(n_rep)) ct <- coef_test(res, vcov = "CR2"))[["elapsed"]] / n_rep
+out <- list(fit = t_fit, cr2 = t_cr2, estimate = c(res$beta), sigma2 = res$sigma2, se_cr2 = ct$SE, df = ct$df_Satt)
+cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = 17))
+"""
+
+
+def best(fn, n):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def synthetic(n_trials: int, per: int, seed: int = 14) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    trial = np.repeat(np.arange(n_trials), per)
+    effect = np.tile(np.arange(per), n_trials)
+    vi = rng.uniform(0.02, 0.2, n_trials * per)
+    u = rng.normal(0, np.sqrt(0.05), n_trials)[trial] + rng.normal(0, np.sqrt(0.02), n_trials * per)
+    return pd.DataFrame({"trial": trial, "effect": effect, "yi": 0.3 + u + rng.normal(0, np.sqrt(vi)), "vi": vi})
+
+
+def main() -> None:
+    print("load average at start:", Path("/proc/loadavg").read_text().split()[:3], "(shared machine)")
+    for n_trials, per in SIZES:
+        d = synthetic(n_trials, per)
+        k = len(d)
+        reps = REPEATS[k]
+        t_fit, res = best(lambda d=d: rs.meta_analysis_mv(d, cluster="trial", effect_id="effect", rho=0.6), reps)
+        t_cr2, rb = best(lambda res=res: res.robust("CR2"), reps)
+        with tempfile.TemporaryDirectory() as tmp:
+            csv = Path(tmp) / "d.csv"
+            d.to_csv(csv, index=False)
+            script = Path(tmp) / "b.R"
+            script.write_text(R_SCRIPT.format(csv=csv, n_rep=1 if k > 1000 else 3))
+            t0 = time.perf_counter()
+            out = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - t0
+        r = json.loads(out.stdout)
+        agree = {
+            "estimate": abs(res.estimate - r["estimate"]) / abs(r["estimate"]),
+            "sigma2": max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(res.sigma2, r["sigma2"])),
+            "cr2_se": abs(rb.se - r["se_cr2"]) / r["se_cr2"],
+            "cr2_df": abs(rb.df - r["df"]) / r["df"],
+        }
+        print(f"\n{n_trials} trials x {per} effects (k = {k})")
+        print(
+            f"  fit  : retrostats {t_fit * 1e3:9.1f} ms | rma.mv (sparse)  {r['fit'] * 1e3:9.1f} ms | "
+            f"R/Py = {r['fit'] / t_fit:6.1f}"
+        )
+        print(
+            f"  CR2  : retrostats {t_cr2 * 1e3:9.1f} ms | coef_test CR2    {r['cr2'] * 1e3:9.1f} ms | "
+            f"R/Py = {r['cr2'] / t_cr2:6.1f}"
+        )
+        total_py, total_r = t_fit + t_cr2, r["fit"] + r["cr2"]
+        print(
+            f"  both : retrostats {total_py * 1e3:9.1f} ms | R                {total_r * 1e3:9.1f} ms | "
+            f"R/Py = {total_r / total_py:6.1f}   (Rscript wall {wall:.1f} s)"
+        )
+        print("  max relative difference to R:", {key: f"{v:.1e}" for key, v in agree.items()})
+    print("\nload average at end:", Path("/proc/loadavg").read_text().split()[:3])
+
+
+if __name__ == "__main__":
+    main()
