@@ -216,3 +216,15 @@ def test_che_summary_reports_cr2():
     text = str(res.summary())
     assert "CR2" in text and "r = 0.6" in text
     assert list(res.to_frame().columns[:2]) == ["term", "estimate"]
+
+
+def test_meta_analysis_cluster_is_robust_default():
+    d = frame()
+    res = rs.meta_analysis(d, cluster="trial")
+    a = res.robust("CR2")
+    b = rs.meta_analysis(d).robust("CR2", cluster=d["trial"])
+    c = rs.meta_analysis(d).robust("CR2", cluster="trial", data=d)
+    assert a.se == b.se == c.se and a.df == b.df
+    d.loc[2, "trial"] = None
+    with pytest.raises(DataError, match="cluster is missing for row 2"):
+        rs.meta_analysis(d, cluster="trial")

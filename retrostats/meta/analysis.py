@@ -18,6 +18,7 @@ from ..validators import as_float_array, check_columns, check_confidence_level, 
 from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
 from .result import MetaAnalysisResult
+from .robust import attach_cluster
 
 __all__ = ["meta_analysis"]
 
@@ -123,6 +124,7 @@ def meta_analysis(
     multiarm: str = "warn",
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    cluster: Any = None,
 ) -> MetaAnalysisResult:
     """Random- or equal-effects meta-analysis and meta-regression, as metafor's ``rma()``.
 
@@ -159,6 +161,8 @@ def meta_analysis(
         comparisons that share an arm (see :func:`retrostats.meta.split_shared_groups`).
     tol, maxiter : float, int
         Relative convergence threshold and iteration cap of the iterative estimators.
+    cluster : str or array-like, optional
+        Cluster (trial) of each row, the default of ``result.robust()`` (CR2/CR1 cluster-robust inference).
 
     Returns
     -------
@@ -322,7 +326,7 @@ def meta_analysis(
     if subgroup is not None:
         args["subgroup"] = subgroup if isinstance(subgroup, str) else "<array>"
     prov = make_provenance("meta_analysis", args, y, v, X)
-    return MetaAnalysisResult.from_fit(
+    return attach_cluster(MetaAnalysisResult.from_fit(
         fit,
         y=y,
         v=v,
@@ -344,4 +348,4 @@ def meta_analysis(
         provenance=prov,
         tol=tol,
         maxiter=maxiter,
-    )
+    ), data, cluster, keep)

@@ -477,8 +477,8 @@ def _check_blocks(blocks: dict, cl_raw: Any, cl: np.ndarray) -> None:
         j = int(np.flatnonzero(~ok)[0])
         names = np.unique(pd.Series(list(cl_raw)).astype(str).to_numpy())
         raise DataError(
-            f"V is singular (not positive definite) within cluster {names[np.unique(cl)[j]]!r}; check its variances and "
-            "covariances (a correlation of 1, a zero variance or duplicated rows)."
+            f"V is singular (not positive definite) within cluster {names[np.unique(cl)[j]]!r}; check its "
+            "variances and covariances (a correlation of 1, a zero variance or duplicated rows)."
         )
 
 

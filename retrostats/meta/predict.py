@@ -197,8 +197,8 @@ class ModelVerbs:
         lrt = max(0.0, 2 * (full.loglik - red.loglik))
         return lrt, df, float(stats.chi2.sf(lrt, df))
 
-    def robust(self, adjust: str = "CR2", cluster: Any = None):
+    def robust(self, adjust: str = "CR2", cluster: Any = None, data: Any = None):
         """Cluster-robust inference (clubSandwich CR2, metafor ``robust()`` CR1); see :mod:`retrostats.meta.robust`."""
         from .robust import robust
 
-        return robust(self, adjust=adjust, cluster=cluster)
+        return robust(self, adjust=adjust, cluster=cluster, data=data)

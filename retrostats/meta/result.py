@@ -116,6 +116,7 @@ class MetaAnalysisResult(UnivariateVerbs):
     tol: float = 1e-12
     maxiter: int = 1000
     vcov: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    cluster: np.ndarray | None = None  # codes of meta_analysis(cluster=), robust()'s default
 
     # ------------------------------------------------------------------ construction
     @classmethod

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,24 @@ from ..kernels.rma_mv import make_blocks
 from ..kernels.robust import cr1, cr2
 from ..validators import check_option
 
-__all__ = ["robust", "RobustResult"]
+__all__ = ["robust", "RobustResult", "attach_cluster"]
+
+
+def attach_cluster(res: Any, data: pd.DataFrame | None, cluster: Any, keep: np.ndarray) -> Any:
+    """``res`` with the integer codes of ``meta_analysis(cluster=)`` for the pooled rows (hook of meta_analysis)."""
+    if cluster is None:
+        return res
+    if isinstance(cluster, str):
+        if data is None or cluster not in data.columns:
+            raise DataError(f"cluster={cluster!r} must name a column of data=.")
+        cluster = data[cluster]
+    ser = pd.Series(list(cluster))
+    if len(ser) != len(keep):
+        raise DataError(f"cluster has {len(ser)} values but there are {len(keep)} rows.")
+    ser = ser[keep]
+    if ser.isna().any():
+        raise DataError(f"cluster is missing for row {int(ser.index[ser.isna().to_numpy()][0])}.")
+    return dataclasses.replace(res, cluster=np.unique(ser.astype(str).to_numpy(), return_inverse=True)[1])
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,14 +87,18 @@ class RobustResult:
         )
 
 
-def _cluster_codes(res: Any, cluster: Any) -> tuple[np.ndarray, bool]:
+def _cluster_codes(res: Any, cluster: Any, data: pd.DataFrame | None = None) -> tuple[np.ndarray, bool]:
+    if isinstance(cluster, str) and data is not None:
+        if cluster not in data.columns:
+            raise DataError(f"data has no column {cluster!r} for cluster.")
+        cluster = data[cluster]
     if cluster is None:
         own = getattr(res, "cluster", None)
         if own is None or len(own) == 0:
             raise ValueError("robust() needs cluster= (an array with one value per study) for this fit.")
         return np.asarray(own), True
     if isinstance(cluster, str):
-        raise ValueError("cluster= names a column only in meta_analysis(cluster=...); pass the values here.")
+        raise ValueError(f"cluster={cluster!r} names a column only with data= (the rows as fitted); or pass values.")
     ser = pd.Series(list(cluster))
     if len(ser) != res.k:
         raise DataError(f"cluster has {len(ser)} values but the fit has {res.k} effects (after dropped rows).")
@@ -85,7 +107,7 @@ def _cluster_codes(res: Any, cluster: Any) -> tuple[np.ndarray, bool]:
     return np.unique(ser.astype(str).to_numpy(), return_inverse=True)[1], False
 
 
-def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None) -> RobustResult:
+def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None, data: pd.DataFrame | None = None) -> RobustResult:
     """Cluster-robust coefficient tests for a :class:`MetaAnalysisResult` or :class:`MultilevelResult`.
 
     Parameters
@@ -94,9 +116,11 @@ def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None) -> RobustResul
     adjust : {"CR2", "CR1"}
         CR2 (bias-reduced linearization, Satterthwaite df; clubSandwich ``coef_test``) or CR1 (metafor
         ``robust(adjust=TRUE)``, ``C - p`` df).
-    cluster : array-like, optional
-        Cluster of each pooled effect; default the fit's own cluster (multilevel fits). Must nest the model's
-        clusters.
+    cluster : str or array-like, optional
+        Cluster of each pooled effect (a column of ``data``); default the fit's own cluster (``meta_analysis(
+        cluster=)`` or the multilevel fit's). Must nest the model's clusters.
+    data : DataFrame, optional
+        The rows as fitted, when ``cluster`` names a column.
 
     Returns
     -------
@@ -122,7 +146,7 @@ def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None) -> RobustResul
     2.0
     """
     check_option("adjust", adjust, ["CR2", "CR1"])
-    codes, own = _cluster_codes(res, cluster)
+    codes, own = _cluster_codes(res, cluster, data)
     n_cl = len(np.unique(codes))
     p = res.X.shape[1]
     if n_cl <= p:
