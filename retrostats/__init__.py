@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "meta_analysis_peto": "retrostats.meta",
     "meta_analysis_mv": "retrostats.meta",
     "impute_covariance": "retrostats.meta",
+    "dose_response": "retrostats.meta",
     # planning
     "power_ttest": "retrostats.planning",
     "simulate_power": "retrostats.planning",
@@ -81,6 +82,7 @@ _LAZY: dict[str, str] = {
     "save_figure": "retrostats.figures",
     "forest_plot": "retrostats.figures",
     "funnel_plot": "retrostats.figures",
+    "bubble_plot": "retrostats.figures",
     "evidence_map": "retrostats.figures",
     "rob_traffic_light": "retrostats.figures",
     "rob_summary": "retrostats.figures",

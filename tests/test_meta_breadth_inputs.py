@@ -228,3 +228,47 @@ def test_meta_analysis_cluster_is_robust_default():
     d.loc[2, "trial"] = None
     with pytest.raises(DataError, match="cluster is missing for row 2"):
         rs.meta_analysis(d, cluster="trial")
+
+
+# -------------------------------------------------------------------------------------------- dose-response
+def test_dose_response_takes_doses_from_the_registry():
+    trials = rs.load_dataset("retro_trials")
+    have = trials.dropna(subset=["minutes_per_session", "sessions_per_week", "weeks"]).head(6)
+    rng = np.random.default_rng(14)  # synthetic effects on real registry trial ids (the dose comes from them)
+    eff = pd.DataFrame(
+        {
+            "study_id": list(have["study_id"]) + ["not_in_registry"],
+            "yi": rng.normal(-0.5, 0.2, 7),
+            "vi": rng.uniform(0.03, 0.1, 7),
+            "measure": "SMD",
+        }
+    )
+    with pytest.warns(DataWarning, match="not_in_registry"):
+        res = rs.dose_response(eff, dose="total_minutes")
+    want = (have["minutes_per_session"] * have["sessions_per_week"] * have["weeks"]).to_numpy(dtype=float)
+    np.testing.assert_allclose(res.data["dose"], want)
+    assert res.dropped == ("not_in_registry",) and res.measure == "SMD"
+    fit = rs.meta_analysis(res.data, mods="dose", test="knha", multiarm="ignore")
+    assert res.slope["estimate"] == pytest.approx(fit.coefficients.loc["dose", "estimate"], rel=1e-12)
+    p = res.predictions
+    assert (p["pi_low"] <= p["ci_low"]).all() and (p["ci_high"] <= p["pi_high"]).all()
+    ax = res.plot()
+    bubbles = next(c for c in ax.collections if c.get_gid() == "dose-bubbles")
+    np.testing.assert_allclose(bubbles.get_offsets()[:, 0], res.data["dose"])
+
+
+def test_dose_response_on_the_shipped_registry_says_what_is_missing():
+    with pytest.raises(DataError, match="at least 3 effects"):  # the registry has one usable pain SMD so far
+        rs.dose_response(outcome="pain", dose="weeks")
+
+
+def test_dose_response_with_several_effects_per_trial_uses_multilevel():
+    d = frame().rename(columns={"trial": "study_id"})
+    res = rs.dose_response(d, dose="dose")
+    assert type(res.fit).__name__ == "MultilevelResult" and res.fit.test == "t"
+
+
+def test_dose_response_needs_doses():
+    d = pd.DataFrame({"study_id": ["a", "b", "c"], "yi": [0.1, 0.2, 0.3], "vi": [0.1] * 3, "weeks": [6, 6, 6]})
+    with pytest.raises(DataError, match="2 or more doses"):
+        rs.dose_response(d, dose="weeks")

@@ -11,6 +11,7 @@ Examples
 from .analysis import meta_analysis
 from .bias import EggerResult, RankTestResult, TrimFillResult
 from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
+from .dose import DoseResponseResult, dose_response
 from .multiarm import shared_groups, split_shared_groups
 from .multilevel import MultilevelResult, che_sensitivity, impute_covariance, meta_analysis_mv
 from .multiverse import multiverse
@@ -36,4 +37,6 @@ __all__ = [
     "impute_covariance",
     "che_sensitivity",
     "MultilevelResult",
+    "dose_response",
+    "DoseResponseResult",
 ]
