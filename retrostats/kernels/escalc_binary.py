@@ -88,7 +88,7 @@ def from_counts(measure: str, add: float = 0.5, to: str = "only0"):
     --------
     >>> y, v = from_counts("RR")(np.array([4.0]), np.array([20.0]), np.array([9.0]), np.array([21.0]))
     >>> round(float(y[0]), 6)
-    -0.730888
+    -0.76214
     """
     kern = BINARY[measure][0]
 
