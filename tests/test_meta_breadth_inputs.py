@@ -272,3 +272,11 @@ def test_dose_response_needs_doses():
     d = pd.DataFrame({"study_id": ["a", "b", "c"], "yi": [0.1, 0.2, 0.3], "vi": [0.1] * 3, "weeks": [6, 6, 6]})
     with pytest.raises(DataError, match="2 or more doses"):
         rs.dose_response(d, dose="weeks")
+
+
+def test_multilevel_forest_plot():
+    d = frame()
+    res = rs.meta_analysis_mv(d, cluster="trial", effect_id="time")
+    ax = res.plot_forest()
+    sq = next(c for c in ax.collections if c.get_gid() == "study-squares")
+    assert sorted(np.round(sq.get_offsets()[:, 0], 12)) == sorted(np.round(d["yi"], 12))

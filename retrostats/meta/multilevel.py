@@ -222,6 +222,17 @@ class MultilevelResult(ModelVerbs):
             )
         return Summary(f"Multilevel meta-analysis (k = {self.k}, {self.n_clusters} clusters)", head, tables, notes)
 
+    def plot_forest(self, ax=None, **kwargs):
+        """Forest plot of the effects (sampling variances from ``V``) with the model-based pooled diamond."""
+        from ..figures import forest_plot
+
+        vi = np.zeros(self.k)
+        rows, V = self.blocks["rows"], self.blocks["V"]
+        m = rows >= 0
+        vi[rows[m]] = np.diagonal(V, axis1=1, axis2=2)[m]
+        frame = pd.DataFrame({"study": list(self.labels), "yi": self.yi, "vi": vi})
+        return forest_plot(frame, ax=ax, pooled=self, **kwargs)
+
     def __repr__(self) -> str:
         return (
             f"MultilevelResult(k={self.k}, clusters={self.n_clusters}, method={self.method!r}, "
