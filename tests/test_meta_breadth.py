@@ -19,6 +19,9 @@ REF = load_reference("meta_breadth")
 CHECKED: dict[str, int] = {}
 
 
+COLS = {"events1": "events1", "n1": "n1", "events2": "events2", "n2": "n2"}
+
+
 def close(ours, ref, tol, what):
     ref = np.array([np.nan if v is None else v for v in np.atleast_1d(ref)], dtype=float)
     np.testing.assert_allclose(np.atleast_1d(np.asarray(ours, dtype=float)), ref, equal_nan=True, err_msg=what, **tol)
@@ -77,7 +80,7 @@ MH_FIELDS = {
 
 @pytest.mark.parametrize("case", REF["mh"], ids=lambda c: f"{c['data']}-{c['measure']}")
 def test_rma_mh(case):
-    res = rs.meta_analysis_mh(table(case["data"]), measure=case["measure"])
+    res = rs.meta_analysis_mh(table(case["data"]), measure=case["measure"], **COLS)
     assert res.k == case["k"] and res.q_df == case["k_yi"] - 1
     for ours, theirs in MH_FIELDS.items():
         if case["measure"] != "OR" and ours.startswith(("cmh", "tarone")):
@@ -86,13 +89,13 @@ def test_rma_mh(case):
         close(getattr(res, ours), case[theirs], TOL["closed_form"], ours)
     if case["measure"] != "RD":
         close(res.exp_estimate, np.exp(case["estimate"]), TOL["closed_form"], "exp")
-    res90 = rs.meta_analysis_mh(table(case["data"]), measure=case["measure"], confidence_level=0.9)
+    res90 = rs.meta_analysis_mh(table(case["data"]), measure=case["measure"], confidence_level=0.9, **COLS)
     close(res90.ci_low, case["level90_ci_lb"], TOL["closed_form"], "90% CI")
 
 
 @pytest.mark.parametrize("case", REF["peto"], ids=lambda c: c["data"])
 def test_rma_peto(case):
-    res = rs.meta_analysis_peto(table(case["data"]))
+    res = rs.meta_analysis_peto(table(case["data"]), **COLS)
     assert res.k == case["k"] and res.q_df == case["k_yi"] - 1
     for ours, theirs in list(MH_FIELDS.items())[:10]:
         close(getattr(res, ours), case[theirs], TOL["closed_form"], ours)
@@ -105,7 +108,7 @@ def test_binary_grids_are_complete():
 
 def test_yusuf_peto_published_example():
     # metafor's documented example: rma.peto on dat.yusuf1985 table 6 (the "Snow 1" row is missing there)
-    res = rs.meta_analysis_peto(table("yusuf6"))
+    res = rs.meta_analysis_peto(table("yusuf6"), **COLS)
     assert res.k == 21 and res.q_df == 17  # three double-zero tables leave Q
 
 

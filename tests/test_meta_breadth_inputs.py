@@ -15,6 +15,9 @@ from retrostats.measures import get_measure
 EV = {"events1": [4, 0, 6], "n1": [20, 25, 30], "events2": [9, 3, 6], "n2": [21, 24, 30]}
 
 
+COLS = {"events1": "events1", "n1": "n1", "events2": "events2", "n2": "n2"}
+
+
 def test_binary_measures_are_registered():
     assert [get_measure(m).family for m in ("OR", "RR", "RD", "PETO")] == ["binary"] * 4
     assert [get_measure(m).scale for m in ("OR", "RR", "RD", "PETO")] == ["log", "log", "risk", "log"]
@@ -77,19 +80,19 @@ def test_no_events_at_all_is_refused():
 
 def test_binary_result_surface():
     d = pd.DataFrame({"study": ["a", "b", "c"], **EV})
-    res = rs.meta_analysis_mh(d, measure="OR")
+    res = rs.meta_analysis_mh(d, measure="OR", **COLS)
     assert res.labels == ("a", "b", "c")
     frame = res.to_frame()
     assert frame.loc[0, "exp_estimate"] == pytest.approx(np.exp(res.estimate), rel=1e-12)
     text = str(res.summary())
     assert "Mantel-Haenszel" in text and "Cochran-Mantel-Haenszel" in text and "Tarone" in text
-    rd = rs.meta_analysis_mh(d, measure="RD")
+    rd = rs.meta_analysis_mh(d, measure="RD", **COLS)
     assert np.isnan(rd.exp_estimate) and np.isnan(rd.cmh_statistic)
-    assert "Peto" in str(rs.meta_analysis_peto(d).summary())
+    assert "Peto" in str(rs.meta_analysis_peto(d, **COLS).summary())
 
 
 def test_binary_forest_plot():
-    ax = rs.meta_analysis_peto(pd.DataFrame(EV)).plot_forest()
+    ax = rs.meta_analysis_peto(pd.DataFrame(EV), **COLS).plot_forest()
     assert "pooled-diamond" in [p.get_gid() for p in ax.patches]
 
 
