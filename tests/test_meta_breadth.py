@@ -354,3 +354,45 @@ def test_likelihood_ratio_tests():
     assert df == 1
     with pytest.raises(ValueError, match="method='ML'"):
         bcg_fit().likelihood_ratio_test(bcg_fit(()))
+
+
+@pytest.mark.parametrize("case", REF["weights"], ids=lambda c: f"{c['method']}-{c['test']}-{c['mods']}")
+def test_user_weights(case):
+    res = bcg_fit(
+        () if case["mods"] == "none" else ("ablat",),
+        method=case["method"],
+        test=case["test"],
+        weights=np.array(REF["ni"], dtype=float),
+    )
+    tol = TOL["closed_form"] if case["method"] in ("DL", "EE") else TOL["iterative"]
+    c = res.coefficients
+    for ours, theirs in (
+        ("estimate", "beta"),
+        ("se", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_lb"),
+        ("ci_high", "ci_ub"),
+    ):
+        close(c[ours], case[theirs], tol, ours)
+    for ours, theirs in (("tau2", "tau2"), ("q", "QE"), ("q_p_value", "QEp"), ("i2", "I2"), ("h2", "H2")):
+        close(getattr(res, ours), case[theirs], tol, ours)
+    if case["mods"] != "none":
+        close([res.qm, res.qm_p_value], [case["QM"], case["QMp"]], tol, "QM")
+    close(res.weights, case["weights"], tol, "weights")
+    p = res.predict(newmods=None if case["mods"] == "none" else [30])
+    close([p["pred"][0], p["se"][0]], [case["pred"], case["pred_se"]], tol, "predict")
+    if case["pi_lb"] is None:  # metafor gives no PI for EE fits; ours equals the CI there (tau2 = 0)
+        assert (p["pi_low"][0], p["pi_high"][0]) == (p["ci_low"][0], p["ci_high"][0])
+    else:
+        close([p["pi_low"][0], p["pi_high"][0]], [case["pi_lb"], case["pi_ub"]], tol, "predict PI")
+        if case["mods"] == "none":
+            close([res.pi_low, res.pi_high], [case["pi_lb"], case["pi_ub"]], tol, "pi")
+    with pytest.raises(ValueError, match="user weights"):
+        res.leave_one_out()
+    assert "user-supplied weights" in str(res.summary())
+
+
+def test_weights_grid_is_complete():
+    got = {(c["method"], c["test"], c["mods"]) for c in REF["weights"]}
+    assert got == {(m, t, x) for m in ("REML", "DL", "EE") for t in ("z", "knha") for x in ("none", "ablat")}

@@ -283,3 +283,25 @@ def test_multilevel_forest_plot():
     ax = res.plot_forest()
     sq = next(c for c in ax.collections if c.get_gid() == "study-squares")
     assert sorted(np.round(sq.get_offsets()[:, 0], 12)) == sorted(np.round(d["yi"], 12))
+
+
+def test_user_weights_bad_input_and_refusals():
+    y, v = [0.1, 0.3, 0.2, 0.5], [0.02, 0.03, 0.02, 0.04]
+    with pytest.raises(DataError, match="weights"):
+        rs.meta_analysis(yi=y, vi=v, weights=[1, -1, 1, 1])
+    with pytest.raises(DataError, match="weights has 3 values"):
+        rs.meta_analysis(yi=y, vi=v, weights=[1, 1, 1])
+    with pytest.raises(DataError, match="all zero"):
+        rs.meta_analysis(yi=y, vi=v, weights=[0, 0, 0, 0])
+    with pytest.raises(ValueError, match="subgroup= or preset="):
+        rs.meta_analysis(yi=y, vi=v, weights=[1, 2, 3, 4], subgroup=["a", "a", "b", "b"])
+    res = rs.meta_analysis(yi=y, vi=v, weights=[1, 2, 3, 4])
+    plain = rs.meta_analysis(yi=y, vi=v)
+    assert res.provenance.checksum != plain.provenance.checksum and "weights=<user>" in res.provenance.call
+    for verb in ("loglik", "se_tau2", "influence", "robust"):
+        with pytest.raises(ValueError, match="user weights"):
+            getattr(res, verb)
+    assert res.tau2 == plain.tau2 and res.q == plain.q  # tau2 and Q ignore the weights, as metafor
+    same = rs.meta_analysis(yi=y, vi=v, weights=1 / (np.array(v) + plain.tau2))
+    assert same.estimate == pytest.approx(plain.estimate, rel=1e-12)
+    assert same.se == pytest.approx(plain.se, rel=1e-10)

@@ -181,7 +181,20 @@ rr <- rma_mv(yi, vi, random = ~ 1 | district/school, data = kon, sigma2 = c(NA, 
 a <- anova(rf, rr)
 lrt[[3]] <- list(model = "kon_REML_sigma2_2_zero", LRT = a$LRT, pval = a$pval, df = a$parms.f - a$parms.r)
 
-write_reference(list(tables = tables, escalc = escalc_grid, mh = mh_grid, peto = peto_grid,
+# user weights (rma(weights = )): sample sizes as weights
+wt_grid <- list()
+bcg$ni <- dat.bcg$tpos + dat.bcg$tneg + dat.bcg$cpos + dat.bcg$cneg
+for (method in c("REML", "DL", "EE")) for (test in c("z", "knha")) for (mods in c("none", "ablat")) {
+  r <- if (mods == "none") rma(yi, vi, weights = ni, data = bcg, method = method, test = test, control = CTL_UNI) else
+       rma(yi, vi, mods = ~ ablat, weights = ni, data = bcg, method = method, test = test, control = CTL_UNI)
+  p <- if (mods == "none") predict(r) else predict(r, newmods = 30)
+  wt_grid[[length(wt_grid) + 1]] <- list(method = method, test = test, mods = mods, beta = as_array(r$beta),
+    se = as_array(r$se), zval = as_array(r$zval), pval = as_array(r$pval), ci_lb = as_array(r$ci.lb),
+    ci_ub = as_array(r$ci.ub), tau2 = r$tau2, QE = r$QE, QEp = r$QEp, I2 = r$I2, H2 = r$H2, QM = r$QM, QMp = r$QMp,
+    weights = as_array(weights(r)), pred = p$pred, pred_se = p$se, pi_lb = p$pi.lb, pi_ub = p$pi.ub)
+}
+
+write_reference(list(tables = tables, weights = wt_grid, ni = bcg$ni, escalc = escalc_grid, mh = mh_grid, peto = peto_grid,
                      kon = list(yi = kon$yi, vi = kon$vi, district = kon$district, school = kon$school,
                                 study = kon$study, year_c = kon$year_c),
                      ber = list(yi = ber$yi, trial = ber$trial, outcome = as.character(ber$outcome), is_al = ber$is_al,
