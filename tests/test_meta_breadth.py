@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TOL, load_reference
+from conftest import TOL, load_reference, published_tol
 
 import retrostats as rs
 
@@ -396,3 +396,56 @@ def test_user_weights(case):
 def test_weights_grid_is_complete():
     got = {(c["method"], c["test"], c["mods"]) for c in REF["weights"]}
     assert got == {(m, t, x) for m in ("REML", "DL", "EE") for t in ("z", "knha") for x in ("none", "ablat")}
+
+
+# ------------------------------------------------------------------------------------------ published examples
+KON_URL = "https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_analysis_example_konstantopoulos2011.r"
+YUSUF_URL = "https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_analysis_example_yusuf1985.r"
+PUBLISHED = [
+    # (source_url, source_location, method, mods, quantity, printed values)
+    (KON_URL, "three-level ML model, 'page 71 (Table 5)'", "ML", None, "estimate", ["0.1845"]),
+    (KON_URL, "three-level ML model, 'page 71 (Table 5)'", "ML", None, "se", ["0.0805"]),
+    (KON_URL, "three-level ML model, 'page 71 (Table 5)'", "ML", None, "sigma2", ["0.0577", "0.0329"]),
+    (KON_URL, "three-level ML model, predict()", "ML", None, "pi", ["-0.4262", "0.7951"]),
+    (KON_URL, "three-level ML mixed-effects model, 'page 71 (Table 5)'", "ML", "year", "coef", ["0.1780", "0.0051"]),
+    (KON_URL, "three-level ML mixed-effects model, 'page 71 (Table 5)'", "ML", "year", "ses", ["0.0805", "0.0085"]),
+    (KON_URL, "three-level ML mixed-effects model, 'page 71 (Table 5)'", "ML", "year", "sigma2", ["0.0565", "0.0329"]),
+    (KON_URL, "three-level REML model (metafor's own values)", "REML", None, "estimate", ["0.1847"]),
+    (KON_URL, "three-level REML model (metafor's own values)", "REML", None, "se", ["0.0846"]),
+    (KON_URL, "three-level REML model (metafor's own values)", "REML", None, "sigma2", ["0.0651", "0.0327"]),
+    (KON_URL, "three-level REML model (metafor's own values)", "REML", None, "loglik", ["-7.9587"]),
+]
+
+
+@pytest.mark.parametrize("src,where,method,mods,what,printed", PUBLISHED, ids=lambda x: str(x)[:30])
+def test_published_konstantopoulos(src, where, method, mods, what, printed):
+    kon = REF["kon"]
+    d = pd.DataFrame(
+        {
+            "yi": kon["yi"],
+            "vi": kon["vi"],
+            "district": kon["district"],
+            "study": kon["study"],
+            "year": np.array(kon["year_c"]) + 1990.0,
+        }
+    )
+    d["year"] = d["year"] - d["year"].mean()
+    res = rs.meta_analysis_mv(d, cluster="district", effect_id="study", method=method, mods=mods)
+    got = {
+        "estimate": [res.estimate],
+        "se": [res.se],
+        "sigma2": list(res.sigma2),
+        "loglik": [res.loglik],
+        "pi": list(res.predict()[["pi_low", "pi_high"]].iloc[0]) if mods is None else None,
+        "coef": list(res.coefficients["estimate"]),
+        "ses": list(res.coefficients["se"]),
+    }[what]
+    for g, p in zip(got, printed):
+        assert abs(g - float(p)) <= published_tol(p), (src, where, what, g, p)
+
+
+def test_published_yusuf_peto():
+    # source_url: YUSUF_URL; source_location: "analysis using Peto's method ... page 107": .93, .74, 1.18
+    res = rs.meta_analysis_peto(table("yusuf6"), **COLS)
+    for g, p in zip((res.exp_estimate, res.exp_ci_low, res.exp_ci_high), (".93", ".74", "1.18")):
+        assert abs(g - float(p)) <= published_tol(p), (YUSUF_URL, g, p)
