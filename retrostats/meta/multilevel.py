@@ -212,6 +212,11 @@ class MultilevelResult(ModelVerbs):
                 "(clubSandwich impute_covariance_matrix); vary it with che_sensitivity()."
             )
         tables = []
+        if not self.int_only:
+            df1, df2 = self.qm_df
+            qm = f"F({df1}, {df2:g})" if self.test == "t" else f"QM({df1})"
+            head.append(("Test of moderators", f"{qm} = {fmt_num(self.qm, 2)}, p = {fmt_p(self.qm_p_value)}"))
+            tables.append(("Model coefficients (model-based)", self.coefficients.map(fmt_num)))
         if self.preset == "che":
             rb = self.robust("CR2")
             tab = rb.coefficients.map(fmt_num)
@@ -220,6 +225,11 @@ class MultilevelResult(ModelVerbs):
                 "CHE model: correlated and hierarchical effects with CR2 robust inference "
                 "(Pustejovsky and Tipton 2022)."
             )
+            if (rb.coefficients["df"] < 4).any():
+                notes.append(
+                    "Some CR2 Satterthwaite df are below 4: robust p-values and intervals are unreliable with so "
+                    "few effective clusters (Tipton 2015); report them with that caveat."
+                )
         return Summary(f"Multilevel meta-analysis (k = {self.k}, {self.n_clusters} clusters)", head, tables, notes)
 
     def plot_forest(self, ax=None, **kwargs):
