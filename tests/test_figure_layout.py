@@ -157,6 +157,7 @@ def test_every_public_figure_fits(width, res, es):
     ]
     fit = rs.bayes_meta_analysis(es, method="exact")
     made += [F.posterior_plot(fit, mcid=0.3), F.shrinkage_plot(fit)]
+    made.append(F.bubble_plot(rs.meta.dose_response(rs.meta.dose._example(), dose="weeks")))
     for ax in made:
         fig = _resized(ax, width)
         problems = F.layout_problems(fig)
