@@ -336,7 +336,7 @@ def _eps_context(fig: Any) -> Iterator[None]:
                 if (arr[:, 3] == 0).all():
                     continue  # fully transparent stays invisible
                 undo.append((art, setter, c, alpha))
-                new = flat(c, alpha)
+                new = flat(c, None)  # face and edge colours already carry the artist's alpha
                 getattr(art, setter)(new if len(new) > 1 else to_rgba(new[0]))
         if hasattr(art, "get_color") and hasattr(art, "set_color") and alpha is not None and alpha < 1:
             if type(art).__name__ in ("Line2D", "Text"):
