@@ -190,7 +190,12 @@ def test_tiff_lzw_and_eps_are_deterministic(tmp_path, res, dpi):
     with Image.open(a[0]) as img:
         assert img.info["compression"] == "tiff_lzw"
         assert abs(img.size[0] - 85 / 25.4 * dpi) < 1
-    assert a[1].read_bytes().startswith(b"%!PS-Adobe-3.0 EPSF")
+    eps = a[1].read_bytes()
+    assert eps.startswith(b"%!PS-Adobe-3.0 EPSF")
+    # the MCID band (sky blue #56B4E9 at alpha 0.18) is written as its look on white paper
+    sky = np.array([0x56, 0xB4, 0xE9]) / 255
+    blended = " ".join(f"{v:.3g}" for v in 0.18 * sky + 0.82)
+    assert f"{blended} setrgbcolor".encode() in eps
     # the band stays translucent on screen after saving (EPS blending is undone)
     band = [p for p in ax.patches if p.get_gid() == "mcid-band"][0]
     assert band.get_alpha() == pytest.approx(0.18)
