@@ -132,6 +132,7 @@ def test_forest_with_long_labels_arms_subgroups_and_rob(width, es, res, studies)
     assert min(fonts) >= F.MIN_FONT_PT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_public_figure_fits(width, res, es):
     made = [
