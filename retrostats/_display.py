@@ -5,13 +5,15 @@ Numbers are held at full precision and rounded only here, on display.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import pandas as pd
 
-__all__ = ["Summary", "fmt_num", "fmt_p"]
+__all__ = ["ResultDisplay", "Summary", "fmt_num", "fmt_p"]
 
 
 def fmt_num(x: float | None, digits: int = 4) -> str:
@@ -126,3 +128,59 @@ _TEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", 
 
 def _tex(s: str) -> str:
     return "".join(_TEX.get(c, c) for c in s)
+
+
+class ResultDisplay:
+    """The result protocol shared by every public result: ``summary()``, ``to_frame()``, ``_repr_html_``.
+
+    A result class (a dataclass) inherits this and has a ``provenance`` field. The default ``summary()``
+    shows the scalar fields as the header and the table fields as tables; the default ``to_frame()`` is one
+    row of the scalar fields. A class with something better to say defines its own; ``_repr_html_`` (what
+    Jupyter shows) is always its ``summary()`` as HTML.
+
+    Examples
+    --------
+    >>> import retrostats as rs
+    >>> r = rs.n_for_precision(0.5, sd=1.0)
+    >>> r.to_frame().loc[0, "n"] == r.n
+    np.True_
+    >>> print(r.summary().as_text().splitlines()[0])
+    Sample size for a target precision
+    """
+
+    #: The summary's title (the class name when empty).
+    _summary_title: ClassVar[str] = ""
+
+    def _protocol_fields(self) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+        scalars: dict[str, Any] = {}
+        tables: dict[str, pd.DataFrame] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.name.startswith("_") or f.name == "provenance":
+                continue
+            v = getattr(self, f.name)
+            if isinstance(v, pd.DataFrame):
+                tables[f.name] = v
+            elif isinstance(v, pd.Series):
+                tables[f.name] = v.to_frame().T
+            elif isinstance(v, (bool, int, float, str)) or v is None:
+                scalars[f.name] = v
+            elif hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # numpy scalars
+                scalars[f.name] = v.item()
+        return scalars, tables
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: the result's scalar fields (tables are left out; see the attributes)."""
+        scalars, _ = self._protocol_fields()
+        return pd.DataFrame([scalars])
+
+    def summary(self) -> Summary:
+        """Printable summary: scalar fields above, tables below, the call as a note."""
+        scalars, tables = self._protocol_fields()
+        header = [(k, fmt_num(v) if isinstance(v, float) else str(v)) for k, v in scalars.items()]
+        shown = [(k, t.map(lambda x: fmt_num(x) if isinstance(x, float) else x)) for k, t in tables.items()]
+        prov = getattr(self, "provenance", None)
+        notes = [f"call: {prov.call}"] if prov is not None else []
+        return Summary(self._summary_title or type(self).__name__, header, shown, notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()

@@ -52,3 +52,77 @@ def load_reference(name: str) -> dict:
 def rng() -> np.random.Generator:
     """The one seeded random generator for tests."""
     return np.random.default_rng(20261122)
+
+
+#: The figure widths every paper figure is checked at (journal single and double column).
+PAPER_WIDTHS = ("single", "double")
+
+
+@pytest.fixture(scope="session")
+def reproduce_quick(tmp_path_factory):
+    """One ``retrostats reproduce --quick`` run, shared by every test that reads its outputs.
+
+    The full run takes about a minute (several on a loaded machine), so tests/test_reproduce.py and
+    tests/test_figure_layout.py share this one instead of running it each. As each figure is saved it is
+    also laid out at both journal widths and its layout problems recorded (``layouts``), with whether it
+    carries the synthetic-data mark (``marks``); the figure is then saved exactly as the step drew it.
+    Tests that use it are in the xdist group ``reproduce`` so that one worker runs them all.
+
+    Returns ``(ctx, out, layouts, marks)``.
+    """
+    import warnings
+
+    from retrostats import figures as F
+    from retrostats.figures._base import _relayout, figure_width_inches
+    from retrostats.report import reproduce
+
+    out = tmp_path_factory.mktemp("reproduce_quick")
+    layouts: dict[str, list[str]] = {}
+    marks: dict[str, bool] = {}
+    real = F.save_figure
+
+    def spy(ax, stem, *args, **kwargs):
+        fig = getattr(ax, "figure", ax)
+        name = str(stem).replace("\\", "/").rsplit("/", 1)[-1]
+        marks[name] = any(t.get_gid() == "synthetic-mark" for t in fig.texts)
+        size = tuple(fig.get_size_inches())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # only the re-layout's own warnings; the run's are errors
+            for width in PAPER_WIDTHS:
+                other = _relayout(fig, figure_width_inches(width), size[1])
+                layouts[f"{name}@{width}"] = F.layout_problems(other)
+                if other is not fig:
+                    import matplotlib.pyplot as plt
+
+                    plt.close(other)
+                fig.set_size_inches(*size)  # as the step drew it, for the real save
+        return real(ax, stem, *args, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(F, "save_figure", spy)
+    try:
+        ctx = reproduce(out, quick=True, progress=False)
+    finally:
+        mp.undo()
+    return ctx, out, layouts, marks
+
+
+def assert_result_protocol(result, function: str) -> None:
+    """The result protocol (CONTRIBUTING.md): ``summary()`` renders as text, HTML, Markdown and LaTeX,
+    ``to_frame()`` is a non-empty DataFrame, ``provenance`` names the call that made it, and Jupyter shows
+    the summary (``_repr_html_``)."""
+    import pandas as pd
+
+    from retrostats._display import Summary
+    from retrostats.provenance import Provenance
+
+    s = result.summary()
+    assert isinstance(s, Summary)
+    for text in (s.as_text(), s.as_html(), s.as_markdown(), s.as_latex()):
+        assert isinstance(text, str) and s.title.split()[0] in text.replace("\\", "")
+    frame = result.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) >= 1 and len(frame.columns) >= 1
+    assert isinstance(result.provenance, Provenance)
+    assert result.provenance.call.startswith(f"{function}("), result.provenance.call
+    assert len(result.provenance.checksum) == 16
+    assert result._repr_html_() == s.as_html()

@@ -182,3 +182,13 @@ def test_bayes_ancova_matches_ols_within_4_mcse(ancova_fit):
         c.loc["retro - forward", "mean"],
         rel_tol=1e-9,
     )
+
+
+@pytest.mark.slow
+def test_bayes_ancova_keeps_the_result_protocol(ancova_fit):
+    # tests/test_result_protocol.py checks every other result; this one needs the sampler run above
+    from conftest import assert_result_protocol
+
+    _, fit = ancova_fit
+    assert_result_protocol(fit, "bayes_ancova")
+    assert list(fit.to_frame()["contrast"]) == list(fit.contrasts["contrast"])

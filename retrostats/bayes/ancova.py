@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import Summary, fmt_num
+from .._display import ResultDisplay, Summary, fmt_num
 from ..exceptions import DataError, DataWarning
 from ..provenance import Provenance, make_provenance
 from ..validators import as_float_array, check_columns, check_interval
@@ -24,7 +24,7 @@ PRIOR_SCALE = 10.0
 
 
 @dataclass(frozen=True)
-class BayesAncovaResult:
+class BayesAncovaResult(ResultDisplay):
     """Posterior of a Bayesian ANCOVA.
 
     Attributes
@@ -75,6 +75,10 @@ class BayesAncovaResult:
             raise DataError("no MCID is known: pass margin= or refit with mcid= / instrument=.")
         d = self.contrast_draws(first, second)
         return float(np.mean(d >= margin) if self.higher_is_better else np.mean(d <= -margin))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The contrasts' posterior summaries, one row per contrast."""
+        return self.contrasts.reset_index(drop=True).copy()
 
     def summary(self) -> Summary:
         """Printable summary."""

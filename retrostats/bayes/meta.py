@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import Summary, fmt_num
+from .._display import ResultDisplay, Summary, fmt_num
 from ..exceptions import DataError
 from ..kernels.bayes_exact import exact_posterior
 from ..measures import table_meaning
@@ -43,7 +43,7 @@ def _study_summaries(post: Any, k: int, labels: list[str]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class BayesMetaResult:
+class BayesMetaResult(ResultDisplay):
     """Posterior of the normal-normal hierarchical model.
 
     Attributes

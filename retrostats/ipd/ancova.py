@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._display import Summary, fmt_num, fmt_p
+from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError, DataWarning
 from ..kernels.ols import ols
 from ..provenance import Provenance, make_provenance
@@ -21,7 +21,7 @@ __all__ = ["ancova", "AncovaResult", "ancova_design"]
 
 
 @dataclass(frozen=True)
-class AncovaResult:
+class AncovaResult(ResultDisplay):
     """An ANCOVA fit.
 
     Attributes

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._display import ResultDisplay
 from ..exceptions import DataError
+from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_interval, check_option
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column
 from .ancova import ancova_design
@@ -40,7 +42,7 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float) -> d
 
 
 @dataclass(frozen=True)
-class MIResult:
+class MIResult(ResultDisplay):
     """ANCOVA after multiple imputation.
 
     Attributes
@@ -50,12 +52,17 @@ class MIResult:
         (fraction of missing information, lambda).
     n_imputations, n_missing : int
     delta : float
+    provenance : Provenance
+        The call (with its seed) and a checksum of the data.
     """
+
+    _summary_title = "ANCOVA after multiple imputation"
 
     contrasts: pd.DataFrame
     n_imputations: int
     n_missing: int
     delta: float
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def _prepare(data, outcome, baseline, arm, covariates, reference):
@@ -169,7 +176,13 @@ def ancova_mi(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, refe
                         "ci_high": r["estimate"] + crit * r["se"],
                         "p_value": 2 * stats.t.sf(np.abs(t), r["df"]),
                         "fmi": r["fmi"]})
-    return MIResult(con, m, int(miss.sum()), float(delta))
+    prov = make_provenance(
+        "ancova_mi",
+        {"outcome": outcome, "baseline": baseline, "arm": arm, "reference": ref, "covariates": list(covariates),
+         "n_imputations": m, "delta": delta, "delta_arms": shifted, "confidence_level": cl, "seed": seed},
+        y, X,
+    )
+    return MIResult(con, m, int(miss.sum()), float(delta), prov)
 
 
 def tipping_point(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, deltas: Sequence[float],

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._display import ResultDisplay
 from ..exceptions import DataError, DataWarning
+from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_interval
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column
 from .scales import scale_info
@@ -18,7 +20,7 @@ __all__ = ["responders", "ResponderResult"]
 
 
 @dataclass(frozen=True)
-class ResponderResult:
+class ResponderResult(ResultDisplay):
     """Responders by arm and between-arm comparisons.
 
     Attributes
@@ -32,13 +34,18 @@ class ResponderResult:
     mcid : float
     higher_is_better : bool
     confidence_level : float
+    provenance : Provenance
+        The call and a checksum of the responder counts.
     """
+
+    _summary_title = "Responders (improvement by at least the MCID)"
 
     proportions: pd.DataFrame
     contrasts: pd.DataFrame
     mcid: float
     higher_is_better: bool
     confidence_level: float
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def responders(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, instrument: str | None = None,
@@ -154,4 +161,10 @@ def responders(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, ins
         else:
             rows.append((lab, "NNT", nnt, np.nan, np.nan))
     con = pd.DataFrame(rows, columns=["contrast", "measure", "estimate", "ci_low", "ci_high"])
-    return ResponderResult(props, con, float(mcid), hib, cl)
+    prov = make_provenance(
+        "responders",
+        {"outcome": outcome, "baseline": baseline, "arm": arm, "instrument": instrument, "mcid": float(mcid),
+         "higher_is_better": hib, "reference": reference, "confidence_level": cl},
+        props["n"], props["responders"],
+    )
+    return ResponderResult(props, con, float(mcid), hib, cl, prov)

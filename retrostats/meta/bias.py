@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._display import ResultDisplay
 from ..exceptions import ConvergenceError, SmallSampleWarning
 from ..kernels.rma import rma_fit
 from ..kernels.rma_linalg import wls
+from ..provenance import Provenance, make_provenance
 from ..validators import check_option
 
 __all__ = [
@@ -41,7 +43,7 @@ def _warn_small(result, what: str, stacklevel: int) -> None:
 
 
 @dataclass(frozen=True)
-class EggerResult:
+class EggerResult(ResultDisplay):
     """Regression test for funnel-plot asymmetry.
 
     Attributes
@@ -53,7 +55,11 @@ class EggerResult:
     model, predictor : str
     limit_estimate, ci_low, ci_high : float
         The intercept (the effect as the standard error goes to 0) and its CI, for ``sei``/``vi`` predictors.
+    provenance : Provenance
+        The test's call and a checksum of the effects it read.
     """
+
+    _summary_title = "Regression test for funnel-plot asymmetry"
 
     statistic: float
     p_value: float
@@ -63,6 +69,7 @@ class EggerResult:
     limit_estimate: float
     ci_low: float
     ci_high: float
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def egger_test(result, *, model: str = "rma", predictor: str = "sei", stacklevel: int = 2) -> EggerResult:
@@ -137,15 +144,21 @@ def egger_test(result, *, model: str = "rma", predictor: str = "sei", stacklevel
         est, lo, hi = float(beta[0]), float(beta[0] - crit * se[0]), float(beta[0] + crit * se[0])
     if not result.int_only:
         est = lo = hi = math.nan
-    return EggerResult(stat, pval, df, model, predictor, est, lo, hi)
+    prov = make_provenance("egger_test", {"model": model, "predictor": predictor}, result.yi, result.vi, result.X)
+    return EggerResult(stat, pval, df, model, predictor, est, lo, hi, prov)
 
 
 @dataclass(frozen=True)
-class RankTestResult:
-    """Begg and Mazumdar's rank correlation test: ``statistic`` is Kendall's tau, ``p_value`` two-sided."""
+class RankTestResult(ResultDisplay):
+    """Begg and Mazumdar's rank correlation test: ``statistic`` is Kendall's tau, ``p_value`` two-sided;
+    ``provenance`` the test's call and a checksum of the effects.
+    """
+
+    _summary_title = "Rank correlation test for funnel-plot asymmetry"
 
     statistic: float
     p_value: float
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def rank_test(result, *, stacklevel: int = 2) -> RankTestResult:
@@ -173,11 +186,12 @@ def rank_test(result, *, stacklevel: int = 2) -> RankTestResult:
     ties = len(np.unique(ystar)) < len(ystar) or len(np.unique(v)) < len(v)
     method = "exact" if (not ties and len(y) < 50) else "asymptotic"
     res = stats.kendalltau(ystar, v, method=method)
-    return RankTestResult(float(res.statistic), float(res.pvalue))
+    prov = make_provenance("rank_test", {}, y, v)
+    return RankTestResult(float(res.statistic), float(res.pvalue), prov)
 
 
 @dataclass(frozen=True)
-class TrimFillResult:
+class TrimFillResult(ResultDisplay):
     """Trim-and-fill result.
 
     Attributes
@@ -194,7 +208,11 @@ class TrimFillResult:
         The imputed studies (``yi, vi``).
     fit : MetaAnalysisResult
         The refitted model (or the original when ``k0 == 0``).
+    provenance : Provenance
+        The call and a checksum of the effects it read.
     """
+
+    _summary_title = "Trim and fill"
 
     k0: int
     se_k0: float
@@ -208,6 +226,7 @@ class TrimFillResult:
     tau2: float
     filled: pd.DataFrame
     fit: object
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def trim_and_fill(
@@ -330,4 +349,7 @@ def trim_and_fill(
         tau2=fit.tau2,
         filled=filled,
         fit=fit,
+        provenance=make_provenance(
+            "trim_and_fill", {"estimator": estimator, "side": side, "test": test}, result.yi, result.vi
+        ),
     )

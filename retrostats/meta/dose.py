@@ -15,13 +15,15 @@ Examples
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError, DataWarning
+from ..provenance import Provenance, make_provenance
 from ..validators import check_option
 
 __all__ = ["dose_response", "DoseResponseResult", "DOSES"]
@@ -44,7 +46,7 @@ _LABELS = {
 
 
 @dataclass(frozen=True, eq=False)
-class DoseResponseResult:
+class DoseResponseResult(ResultDisplay):
     """Result of :func:`dose_response`.
 
     Attributes
@@ -60,6 +62,8 @@ class DoseResponseResult:
     dropped : tuple of str
         Trials without the dose.
     dose, dose_label, measure : str
+    provenance : Provenance
+        The call and a checksum of the effects and doses used.
     """
 
     fit: Any
@@ -70,11 +74,33 @@ class DoseResponseResult:
     dose: str
     dose_label: str
     measure: str | None
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
     @property
     def k(self) -> int:
         """Number of effects in the meta-regression."""
         return int(self.fit.k)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The predictions over the dose grid (``dose, pred, se, ci_low, ci_high, pi_low, pi_high``)."""
+        return self.predictions.copy()
+
+    def summary(self) -> Summary:
+        """Printable summary: the slope per unit of dose, the effects used and those left out."""
+        s = self.slope
+        header = [
+            ("dose", self.dose_label),
+            ("measure", self.measure or "mixed"),
+            ("effects", str(self.k)),
+            ("slope per unit", f"{fmt_num(s['estimate'])} [{fmt_num(s['ci_low'])}, {fmt_num(s['ci_high'])}]"),
+            ("p", fmt_p(s["p_value"])),
+        ]
+        notes = [f"left out (no {self.dose}): {', '.join(self.dropped)}"] if self.dropped else []
+        if self.provenance is not None:
+            notes.append(f"call: {self.provenance.call}")
+        cols = [c for c in ("study_id", "yi", "vi", "dose", "weight") if c in self.data.columns]
+        table = self.data[cols].map(lambda x: fmt_num(x) if isinstance(x, float) else x)
+        return Summary("Dose-response meta-regression", header, [("Effects", table)], notes)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Bubble plot with the fitted line and CI / prediction bands (:func:`retrostats.figures.bubble_plot`)."""
@@ -204,7 +230,13 @@ def dose_response(
     pred.insert(0, "dose", grid if doses is None else np.asarray(doses))
     slope = fit.coefficients.loc["dose"].copy()
     measure_used = str(d["measure"].iloc[0]) if "measure" in d.columns and d["measure"].nunique() == 1 else None
-    return DoseResponseResult(fit, slope, pred, d, dropped, dose, _LABELS.get(dose, dose), measure_used)
+    prov = make_provenance(
+        "dose_response",
+        {"dose": dose, "outcome": outcome, "comparison": comparison, "measure": measure, "method": method,
+         "test": test, "confidence_level": confidence_level},
+        d["yi"], d["vi"], d["dose"],
+    )
+    return DoseResponseResult(fit, slope, pred, d, dropped, dose, _LABELS.get(dose, dose), measure_used, prov)
 
 
 def _example() -> pd.DataFrame:

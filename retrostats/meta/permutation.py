@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .._display import ResultDisplay
 from ..exceptions import ConvergenceError
+from ..provenance import Provenance, make_provenance
 from ..validators import check_interval
 
 __all__ = ["PermutationResult", "permutation_test"]
@@ -18,7 +20,7 @@ COMPTOL = math.sqrt(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
-class PermutationResult:
+class PermutationResult(ResultDisplay):
     """Permutation test result.
 
     Attributes
@@ -33,13 +35,18 @@ class PermutationResult:
         Whether every sign assignment was enumerated.
     coefficients : DataFrame
         Observed statistic and permutation p-value of each coefficient.
+    provenance : Provenance
+        The call and a checksum of the effects it read.
     """
+
+    _summary_title = "Permutation test"
 
     p_value: float
     statistic: float
     n_perm: int
     exact: bool
     coefficients: pd.DataFrame
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def permutation_test(
@@ -127,5 +134,12 @@ def permutation_test(
         stat = result.qm
     coefs = pd.DataFrame({"statistic": coef_obs, "p_value": pvals}, index=result.coefficients.index)
     return PermutationResult(
-        p_value=p_value, statistic=stat, n_perm=int(n), exact=bool(use_exact), coefficients=coefs
+        p_value=p_value,
+        statistic=stat,
+        n_perm=int(n),
+        exact=bool(use_exact),
+        coefficients=coefs,
+        provenance=make_provenance(
+            "permutation_test", {"n_perm": n_perm, "seed": seed, "exact": exact}, result.yi, result.vi, result.X
+        ),
     )

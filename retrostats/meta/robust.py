@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .._display import fmt_num, fmt_p
+from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError
 from ..kernels.rma_mv import make_blocks
 from ..kernels.robust import cr1, cr2
+from ..provenance import Provenance, make_provenance
 from ..validators import check_option
 
 __all__ = ["robust", "RobustResult", "attach_cluster"]
@@ -49,7 +50,7 @@ def attach_cluster(res: Any, data: pd.DataFrame | None, cluster: Any, keep: np.n
 
 
 @dataclass(frozen=True, eq=False)
-class RobustResult:
+class RobustResult(ResultDisplay):
     """Cluster-robust coefficients.
 
     Attributes
@@ -68,6 +69,7 @@ class RobustResult:
     adjust: str
     n_clusters: int
     confidence_level: float
+    provenance: Provenance | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> Any:
         if name in ("estimate", "se", "df", "statistic", "p_value", "ci_low", "ci_high"):
@@ -79,6 +81,16 @@ class RobustResult:
         out = self.coefficients.reset_index()
         out["adjust"], out["n_clusters"] = self.adjust, self.n_clusters
         return out
+
+    def summary(self) -> Summary:
+        """Printable summary: the cluster-robust coefficient table."""
+        table = self.coefficients.copy()
+        for c in table.columns:
+            table[c] = [fmt_p(x) if c == "p_value" else fmt_num(x) for x in table[c]]
+        header = [("adjustment", self.adjust), ("clusters", str(self.n_clusters)),
+                  ("confidence level", f"{self.confidence_level:g}")]
+        notes = [f"call: {self.provenance.call}"] if self.provenance is not None else []
+        return Summary("Cluster-robust inference", header, [("Coefficients", table)], notes)
 
     def __repr__(self) -> str:
         return (
@@ -192,4 +204,5 @@ def robust(res: Any, *, adjust: str = "CR2", cluster: Any = None, data: pd.DataF
         },
         index=res.coefficients.index,
     )
-    return RobustResult(coef, out["vcov"], adjust, n_cl, res.confidence_level)
+    prov = make_provenance("robust", {"adjust": adjust, "fit": res.provenance.checksum}, res.yi, res.X, codes)
+    return RobustResult(coef, out["vcov"], adjust, n_cl, res.confidence_level, prov)

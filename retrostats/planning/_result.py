@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import Summary, fmt_num
+from .._display import ResultDisplay, Summary, fmt_num
 from ..kernels.power import solve_increasing
 from ..provenance import Provenance, make_provenance
 from ..validators import check_alternative, check_interval, check_probability
@@ -21,7 +21,7 @@ _N_MAX = 1e9  # as pwr's uniroot interval
 
 
 @dataclass(frozen=True)
-class PowerResult:
+class PowerResult(ResultDisplay):
     """An analytic power / sample-size calculation.
 
     Attributes

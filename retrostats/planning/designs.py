@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
+from .._display import ResultDisplay
 from ..kernels.power import dunnett_critical, mmrm_phi, solve_increasing, t_power_at, tost_power, z_power
+from ..provenance import Provenance, make_provenance
 from ..validators import check_confidence_level, check_interval, check_option, check_probability
 from ._result import PowerResult, check_inputs, solve_design
 from .simulation import check_dropout, check_r, visit_correlation
@@ -221,7 +223,7 @@ def inflate_for_attrition(n: float, dropout: float) -> int:
 
 
 @dataclass(frozen=True)
-class PrecisionResult:
+class PrecisionResult(ResultDisplay):
     """Sample size for a target confidence-interval half-width of a mean difference.
 
     Attributes
@@ -235,7 +237,11 @@ class PrecisionResult:
     assurance : float
         Probability that the realised half-width is at most ``half_width``.
     confidence_level, sd, ratio : float
+    provenance : Provenance
+        The call.
     """
+
+    _summary_title = "Sample size for a target precision"
 
     n: int
     n2: int
@@ -245,6 +251,7 @@ class PrecisionResult:
     confidence_level: float
     sd: float
     ratio: float
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def n_for_precision(
@@ -311,6 +318,10 @@ def n_for_precision(
         confidence_level=cl,
         sd=sd,
         ratio=ratio,
+        provenance=make_provenance(
+            "n_for_precision",
+            {"half_width": half_width, "sd": sd, "confidence_level": cl, "assurance": assurance, "ratio": ratio},
+        ),
     )
 
 

@@ -9,15 +9,17 @@ results), or with a ``predictive_sample(size, seed)`` method (the Bayesian layer
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._display import ResultDisplay
 from ..exceptions import DataError
 from ..kernels.power import ancova_power, solve_increasing, t_power, two_sample_ncp
+from ..provenance import Provenance, make_provenance
 from ..validators import check_confidence_level, check_interval, check_option, check_probability
 from .simulation import check_r
 
@@ -228,7 +230,7 @@ def assurance(
 
 
 @dataclass(frozen=True)
-class AssuranceResult:
+class AssuranceResult(ResultDisplay):
     """Sample size for a target assurance.
 
     Attributes
@@ -243,7 +245,11 @@ class AssuranceResult:
         Conventional power at ``n`` for the predictive mean.
     predictive_mean, predictive_sd, alpha : float
     design : str
+    provenance : Provenance
+        The call and a checksum of the predictive distribution's mean and SD.
     """
+
+    _summary_title = "Sample size for a target assurance"
 
     n: float
     assurance: float
@@ -253,6 +259,7 @@ class AssuranceResult:
     predictive_sd: float
     alpha: float
     design: str
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_per_arm(self) -> int:
@@ -261,7 +268,7 @@ class AssuranceResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row."""
-        d = dict(self.__dict__)
+        d = super().to_frame().iloc[0].to_dict()
         d["n_per_arm"] = self.n_per_arm
         return pd.DataFrame([d])
 
@@ -333,11 +340,17 @@ def n_for_assurance(
         predictive_sd=pred.sd,
         alpha=alpha,
         design=design,
+        provenance=make_provenance(
+            "n_for_assurance",
+            {"target": target, "alpha": alpha, "design": design, "r": r, "ratio": ratio, "direction": direction,
+             "n_draws": n_draws, "seed": seed},
+            pred.mean, pred.sd,
+        ),
     )
 
 
 @dataclass(frozen=True)
-class UpdateResult:
+class UpdateResult(ResultDisplay):
     """A new trial that makes the updated meta-analysis conclusive.
 
     Attributes
@@ -352,7 +365,11 @@ class UpdateResult:
     threshold, estimate, se, tau2, confidence_level : float
     criterion : str
         ``"expected"`` (the new trial observes the current estimate) or ``"probability"``.
+    provenance : Provenance
+        The call and a checksum of the current estimate, SE and tau².
     """
+
+    _summary_title = "A new trial that makes the meta-analysis conclusive"
 
     n_per_arm: int
     updated_se: float
@@ -363,6 +380,7 @@ class UpdateResult:
     tau2: float
     confidence_level: float
     criterion: str
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
 def n_for_conclusive_update(
@@ -462,6 +480,11 @@ def n_for_conclusive_update(
         tau2=tau2,
         confidence_level=cl,
         criterion="expected" if target is None else "probability",
+        provenance=make_provenance(
+            "n_for_conclusive_update",
+            {"threshold": threshold, "confidence_level": cl, "target": target, "outcome_sd": outcome_sd},
+            [est, se, tau2],
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import Summary, fmt_num
+from .._display import ResultDisplay, Summary, fmt_num
 from ..kernels import simulate as ks
 from ..kernels.power import ancova_power, mmrm_phi, z_power
 from ..provenance import Provenance, make_provenance
@@ -25,7 +25,7 @@ _SUFFICIENT_CHUNK = 250_000  # trials per chunk for the sufficient-statistics ge
 
 
 @dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(ResultDisplay):
     """Power estimated by simulation.
 
     Attributes
