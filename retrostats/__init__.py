@@ -90,7 +90,7 @@ _LAZY: dict[str, str] = {
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
-               "report", "effects", "extraction", "exceptions", "measures")
+               "report", "effects", "extraction", "exceptions", "measures", "derivation")
 
 __all__ = sorted(
     [

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import convert
-from .effects import _step
+from .derivation import step as _step
 from .kernels import escalc as K
 
 

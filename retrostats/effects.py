@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .derivation import derivation_steps, render_derivation, step
 from .effects_binary import BINARY_MEASURES, binary_effect_sizes
 from .exceptions import DataError
 from .kernels import escalc as K
@@ -57,43 +58,8 @@ _OUT = ("yi", "vi", "sei", "ci_low", "ci_high")
 
 
 # --------------------------------------------------------------------------------------------- derivations
-def derivation_steps(value: Any) -> list[dict[str, Any]]:
-    """The list of step dicts held in a ``derivation`` cell (a JSON string, a list, or missing).
-
-    Examples
-    --------
-    >>> derivation_steps('[{"step": "sd_from_se", "text": "SD from SE"}]')[0]["step"]
-    'sd_from_se'
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, str):
-        if not value.strip():
-            return []
-        try:
-            steps = json.loads(value)
-        except json.JSONDecodeError:
-            return [{"step": "note", "text": value}]
-        return steps if isinstance(steps, list) else [steps]
-    return list(value)
-
-
-def render_derivation(value: Any) -> str:
-    """Human-readable rendering of a derivation: one numbered line per step.
-
-    Examples
-    --------
-    >>> print(render_derivation([{"step": "assume_r", "text": "r = 0.5 assumed"}]))
-    1. r = 0.5 assumed
-    """
-    return "\n".join(
-        f"{i}. {s.get('text', s.get('step', ''))}" for i, s in enumerate(derivation_steps(value), 1)
-    )
-
-
-def _step(step: str, text: str, **values: Any) -> dict[str, Any]:
-    clean = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in values.items()}
-    return {"step": step, "text": text, **clean}
+# the trail lives in retrostats.derivation (below effects, harmonise and the registry routes)
+_step = step
 
 
 def _g(x: float) -> str:

@@ -179,7 +179,8 @@ def binary_effect_sizes(
         out = pd.DataFrame({"events1": a0, "n1": a0 + b0, "events2": c0, "n2": c0 + d0})
         if labs is not None:
             out.insert(0, "study", labs)
-    from .effects import _step, derivation_steps
+    from .derivation import derivation_steps
+    from .derivation import step as _step
 
     why = {"only0": "it has a zero cell", "all": "to='all'", "if0all": "some table has a zero cell"}
     base = _step(measure, f"{_TEXT[measure]} from events and group sizes [metafor escalc]")

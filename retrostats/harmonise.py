@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .effects import _step, derivation_steps
+from .derivation import derivation_steps
+from .derivation import step as _step
 from .exceptions import DataWarning
 
 __all__ = ["direction_of", "harmonise_direction", "rescale_factor", "check_smd_mixing"]

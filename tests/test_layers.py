@@ -1,4 +1,5 @@
-"""The layer rules of STYLE.md: kernels use NumPy/SciPy only; only `bayes` touches PyMC; figures draw."""
+"""The layer rules of STYLE.md: kernels use NumPy/SciPy only; only `bayes` touches PyMC; figures draw; no module
+imports itself through others (no import circles, counting imports inside functions)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,99 @@ def test_pyplot_only_inside_functions(path):
 def test_module_size(path):
     n = len(path.read_text(encoding="utf-8").splitlines())
     assert n <= 700, f"{path} has {n} lines; split it (soft cap ~600)"
+
+
+# ---------------------------------------------------------------- no import circles
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PKG.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of import nodes under ``if TYPE_CHECKING:`` (never executed, so they cannot make a circle)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out |= {id(sub) for stmt in node.body for sub in ast.walk(stmt)}
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the retrostats modules it imports, at module level or inside functions alike.
+
+    ``from .pkg import name`` points at ``pkg.name`` when that is a module, else at ``pkg`` (its
+    ``__init__``); relative imports are resolved as Python resolves them.
+    """
+    paths = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _type_checking_nodes(tree)
+        edges: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    pkg = base[: len(base) - node.level + 1]
+                    target = ".".join(pkg + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                edges |= {f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target for a in node.names}
+        graph[name] = {e for e in edges if e in paths and e != name}
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_import_graph_sees_imports_inside_functions():
+    graph = import_graph()
+    assert "retrostats.meta.bias" in graph["retrostats.meta.result"]  # a verb imported inside a method
+    assert "retrostats.report.html" in graph["retrostats.report.pipeline"]
+    assert import_circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_import_circles():
+    """No module imports, directly or through others, a module that imports it back: a verb that refits
+    calls a lower-level fit function, never the module that defines its result class."""
+    graph = import_graph()
+    circles = import_circles(graph)
+    assert not circles, "import circles:\n" + "\n".join(
+        " <-> ".join(c) + ": " + "; ".join(f"{a} -> {sorted(graph[a] & set(c))}" for a in c) for c in circles
+    )

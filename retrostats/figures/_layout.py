@@ -10,7 +10,7 @@ import math
 import textwrap
 from typing import Any
 
-from ._base import MM, PALETTE, style_context
+from ._base import MM, mark_synthetic, style_context
 
 __all__ = ["MIN_FONT_PT", "layout_problems", "mark_synthetic", "text_width_mm", "wrap_to_width", "abbreviate"]
 
@@ -99,60 +99,6 @@ def wrap_to_width(
             chars -= 1
         out.extend(textwrap.wrap(para, chars, break_long_words=False) or [""])
     return "\n".join(out)
-
-
-def mark_synthetic(ax: Any, text: str = "SYNTHETIC DATA") -> Any:
-    """Put a visible "SYNTHETIC DATA" mark in the top-right corner of the figure of ``ax``.
-
-    The mark is a bold vermillion label in its own band at the top right of the figure
-    (a constrained-layout figure reserves it as a suptitle; other figures grow by 4.5 mm), so it overlaps
-    nothing; it carries the gid ``synthetic-mark``. Figures drawn from synthetic datasets (the reproduce
-    steps' demonstrations) call it. Returns the text artist.
-
-    Examples
-    --------
-    >>> from retrostats.figures import funnel_plot
-    >>> import retrostats as rs
-    >>> res = rs.meta_analysis(rs.effect_sizes(measure="MD", m1=[1, 2, 3], sd1=[1, 1, 1], n1=[9, 9, 9],
-    ...                                         m2=[1, 1, 1], sd2=[1, 1, 1], n2=[9, 9, 9]))
-    >>> mark_synthetic(funnel_plot(res)).get_text()
-    'SYNTHETIC DATA'
-    """
-    fig = getattr(ax, "figure", ax)
-    for t in fig.texts:
-        if t.get_gid() == "synthetic-mark":
-            return t
-    from ._base import _signature
-
-    clean = _signature(fig) == getattr(fig, "_retrostats_signature", None)
-    style = {
-        "ha": "right",
-        "va": "top",
-        "fontsize": 6.5,
-        "fontweight": "bold",
-        "color": PALETTE["vermillion"],
-    }
-    with style_context():
-        engine = fig.get_layout_engine()
-        if engine is not None and type(engine).__name__ == "ConstrainedLayoutEngine":
-            t = fig.suptitle(text, x=0.995, **style)  # no y: the layout places it and reserves its height
-        else:
-            band_mm = 4.5  # grow the figure at the top; everything keeps its place measured from the bottom
-            w_in, h_in = fig.get_size_inches()
-            new_h = h_in + band_mm / MM
-            for a in fig.axes:
-                p = a.get_position()
-                a.set_position((p.x0, p.y0 * h_in / new_h, p.width, p.height * h_in / new_h))
-            for other in fig.texts:
-                x, y = other.get_position()
-                other.set_position((x, y * h_in / new_h))
-            fig.set_size_inches(w_in, new_h)
-            t = fig.text(0.995, 1 - 0.4 / MM / new_h, text, **style)
-    t.set_gid("synthetic-mark")
-    fig._retrostats_synthetic = text  # save_figure's re-layout keeps the mark
-    if clean:
-        fig._retrostats_signature = _signature(fig)
-    return t
 
 
 def _drawn_texts(fig: Any) -> list[Any]:

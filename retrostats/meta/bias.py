@@ -229,6 +229,42 @@ class TrimFillResult(ResultDisplay):
     provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
 
+def _refit_filled(result, y: np.ndarray, v: np.ndarray, k0: int, test: str):
+    """The intercept-only model refitted to the observed and filled studies, as ``meta_analysis`` fits it.
+
+    The fit is the kernel's and the result is built by the fitted result's own class, so this verb does not
+    import the module that defines ``meta_analysis`` (which imports the result class: an import circle).
+    """
+    X = np.ones((len(y), 1))
+    f = rma_fit(y, v, X, method=result.method, test=test, level=result.confidence_level, tol=result.tol,
+                maxiter=result.maxiter)
+    if not bool(np.all(f["converged"])):
+        raise ConvergenceError(
+            f"trim_and_fill(): the {result.method} estimator of tau² did not converge on the filled data in "
+            f"{result.maxiter} iterations; increase maxiter or fit with method='DL' or 'PM'."
+        )
+    args = {"method": result.method, "test": test, "confidence_level": result.confidence_level}
+    return type(result).from_fit(
+        f,
+        y=y,
+        v=v,
+        X=X,
+        names=["intercept"],
+        labels=[*result.labels, *(f"Filled {i + 1}" for i in range(k0))],
+        method=result.method,
+        test=test,
+        level=result.confidence_level,
+        preset=None,
+        tau2_fixed=False,
+        r2=np.nan,
+        subgroups=None,
+        subgroup_test=None,
+        provenance=make_provenance("meta_analysis", args, y, v, X),
+        tol=result.tol,
+        maxiter=result.maxiter,
+    )
+
+
 def trim_and_fill(
     result, *, estimator: str = "L0", side: str | None = None, test: str = "z", stacklevel: int = 2
 ) -> TrimFillResult:
@@ -320,18 +356,7 @@ def trim_and_fill(
         if side == "right":
             fill_y = -fill_y
         fill_v = v[k - k0 :]
-        from .analysis import meta_analysis
-
-        fit = meta_analysis(
-            yi=np.concatenate([y0, fill_y]),
-            vi=np.concatenate([v0, fill_v]),
-            slab=[*result.labels, *(f"Filled {i + 1}" for i in range(k0))],
-            method=result.method,
-            test=test,
-            confidence_level=result.confidence_level,
-            tol=result.tol,
-            maxiter=result.maxiter,
-        )
+        fit = _refit_filled(result, np.concatenate([y0, fill_y]), np.concatenate([v0, fill_v]), k0, test)
     else:
         fill_y = fill_v = np.empty(0)
         fit = result
