@@ -265,7 +265,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
         coef = _coefficients(fit, inf, design.columns, cl)
         rows_c, rows_m = [], []
         if uses_arm:
-            for t, lev in enumerate(levels):
+            for lev in levels:
                 Lm = np.array([design.grid({arm: a, visit: lev}, df_, lsmeans_weights) for a in arms])
                 v, dfs = inf.contrast(Lm)
                 mt = means_table(Lm @ fit.beta, np.sqrt(v), dfs, arms, cl)

@@ -127,7 +127,8 @@ class Design:
 
     def grid(self, fixed: dict[str, Any], data: pd.DataFrame, weights: str) -> np.ndarray:
         """LS-mean row at the factor values in ``fixed``: other factors averaged (``equal`` weights, or
-        ``proportional`` to their frequencies in ``data``), numeric covariates at their means."""
+        ``proportional`` to their frequencies in ``data``), numeric covariates at their means.
+        """
         used = {v for t in self.terms for v in t}
         others = [v for v in self.levels if v in used and v not in fixed]
         combos = list(itertools.product(*[self.levels[v] for v in others])) or [()]
@@ -147,9 +148,20 @@ class Design:
 
     def type3(self, data: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """SAS Type 3 hypotheses, one ``L`` per term: the term's columns under effects (sum-to-zero) coding,
-        written in this (treatment-coded) parametrisation."""
+        written in this (treatment-coded) parametrisation.
+        """
         X = self.matrix(data)
         Xs = self.matrix(data, sum_coding=True)
         M = np.linalg.lstsq(X, Xs, rcond=None)[0]  # Xs = X M exactly (same column space)
         Minv = np.linalg.inv(M)
-        return [(":".join(t), Minv[self.term_index == j]) for j, t in enumerate(self.terms)]
+        out = []
+        for j, (t, coding) in enumerate(zip(self.terms, self._coding)):
+            # rows as SAS writes them: each non-reference level minus the reference (the basis matters for
+            # the multi-df Satterthwaite df): effects -> differences is I + J per contrast-coded factor
+            D = np.ones((1, 1))
+            for v in t:
+                k = len(self.levels[v]) - 1 if coding.get(v) == "contrast" else 0
+                D = np.kron(D, np.eye(k) + 1.0) if k else D if v not in self.levels else np.kron(
+                    D, np.eye(len(self.levels[v])))
+            out.append((":".join(t), D @ Minv[self.term_index == j]))
+        return out

@@ -147,7 +147,8 @@ class GlsModel:
 
     def weights(self, S: np.ndarray):
         """Per-pattern inverse covariances ``(P, T, T)`` (zero at missing visits) and log-determinants,
-        or ``None`` if some ``Sigma`` is not positive definite."""
+        or ``None`` if some ``Sigma`` is not positive definite.
+        """
         mask = self.pat_mask
         mm = mask[:, :, None] & mask[:, None, :]
         M = np.where(mm, S[self.pat_group], 0.0) + np.eye(self.T) * ~mask[:, None, :]
@@ -161,7 +162,8 @@ class GlsModel:
 
     def evaluate(self, S: np.ndarray, *, gradient: bool = True):
         """``-2`` log-likelihood at covariances ``S`` (G, T, T), its derivative matrix ``dF/dSigma`` per group
-        (G, T, T), and the GLS pieces. ``None`` where a covariance is not positive definite."""
+        (G, T, T), and the GLS pieces. ``None`` where a covariance is not positive definite.
+        """
         wl = self.weights(S)
         if wl is None:
             return None
@@ -188,9 +190,11 @@ class GlsModel:
     # ---- parameters -----------------------------------------------------------------------------------
     @property
     def k(self) -> int:
+        """Covariance parameters per group."""
         return cov.n_params(self.structure, self.T)
 
     def sigmas(self, theta: np.ndarray) -> np.ndarray:
+        """Covariance per group ``(G, T, T)`` from unconstrained parameters."""
         th = np.asarray(theta).reshape(self.G, self.k)
         return np.array([cov.covariance(t, self.structure, self.T, self.coords) for t in th])
 

@@ -167,7 +167,8 @@ def jacobian(f, x: np.ndarray) -> np.ndarray:
 
 def hessian(f, x: np.ndarray) -> np.ndarray:
     """Second derivatives ``d2 f / dx_k dx_l``, shape ``(K, K, T, T)``: central differences of the exact
-    complex-step Jacobian (error ~1e-10 relative)."""
+    complex-step Jacobian (error ~1e-10 relative).
+    """
     x = np.asarray(x, dtype=float)
     K = x.size
     out = []

@@ -113,7 +113,8 @@ class GlsInference:
 
     def _bw_df(self, L: np.ndarray) -> np.ndarray:
         """SAS DDFM=BETWITHIN: between-subject columns get ``n_subjects - rank(between columns)``, the others
-        ``N - n_subjects - rank(within columns)``; a contrast takes the smallest df of the columns it uses."""
+        ``N - n_subjects - rank(within columns)``; a contrast takes the smallest df of the columns it uses.
+        """
         m = self.m
         n = m.Xs.shape[0]
         b = np.zeros(m.p, bool) if self.between is None else self.between
