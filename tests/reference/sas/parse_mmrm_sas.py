@@ -18,7 +18,7 @@ NUM = r"-?\d*\.?\d+(?:[Ee][-+]?\d+)?"
 OUT = Path(__file__).resolve().parents[1] / "expected" / "mmrm_sas.json"
 LISTINGS = [f"sas_{s}_{m}" for s in ("cs", "csh", "ar1", "ar1h", "adh", "toeph", "sp_exp") for m in ("ml", "reml")]
 LISTINGS += [f"sas_group_{s}_{m}" for s in ("cs", "csh", "ar1", "ar1h", "adh", "toeph") for m in ("ml", "reml")]
-LISTINGS += ["sas_log", "sas_log_reml"]
+LISTINGS += ["sas_log", "sas_log_reml", "sas_weighted"]
 
 
 def show(repo: str, commit: str, path: str) -> str:
