@@ -74,14 +74,21 @@ class GlsModel:
         self.pat_mask = ((ukey[:, None] >> np.arange(T)) & 1).astype(bool)
         self.m = np.bincount(pat, minlength=P).astype(float)
         self.starts = np.concatenate([[0], np.cumsum(self.m).astype(int)[:-1]])
-        n_pairs = int((self.pat_mask.sum(1) ** 2).sum())
-        self.use_stats = n_pairs * p * p <= max(_STAT_LIMIT, 2 * n * T * p)
+        n_pairs = int((self.pat_mask.sum(1) ** 2).sum()) // 2
+        self.use_stats = n_pairs * p * p // 2 <= max(_STAT_LIMIT, 2 * n * T * p)
         if self.use_stats:
             self._stats()
 
     def _stats(self) -> None:
-        """Per-pattern cross-products over the observed visit pairs (computed once)."""
-        p, T = self.p, self.T
+        """Per-pattern cross-products over the observed visit pairs ``t <= u`` (computed once).
+
+        Both symmetries are used: the pair ``(u, t)`` is folded into ``(t, u)`` (``W`` is symmetric) and only
+        the upper triangle of each ``p x p`` block is kept, so the statistics take a quarter of the full size.
+        """
+        p = self.p
+        ia, ib = np.triu_indices(p)
+        self._ab = (ia, ib)
+        self._wab = np.where(ia == ib, 1.0, 2.0)  # <M, B> = sum_{a<=b} w_ab M_ab B_ab for symmetric M, B
         qp, qt, qu, sxx, sxy, syy = [], [], [], [], [], []
         for k in range(self.P):  # once, at set-up
             sel = self.order[self.starts[k]:self.starts[k] + int(self.m[k])]
@@ -89,33 +96,46 @@ class GlsModel:
             Xk = self.Xs[sel][:, v].reshape(sel.size, -1)
             yk = self.ys[sel][:, v]
             nv = v.size
-            sxx.append((Xk.T @ Xk).reshape(nv, p, nv, p).transpose(0, 2, 1, 3).reshape(nv * nv, p * p))
-            sxy.append((Xk.T @ yk).reshape(nv, p, nv).transpose(0, 2, 1).reshape(nv * nv, p))
-            syy.append((yk.T @ yk).ravel())
-            tt, uu = np.meshgrid(v, v, indexing="ij")
-            qp.append(np.full(nv * nv, k))
-            qt.append(tt.ravel())
-            qu.append(uu.ravel())
+            it, iu = np.triu_indices(nv)
+            off = (it != iu)[:, None]
+            G = (Xk.T @ Xk).reshape(nv, p, nv, p)
+            Gtu = G[it, :, iu, :]
+            Gtu = Gtu + off[:, :, None] * G[iu, :, it, :]
+            sxx.append(Gtu[:, ia, ib])
+            H = (Xk.T @ yk).reshape(nv, p, nv)
+            sxy.append(H[it, :, iu] + off * H[iu, :, it])
+            Y = yk.T @ yk
+            syy.append(Y[it, iu] * np.where(it != iu, 2.0, 1.0))
+            qp.append(np.full(it.size, k))
+            qt.append(v[it])
+            qu.append(v[iu])
         self.qp, self.qt, self.qu = (np.concatenate(a) for a in (qp, qt, qu))
         self.Sxx, self.Sxy, self.Syy = np.concatenate(sxx), np.concatenate(sxy), np.concatenate(syy)
-        flat = (self.qp * T + self.qt) * T + self.qu
-        trans = (self.qp * T + self.qu) * T + self.qt
-        self.q_transpose = np.searchsorted(flat, trans)  # flat is sorted by construction
+        self._h = np.where(self.qt == self.qu, 1.0, 0.5)
+
+    def _unvech(self, v: np.ndarray) -> np.ndarray:
+        p = self.p
+        M = np.zeros(v.shape[:-1] + (p, p))
+        M[..., self._ab[0], self._ab[1]] = v
+        M[..., self._ab[1], self._ab[0]] = v
+        return M
 
     # ---- quadratic forms over subjects --------------------------------------------------------------
     def xmx(self, M: np.ndarray) -> np.ndarray:
-        """``sum_i X_i' M[pattern_i] X_i`` for per-pattern ``M`` of shape ``(..., P, T, T)``: ``(..., p, p)``."""
+        """Symmetric part of ``sum_i X_i' M[pattern_i] X_i`` for per-pattern ``M`` of shape ``(..., P, T, T)``:
+        ``(..., p, p)``."""
         lead = M.shape[:-3]
         p = self.p
         if self.use_stats:
-            Mq = M[..., self.qp, self.qt, self.qu]
-            return (Mq.reshape(-1, Mq.shape[-1]) @ self.Sxx).reshape(*lead, p, p)
+            Mq = 0.5 * (M[..., self.qp, self.qt, self.qu] + M[..., self.qp, self.qu, self.qt])
+            return self._unvech((Mq.reshape(-1, Mq.shape[-1]) @ self.Sxx)).reshape(*lead, p, p)
         Mf = M.reshape(-1, self.P, self.T, self.T)
         out = np.empty((Mf.shape[0], p, p))
         Xf = self.Xs.reshape(-1, p)
         for j in range(Mf.shape[0]):  # leading dims (covariance parameters), not subjects
             MX = np.matmul(Mf[j][self.pat], self.Xs).reshape(-1, p)
             out[j] = Xf.T @ MX
+        out = 0.5 * (out + out.transpose(0, 2, 1))
         return out.reshape(*lead, p, p)
 
     def _cross(self, W: np.ndarray, beta: np.ndarray, Phi: np.ndarray | None):
@@ -123,14 +143,14 @@ class GlsModel:
         p, P, T = self.p, self.P, self.T
         if self.use_stats:
             Wq = W[self.qp, self.qt, self.qu]
-            out = [(Wq @ self.Sxx).reshape(p, p), Wq @ self.Sxy, float(Wq @ self.Syy)]
             if beta is None:
-                return out
+                return [self._unvech(Wq @ self.Sxx), Wq @ self.Sxy, float(Wq @ self.Syy)]
             B = np.outer(beta, beta) + (Phi if Phi is not None else 0.0)
-            a = self.Sxy @ beta
-            c = self.Sxx @ B.ravel() - a - a[self.q_transpose] + self.Syy
+            h = self._h
+            c = h * (self.Sxx @ (self._wab * B[self._ab])) - 2.0 * h * (self.Sxy @ beta) + h * self.Syy
             C = np.zeros((P, T, T))
             C[self.qp, self.qt, self.qu] = c
+            C[self.qp, self.qu, self.qt] = c
             return C
         Wi = W[self.pat]
         WX = np.matmul(Wi, self.Xs)
@@ -207,9 +227,8 @@ class GlsModel:
         if not gradient:
             return out["f"]
         th = theta.reshape(self.G, self.k)
-        grad = [np.einsum("kij,ij->k", cov.jacobian(lambda t: cov.covariance(t, self.structure, self.T,
-                                                                           self.coords), th[g]), out["G"][g])
-                for g in range(self.G)]
+        grad = [np.einsum("kij,ij->k", cov.covariance_jacobian(th[g], self.structure, self.T, self.coords),
+                          out["G"][g]) for g in range(self.G)]
         return out["f"], np.concatenate(grad)
 
     def hessian(self, theta: np.ndarray, grad=None) -> np.ndarray:

@@ -27,12 +27,13 @@ second derivatives vanish (Kenward-Roger equals its linear version, as in SAS).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
-__all__ = ["STRUCTURES", "LINEAR", "n_params", "natural", "sigma_natural", "covariance", "start_values",
-           "jacobian", "hessian"]
+__all__ = ["STRUCTURES", "LINEAR", "n_params", "natural", "sigma_natural", "covariance", "covariance_jacobian",
+           "start_values", "jacobian", "hessian"]
 
 STRUCTURES = ("us", "toep", "toeph", "ante", "cs", "csh", "ar1", "ar1h", "spexp")
 #: structures whose natural parameters enter Sigma linearly
@@ -72,7 +73,7 @@ def natural(theta: np.ndarray, structure: str, T: int) -> np.ndarray:
     th = np.asarray(theta)
     if structure == "us":
         S = covariance_us(th, T)
-        return S[np.tril_indices(T)]
+        return S[_tril(T)]
     if structure == "toep":
         v = np.exp(2 * th[0])
         rho = _durbin_levinson(list(np.tanh(th[1:])))
@@ -97,12 +98,40 @@ def natural(theta: np.ndarray, structure: str, T: int) -> np.ndarray:
     raise ValueError(f"structure must be one of {STRUCTURES}; got {structure!r}")
 
 
-def covariance_us(theta: np.ndarray, T: int) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _tril(T: int, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return np.tril_indices(T, k)
+
+
+def _chol_us(theta: np.ndarray, T: int) -> np.ndarray:
     dt = np.result_type(np.asarray(theta).dtype, float)
     L = np.zeros((T, T), dtype=dt)
-    L[np.diag_indices(T)] = np.exp(theta[:T])
-    L[np.tril_indices(T, -1)] = theta[T:]
+    d = np.arange(T)
+    L[d, d] = np.exp(theta[:T])
+    L[_tril(T, -1)] = theta[T:]
+    return L
+
+
+def covariance_us(theta: np.ndarray, T: int) -> np.ndarray:
+    """Unstructured ``L L'`` from the Cholesky parameters (log diagonal, then the lower triangle)."""
+    L = _chol_us(theta, T)
     return L @ L.T
+
+
+def covariance_jacobian(theta: np.ndarray, structure: str, T: int, coords: np.ndarray | None = None) -> np.ndarray:
+    """``dSigma / dtheta_k`` in the unconstrained parameters, shape ``(K, T, T)`` (analytic for ``us``)."""
+    theta = np.asarray(theta, float)
+    if structure != "us":
+        return jacobian(lambda t: covariance(t, structure, T, coords), theta)
+    L = _chol_us(theta, T)
+    K = theta.size
+    dL = np.zeros((K, T, T))
+    d = np.arange(T)
+    dL[d, d, d] = L[d, d]
+    r, c = _tril(T, -1)
+    dL[np.arange(T, K), r, c] = 1.0
+    A = dL @ L.T
+    return A + A.transpose(0, 2, 1)
 
 
 def sigma_natural(psi: np.ndarray, structure: str, T: int, coords: np.ndarray | None = None) -> np.ndarray:
@@ -113,7 +142,7 @@ def sigma_natural(psi: np.ndarray, structure: str, T: int, coords: np.ndarray | 
     lag = np.abs(idx[:, None] - idx[None, :])
     if structure == "us":
         S = np.zeros((T, T), dtype=dt)
-        S[np.tril_indices(T)] = psi
+        S[_tril(T)] = psi
         return S + np.tril(S, -1).T
     if structure == "toep":
         return psi[lag]
