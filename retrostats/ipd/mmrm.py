@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Sequence
 
@@ -25,6 +24,7 @@ from ._common import (
     means_table,
     numeric_column,
 )
+from ._limits import blas_single_thread as _limits
 from .mmrm_design import Design, factor_levels, parse_formula
 from .mmrm_result import MmrmResult
 
@@ -35,15 +35,6 @@ COVARIANCES = {"unstructured": "us", "us": "us", "toeplitz": "toep", "toep": "to
                "toeplitz-heterogeneous": "toeph", "toeph": "toeph", "ante-dependence": "ante", "ante": "ante",
                "adh": "ante", "cs": "cs", "compound_symmetry": "cs", "csh": "csh", "ar1": "ar1", "ar1h": "ar1h",
                "spatial-exponential": "spexp", "sp_exp": "spexp"}
-
-
-def _limits():
-    """Keep BLAS single-threaded during the fit (small products; a busy machine must not slow it more)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _is_factor(s: pd.Series) -> bool:
@@ -265,8 +256,9 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
         coef = _coefficients(fit, inf, design.columns, cl)
         rows_c, rows_m = [], []
         if uses_arm:
-            for lev in levels:
-                Lm = np.array([design.grid({arm: a, visit: lev}, df_, lsmeans_weights) for a in arms])
+            Lall = design.grid([{arm: a, visit: lev} for lev in levels for a in arms], df_, lsmeans_weights)
+            for t, lev in enumerate(levels):
+                Lm = Lall[t * A:(t + 1) * A]
                 v, dfs = inf.contrast(Lm)
                 mt = means_table(Lm @ fit.beta, np.sqrt(v), dfs, arms, cl)
                 mt.insert(0, "visit", lev)
@@ -278,7 +270,6 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
                                     confidence_level=cl, adjust=adjust, n_means=A)
                 ct.insert(0, "visit", lev)
                 rows_c.append(ct)
-        type3 = design.type3(df_)
     cm = ["visit", "arm", "estimate", "se", "df", "ci_low", "ci_high"]
     cc = ["visit", "contrast", "estimate", "se", "df", "statistic", "ci_low", "ci_high", "p_value"]
     lab = [str(lv) for lv in levels]
@@ -294,7 +285,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
                                     "vcov": vcov, "group": group, "weights": weights,
                                     "lsmeans_weights": lsmeans_weights, "adjust": adjust, "confidence_level": cl},
                            df_[outcome].to_numpy(float), X)
-    state = {"design": design, "model": fit, "inference": inf, "type3": type3, "outcome": outcome,
+    state = {"design": design, "model": fit, "inference": inf, "data": df_, "outcome": outcome,
              "visit": visit, "subject": subject, "group": group, "visit_map": visit_map, "visit_text": visit_text,
              "group_map": {g: i for i, g in enumerate(g_levels or [])}, "formula": formula_text}
     return MmrmResult(

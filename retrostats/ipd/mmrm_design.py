@@ -93,12 +93,17 @@ class Design:
     def _factor_cols(self, data: pd.DataFrame, v: str, coding: str, sum_coding: bool) -> np.ndarray:
         lv = self.levels[v]
         col = data[v]
-        key = col.astype(str) if isinstance(lv[0], str) else pd.to_numeric(col).astype(float)
-        idx = key.map({(x if isinstance(x, str) else float(x)): i for i, x in enumerate(lv)}).to_numpy()
-        if pd.isna(idx).any():
-            bad = col[pd.isna(idx)].iloc[0]
+        if isinstance(lv[0], str):
+            key, cats = col.astype(str).to_numpy(), [str(x) for x in lv]
+        else:
+            key, cats = pd.to_numeric(col).to_numpy(float), [float(x) for x in lv]
+        u, inv = np.unique(key, return_inverse=True)
+        pos = {c: i for i, c in enumerate(cats)}
+        idx = np.array([pos.get(x, -1) for x in u.tolist()], dtype=int)[inv.ravel()]
+        if (idx < 0).any():
+            bad = col.iloc[int(np.flatnonzero(idx < 0)[0])]
             raise DataError(f"column {v!r} has level {bad!r} that the model was not fitted with ({lv}).")
-        E = np.eye(len(lv))[idx.astype(int)]
+        E = np.eye(len(lv))[idx]
         if coding == "full":
             return E
         if sum_coding:  # effects coding: reference level -> -1 on every column
@@ -125,26 +130,28 @@ class Design:
         g = pd.DataFrame(X).groupby(data[subject].astype(str).to_numpy()).nunique()
         return (g.max(axis=0) <= 1).to_numpy()
 
-    def grid(self, fixed: dict[str, Any], data: pd.DataFrame, weights: str) -> np.ndarray:
-        """LS-mean row at the factor values in ``fixed``: other factors averaged (``equal`` weights, or
-        ``proportional`` to their frequencies in ``data``), numeric covariates at their means.
+    def grid(self, fixed: list[dict[str, Any]], data: pd.DataFrame, weights: str) -> np.ndarray:
+        """LS-mean rows, one per dict of factor values in ``fixed`` (same keys): the other factors averaged
+        (``equal`` weights, or ``proportional`` to their frequencies in ``data``), numeric covariates at their
+        means.
         """
         used = {v for t in self.terms for v in t}
-        others = [v for v in self.levels if v in used and v not in fixed]
+        keys = list(fixed[0])
+        others = [v for v in self.levels if v in used and v not in keys]
         combos = list(itertools.product(*[self.levels[v] for v in others])) or [()]
-        g = pd.DataFrame([dict(zip(others, c)) for c in combos], index=range(len(combos)))
-        for v, x in fixed.items():
-            g[v] = [x] * len(combos)
+        nc = len(combos)
+        rows = [{**dict(zip(others, c)), **f} for f in fixed for c in combos]
+        g = pd.DataFrame(rows, columns=others + keys)
         for v, mu in self.means.items():
             g[v] = mu
         if weights == "equal" or not others:
-            w = np.full(len(combos), 1.0 / len(combos))
+            w = np.full(nc, 1.0 / nc)
         else:
-            keys = data[others].astype(str).agg("\r".join, axis=1)
-            freq = keys.value_counts()
+            k = data[others].astype(str).agg("\r".join, axis=1)
+            freq = k.value_counts()
             w = np.array([freq.get("\r".join(map(str, c)), 0) for c in combos], float)
             w /= w.sum()
-        return w @ self.matrix(g)
+        return np.einsum("c,fcp->fp", w, self.matrix(g).reshape(len(fixed), nc, -1))
 
     def type3(self, data: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """SAS Type 3 hypotheses, one ``L`` per term: the term's columns under effects (sum-to-zero) coding,

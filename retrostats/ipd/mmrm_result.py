@@ -11,6 +11,7 @@ import pandas as pd
 from .._display import Summary, fmt_num, fmt_p
 from ..exceptions import DataError
 from ..provenance import Provenance
+from ._limits import blas_single_thread as _limits
 
 __all__ = ["MmrmResult"]
 
@@ -86,7 +87,9 @@ class MmrmResult:
         """
         st = self._state
         rows = []
-        for term, L in st["type3"]:
+        with _limits():
+            hyps = st["design"].type3(st["data"])
+        for term, L in hyps:
             F, q, den, p = st["inference"].ftest(L)
             rows.append({"term": term, "num_df": q, "den_df": den, "statistic": F, "p_value": p})
         return pd.DataFrame(rows, columns=["term", "num_df", "den_df", "statistic", "p_value"])

@@ -123,12 +123,13 @@ class GlsModel:
     # ---- quadratic forms over subjects --------------------------------------------------------------
     def xmx(self, M: np.ndarray) -> np.ndarray:
         """Symmetric part of ``sum_i X_i' M[pattern_i] X_i`` for per-pattern ``M`` of shape ``(..., P, T, T)``:
-        ``(..., p, p)``."""
+        ``(..., p, p)``.
+        """
         lead = M.shape[:-3]
         p = self.p
         if self.use_stats:
             Mq = 0.5 * (M[..., self.qp, self.qt, self.qu] + M[..., self.qp, self.qu, self.qt])
-            return self._unvech((Mq.reshape(-1, Mq.shape[-1]) @ self.Sxx)).reshape(*lead, p, p)
+            return self._unvech(Mq.reshape(-1, Mq.shape[-1]) @ self.Sxx).reshape(*lead, p, p)
         Mf = M.reshape(-1, self.P, self.T, self.T)
         out = np.empty((Mf.shape[0], p, p))
         Xf = self.Xs.reshape(-1, p)
@@ -259,33 +260,43 @@ class GlsModel:
             out.append(cov.start_values(S0, self.structure, self.coords))
         return np.concatenate(out)
 
-    def fit(self, theta0: np.ndarray, *, gtol: float = 1e-9, max_newton: int = 20) -> GlsModel:
-        """Minimise the criterion from ``theta0``: BFGS, then Newton steps on the numerical Hessian."""
-        res = optimize.minimize(self.criterion, theta0, jac=True, method="BFGS",
-                                options={"gtol": 1e-6, "maxiter": 3000})
-        theta = res.x
+    def fit(self, theta0: np.ndarray, *, gtol: float = 1e-9, max_newton: int = 50) -> GlsModel:
+        """Minimise the criterion from ``theta0``: BFGS first when there are many parameters (> 12), then
+        Newton steps on the numerical Hessian (eigenvalues made positive) with backtracking.
+        """
+        theta = np.asarray(theta0, float)
+        nit = 0
+        if theta.size > 12:
+            res = optimize.minimize(self.criterion, theta, jac=True, method="BFGS",
+                                    options={"gtol": 1e-6, "maxiter": 3000})
+            theta, nit = res.x, int(res.nit)
         f, g = self.criterion(theta)
-        n_newton = 0
+        H = None
         for _ in range(max_newton):
             if np.max(np.abs(g)) < gtol:
                 break
-            try:
-                step = np.linalg.solve(self.hessian(theta), g)
-            except np.linalg.LinAlgError:
-                break
+            H = self.hessian(theta)
+            w, V = np.linalg.eigh(H)
+            w = np.maximum(np.abs(w), 1e-8 * max(np.abs(w).max(), 1e-12))
+            step = V @ ((V.T @ g) / w)
             t = 1.0
-            while t > 1e-4:
+            while t > 1e-6:
                 f_new, g_new = self.criterion(theta - t * step)
-                if np.isfinite(f_new) and f_new <= f + 1e-10 * abs(f):
+                if np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f):
                     break
                 t /= 2
             else:
                 break
+            converged_step = np.max(np.abs(t * step)) < 1e-10
             theta, f, g = theta - t * step, f_new, g_new
-            n_newton += 1
+            nit += 1
+            if converged_step:
+                break
+        # Hessian for inference: the last Newton step's (taken within ~|g| / curvature of the optimum)
+        self.hess_theta = self.hessian(theta) if H is None else H
         self.theta, self.value, self.grad = theta, f, g
         self.converged = bool(np.max(np.abs(g)) < 1e-5 * max(1.0, abs(f)) ** 0.5)
-        self.n_iter = int(res.nit) + n_newton
+        self.n_iter = nit
         self.sigma = self.sigmas(theta)
         out = self.evaluate(self.sigma, gradient=False)
         self.W = out["W"]

@@ -11,7 +11,7 @@ its analytic gradient). All sums over subjects go through :meth:`GlsModel.xmx` (
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, stats
 
 from . import gls_cov as cov
 from .gls import GlsModel
@@ -76,8 +76,14 @@ class GlsInference:
         WD = W @ D  # (K, P, T, T)
         self.WDW = WD @ W
         self.Pk = m.xmx(self.WDW)  # X' W D_k W X
-        H = m.hessian(m.psi, self._grad_psi)
-        self.A = 2.0 * np.linalg.pinv(H)  # covariance of the natural parameters
+        # Hessian in the natural parameters from the fit's: H_theta = M H_psi M' at the optimum, with
+        # M[k, j] = dpsi_j / dtheta_k (block diagonal over groups)
+        th = m.theta.reshape(m.G, m.k)
+        M = linalg.block_diag(*[cov.jacobian(lambda t: cov.natural(t, m.structure, m.T), th[g])
+                                for g in range(m.G)])
+        Minv = np.linalg.inv(M)
+        H = Minv @ m.hess_theta @ Minv.T
+        self.A = 2.0 * np.linalg.pinv((H + H.T) / 2)  # covariance of the natural parameters
         self._WD, self._D2 = WD, D2
 
     def _kr_vcov(self) -> np.ndarray:
