@@ -44,7 +44,7 @@ t <- replicate(reps, system.time(
 cat(min(t), "\n")
 """
 R_STRUCT = {"us": "us", "cs": "cs", "csh": "csh", "ar1": "ar1", "ar1h": "ar1h"}
-# nlme::gls runs that exceeded 15 minutes on this (shared, 2-core) machine are not attempted by default
+# nlme::gls corSymm on 10,000 subjects x 10 visits is not attempted by default (slow on a shared machine; --all)
 SKIP_R = {"10x bcva_data": ("us",)}
 
 
