@@ -235,7 +235,8 @@ class GlsModel:
     def hessian(self, theta: np.ndarray, grad=None, g0: np.ndarray | None = None) -> np.ndarray:
         """Finite-difference Hessian from an analytic gradient (``self.criterion``'s by default): central
         differences, or forward differences from the gradient ``g0`` at ``theta`` when it is given (half the
-        gradient evaluations, for many parameters; relative error ~1e-5)."""
+        gradient evaluations, for many parameters; relative error ~1e-5).
+        """
         grad = grad or (lambda t: self.criterion(t)[1])
         K = theta.size
         H = np.empty((K, K))
