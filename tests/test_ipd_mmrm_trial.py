@@ -80,6 +80,15 @@ def test_proportional_lsmeans_weight_levels_by_frequency(fev):
     assert abs(shift) > 1e-3
 
 
+@pytest.mark.r_parity
+def test_proportional_lsmeans_match_emmeans_cs(fev):
+    fit = _fit(fev, covariance="cs", lsmeans_weights="proportional")
+    m = fit.lsmeans.merge(pd.DataFrame(REF["cs"]["means_proportional"]), on=["visit", "arm"], suffixes=("", "_r"))
+    assert len(m) == 8
+    np.testing.assert_allclose(m["estimate"], m["estimate_r"], **TOL["mmrm_estimate"])
+    np.testing.assert_allclose(m["se"], m["se_r"], **TOL["mmrm_se"])
+
+
 def test_formula_equals_covariates(fev):
     a = _fit(fev)
     b = rs.mmrm(fev, outcome="FEV1", arm="ARMCD", visit="AVISIT", subject="USUBJID",

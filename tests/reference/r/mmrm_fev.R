@@ -42,12 +42,18 @@ for (st in names(structures)) {
                            se = m$SE, df = m$df),
               contrasts = list(visit = as.character(cc$AVISIT), contrast = as.character(cc$contrast),
                                estimate = cc$estimate, se = cc$SE, df = cc$df))
+  if (st == "cs") {  # with varIdent weights (us, csh, ar1h) emmeans' proportional weights are not frequencies
+    mp <- as.data.frame(summary(emmeans(fit, ~ ARMCD | AVISIT, mode = "satterthwaite", data = dd,
+                                        weights = "proportional")))
+    res$means_proportional <- list(visit = as.character(mp$AVISIT), arm = as.character(mp$ARMCD),
+                                   estimate = mp$emmean, se = mp$SE)
+  }
   if (st == "us") {
     res$se_cr0 <- as_array(sqrt(diag(as.matrix(vcovCR(fit, cluster = dd$USUBJID, type = "CR0")))))
     res$se_cr2 <- as_array(sqrt(diag(as.matrix(vcovCR(fit, cluster = dd$USUBJID, type = "CR2")))))
   }
   out[[st]] <- res
-  calls <- c(calls, sprintf("%s: gls(FEV1 ~ ARMCD * AVISIT + RACE + SEX, correlation = %s, weights = %s, method = 'REML'); emmeans(fit, ~ ARMCD | AVISIT, mode = 'satterthwaite'); vcovCR(fit, type = 'CR0'/'CR2')",
+  calls <- c(calls, sprintf("%s: gls(FEV1 ~ ARMCD * AVISIT + RACE + SEX, correlation = %s, weights = %s, method = 'REML'); emmeans(fit, ~ ARMCD | AVISIT, mode = 'satterthwaite'); vcovCR(fit, type = 'CR0'/'CR2'); cs: emmeans(..., weights = 'proportional')",
                             st, deparse(s$cor()), if (s$het) "varIdent(~1|AVISIT)" else "NULL"))
 }
 write_reference(out, "mmrm_fev", calls = calls, packages = c("nlme", "emmeans", "clubSandwich"))
