@@ -85,7 +85,8 @@ class AncovaResult:
 def ancova_design(df: pd.DataFrame, arm: str, baseline: str, covariates: Sequence[str], arms: list[str],
                   lsmeans_weights: str = "equal"):
     """Design matrix (reference arm first) and the reference-grid rows of the adjusted means (factor
-    covariates averaged with equal weights or proportionally to their frequencies)."""
+    covariates averaged with equal weights or proportionally to their frequencies).
+    """
     fit_arms = arms[-1:] + arms[:-1]
     n = len(df)
     cols, names, grid_tail = [np.ones(n)], ["(Intercept)"], []
