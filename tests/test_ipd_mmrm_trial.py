@@ -157,3 +157,18 @@ def test_bad_options(fev):
         rs.mmrm(fev, outcome="FEV1", arm="ARMCD", visit="AVISIT", subject="USUBJID", formula="log(FEV1_BL)")
     with pytest.raises(DataError, match="numeric visits"):
         _fit(fev, covariance="spatial-exponential")
+
+
+def test_custom_contrast_estimate(fev):
+    fit = _fit(fev, df="kenward-roger")
+    e = fit.estimate({"ARMCDTRT": 1.0})
+    c = fit.coefficients.loc["ARMCDTRT"]
+    cols = ["estimate", "se", "df", "p_value", "ci_low"]
+    np.testing.assert_allclose(e[cols].to_numpy(float)[0], c[cols].to_numpy(float), **TOL["closed_form"])
+    both = fit.estimate([{"ARMCDTRT": 1.0}, {"ARMCDTRT": 1.0, "ARMCDTRT:AVISITVIS4": 1.0}], labels=["v1", "v4"])
+    v4 = fit.contrasts.set_index("visit").loc["VIS4"]
+    np.testing.assert_allclose(both[["estimate", "se", "df"]].to_numpy(float)[1],
+                               v4[["estimate", "se", "df"]].to_numpy(float), **TOL["iterative"])
+    assert both["contrast"].tolist() == ["v1", "v4"]
+    with pytest.raises(ValueError, match="unknown term"):
+        fit.estimate({"ARMCD": 1.0})

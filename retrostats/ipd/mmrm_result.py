@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .._display import Summary, fmt_num, fmt_p
 from ..exceptions import DataError
@@ -77,6 +78,45 @@ class MmrmResult:
     def to_frame(self) -> pd.DataFrame:
         """The contrasts at full precision (a copy)."""
         return self.contrasts.copy()
+
+    def estimate(self, contrasts: Any, labels: list[str] | None = None) -> pd.DataFrame:
+        """Custom linear combinations of the fixed effects, with the fit's covariance and df method.
+
+        Parameters
+        ----------
+        contrasts : dict, list of dicts or array
+            ``{term: weight}`` (terms as in :attr:`coefficients`), several of them, or an array ``(q, p)``.
+        labels : list of str, optional
+
+        Returns
+        -------
+        DataFrame
+            ``contrast, estimate, se, df, statistic, p_value, ci_low, ci_high`` (unadjusted).
+        """
+        st = self._state
+        names = list(self.coefficients.index)
+        rows = [contrasts] if isinstance(contrasts, dict) else contrasts
+        if isinstance(rows, np.ndarray):
+            L = np.atleast_2d(rows).astype(float)
+        else:
+            L = np.zeros((len(rows), len(names)))
+            for i, r in enumerate(rows):
+                unknown = set(r) - set(names)
+                if unknown:
+                    raise ValueError(f"unknown term(s) {sorted(unknown)}; terms are {names}.")
+                for k, w in r.items():
+                    L[i, names.index(k)] = w
+        if L.shape[1] != len(names):
+            raise ValueError(f"contrasts need {len(names)} columns (one per coefficient); got {L.shape[1]}.")
+        v, dfs = st["inference"].contrast(L)
+        est, se = L @ st["model"].beta, np.sqrt(v)
+        t = est / se
+        crit = stats.t.ppf(0.5 + self.confidence_level / 2, dfs)
+        lab = labels or [" + ".join(f"{w:g}*{k}" for k, w in r.items()) if isinstance(r, dict) else f"L{i + 1}"
+                         for i, r in enumerate(rows if not isinstance(rows, np.ndarray) else L)]
+        return pd.DataFrame({"contrast": lab, "estimate": est, "se": se, "df": dfs, "statistic": t,
+                             "p_value": 2 * stats.t.sf(np.abs(t), dfs), "ci_low": est - crit * se,
+                             "ci_high": est + crit * se})
 
     def type3(self) -> pd.DataFrame:
         """SAS Type 3 F tests of every term: ``term, num_df, den_df, statistic, p_value``.
