@@ -10,7 +10,8 @@ R's time is measured inside R (``system.time`` around ``gls()`` only: no emmeans
 ``mmrm()`` call (validation, fit, Satterthwaite df, LS means and contrasts at every visit). Both are the minimum
 of ``reps`` runs after one warm-up (ours). The machine is shared: the load average is printed beside each run.
 
-Run: python benchmarks/bench_mmrm.py [--quick] [--all]  (``--all`` also times nlme on 10 x bcva, us)
+Run: python benchmarks/bench_mmrm.py [--quick] [--all] [--data "10x bcva_data"] [--structures cs,ar1]
+[--r-limit SECONDS]  (``--all`` also times nlme on 10 x bcva, us; nlme runs longer than the limit print inf)
 """
 
 from __future__ import annotations
@@ -87,18 +88,22 @@ def theirs(csv: Path, outcome, formula, st, reps, limit: float = 900.0) -> float
     return float(out.stdout.split()[0])
 
 
-def main(quick: bool = False, skip_r: dict | None = None) -> None:
+def main(quick: bool = False, skip_r: dict | None = None, only: list[str] | None = None,
+         structures: list[str] | None = None, r_limit: float = 900.0) -> None:
     skip_r = skip_r or {}
-    structures = ["us", "cs", "csh", "ar1", "ar1h", "toeplitz", "toeplitz-heterogeneous", "ante-dependence"]
+    structures = structures or ["us", "cs", "csh", "ar1", "ar1h", "toeplitz", "toeplitz-heterogeneous",
+                                "ante-dependence"]
     print("structure               data            retrostats (s)   nlme::gls (s)   gls/ours   load")
     for name, d, outcome, formula, ref, reps in datasets(quick):
+        if only and name not in only:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             csv = Path(tmp) / "d.csv"
             d.to_csv(csv, index=False)
             for st in structures:
                 t_ours = ours(d, outcome, formula, ref, st, reps)
                 if st in R_STRUCT and st not in skip_r.get(name, ()):
-                    t_r = theirs(csv, outcome, formula, R_STRUCT[st], reps)
+                    t_r = theirs(csv, outcome, formula, R_STRUCT[st], reps, r_limit)
                     print(f"{st:23s} {name:15s} {t_ours:14.3f} {t_r:15.3f} {t_r / t_ours:10.1f}   {_load()}",
                           flush=True)
                 else:
@@ -106,4 +111,10 @@ def main(quick: bool = False, skip_r: dict | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv, skip_r={} if "--all" in sys.argv else SKIP_R)
+    args = sys.argv[1:]
+
+    def _opt(flag):
+        return args[args.index(flag) + 1].split(",") if flag in args else None
+
+    main(quick="--quick" in args, skip_r={} if "--all" in args else SKIP_R, only=_opt("--data"),
+         structures=_opt("--structures"), r_limit=float((_opt("--r-limit") or [900])[0]))
