@@ -1,4 +1,4 @@
-# MMRM on openpharma/mmrm's fev_data (../data/mmrm_fev_data.csv, written by mmrm_sas_data.R):
+# MMRM on openpharma/mmrm's fev_data (../data/mmrm_fev_data.csv, written by _mmrm_sas_data.R):
 # nlme::gls (REML) + emmeans for estimates, SEs and LS means of FEV1 ~ ARMCD * AVISIT + RACE + SEX with five
 # covariance structures; clubSandwich CR0 and CR2 for the empirical (sandwich) SEs of the unstructured fit.
 # emmeans' Satterthwaite df are recorded but, for csh/ar1/ar1h with missing visits, they are not a valid

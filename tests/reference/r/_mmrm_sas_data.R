@@ -1,5 +1,6 @@
 # Convert openpharma/mmrm's example data (data/fev_data.rda, data/bcva_data.rda; MIT/Apache, github
-# openpharma/mmrm) to CSV for the SAS PROC MIXED parity tests. Run: Rscript mmrm_sas_data.R <dir with the .rda>
+# openpharma/mmrm) to CSV for the SAS PROC MIXED parity tests. Not part of `make references` (it needs the
+# .rda files of a checkout). Run from tests/reference/r: Rscript _mmrm_sas_data.R <dir with the .rda files>
 args <- commandArgs(TRUE)
 src <- if (length(args)) args[1] else "."
 for (nm in c("fev_data", "bcva_data")) {
