@@ -1,4 +1,4 @@
-# Convert openpharma/mmrm's example data (data/fev_data.rda, data/bcva_data.rda; MIT/Apache, github
+# Convert openpharma/mmrm's example data (data/fev_data.rda, data/bcva_data.rda; Apache License 2.0, github
 # openpharma/mmrm) to CSV for the SAS PROC MIXED parity tests. Not part of `make references` (it needs the
 # .rda files of a checkout). Run from tests/reference/r: Rscript _mmrm_sas_data.R <dir with the .rda files>
 args <- commandArgs(TRUE)
