@@ -139,6 +139,13 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     ...               baseline="baseline")
     >>> list(fit.contrasts.columns[:3])
     ['visit', 'contrast', 'estimate']
+
+    A submission-style model: unstructured covariance, Kenward-Roger df (and SEs), SAS Type 3 tests.
+
+    >>> kr = rs.mmrm(post, outcome="value", arm="arm", visit="week", subject="participant",
+    ...              baseline="baseline", df="kenward-roger")
+    >>> kr.type3()["term"].tolist()
+    ['week', 'arm', 'arm:week', 'baseline', 'baseline:week']
     """
     code = check_option("covariance", covariance, list(COVARIANCES))
     structure = COVARIANCES[code]
