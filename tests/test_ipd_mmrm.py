@@ -189,3 +189,27 @@ def test_missing_baseline_warns_and_excludes():
 def test_unknown_covariance_suggests():
     with pytest.raises(ValueError, match="covariance"):
         _fit(_post("c"), covariance="unstructred")
+
+
+@pytest.mark.parametrize("st", ["us", "ar1h"])
+def test_per_subject_path_equals_pattern_statistics(rng, st):
+    """The two ways of summing over subjects (pattern statistics, padded per-subject arrays) agree."""
+    from retrostats.kernels import gls_infer
+
+    n, T = 40, 4
+    subj = np.repeat(np.arange(n), T)
+    vis = np.tile(np.arange(T), n)
+    X = np.column_stack([vis == t for t in range(T)] + [rng.normal(size=n * T), subj % 2]).astype(float)
+    y = rng.multivariate_normal(np.zeros(T), 0.5 * np.eye(T) + 0.5, size=n).ravel() + X[:, T]
+    keep = rng.random(n * T) > 0.25
+    out = []
+    for use_stats in (True, False):
+        m = gls.GlsModel(y[keep], X[keep], vis[keep], subj[keep], st, T=T)
+        m.use_stats = use_stats
+        m.fit(m.start(None, None, None, None))
+        inf = gls_infer.GlsInference(m, "kenward-roger")
+        L = np.eye(X.shape[1])[-2:]
+        out.append((m.value, inf.V, inf.contrast(L)[1], gls_infer.GlsInference(m, "residual", "empirical").V))
+    np.testing.assert_allclose(out[0][0], out[1][0], **TOL["iterative"])
+    for a, b in zip(out[0][1:], out[1][1:]):
+        np.testing.assert_allclose(a, b, **TOL["iterative"])
