@@ -48,7 +48,7 @@ CHECKED_ELSEWHERE = {"BayesAncovaResult": "tests/test_bayes_nuts.py::test_bayes_
 
 #: Results being rewritten by another issue: the member still missing, and why (strict xfail: remove the
 #: entry once it is there).
-PENDING = {"MmrmResult": "_repr_html_: issue 18 moves MmrmResult to ipd/mmrm_result.py; add it there once landed"}
+PENDING: dict[str, str] = {}
 
 
 def _trial(rng: np.random.Generator, missing: int = 0) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._display import Summary, fmt_num, fmt_p
+from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError
 from ..provenance import Provenance
 from ._limits import blas_single_thread as _limits
@@ -18,7 +18,7 @@ __all__ = ["MmrmResult"]
 
 
 @dataclass(frozen=True)
-class MmrmResult:
+class MmrmResult(ResultDisplay):
     """An MMRM fit.
 
     Attributes
