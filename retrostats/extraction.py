@@ -155,7 +155,7 @@ def _grim_consistent(mean_text: str, n: int, items: int = 1) -> bool:
     return False
 
 
-def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: C901
     """Read a filled extraction sheet (CSV or XLSX) into the ``retro_arms`` schema, validating every cell.
 
     Parameters

@@ -21,7 +21,7 @@ def ci_text(est: float, lo: float, hi: float, digits: int) -> str:
     return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def draw_forest(
+def draw_forest(  # noqa: C901
     ax,
     rows,
     fit: ForestLayout,

@@ -93,7 +93,7 @@ def _row_text(r: dict[str, Any]) -> tuple[str, bool]:
     return r["label"], r["kind"] in ("header", "diamond")
 
 
-def fit_forest(
+def fit_forest(  # noqa: C901
     *,
     labels: list[str],
     rows: list[dict[str, Any]],

@@ -111,7 +111,7 @@ def _variant_rows(obj: Any, variant: str, order: Any, digits: int):
     return rows, ref
 
 
-def forest_plot(
+def forest_plot(  # noqa: C901
     result: Any,
     *,
     ax: Any = None,

@@ -52,7 +52,7 @@ def _drop_incomplete(df: pd.DataFrame, cols: list[str], subject: str) -> pd.Data
     return df
 
 
-def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str, baseline: str | None = None,
+def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str, baseline: str | None = None,  # noqa: C901
          reference: str | None = None, covariance: str = "unstructured", covariates: Sequence[str] = (),
          formula: str | None = None, method: str = "REML", df: str = "satterthwaite", vcov: str = "model",
          group: str | None = None, weights: str | None = None, lsmeans_weights: str = "equal",

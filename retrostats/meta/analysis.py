@@ -107,7 +107,7 @@ def _r2(y, v, X, fit, **opts) -> float:
     return max(0.0, 100.0 * (t0 - float(fit["tau2"])) / t0) if t0 > 0 else 0.0
 
 
-def meta_analysis(
+def meta_analysis(  # noqa: C901
     data: pd.DataFrame | None = None,
     *,
     yi: Any = "yi",

@@ -265,7 +265,7 @@ def _solve(args: argparse.Namespace, d: float | None):
     return power_mmrm(**common, r=args.r, n_visits=args.visits, dropout=args.dropout)
 
 
-def run_plan(args: argparse.Namespace) -> int:
+def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
     """Handler of ``retrostats plan``: print the plan and optionally write the CSV."""
     import pandas as pd
 
