@@ -1,0 +1,81 @@
+"""CONTRIBUTING.md stays true: its map of the package matches the tree, the paths its recipes name exist, and
+the recipes' code runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    start = TEXT.index(f"## {title}\n")
+    end = TEXT.find("\n## ", start + 3)
+    return TEXT[start : end if end > 0 else None]
+
+
+def _map_entries() -> list[str]:
+    block = _section("Layout and layers (one import direction)").split("```")[1]
+    return [line.split()[0] for line in block.splitlines()[1:] if line.strip() and line.startswith("  ")]
+
+
+def test_the_map_matches_the_tree():
+    entries = _map_entries()
+    pkg = ROOT / "retrostats"
+    for name in entries:
+        assert (pkg / name.rstrip("/")).exists(), f"CONTRIBUTING.md maps retrostats/{name}, which does not exist"
+    tree = {
+        p.name + ("/" if p.is_dir() else "")
+        for p in pkg.iterdir()
+        if (p.suffix == ".py" and p.name != "__init__.py") or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    missing = sorted(tree - set(entries))
+    assert not missing, f"add these to the map in CONTRIBUTING.md (one line each, what lives there): {missing}"
+
+
+def test_recipe_paths_exist():
+    recipes = _section("Where it goes: recipes")
+    paths = {p for p in re.findall(r"`([\w./-]+)`", recipes) if "/" in p and not p.startswith("retrostats.")}
+    assert len(paths) >= 10
+    missing = sorted(p for p in paths if not (ROOT / p.rstrip("/")).exists())
+    assert not missing, f"CONTRIBUTING.md's recipes name paths that do not exist: {missing}"
+
+
+RECIPE_CODE = re.findall(r"```python\n(.*?)```", _section("Where it goes: recipes"), flags=re.S)
+
+
+def test_there_is_a_recipe_for_each_kind():
+    recipes = _section("Where it goes: recipes")
+    for kind in ("A new effect measure", "A new tau² estimator", "A new figure", "A new dataset"):
+        assert f"**{kind}**" in recipes, kind
+    assert len(RECIPE_CODE) == 4
+
+
+RUNNER = """
+import json, sys, traceback
+failed = {}
+for i, code in enumerate(json.loads(sys.stdin.read())):
+    try:
+        exec(compile(code, f"<recipe {i + 1}>", "exec"), {"__name__": f"recipe{i + 1}"})
+    except Exception:
+        failed[i + 1] = traceback.format_exc()
+print(json.dumps(failed))
+"""
+
+
+def test_recipe_code_runs():
+    # one fresh interpreter for all recipes (each in its own namespace; they undo what they register), with
+    # warnings as errors as in the suite
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-W", "error", "-c", RUNNER], input=json.dumps(RECIPE_CODE),
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not failed, "\n".join(f"recipe {k}:\n{v}" for k, v in failed.items())
