@@ -204,39 +204,15 @@ def test_tiff_lzw_and_eps_are_deterministic(tmp_path, res, dpi):
 
 # ---------------------------------------------------------------- the paper's figures
 @pytest.fixture(scope="module")
-def paper_figures(tmp_path_factory):
-    """Run `retrostats reproduce --quick` once and check each figure as saved and at the other width."""
-    from retrostats.figures._base import _relayout, figure_width_inches
-    from retrostats.report import reproduce
-
-    out = tmp_path_factory.mktemp("paper")
-    found: dict[str, list[str]] = {}
-    marks: dict[str, bool] = {}
-    real = F.save_figure
-
-    def spy(ax, stem, *args, **kwargs):
-        fig = getattr(ax, "figure", ax)
-        name = str(stem).replace("\\", "/").rsplit("/", 1)[-1]
-        marks[name] = any(t.get_gid() == "synthetic-mark" for t in fig.texts)
-        size = tuple(fig.get_size_inches())
-        for width in WIDTHS:
-            other = _relayout(fig, figure_width_inches(width), size[1])
-            found[f"{name}@{width}"] = F.layout_problems(other)
-            fig.set_size_inches(*size)  # as the step drew it, for the real save
-        return real(ax, stem, *args, **kwargs)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(F, "save_figure", spy)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the steps' own warnings are tested in test_reproduce.py
-            reproduce(out, quick=True)
-    finally:
-        mp.undo()
+def paper_figures(reproduce_quick):
+    """The shared `retrostats reproduce --quick` run (tests/conftest.py): each paper figure as saved and at
+    the other width."""
+    _, _, found, marks = reproduce_quick
     return found, marks
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
 def test_every_paper_figure_fits_both_widths(paper_figures):
     found, _ = paper_figures
     assert len({k.split("@")[0] for k in found}) >= 17
@@ -245,6 +221,7 @@ def test_every_paper_figure_fits_both_widths(paper_figures):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
 def test_synthetic_paper_figures_carry_the_mark(paper_figures):
     _, marks = paper_figures
     numbers = {f"fig{i:02d}" for i in (4, 5, 6, 7, 8, 11, 12, 13, 14, 15)}

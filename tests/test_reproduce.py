@@ -10,12 +10,14 @@ import pytest
 from retrostats.cli import main
 from retrostats.report import reproduce, steps
 
+pytestmark = pytest.mark.xdist_group("reproduce")
+
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    a = tmp_path_factory.mktemp("run_a")
+def two_runs(reproduce_quick, tmp_path_factory):
+    """The shared run (its figures also laid out at both widths as they were saved) and a plain second run."""
+    ctx, a, _, _ = reproduce_quick
     b = tmp_path_factory.mktemp("run_b")
-    ctx = reproduce(a, quick=True, progress=False)
     reproduce(b, quick=True, progress=False)
     return ctx, a, b
 
