@@ -56,6 +56,10 @@ _LAZY: dict[str, str] = {
     "assurance": "retrostats.planning",
     "n_for_assurance": "retrostats.planning",
     "n_for_conclusive_update": "retrostats.planning",
+    # evidence to decision
+    "trial_sequential_analysis": "retrostats.decision",
+    "grade_profile": "retrostats.decision",
+    "summary_of_findings": "retrostats.decision",
     # participant-level data
     "read_participants": "retrostats.ipd",
     "ancova": "retrostats.ipd",
@@ -77,10 +81,11 @@ _LAZY: dict[str, str] = {
     "evidence_map": "retrostats.figures",
     "rob_traffic_light": "retrostats.figures",
     "rob_summary": "retrostats.figures",
+    "tsa_plot": "retrostats.figures",
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
-               "report", "effects", "extraction", "exceptions")
+               "report", "effects", "extraction", "exceptions", "decision")
 
 __all__ = sorted(
     [
