@@ -189,7 +189,7 @@ def summary_of_findings(profiles: Sequence, *, title: str = "Summary of findings
     ...                      outcome="pain", reexpress=("NPRS", 2.0))
     >>> sof = rs.summary_of_findings([p])
     >>> sof.display_frame().loc[0, "Re-expressed"]
-    '-1.23 (-1.86 to -0.60) NPRS points (SD 2)'
+    '-1.30 (-2.06 to -0.54) NPRS points (SD 2)'
     """
     if hasattr(profiles, "domains"):
         profiles = [profiles]

@@ -36,7 +36,7 @@ def diversity(vi, tau2: float) -> float:
     Examples
     --------
     >>> round(diversity([0.04, 0.09], 0.02), 6)
-    0.262295
+    0.286713
     """
     v = as_float_array("vi", vi)
     if tau2 < 0 or not math.isfinite(tau2):
@@ -56,9 +56,9 @@ def required_information_size(delta: float, sd: float = 1.0, *, alpha: float = 0
     Examples
     --------
     >>> round(required_information_size(0.5), 4)
-    125.5774
+    125.5821
     >>> round(required_information_size(1.0, 2.0, adjustment=0.25), 4)
-    167.4366
+    167.4428
     """
     delta = float(delta)
     sd = float(sd)
