@@ -73,6 +73,12 @@ def test_docx_round_trip(sof, tmp_path):
     assert all(f"[{i}] {n}" in paragraphs for i, n in enumerate(sof.footnotes, 1))
 
 
+def test_docx_is_byte_identical_twice(sof, tmp_path):
+    a = sof.to_docx(tmp_path / "a.docx").read_bytes()
+    b = sof.to_docx(tmp_path / "b.docx").read_bytes()
+    assert a == b
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="at least one"):
         rs.summary_of_findings([])

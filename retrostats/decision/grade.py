@@ -93,7 +93,7 @@ class GradeProfile:
 
     def summary(self) -> Summary:
         """The profile as a display object."""
-        header = [("Outcome", self.outcome), ("Trials (participants)", f"{self.k} ({self.participants:g})"),
+        header = [("Outcome", self.outcome), ("Trials (participants)", f"{self.k} ({_count(self.participants)})"),
                   ("Effect", f"{self.measure or 'effect'} {fmt_num(self.estimate, 2)} "
                              f"[{fmt_num(self.ci_low, 2)}, {fmt_num(self.ci_high, 2)}]"),
                   ("Certainty", f"{self.certainty} (start: {self.start}, rated down {self.downgrades})")]
@@ -102,6 +102,11 @@ class GradeProfile:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+
+def _count(x: float) -> str:
+    """A participant count for display: whole numbers as such, derived (fractional) ones to one decimal."""
+    return "NA" if x is None or math.isnan(x) else (f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}")
 
 
 def _judgements(risk_of_bias: Any, labels: list[str]) -> dict[str, str]:
@@ -203,9 +208,9 @@ def _imprecision(lo: float, hi: float, sign: float, mcid: float | None, n: float
     if ois is not None and n is not None:
         if n < ois:
             points += 1
-            parts.append(f"{n:g} participants < OIS {ois:.1f} (1 level)")
+            parts.append(f"{_count(n)} participants < OIS {ois:.1f} (1 level)")
         else:
-            parts.append(f"{n:g} participants >= OIS {ois:.1f}")
+            parts.append(f"{_count(n)} participants >= OIS {ois:.1f}")
     else:
         parts.append("OIS not assessed (give ois= and participants=, or a TSAResult)")
     down = min(points, 2)

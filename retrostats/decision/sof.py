@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 from collections.abc import Sequence
@@ -11,12 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import MissingExtraError
+from .grade import _count
 
 __all__ = ["summary_of_findings", "SummaryOfFindings", "SOF_COLUMNS"]
 
 #: the display columns of the table, in order
 SOF_COLUMNS = ("Outcome", "Trials (participants)", "Effect (95% CI)", "Comparison group",
                "Re-expressed", "Certainty", "Footnotes")
+_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
 _SYMBOLS = {"high": "\u2295\u2295\u2295\u2295", "moderate": "\u2295\u2295\u2295\u2296",
             "low": "\u2295\u2295\u2296\u2296", "very low": "\u2295\u2296\u2296\u2296"}
 
@@ -84,7 +87,7 @@ class SummaryOfFindings:
                 ins, sd = p.reexpressed
                 re = (f"{_f(p.estimate * sd, d)} ({_f(p.ci_low * sd, d)} to {_f(p.ci_high * sd, d)}) {ins} "
                       f"points (SD {sd:g})")
-            part = "NA" if math.isnan(p.participants) else f"{p.participants:g}"
+            part = _count(p.participants)
             rows.append({
                 "Outcome": p.outcome, "Trials (participants)": f"{p.k} ({part})", "Effect (95% CI)": eff,
                 "Comparison group": p.comparison_group or "", "Re-expressed": re,
@@ -137,7 +140,10 @@ class SummaryOfFindings:
             raise MissingExtraError("to_docx needs python-docx: pip install 'retrostats[docx]'.") from exc
         df = self.display_frame()
         doc = docx.Document()
-        doc.core_properties.author = "retrostats"
+        props = doc.core_properties
+        props.author = props.last_modified_by = "retrostats"
+        props.created = props.modified = _EPOCH  # fixed, so a second run writes identical bytes
+        props.revision = 1
         doc.add_heading(self.title, level=2)
         table = doc.add_table(rows=1, cols=df.shape[1])
         table.style = "Table Grid"
@@ -151,6 +157,7 @@ class SummaryOfFindings:
             doc.add_paragraph(n)
         path = Path(path)
         doc.save(str(path))
+        _fix_zip_times(path)
         return path
 
     def _repr_html_(self) -> str:
@@ -158,6 +165,20 @@ class SummaryOfFindings:
 
     def __repr__(self) -> str:
         return self.to_markdown()
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the DOCX (a zip) with fixed member timestamps so that regenerated files are byte-identical."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            z.writestr(fixed, data)
 
 
 def summary_of_findings(profiles: Sequence, *, title: str = "Summary of findings", digits: int = 2

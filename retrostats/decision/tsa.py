@@ -283,7 +283,8 @@ def trial_sequential_analysis(
             raise DataError(f"the MCID of {instrument!r} is in instrument units but yi are {measure}s; pass "
                             "delta= on the SMD scale.")
         delta = sgn * float(hit["mcid"].iloc[0])
-        notes.append(f"delta = the MCID of {instrument} in outcome_scales ({abs(delta):g} points), signed as "
+        unit = str(hit["unit"].iloc[0]) if "unit" in hit.columns and pd.notna(hit["unit"].iloc[0]) else "units"
+        notes.append(f"delta = the MCID of {instrument} in outcome_scales ({abs(delta):g} {unit}), signed as "
                      "a benefit")
     delta = float(delta)
     if not math.isfinite(delta) or delta == 0:

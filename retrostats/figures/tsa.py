@@ -15,7 +15,7 @@ def tsa_plot(
     result: Any,
     *,
     ax: Any = None,
-    ylim: float = 8.0,
+    ylim: float | None = None,
     title: str | None = None,
     xlabel: str = "Cumulative number of participants",
     favours: tuple[str, str] | None = None,
@@ -26,8 +26,9 @@ def tsa_plot(
     ----------
     result : TSAResult
     ax : Axes, optional
-    ylim : float
-        The z axis shows ``[-ylim, ylim]``; boundaries beyond it (or infinite, at tiny fractions) are clipped.
+    ylim : float, optional
+        The z axis shows ``[-ylim, ylim]`` (default: room for the curve and the finite boundaries, 4 to 8);
+        boundaries beyond it (or infinite, at tiny fractions) are clipped.
     title, xlabel : str, optional
     favours : (str, str), optional
         Labels of the benefit and harm sides (e.g. ``("retro", "control")``), written by the axis.
@@ -52,6 +53,9 @@ def tsa_plot(
     z = np.concatenate([[0.0], mon["z"].to_numpy(dtype=float)])
     up = mon["z_boundary_upper"].to_numpy(dtype=float)
     xs = mon["cumulative_n"].to_numpy(dtype=float)
+    if ylim is None:
+        finite = np.concatenate([np.abs(z), up[np.isfinite(up)]])
+        ylim = float(min(8.0, max(4.0, 1.15 * finite.max())))
     shown = np.isfinite(up) & (up <= ylim)
     ris = float(result.required_information_size)
     crit = float(result.z_conventional)
