@@ -52,6 +52,8 @@ def test_renderings_carry_the_rounded_numbers(sof):
         assert f"{p.estimate:.2f}" in text and p.certainty in text
     assert "<table class='sof'>" in sof.to_html()
     assert "\\begin{tabular}" in sof.to_latex()
+    assert sof.profiles[0].outcome in sof.summary().as_text()
+    assert sof.profiles[0].provenance.checksum
     for i, note in enumerate(sof.footnotes, 1):
         assert f"[{i}] {note}" in sof.to_markdown()
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .._display import Summary, fmt_num
 from ..exceptions import DataError
+from ..provenance import Provenance, make_provenance
 from ..validators import check_option
 
 __all__ = ["grade_profile", "GradeProfile", "CERTAINTY"]
@@ -53,6 +54,7 @@ class GradeProfile:
         The comparison group's typical value (for the SoF "absolute effect" column), as given.
     reexpressed : tuple or None
         ``(instrument, sd)`` to re-express an SMD in the most familiar instrument's points.
+    provenance : Provenance
     """
 
     outcome: str
@@ -73,6 +75,7 @@ class GradeProfile:
     comparison_group: str | None = None
     reexpressed: tuple | None = None
     notes: tuple = field(default_factory=tuple)
+    provenance: Provenance | None = None
 
     @property
     def downgrades(self) -> int:
@@ -371,4 +374,8 @@ def grade_profile(
         confidence_level=float(meta.confidence_level), measure=getattr(meta, "measure", None),
         instrument=getattr(result, "instrument", None), mcid=mcid, ois=ois,
         comparison_group=comparison_group, reexpressed=tuple(reexpress) if reexpress is not None else None,
+        provenance=make_provenance(
+            "grade_profile", {"indirectness": indirectness, "mcid": mcid, "ois": ois, "start": start,
+                              "publication_bias": publication_bias, "risk_of_bias": judg},
+            np.asarray(meta.yi, dtype=float), np.asarray(meta.vi, dtype=float)),
     )

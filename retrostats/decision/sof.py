@@ -160,6 +160,13 @@ class SummaryOfFindings:
         _fix_zip_times(path)
         return path
 
+    def summary(self):
+        """The table as a :class:`retrostats._display.Summary` (text, HTML, Markdown, LaTeX)."""
+        from .._display import Summary
+
+        return Summary(title=self.title, tables=[("", self.display_frame().set_index("Outcome"))],
+                       notes=self._notes())
+
     def _repr_html_(self) -> str:
         return self.to_html()
 
@@ -200,6 +207,20 @@ def summary_of_findings(profiles: Sequence, *, title: str = "Summary of findings
         in the instrument's units (or the SMD); the comparison group's value; the SMD re-expressed in the most
         familiar instrument's points (effect x SD, as Cochrane Handbook section 15.5.3.2 suggests);
         certainty (GRADE symbols); footnotes with every downgrade's rule and numbers.
+
+    Raises
+    ------
+    ValueError
+        No profiles.
+    TypeError
+        Something other than a GradeProfile.
+
+    Notes
+    -----
+    Rounding happens only in the renderings (``digits``); ``to_frame()`` keeps full precision. The DOCX is
+    written with fixed timestamps so a second run writes identical bytes. Validated by opening the DOCX with
+    python-docx and comparing every cell with ``display_frame()`` and the numbers with ``to_frame()``
+    (``tests/test_decision_sof.py``).
 
     Examples
     --------

@@ -39,6 +39,12 @@ def tsa_plot(
         Artists carry gids ``tsa:z``, ``tsa:boundary_upper``, ``tsa:boundary_lower``, ``tsa:conventional``,
         ``tsa:ris`` and, with futility, ``tsa:futility_upper``/``tsa:futility_lower``.
 
+    Notes
+    -----
+    Draws only what the result holds: the boundaries are those computed at the observed looks (joined by
+    lines, as the TSA program draws them), the conventional threshold is ``result.z_conventional``. Tested
+    by the artists' data against the result (``tests/test_decision_tsa.py``).
+
     Examples
     --------
     >>> import pandas as pd, retrostats as rs
