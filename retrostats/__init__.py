@@ -34,6 +34,9 @@ _LAZY: dict[str, str] = {
     "extraction_template": "retrostats.extraction",
     "merge_extraction": "retrostats.extraction",
     # effect sizes
+    "Measure": "retrostats.measures",
+    "get_measure": "retrostats.measures",
+    "register_measure": "retrostats.measures",
     "effect_sizes": "retrostats.effects",
     "sensitivity": "retrostats.effects",
     "registry_effect_sizes": "retrostats.registry_effects",
@@ -85,7 +88,7 @@ _LAZY: dict[str, str] = {
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
-               "report", "effects", "extraction", "exceptions", "decision")
+               "report", "effects", "extraction", "exceptions", "measures", "decision")
 
 __all__ = sorted(
     [
