@@ -1,4 +1,4 @@
-"""The "Evidence to decision" section of /work/shared/API.md, exercised as written."""
+"""The "Evidence to decision" section of the shared API contract (API.md), exercised as written."""
 
 from __future__ import annotations
 

@@ -178,3 +178,12 @@ def test_figure_draws_the_result():
     ris = next(line for line in ax.lines if line.get_gid() == "tsa:ris")
     assert ris.get_xdata()[0] == pytest.approx(tsa.required_information_size)
     plt.close(ax.figure)
+
+
+def test_measure_meaning_is_read_from_the_registry():
+    with pytest.raises(rs.DataError, match="mixes measures"):
+        rs.trial_sequential_analysis(TRIALS.assign(measure=["MD", "SMD", "MD", "MD"]), sd=2.0)
+    with pytest.raises(rs.DataError, match="continuous outcomes"):
+        rs.trial_sequential_analysis(TRIALS.assign(measure="ROM"), delta=0.2, sd=1.0)
+    with pytest.raises(rs.DataError, match="in instrument units but yi are SMDs"):
+        rs.trial_sequential_analysis(TRIALS.assign(measure="SMD"))

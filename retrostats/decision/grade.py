@@ -372,7 +372,7 @@ def grade_profile(
         participants=float(participants) if participants is not None else math.nan,
         estimate=float(meta.estimate), ci_low=float(meta.ci_low), ci_high=float(meta.ci_high),
         confidence_level=float(meta.confidence_level), measure=getattr(meta, "measure", None),
-        instrument=getattr(result, "instrument", None), mcid=mcid, ois=ois,
+        instrument=getattr(result, "instrument", None) or getattr(meta, "instrument", None), mcid=mcid, ois=ois,
         comparison_group=comparison_group, reexpressed=tuple(reexpress) if reexpress is not None else None,
         provenance=make_provenance(
             "grade_profile", {"indirectness": indirectness, "mcid": mcid, "ois": ois, "start": start,

@@ -24,6 +24,13 @@ _SYMBOLS = {"high": "\u2295\u2295\u2295\u2295", "moderate": "\u2295\u2295\u2295\
             "low": "\u2295\u2295\u2296\u2296", "very low": "\u2295\u2296\u2296\u2296"}
 
 
+def _raw(measure: str | None) -> bool:
+    """True for a measure in instrument units (asks the measure registry)."""
+    from ..measures import get_measure
+
+    return measure is not None and get_measure(measure).scale == "raw"
+
+
 def _f(x: float, digits: int) -> str:
     return "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -78,7 +85,7 @@ class SummaryOfFindings:
         rows = []
         for p in self.profiles:
             lvl = f"{100 * p.confidence_level:g}%"
-            units = f" {p.instrument} points" if p.instrument and p.measure == "MD" else ""
+            units = f" ({p.instrument})" if p.instrument and _raw(p.measure) else ""
             eff = f"{p.measure or 'Effect'} {_f(p.estimate, d)} ({_f(p.ci_low, d)} to {_f(p.ci_high, d)}){units}"
             if lvl != "95%":
                 eff += f" [{lvl} CI]"

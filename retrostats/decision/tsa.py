@@ -23,7 +23,6 @@ from ._tsa_result import TSAResult
 
 __all__ = ["trial_sequential_analysis", "required_information_size", "diversity", "alpha_spending_boundaries"]
 
-_STANDARDIZED = {"SMD", "SMDH", "SMD_PPC2", "SMCC", "SMCR"}
 HETEROGENEITY = ("D2", "I2", "none")
 
 
@@ -131,20 +130,12 @@ def _column(data: pd.DataFrame | None, arg: Any, name: str) -> Any:
     return arg
 
 
-def _single(data: pd.DataFrame | None, col: str) -> str | None:
-    if data is None or col not in data.columns:
-        return None
-    vals = pd.unique(data[col].dropna().astype(str))
-    return str(vals[0]) if len(vals) == 1 else None
-
-
-def _direction(data: pd.DataFrame | None, direction: str) -> tuple[float | None, str]:
+def _direction(favours: str | None, direction: str) -> tuple[float | None, str]:
     check_option("direction", direction, ("auto", "positive", "negative"))
     if direction != "auto":
         return (1.0 if direction == "positive" else -1.0), f"benefit is a {direction} effect (direction=)"
-    fav = _single(data, "favours")
-    if fav is not None and fav.startswith(("positive favours", "negative favours")):
-        return (1.0 if fav.startswith("positive") else -1.0), f"benefit direction from the data: {fav!r}"
+    if favours is not None:
+        return 1.0, f"benefit direction from the data: positive favours {favours}"
     return None, ""
 
 
@@ -234,8 +225,8 @@ def trial_sequential_analysis(
     instrument : str, optional
         The instrument whose MCID is the default ``delta``.
     direction : {"auto", "positive", "negative"}
-        Which sign of ``yi`` is a benefit; ``auto`` reads the data's ``favours`` column ("positive favours
-        ...") or, without it, takes the sign of ``delta``.
+        Which sign of ``yi`` is a benefit; ``auto`` reads the data's orientation (a ``favours`` column
+        "positive favours <arm>", :mod:`retrostats.measures`) or, without it, takes the sign of ``delta``.
     scales : DataFrame, optional
         An ``outcome_scales`` table (default: the shipped one).
 
@@ -309,11 +300,19 @@ def trial_sequential_analysis(
         raise ValueError(f"n has {npart.size} values but there are {k} trials.")
     notes: list[str] = [n_note] if n_note else []
 
-    measure = _single(data, "measure")
-    sgn, dir_note = _direction(data, direction)
+    from ..measures import get_measure, table_meaning
+
+    meaning = table_meaning(data, what="the trials")
+    measure = meaning.measure
+    if measure is not None and get_measure(measure).scale not in ("raw", "sd"):
+        raise DataError(f"the trials are {measure} ({get_measure(measure).label}); trial sequential analysis is "
+                        "implemented for continuous outcomes (raw or standardized mean differences) only; binary TSA "
+                        "awaits a Mantel-Haenszel meta-analysis.")
+    standardized = measure is not None and get_measure(measure).standardized
+    sgn, dir_note = _direction(meaning.favours, direction)
     if dir_note:
         notes.append(dir_note)
-    instrument = instrument or _single(data, "instrument")
+    instrument = instrument or meaning.instrument
     if delta is None:
         if instrument is None:
             raise DataError("delta is needed: give the minimal relevant effect (signed as a benefit), or "
@@ -327,7 +326,7 @@ def trial_sequential_analysis(
         hit = sc[sc["instrument"].astype(str) == instrument]
         if hit.empty or pd.isna(hit["mcid"].iloc[0]):
             raise DataError(f"outcome_scales has no MCID for instrument {instrument!r}; pass delta=.")
-        if measure is not None and measure in _STANDARDIZED:
+        if standardized:
             raise DataError(f"the MCID of {instrument!r} is in instrument units but yi are {measure}s; pass "
                             "delta= on the SMD scale.")
         delta = sgn * float(hit["mcid"].iloc[0])
@@ -343,7 +342,7 @@ def trial_sequential_analysis(
             f"{'positive' if sgn > 0 else 'negative'} effect ({dir_note}). Give delta the sign of a benefit."
         )
     if sd is None:
-        if measure in _STANDARDIZED:
+        if standardized:
             sd = 1.0
             notes.append(f"yi are {measure}s: the SD is 1 (the RIS is on the SMD scale)")
         else:
