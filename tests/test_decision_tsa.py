@@ -187,3 +187,16 @@ def test_measure_meaning_is_read_from_the_registry():
         rs.trial_sequential_analysis(TRIALS.assign(measure="ROM"), delta=0.2, sd=1.0)
     with pytest.raises(rs.DataError, match="in instrument units but yi are SMDs"):
         rs.trial_sequential_analysis(TRIALS.assign(measure="SMD"))
+
+
+def test_i2_adjustment_pocock_and_a_single_trial():
+    i2 = rs.trial_sequential_analysis(TRIALS, sd=2.0, heterogeneity="I2")
+    ma = rs.meta_analysis(yi=TRIALS["yi"], vi=TRIALS["vi"], method="DL")
+    _close(i2.adjustment, ma.i2 / 100, "closed_form")
+    _close(i2.required_information_size, required_information_size(1.0, 2.0, adjustment=ma.i2 / 100), "closed_form")
+    poc = rs.trial_sequential_analysis(TRIALS, sd=2.0, boundary="pocock")
+    b = boundaries(poc.monitoring["information_fraction"].to_numpy(), alpha=0.05, spending="pocock")
+    _close(poc.monitoring["z_boundary_upper"], b["upper"], "closed_form")
+    one = rs.trial_sequential_analysis(TRIALS.iloc[:1], sd=2.0)
+    assert one.k == 1 and one.d2 == 0.0 and one.tau2 == 0.0
+    _close(one.estimate, 0.9, "closed_form")
