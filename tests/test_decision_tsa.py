@@ -200,3 +200,11 @@ def test_i2_adjustment_pocock_and_a_single_trial():
     one = rs.trial_sequential_analysis(TRIALS.iloc[:1], sd=2.0)
     assert one.k == 1 and one.d2 == 0.0 and one.tau2 == 0.0
     _close(one.estimate, 0.9, "closed_form")
+
+
+def test_direction_contradicting_the_orientation_is_an_error():
+    with pytest.raises(rs.DataError, match="contradicts the data"):
+        rs.trial_sequential_analysis(TRIALS, sd=2.0, delta=-1.0, direction="negative")
+    unoriented = rs.trial_sequential_analysis(TRIALS.drop(columns="favours"), sd=2.0, delta=-1.0,
+                                              direction="negative")
+    assert unoriented.benefit_sign == -1.0

@@ -133,6 +133,9 @@ def _column(data: pd.DataFrame | None, arg: Any, name: str) -> Any:
 def _direction(favours: str | None, direction: str) -> tuple[float | None, str]:
     check_option("direction", direction, ("auto", "positive", "negative"))
     if direction != "auto":
+        if favours is not None and direction == "negative":
+            raise DataError(f"direction='negative' contradicts the data, which are oriented so that positive "
+                            f"values favour {favours!r}; drop direction= or re-orient the effects.")
         return (1.0 if direction == "positive" else -1.0), f"benefit is a {direction} effect (direction=)"
     if favours is not None:
         return 1.0, f"benefit direction from the data: positive favours {favours}"
