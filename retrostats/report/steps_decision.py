@@ -57,6 +57,7 @@ def _implied_sd(es: pd.DataFrame, n: list[float]) -> float:
 def registry_decision_step(ctx: Context) -> None:
     """TSA figure, GRADE profile, SoF table (HTML, DOCX) and the next trial's size for retro vs control pain."""
     from ..decision import grade_profile, summary_of_findings, trial_sequential_analysis
+    from ..meta import meta_analysis
     from ..planning import power_ttest
     from .steps_registry_meta import poolable_mean_differences
 
@@ -74,8 +75,12 @@ def registry_decision_step(ctx: Context) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tsa = trial_sequential_analysis(es, sd=sd, futility=True)
+        # GRADE rates the headline analysis of the report (Cochrane preset: REML, Hartung-Knapp), with the
+        # TSA's required information size as the optimal information size
+        headline = meta_analysis(es, preset="cochrane", slab="study_id")
         profile = grade_profile(
-            tsa, outcome="Pain (NPRS, 0-10), retro walking vs control",
+            headline, ois=tsa.required_information_size, participants=tsa.total_n, mcid=abs(tsa.delta),
+            outcome="Pain (NPRS, 0-10), retro walking vs control",
             risk_of_bias={s: "no information" for s in es["study_id"]},
             indirectness="no",
             indirectness_reason="not judged here: the registry records knee OA populations and supervised "
@@ -133,7 +138,10 @@ def registry_decision_step(ctx: Context) -> None:
         f"({sd:.2f} NPRS points; small for a 0-10 pain scale), and the sensitivity table shows how the RIS and "
         "the next trial grow with larger SDs. Participants per trial: " + html.escape("; ".join(how)) + ". "
         "The registry holds no risk-of-bias judgements, so every trial counts as 'no information' and risk "
-        "of bias is rated serious. None of this is a verdict on retro walking.</p>"
+        "of bias is rated serious. The z-curve uses DerSimonian-Laird random effects and z-tests, as the TSA "
+        "program does; the GRADE profile rates the report's headline analysis (Cochrane preset, "
+        "Hartung-Knapp with 1 df), whose interval is wider. None of this is a verdict on retro "
+        "walking.</p>"
     )
     next_trial = (
         f"<p><b>The next trial.</b> {html.escape(tsa.conclusion)} With the implied SD the accrued "
