@@ -147,3 +147,13 @@ def test_worked_example_from_a_tsa():
                            start="low")
     assert low.certainty == "very low"  # never below very low
     assert "GRADE evidence profile" in p.summary().as_text() and p.to_frame().shape[0] == 5
+
+
+def test_benefit_direction_from_the_instrument():
+    d = pd.DataFrame({"study_id": ["a", "b"], "yi": [-1.6, -1.2], "vi": [0.04, 0.05], "measure": "MD",
+                      "instrument": "NPRS"})  # group 1 minus group 2 on a scale where lower is better
+    p = rs.grade_profile(_ma(d), risk_of_bias={"a": "low", "b": "low"}, mcid=1.0)
+    assert "lower is better" in p.notes[0]
+    reason = p.domains.set_index("domain").loc["imprecision", "reason"]
+    lo, hi = sorted((-p.ci_low, -p.ci_high))
+    assert f"[{lo:.2f}, {hi:.2f}]" in reason

@@ -107,6 +107,23 @@ class GradeProfile:
         return self.summary().as_html()
 
 
+def _benefit_sign(meta: Any) -> tuple[float, str]:
+    """Which sign of the pooled effect is a benefit: the data's orientation, else the instrument's direction."""
+    favours = getattr(meta, "favours", None)
+    if favours:
+        return 1.0, f"positive effects favour {favours} (the data's orientation)"
+    instrument = getattr(meta, "instrument", None)
+    if instrument:
+        from ..datasets import load_dataset
+
+        sc = load_dataset("outcome_scales").set_index("instrument")
+        if instrument in sc.index:
+            up = bool(sc.loc[instrument, "higher_is_better"])
+            return (1.0 if up else -1.0), (f"effects are group 1 minus group 2 on {instrument}, where "
+                                           f"{'higher' if up else 'lower'} is better (outcome_scales)")
+    return 1.0, "positive effects taken as a benefit (no orientation or instrument recorded; pass direction=)"
+
+
 def _count(x: float) -> str:
     """A participant count for display: whole numbers as such, derived (fractional) ones to one decimal."""
     return "NA" if x is None or math.isnan(x) else (f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}")
@@ -274,7 +291,8 @@ def grade_profile(
     participants, ois : float, optional
         Total participants and optimal information size (with a MetaAnalysisResult).
     direction : {"positive", "negative"}, optional
-        Which sign of the effect is a benefit (default: the TSA's, else positive).
+        Which sign of the effect is a benefit (default: the TSA's; else the data's orientation, else the
+        instrument's direction in ``outcome_scales``, else positive; stated in ``notes``).
     publication_bias : {"undetected", "suspected", "strongly suspected"}, optional
         Override the computed rating.
     start : {"high", "low"}
@@ -329,6 +347,7 @@ def grade_profile(
     """
     check_option("indirectness", indirectness, ("no", "serious", "very serious"))
     check_option("start", start, ("high", "low"))
+    notes: list[str] = []
     is_tsa = hasattr(result, "required_information_size")
     meta = result.meta_analysis() if is_tsa else result
     if not hasattr(meta, "i2") or not hasattr(meta, "weights"):
@@ -341,7 +360,10 @@ def grade_profile(
     else:
         if direction is not None:
             check_option("direction", direction, ("positive", "negative"))
-        sign = -1.0 if direction == "negative" else 1.0
+            sign = -1.0 if direction == "negative" else 1.0
+        else:
+            sign, how = _benefit_sign(meta)
+            notes.append(how)
     if mcid is not None:
         mcid = float(mcid)
         if not (math.isfinite(mcid) and mcid > 0):
@@ -374,6 +396,7 @@ def grade_profile(
         confidence_level=float(meta.confidence_level), measure=getattr(meta, "measure", None),
         instrument=getattr(result, "instrument", None) or getattr(meta, "instrument", None), mcid=mcid, ois=ois,
         comparison_group=comparison_group, reexpressed=tuple(reexpress) if reexpress is not None else None,
+        notes=tuple(notes),
         provenance=make_provenance(
             "grade_profile", {"indirectness": indirectness, "mcid": mcid, "ois": ois, "start": start,
                               "publication_bias": publication_bias, "risk_of_bias": judg},
