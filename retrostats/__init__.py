@@ -67,6 +67,7 @@ _LAZY: dict[str, str] = {
     "n_for_conclusive_update": "retrostats.planning",
     # evidence to decision
     "trial_sequential_analysis": "retrostats.decision",
+    "trial_sequential_analysis_binary": "retrostats.decision",
     "grade_profile": "retrostats.decision",
     "summary_of_findings": "retrostats.decision",
     # participant-level data

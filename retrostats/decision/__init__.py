@@ -10,9 +10,12 @@ from ._tsa_result import TSAResult
 from .grade import GradeProfile, grade_profile
 from .sof import SummaryOfFindings, summary_of_findings
 from .tsa import alpha_spending_boundaries, diversity, required_information_size, trial_sequential_analysis
+from .tsa_binary import binary_information_inputs, trial_sequential_analysis_binary
 
 __all__ = [
     "trial_sequential_analysis",
+    "trial_sequential_analysis_binary",
+    "binary_information_inputs",
     "TSAResult",
     "required_information_size",
     "diversity",

@@ -356,6 +356,23 @@ def trial_sequential_analysis(
     if not (math.isfinite(sd) and sd > 0):
         raise DataError(f"sd must be > 0; got {sd!r}.")
 
+    args = {"delta": delta, "sd": sd, "alpha": alpha, "beta": beta, "heterogeneity": heterogeneity,
+            "boundary": boundary, "method": method, "test": test, "futility": futility}
+    return analyse(y, v, npart, labels, delta=delta, sd=sd, alpha=alpha, beta=beta, heterogeneity=heterogeneity,
+                   boundary=boundary, method=method, test=test, futility=futility, measure=measure,
+                   instrument=instrument, sgn=sgn, notes=notes, args=args)
+
+
+def analyse(y: np.ndarray, v: np.ndarray, npart: np.ndarray, labels: list[str], *, delta: float, sd: float,
+            alpha: float, beta: float, heterogeneity: str, boundary: str, method: str, test: str, futility: bool,
+            measure: str | None, instrument: str | None, sgn: float | None, notes: list[str], args: dict,
+            z_curve: np.ndarray | None = None, function: str = "trial_sequential_analysis") -> TSAResult:
+    """The shared core of the TSA front ends (validated inputs): RIS, cumulative fits, boundaries, result.
+
+    ``z_curve`` replaces the cumulative random-effects z statistics (e.g. Mantel-Haenszel ones for binary
+    outcomes); the cumulative estimates, D² and the TSA-adjusted interval stay those of the ``method`` fit.
+    """
+    k = y.size
     level = 1 - alpha
     cum = _cumulative(y, v, method, test, level)
     tau2 = float(cum["tau2"].iloc[-1]) if k > 1 else 0.0
@@ -375,7 +392,8 @@ def trial_sequential_analysis(
     fut = b["futility"][inv]
     mon = pd.DataFrame({
         "study": labels, "n": npart, "cumulative_n": cum_n, "information_fraction": frac,
-        "z": cum["z"].to_numpy(), "z_boundary_upper": up, "z_boundary_lower": -up,
+        "z": cum["z"].to_numpy() if z_curve is None else np.asarray(z_curve, dtype=float),
+        "z_boundary_upper": up, "z_boundary_lower": -up,
         "futility_upper": fut, "futility_lower": -fut,
         "estimate": cum["estimate"].to_numpy(), "se": cum["se"].to_numpy(),
         "ci_low": cum["ci_low"].to_numpy(), "ci_high": cum["ci_high"].to_numpy(),
@@ -385,8 +403,6 @@ def trial_sequential_analysis(
     futile_at = np.flatnonzero((fut > 0) & (np.abs(mon["z"].to_numpy()) < fut)) if futility else np.array([])
     est, se = float(cum["estimate"].iloc[-1]), float(cum["se"].iloc[-1])
     c_last = float(up[-1])
-    args = {"delta": delta, "sd": sd, "alpha": alpha, "beta": beta, "heterogeneity": heterogeneity,
-            "boundary": boundary, "method": method, "test": test, "futility": futility}
     return TSAResult(
         required_information_size=ris, d2=d2, i2=100 * i2, adjustment=adj, heterogeneity=heterogeneity,
         delta=delta, sd=sd, alpha=alpha, beta=beta, boundary=boundary, method=method, test=test,
@@ -400,7 +416,7 @@ def trial_sequential_analysis(
         tsa_ci_low=est - c_last * se, tsa_ci_high=est + c_last * se, tau2=tau2, k=k,
         measure=measure, instrument=instrument, benefit_sign=sgn if sgn is not None else math.copysign(1, delta),
         yi=y, vi=v, labels=tuple(labels), notes=tuple(notes), z_conventional=float(special.ndtri(1 - alpha / 2)),
-        provenance=make_provenance("trial_sequential_analysis", args, y, v, npart),
+        provenance=make_provenance(function, args, y, v, npart),
     )
 
 
