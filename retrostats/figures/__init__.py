@@ -23,7 +23,10 @@ assurance_plot            assurance and power at the predictive mean against n
 posterior_plot            posterior densities of mu / theta_new / tau
 shrinkage_plot            observed vs posterior study effects
 tsa_plot                  trial sequential analysis: z-curve, monitoring boundaries, RIS
-save_figure               deterministic PDF/SVG/PNG at journal widths
+save_figure               deterministic PDF/SVG/PNG/TIFF/EPS at journal widths (re-lays out on resize)
+mark_synthetic            the visible "SYNTHETIC DATA" mark for figures of simulated data
+layout_problems           texts clipped by the figure edge, overlapping, or below 6 pt (empty: clean)
+ForestLayout              a forest plot's layout for one width (columns, widths, font, labels)
 ========================  =====================================================================
 """
 
@@ -37,6 +40,8 @@ from ._base import (
     save_figure,
     style_context,
 )
+from ._forest_layout import ForestLayout
+from ._layout import MIN_FONT_PT, layout_problems, mark_synthetic
 from .bayes import posterior_plot, shrinkage_plot
 from .dose import bubble_plot
 from .evidence import evidence_cells, evidence_map
@@ -51,6 +56,8 @@ __all__ = [
     "ARM_COLOURS",
     "COLUMN_WIDTH_MM",
     "DATA_LEVEL_COLOURS",
+    "ForestLayout",
+    "MIN_FONT_PT",
     "PALETTE",
     "ROB_COLOURS",
     "ROB2_DOMAINS",
@@ -63,6 +70,8 @@ __all__ = [
     "figure_width_inches",
     "forest_plot",
     "funnel_plot",
+    "layout_problems",
+    "mark_synthetic",
     "normalise_rob",
     "posterior_plot",
     "power_curve_plot",
