@@ -177,6 +177,9 @@ def test_figure_draws_the_result():
     np.testing.assert_allclose(zline.get_xdata()[1:], tsa.monitoring["cumulative_n"])
     ris = next(line for line in ax.lines if line.get_gid() == "tsa:ris")
     assert ris.get_xdata()[0] == pytest.approx(tsa.required_information_size)
+    from retrostats import figures as F
+
+    assert F.layout_problems(ax.figure) == []
     plt.close(ax.figure)
 
 

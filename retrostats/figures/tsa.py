@@ -91,7 +91,7 @@ def tsa_plot(
             top, bottom = (favours if result.benefit_sign > 0 else favours[::-1])
             ax.text(0.01, 0.98, f"favours {top}", transform=ax.transAxes, va="top", fontsize=7)
             ax.text(0.01, 0.02, f"favours {bottom}", transform=ax.transAxes, va="bottom", fontsize=7)
-        ax.legend(loc="lower right", fontsize=6, frameon=False)
+        ax.legend(loc="best", fontsize=6, frameon=False)
         if title:
             ax.set_title(title)
     return ax
