@@ -1,4 +1,5 @@
-"""Every public result class keeps the one result protocol: ``summary()`` (text, HTML, Markdown, LaTeX),
+"""Every public result class (a name ending in ``Result``, or a public class with ``summary()``) keeps the one
+result protocol: ``summary()`` (text, HTML, Markdown, LaTeX),
 ``to_frame()``, ``provenance`` and ``_repr_html_``.
 
 The classes are found by walking every module of the package, so a result class added later is checked
@@ -20,6 +21,7 @@ import pytest
 from conftest import assert_result_protocol
 
 import retrostats as rs
+from retrostats._display import ResultDisplay
 
 PROTOCOL = ("summary", "to_frame", "_repr_html_")
 
@@ -31,11 +33,13 @@ def _result_classes() -> dict[str, type]:
             continue
         mod = importlib.import_module(info.name)
         for name, obj in vars(mod).items():
+            public = name in getattr(mod, "__all__", ()) and callable(getattr(obj, "summary", None))
             if (
                 inspect.isclass(obj)
-                and name.endswith("Result")
+                and (name.endswith("Result") or public)
                 and not name.startswith("_")
                 and obj.__module__.startswith("retrostats.")
+                and obj is not ResultDisplay  # the mixin itself
             ):
                 found[name] = obj
     return found
@@ -74,6 +78,16 @@ def _quiet(f):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rs.SmallSampleWarning)
         return f()
+
+
+def _tsa():
+    d = pd.DataFrame({"study_id": ["a", "b", "c"], "yi": [-0.9, -0.5, -0.7], "vi": [0.09, 0.05, 0.04],
+                      "n": [40, 80, 100], "measure": "SMD"})
+    return rs.trial_sequential_analysis(d, delta=-0.5)
+
+
+def _grade():
+    return rs.grade_profile(_tsa(), risk_of_bias={"a": "high", "b": "low", "c": "low"}, outcome="pain")
 
 
 def _dose():
@@ -139,6 +153,9 @@ MAKERS = {
         "bayes_meta_analysis",
         lambda: rs.bayes_meta_analysis(yi=[0.1, 0.5, 0.9, 0.2], vi=[0.01, 0.02, 0.09, 0.02]),
     ),
+    "TSAResult": ("trial_sequential_analysis", _tsa),
+    "GradeProfile": ("grade_profile", _grade),
+    "SummaryOfFindings": ("summary_of_findings", lambda: rs.summary_of_findings([_grade()])),
     "MmrmResult": (
         "mmrm",
         lambda: rs.mmrm(_post(), outcome="value", arm="arm", visit="week", subject="participant",

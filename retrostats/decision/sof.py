@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import MissingExtraError
+from ..provenance import Provenance, make_provenance
 from .grade import _count
 
 __all__ = ["summary_of_findings", "SummaryOfFindings", "SOF_COLUMNS"]
@@ -47,12 +48,15 @@ class SummaryOfFindings:
         Decimals shown for effects (numbers are held at full precision in ``to_frame()``).
     footnotes : tuple of str
         Numbered footnotes (the reasons of every downgrade), referenced from the rows as ``[n]``.
+    provenance : Provenance
+        The call and a checksum of the outcomes' estimates and intervals.
     """
 
     profiles: tuple
     title: str = "Summary of findings"
     digits: int = 2
     footnotes: tuple = field(default_factory=tuple)
+    provenance: Provenance | None = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """Full-precision numbers, one row per outcome: ``outcome, k, participants, measure, estimate,
@@ -253,4 +257,10 @@ def summary_of_findings(profiles: Sequence, *, title: str = "Summary of findings
         for f in p.footnotes():
             if f not in notes:
                 notes.append(f)
-    return SummaryOfFindings(profiles=profiles, title=title, digits=int(digits), footnotes=tuple(notes))
+    prov = make_provenance(
+        "summary_of_findings",
+        {"outcomes": [p.outcome for p in profiles], "title": title, "digits": int(digits)},
+        [p.estimate for p in profiles], [p.ci_low for p in profiles], [p.ci_high for p in profiles],
+    )
+    return SummaryOfFindings(profiles=profiles, title=title, digits=int(digits), footnotes=tuple(notes),
+                             provenance=prov)
