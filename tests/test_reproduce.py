@@ -10,8 +10,6 @@ import pytest
 from retrostats.cli import main
 from retrostats.report import reproduce, steps
 
-pytestmark = pytest.mark.xdist_group("reproduce")
-
 
 @pytest.fixture(scope="module")
 def two_runs(reproduce_quick, tmp_path_factory):
@@ -23,6 +21,7 @@ def two_runs(reproduce_quick, tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
 def test_reproduce_writes_figures_tables_numbers_report(two_runs):
     ctx, out, _ = two_runs
     stems = {p.stem for p in (out / "figures").glob("*.pdf")}
@@ -69,6 +68,7 @@ def test_reproduce_writes_figures_tables_numbers_report(two_runs):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
 def test_second_run_is_byte_identical(two_runs):
     _, a, b = two_runs
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.suffix in {".pdf", ".svg", ".csv", ".png"})
@@ -98,6 +98,7 @@ def test_cli_reproduce_only_one_step(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
 def test_report_renders_with_figures_in_chromium(two_runs, tmp_path):
     """Headless Chromium shows the embedded figures (skips only when /usr/bin/chromium is absent)."""
     import importlib.util
