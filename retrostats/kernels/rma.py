@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .rma_linalg import p_stats, wls
 from .tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
@@ -26,6 +26,9 @@ __all__ = ["rma_fit", "METHODS", "TESTS"]
 
 METHODS = tuple(TAU2)
 TESTS = ("z", "knha")
+_EPS = float(np.finfo(float).eps)
+#: intercept-only designs by number of studies (read-only, shared)
+_ONES: dict[int, np.ndarray] = {}
 
 
 def rma_fit(
@@ -71,74 +74,105 @@ def rma_fit(
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     if X is None:
-        X = np.ones((*y.shape[-1:], 1))
+        X = _ONES.get(y.shape[-1])
+        if X is None:
+            X = np.ones((y.shape[-1], 1))
+            X.flags.writeable = False
+            _ONES[y.shape[-1]] = X
     X = np.asarray(X, dtype=float)
-    m = np.ones(np.broadcast_shapes(y.shape, v.shape)) if mask is None else np.asarray(mask, dtype=float)
     p = X.shape[-1]
-    k = np.sum(m, axis=-1)
-    shape = np.broadcast_shapes(y.shape[:-1], v.shape[:-1], m.shape[:-1], X.shape[:-2])
+    if mask is None:
+        m = np.ones(y.shape if y.shape == v.shape else np.broadcast_shapes(y.shape, v.shape))
+        shape = m.shape[:-1] if X.ndim == 2 else np.broadcast_shapes(m.shape[:-1], X.shape[:-2])
+    else:
+        m = np.asarray(mask, dtype=float)
+        shape = np.broadcast_shapes(y.shape[:-1], v.shape[:-1], m.shape[:-1], X.shape[:-2])
+    k = m.sum(-1)
+    scalar = shape == ()
     if tau2 is None:
         t2, conv = TAU2[method](y, v, X, m, tol=tol, maxiter=maxiter)
-        t2 = np.broadcast_to(t2, shape)
+        if np.shape(t2) != shape:
+            t2 = np.broadcast_to(t2, shape)
     else:
-        t2 = np.broadcast_to(np.asarray(tau2, dtype=float), shape)
+        t2 = np.asarray(tau2, dtype=float)
+        t2 = t2 if t2.shape == shape else np.broadcast_to(t2, shape)
         conv = np.ones(shape, dtype=bool)
     w = m / (v + t2[..., None])
     beta, vb, resid = wls(y, w, X)
-    ddf = (k - p).astype(float) if np.ndim(k) else np.float64(k - p)
-    ddf = np.broadcast_to(ddf, shape)
+    ddf = k - p
+    if ddf.shape != shape:
+        ddf = np.broadcast_to(ddf, shape)
     # metafor switches to test="z" for a single study (cumulative analyses start there)
-    k1 = np.broadcast_to(k == 1, shape)
-    if test == "knha":
-        rss = np.sum(w * resid * resid, axis=-1)
+    k1 = k == 1
+    if k1.shape != shape:
+        k1 = np.broadcast_to(k1, shape)
+    any_k1 = bool(k1) if scalar else bool(k1.any())
+    knha = test == "knha"
+    if knha:
+        rss = (w * resid * resid).sum(-1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / ddf)
-        s2w = np.where(k1, 1.0, s2w)
+            s2w = np.where(rss <= _EPS, 0.0, rss / ddf)
+        if any_k1:
+            s2w = np.where(k1, 1.0, s2w)
+        vb = vb * s2w[..., None, None]
     else:
         s2w = np.ones(shape)
-    vb = vb * s2w[..., None, None]
     se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
         zval = beta / se
     a = 1.0 - level
-    if test == "knha":
+    z_crit = -special.ndtri(a / 2.0)
+    if knha:
         pos = ddf > 0
-        dfx = np.where(pos, ddf, 1.0)[..., None]
-        pval = np.where(pos[..., None], 2.0 * stats.t.sf(np.abs(zval), dfx), np.nan)
-        crit = np.where(pos, stats.t.isf(a / 2.0, np.where(pos, ddf, 1.0)), np.nan)
-        pval = np.where(k1[..., None], 2.0 * stats.norm.sf(np.abs(zval)), pval)
-        crit = np.where(k1, stats.norm.isf(a / 2.0), crit)
+        all_pos = bool(pos) if scalar else bool(pos.all())
+        dfp = ddf if all_pos else np.where(pos, ddf, 1.0)
+        pval = 2.0 * special.stdtr(dfp[..., None], -np.abs(zval))
+        crit = -special.stdtrit(dfp, a / 2.0)
+        if not all_pos:
+            pval = np.where(pos[..., None], pval, np.nan)
+            crit = np.where(pos, crit, np.nan)
+        if any_k1:
+            pval = np.where(k1[..., None], 2.0 * special.ndtr(-np.abs(zval)), pval)
+            crit = np.where(k1, z_crit, crit)
     else:
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
-        crit = np.broadcast_to(stats.norm.isf(a / 2.0), shape)
+        pval = 2.0 * special.ndtr(-np.abs(zval))
+        crit = np.full(shape, z_crit)
     ci_lb = beta - crit[..., None] * se
     ci_ub = beta + crit[..., None] * se
 
     # omnibus test of the moderators
     if btt is None:
-        intercept = bool(np.all(X[..., 0] == 1.0))
-        btt = np.arange(1, p) if (p > 1 and intercept) else np.arange(p)
+        intercept = p > 1 and bool(np.all(X[..., 0] == 1.0))
+        btt = np.arange(1, p) if intercept else np.arange(p)
     btt = np.asarray(btt, dtype=int)
-    bsel = beta[..., btt]
-    vsel = vb[..., btt[:, None], btt[None, :]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        qm = np.einsum("...i,...ij,...j->...", bsel, np.linalg.pinv(vsel), bsel)
     mq = len(btt)
-    if test == "knha":
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if mq == 1:
+            j = int(btt[0])
+            vjj = vb[..., j, j]
+            qm = beta[..., j] * np.where(vjj != 0.0, 1.0 / vjj, 0.0) * beta[..., j]  # = pinv for 1 x 1
+        else:
+            bsel = beta[..., btt]
+            vsel = vb[..., btt[:, None], btt[None, :]]
+            qm = np.einsum("...i,...ij,...j->...", bsel, np.linalg.pinv(vsel), bsel)
+    if knha:
         qm = qm / mq
         qm_df2 = ddf
-        qm_p = np.where(ddf > 0, stats.f.sf(qm, mq, np.where(ddf > 0, ddf, 1.0)), np.nan)
-        qm = np.where(k1, qm * mq, qm)
-        qm_p = np.where(k1, stats.chi2.sf(qm, mq), qm_p)
+        qm_p = special.fdtrc(mq, dfp, qm)
+        if not all_pos:
+            qm_p = np.where(pos, qm_p, np.nan)
+        if any_k1:
+            qm = np.where(k1, qm * mq, qm)
+            qm_p = np.where(k1, special.chdtrc(mq, qm), qm_p)
     else:
         qm_df2 = np.full(shape, np.nan)
-        qm_p = stats.chi2.sf(qm, mq)
+        qm_p = special.chdtrc(mq, qm)
 
     # heterogeneity (weights 1/v)
     s = p_stats(y, m / v, X)
     has_df = ddf > 0
     qe = np.where(has_df, np.maximum(0.0, s["ypy"]), 0.0)
-    qe_p = np.where(has_df, stats.chi2.sf(qe, np.where(has_df, ddf, 1.0)), 1.0)
+    qe_p = np.where(has_df, special.chdtrc(np.where(has_df, ddf, 1.0), qe), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         vt = np.where(has_df, ddf / s["trp"], 0.0)
         if method == "EE":
