@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     # meta-analysis
     "meta_analysis": "retrostats.meta",
     "MetaAnalysisResult": "retrostats.meta",
+    "MetaAnalysisBatch": "retrostats.meta",
     "multiverse": "retrostats.meta",
     # planning
     "power_ttest": "retrostats.planning",

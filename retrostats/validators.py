@@ -170,6 +170,9 @@ def as_float_array(
     if out is None:
         out = _slow_float(name, values, labels, ndim)
     flat = out.ravel()
+    if finite and not (positive or nonnegative or integer) and low is None and high is None:
+        if np.isfinite(flat).all():  # the common case, in one pass
+            return out
     bad = np.zeros(flat.shape, dtype=bool)
     nan = np.isnan(flat)
     checks: list[tuple[np.ndarray, str]] = []

@@ -9,6 +9,7 @@ Examples
 """
 
 from .analysis import meta_analysis
+from .batch import MetaAnalysisBatch
 from .bias import EggerResult, RankTestResult, TrimFillResult
 from .multiarm import shared_groups, split_shared_groups
 from .multiverse import multiverse
@@ -19,6 +20,7 @@ from .result import MetaAnalysisResult
 __all__ = [
     "meta_analysis",
     "MetaAnalysisResult",
+    "MetaAnalysisBatch",
     "multiverse",
     "shared_groups",
     "split_shared_groups",
