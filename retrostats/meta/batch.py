@@ -111,10 +111,7 @@ class MetaAnalysisBatch:
         return Summary(title="Meta-analyses by group", header=header, notes=[])
 
     def __repr__(self) -> str:
-        return (
-            f"MetaAnalysisBatch({len(self)} groups by {self.by!r}, method={self.method!r}, "
-            f"test={self.test!r})"
-        )
+        return f"MetaAnalysisBatch({len(self)} groups by {self.by!r}, method={self.method!r}, test={self.test!r})"
 
 
 def fit_by(
