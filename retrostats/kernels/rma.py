@@ -44,6 +44,7 @@ def rma_fit(
     btt: np.ndarray | None = None,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    start: np.ndarray | float | None = None,
 ) -> dict[str, np.ndarray]:
     """Fit ``y ~ X`` with sampling variances ``v`` for every problem in a stack.
 
@@ -63,6 +64,9 @@ def rma_fit(
     btt : ndarray of int, optional
         Coefficients tested by QM (default: all but an intercept in column 0 when p > 1).
     tol, maxiter : solver settings of the iterative estimators.
+    start : float or ndarray, optional
+        Starting values of tau² for the ML/REML iterations (e.g. the full fit's, for leave-one-out); the
+        other estimators ignore it.
 
     Returns
     -------
@@ -90,7 +94,10 @@ def rma_fit(
     k = m.sum(-1)
     scalar = shape == ()
     if tau2 is None:
-        t2, conv = TAU2[method](y, v, X, m, tol=tol, maxiter=maxiter)
+        opts = {"tol": tol, "maxiter": maxiter}
+        if start is not None:
+            opts["start"] = np.broadcast_to(np.asarray(start, dtype=float), shape)
+        t2, conv = TAU2[method](y, v, X, m, **opts)
         if np.shape(t2) != shape:
             t2 = np.broadcast_to(t2, shape)
     else:

@@ -202,14 +202,14 @@ _ml_newton = _newton("sww", _ml_step)
 _reml_newton = _newton("trpp", _reml_step)
 
 
-def tau2_ml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, **_):
-    """Maximum likelihood, by Fisher scoring."""
-    return _fisher(_ml_newton, y, v, X, m, tol, maxiter, _ml_step)
+def tau2_ml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, start=None, **_):
+    """Maximum likelihood, by Fisher scoring (``start``: optional starting values, e.g. a full fit's tau²)."""
+    return _fisher(_ml_newton, y, v, X, m, tol, maxiter, _ml_step, t0=start)
 
 
-def tau2_reml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, **_):
-    """Restricted maximum likelihood, by Fisher scoring."""
-    return _fisher(_reml_newton, y, v, X, m, tol, maxiter, _reml_step)
+def tau2_reml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, start=None, **_):
+    """Restricted maximum likelihood, by Fisher scoring (``start``: optional starting values)."""
+    return _fisher(_reml_newton, y, v, X, m, tol, maxiter, _reml_step, t0=start)
 
 
 def generalised_q(tau2, y, v, X, m) -> np.ndarray:
