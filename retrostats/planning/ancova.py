@@ -53,8 +53,10 @@ def power_ancova(
     n : float, optional
         Participants analysed in group 1; group 2 has ``ratio * n``.
     power : float, optional
-    r : float
-        Correlation between baseline and outcome, in (-1, 1).
+    r : float or array-like
+        Correlation between baseline and outcome, in (-1, 1). ``effect_size, n, power, alpha, ratio`` and
+        ``r`` may be arrays: they broadcast into a grid solved in one pass (fields are then arrays), each
+        point equal to the scalar call.
     alpha, alternative, ratio
         As :func:`power_ttest`.
     dropout : float
