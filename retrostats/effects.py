@@ -178,14 +178,10 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
     kern, _ = K.MEASURES[measure]
     yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
     c = K.cmi(n1 + n2 - 2)
-    steps: list[list[dict]] = []
-    same: dict[float, list[dict]] = {}  # rows with the same df share one (immutable) step list
-    for i in range(inp.k):
-        key = 0.0 if measure in ("MD", "ROM") else float(n1[i] + n2[i] - 2)
-        hit = same.get(key)
-        if hit is not None:
-            steps.append(hit)
-            continue
+    same: list[list[dict]] = []  # rows with the same df share one (immutable) step list
+    keys = np.zeros(inp.k) if measure in ("MD", "ROM") else n1 + n2 - 2
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    for i in first:
         if measure == "MD":
             chain = [_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")]
         else:
@@ -201,8 +197,8 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                     f"{name[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
                 )
             ]
-        same[key] = chain
-        steps.append(chain)
+        same.append(chain)
+    steps = [same[j] for j in inverse.ravel()]
     if alt:
         t = inp.get("t", finite=True, allow_nan=True) if inp.given("t") else np.full(inp.k, np.nan)
         f = inp.get("f", nonnegative=True, allow_nan=True) if inp.given("f") else np.full(inp.k, np.nan)
@@ -483,9 +479,6 @@ def effect_sizes(
         chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
     else:
         chains = steps
-    for name, col in zip(_OUT, (yi, vi, sei, lo, hi)):
-        out[name] = col
-    out["measure"] = measure
     encoded: dict[int, str] = {}  # shared step lists are encoded once (they stay alive in `chains`)
     derivations = []
     for ch in chains:
@@ -493,7 +486,19 @@ def effect_sizes(
         if text is None:
             text = encoded[id(ch)] = json.dumps(ch)
         derivations.append(text)
-    out["derivation"] = derivations
+    new = dict(zip(_OUT, (yi, vi, sei, lo, hi)))
+    new["measure"] = measure
+    new["derivation"] = derivations
+    if out.columns.is_unique and all(isinstance(c, str) for c in out.columns):
+        # one constructor instead of seven column insertions; existing columns keep their place
+        cols = {c: out[c] for c in out.columns}
+        cols.update(new)
+        attrs = out.attrs
+        out = pd.DataFrame(cols, index=out.index)
+        out.attrs.update(attrs)
+    else:
+        for name, col in new.items():
+            out[name] = col
     return out
 
 

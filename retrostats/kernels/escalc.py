@@ -177,7 +177,7 @@ def md_ancova(
 def normal_ci(yi: Array, vi: Array, confidence_level: float = 0.95) -> tuple[Array, Array, Array]:
     """``(sei, ci_low, ci_high)`` with normal quantiles, as metafor's ``summary.escalc``."""
     sei = np.sqrt(vi)
-    z = stats.norm.isf((1 - confidence_level) / 2)
+    z = -special.ndtri((1 - confidence_level) / 2)  # = stats.norm.isf, without the wrapper's overhead
     return sei, yi - z * sei, yi + z * sei
 
 
