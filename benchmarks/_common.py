@@ -94,6 +94,5 @@ def row(task: str, ours: dict, anchor: dict | None, anchor_name: str) -> str:
 
 
 HEADER = (
-    f"{'task':<44s} {'ours min':>10s} {'ours med':>10s} {'anchor min':>10s} {'anchor med':>10s} "
-    f"{'ratio':>8s}  anchor"
+    f"{'task':<44s} {'ours min':>10s} {'ours med':>10s} {'anchor min':>10s} {'anchor med':>10s} {'ratio':>8s}  anchor"
 )
