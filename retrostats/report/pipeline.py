@@ -182,9 +182,15 @@ def _merge(ctx: Context, part: dict[str, Any]) -> None:
 
 
 def _default_jobs() -> int:
+    """Two workers on a machine with two or more cores that are not already saturated, else one."""
     import os
 
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0] >= cores  # workers only add start-up cost when every core is taken
+    except OSError:  # pragma: no cover - platforms without a load average
+        busy = False
+    return 2 if cores >= 2 and not busy else 1
 
 
 def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool = True,
@@ -202,8 +208,8 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     only : list of str, optional
         Run only these steps (by name).
     jobs : int, optional
-        Worker processes (joblib) for the independent steps; default 2 on a machine with two or more cores,
-        ``1`` runs everything in this process. Each step is deterministic and writes its own files, and
+        Worker processes (joblib) for the independent steps; default 2 on a machine with two or more cores
+        whose load average is below the core count, else 1 (everything in this process). Each step is deterministic and writes its own files, and
         the results are merged in step order, so the output is the same byte for byte whatever ``jobs``.
 
     Returns
