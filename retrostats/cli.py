@@ -123,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--only", nargs="*", default=None, help="run only these steps")
     p.add_argument(
-        "--jobs", type=int, default=None, help="worker processes for independent steps (default: 2 unless the machine is busy; 1 = none)"
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for independent steps (default: 2 unless the machine is busy; 1 = none)",
     )
     p.set_defaults(func=_reproduce)
 

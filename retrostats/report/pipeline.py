@@ -209,8 +209,9 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
         Run only these steps (by name).
     jobs : int, optional
         Worker processes (joblib) for the independent steps; default 2 on a machine with two or more cores
-        whose load average is below the core count, else 1 (everything in this process). Each step is deterministic and writes its own files, and
-        the results are merged in step order, so the output is the same byte for byte whatever ``jobs``.
+        whose load average is below the core count, else 1 (everything in this process). Each step is
+        deterministic and writes its own files, and the results are merged in step order, so the output is
+        the same byte for byte whatever ``jobs``.
 
     Returns
     -------
