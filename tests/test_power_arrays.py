@@ -77,3 +77,18 @@ def test_vector_solver_matches_scalar_path():
         assert grid[i] == one[0]
     np.testing.assert_allclose(grid**3 - grid, target, rtol=1e-12)
     assert np.isnan(solve_increasing_vec(lambda x, sel: x, np.array([5.0, 2.0]), 0.0, 3.0))[0]
+
+
+def test_analytic_grid_on_dask_equals_local(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from retrostats.planning import grid as grid_module
+    from retrostats.planning import power_grid
+
+    monkeypatch.setattr(grid_module, "DASK_CHUNK", 7)  # several blocks
+    kw = dict(n_per_arm=[20, 30, 45], effect=[0.3, 0.6], r=[0.2, 0.5], dropout=[0.0, 0.1])
+    with (
+        distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cl,
+        distributed.Client(cl) as client,
+    ):
+        on_dask = power_grid(**kw, client=client)
+    np.testing.assert_array_equal(on_dask.power.to_numpy(), power_grid(**kw).power.to_numpy())

@@ -138,7 +138,8 @@ def ancova_power(
         sel = flat_df == dfi
         x, w = _gauss_jacobi(nodes, (dfi + 1.0) / 2.0 - 1.0, -0.5)  # B ~ Beta(1/2, (N-2)/2), N-2 = df+1
         ncp = flat_lam[sel][:, None] * np.sqrt(1.0 - x)[None, :]
-        flat_out[sel] = t_power(ncp, dfi, flat_alpha[sel][:, None], alternative) @ w
+        # a row-wise sum, not a matrix-vector product: BLAS may round differently with the number of rows
+        flat_out[sel] = (t_power(ncp, dfi, flat_alpha[sel][:, None], alternative) * w).sum(-1)
     return out
 
 
