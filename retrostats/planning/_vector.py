@@ -41,7 +41,8 @@ def grid_inputs(effect_size, n, power, alpha, alternative, ratio, extra: Mapping
     """
     extra = dict(extra or {})
     named = {"effect_size": effect_size, "n": n, "power": power, "alpha": alpha, "ratio": ratio, **extra}
-    if all(np.ndim(val) == 0 for val in named.values()):
+    _scalar = (float, int, type(None))
+    if all(type(val) in _scalar or np.ndim(val) == 0 for val in named.values()):
         effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
             effect_size, n, power, alpha, alternative, ratio
         )
@@ -103,7 +104,7 @@ def solve_grid(
     d, n, power = values["effect_size"], values["n"], values["power"]
     alpha, ratio = values["alpha"], values["ratio"]
     size = alpha.size
-    n_min = np.broadcast_to(n_min, (size,))
+    n_min = n_min if np.shape(n_min) == (size,) else np.broadcast_to(n_min, (size,))
     if alternative == "two-sided" and d is not None:
         d = np.abs(d)
     every = np.arange(size)
@@ -114,7 +115,8 @@ def solve_grid(
             raise ValueError(
                 f"n must be at least {n_min[i]:g} for this design (group 1); got {n[i]:g}{_where(i, shape)}."
             )
-    z_a = special.ndtri(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha))
+    if solved_for != "power":
+        z_a = special.ndtri(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha))
     if solved_for == "power":
         power = np.asarray(power_fn(d, n, every), dtype=float)
     elif solved_for == "n":
@@ -160,7 +162,8 @@ def solve_grid(
 
     args = {"effect_size": d, "n": n, "power": power, "alpha": alpha, "alternative": alternative, "ratio": ratio}
     args = {k: out(v) if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    prov = make_provenance(function, {**args, **params}, d, n, power, alpha, ratio)
+    inputs = [d, n, power, alpha, ratio]
+    prov = make_provenance(function, {**args, **params}, np.concatenate(inputs) if shape == () else inputs)
     return PowerResult(
         effect_size=out(d),
         n=out(n),
