@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -480,7 +481,7 @@ def effect_sizes(
         )
     sei, lo, hi = K.normal_ci(yi, vi, cl)
     if data is not None:
-        out = data.copy()
+        out = data  # copied below (one DataFrame constructor) or with .copy() before columns are set
     else:
         out = pd.DataFrame(
             {
@@ -499,24 +500,23 @@ def effect_sizes(
         chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
     else:
         chains = steps
-    encoded: dict[int, str] = {}  # shared step lists are encoded once (they stay alive in `chains`)
-    derivations = []
-    for ch in chains:
-        text = encoded.get(id(ch))
-        if text is None:
-            text = encoded[id(ch)] = json.dumps(ch)
-        derivations.append(text)
+    # shared step lists are encoded once (they stay alive in `chains`, so their ids are stable)
+    ids = list(map(id, chains))
+    encoded = {i: json.dumps(ch) for i, ch in dict(zip(ids, chains)).items()}
+    derivations = list(map(encoded.__getitem__, ids))
     new = dict(zip(_OUT, (yi, vi, sei, lo, hi)))
     new["measure"] = measure
     new["derivation"] = derivations
     if out.columns.is_unique and all(isinstance(c, str) for c in out.columns):
-        # one constructor instead of seven column insertions; existing columns keep their place
+        # one constructor (it copies a dict of columns) instead of a copy and seven column insertions;
+        # existing columns keep their place
         cols = {c: out[c] for c in out.columns}
         cols.update(new)
-        attrs = out.attrs
-        out = pd.DataFrame(cols, index=out.index)
+        attrs = copy.deepcopy(out.attrs)
+        out = pd.DataFrame(cols, index=out.index, copy=True)
         out.attrs.update(attrs)
     else:
+        out = out.copy() if data is not None else out
         for name, col in new.items():
             out[name] = col
     return out

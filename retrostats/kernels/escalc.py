@@ -47,8 +47,8 @@ def cmi(m: Array) -> Array:
     m = np.asarray(m, dtype=float)
     out = np.full(m.shape, np.nan)
     ok = m > 1
-    mm = m[ok]
-    out[ok] = np.exp(special.gammaln(mm / 2) - 0.5 * np.log(mm / 2) - special.gammaln((mm - 1) / 2))
+    mm, back = np.unique(m[ok], return_inverse=True)  # sizes repeat: one gamma evaluation per distinct m
+    out[ok] = np.exp(special.gammaln(mm / 2) - 0.5 * np.log(mm / 2) - special.gammaln((mm - 1) / 2))[back.ravel()]
     return out
 
 
