@@ -101,8 +101,9 @@ def batch() -> None:
     body = (
         "suppressPackageStartupMessages(library(metafor))\n"
         "s <- split(d, d$rep)\n"
-        'out <- list(loop = tm(function() for (g in s) rma(yi, vi, data = g, method = "REML", test = "knha"),'
-        " 1, 5))\n"
+        "ctl <- list(stepadj = 0.5, maxiter = 1000)  # metafor's remedy when Fisher scoring does not converge\n"
+        'out <- list(loop = tm(function() for (g in s) rma(yi, vi, data = g, method = "REML", test = "knha",'
+        " control = ctl), 1, 5))\n"
         "cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))\n"
     )
     r = run_r(body, {"d": frame})

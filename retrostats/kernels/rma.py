@@ -106,6 +106,8 @@ def rma_fit(
         conv = np.ones(shape, dtype=bool)
     w = m / (v + t2[..., None])
     beta, vb, resid = wls(y, w, X)
+    if scalar and p == 1 and btt is None:
+        return _one_problem(y, v, X, m, w, beta, vb, resid, t2, conv, k, method, test, level)
     ddf = k - p
     if ddf.shape != shape:
         ddf = np.broadcast_to(ddf, shape)
@@ -217,6 +219,102 @@ def rma_fit(
         "pred": pred,
         "pi_lb": pred - pi_half,
         "pi_ub": pred + pi_half,
+        "weights": w,
+        "converged": np.asarray(conv),
+        "resid": resid,
+    }
+
+
+def _one_problem(y, v, X, m, w, beta, vb, resid, t2, conv, k, method, test, level) -> dict:
+    """:func:`rma_fit` for one problem with one coefficient, with the scalar arithmetic on NumPy scalars.
+
+    The operations and their order are those of the stacked code in :func:`rma_fit` (IEEE double either
+    way), so a single fit equals the corresponding row of a stacked fit bit for bit (``tests/test_meta_batch``
+    checks it); it only skips the per-call cost of NumPy functions on 0-d arrays.
+    """
+    f64 = np.float64
+    nan = f64(np.nan)
+    t2 = f64(t2)
+    ddf = f64(k - 1)
+    k1 = bool(k == 1)
+    knha = test == "knha"
+    a = 1.0 - level
+    z_crit = -special.ndtri(a / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if knha:
+            rss = (w * resid * resid).sum(-1)
+            s2w = f64(1.0) if k1 else (f64(0.0) if rss <= _EPS else rss / ddf)
+            vb = vb * s2w
+        else:
+            s2w = f64(1.0)
+        vjj = vb[0, 0]
+        se0 = np.sqrt(vjj)
+        b0 = beta[0]
+        z0 = b0 / se0
+        pos = ddf > 0
+        if knha and not k1:
+            dfp = ddf if pos else f64(1.0)
+            pval = 2.0 * special.stdtr(dfp, -abs(z0)) if pos else nan
+            crit = -special.stdtrit(dfp, a / 2.0) if pos else nan
+        else:
+            pval = 2.0 * special.ndtr(-abs(z0))
+            crit = z_crit
+        qm = b0 * (1.0 / vjj if vjj != 0.0 else f64(0.0)) * b0
+        if knha:
+            qm_df2 = ddf
+            if k1:
+                qm_p = special.chdtrc(1, qm)
+            else:
+                qm_p = special.fdtrc(1, dfp, qm) if pos else nan
+        else:
+            qm_df2 = nan
+            qm_p = special.chdtrc(1, qm)
+        s = p_stats(y, m / v, X)
+        if pos:
+            ypy = s["ypy"]
+            qe = ypy if not (ypy < 0.0) else f64(0.0)  # np.maximum(0, ypy), NaN kept
+            qe_p = special.chdtrc(ddf, qe)
+            vt = ddf / s["trp"]
+            if method == "EE":
+                i2 = 100.0 * (qe - ddf) / qe
+                i2 = i2 if not (i2 < 0.0) else f64(0.0)
+                h2 = qe / ddf
+            else:
+                i2 = 100.0 * t2 / (vt + t2)
+                h2 = t2 / vt + 1.0
+            if np.isnan(i2):
+                i2 = f64(0.0)
+        else:
+            qe, qe_p, vt, i2 = f64(0.0), f64(1.0), f64(0.0), f64(0.0)
+            h2 = f64(1.0)
+        pi_half = crit * np.sqrt(se0 * se0 + t2)  # x * x, as NumPy squares arrays (not pow)
+    se = np.array([se0])
+    zval = np.array([z0])
+    return {
+        "beta": beta,
+        "vb": vb,
+        "se": se,
+        "zval": zval,
+        "pval": np.array([pval], dtype=float),
+        "ci_lb": beta - crit * se,
+        "ci_ub": beta + crit * se,
+        "tau2": np.asarray(t2),
+        "k": np.asarray(k),
+        "p": 1,
+        "ddf": ddf,
+        "s2w": s2w,
+        "qe": qe,
+        "qe_p": f64(qe_p),
+        "i2": i2,
+        "h2": h2,
+        "vt": vt,
+        "qm": qm,
+        "qm_df1": 1,
+        "qm_df2": qm_df2,
+        "qm_p": f64(qm_p),
+        "pred": b0,
+        "pi_lb": b0 - pi_half,
+        "pi_ub": b0 + pi_half,
         "weights": w,
         "converged": np.asarray(conv),
         "resid": resid,

@@ -124,6 +124,8 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
     k, p = _kp(X, m)
     shape = _shape(X, y, v, m)
     t = tau2_he(y, v, X, m)[0] if t0 is None else t0
+    if shape == ():
+        return _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, np.float64(t), k, p)
     t = np.array(t if np.shape(t) == shape else np.broadcast_to(t, shape))
     active = k - p > 0
     active = np.array(active if np.shape(active) == shape else np.broadcast_to(active, shape))
@@ -159,6 +161,46 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
             s0 = zero_score(p_stats(y, w0, X, second=True), w0)
         t = np.where(small & (s0 <= 0), 0.0, t)
     return _finish(t, k, p), converged
+
+
+def _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, t, k, p):
+    """The loop of :func:`_fisher` for one problem, its scalar bookkeeping on NumPy scalars.
+
+    Keep it in step with the stacked loop above: the same operations in the same order, so one problem
+    gets the same bits either way (``tests/test_meta_batch.py`` compares them); it only avoids NumPy's
+    per-call cost on 0-d arrays.
+    """
+    active = bool(k - p > 0)
+    converged = not active
+    ones = p == 1 and bool((X == 1.0).all())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for _ in range(maxiter):
+            if not active:
+                break
+            w = m / (v + t)
+            adj = np.float64(score(int_stats(y, w) if ones else p_stats(y, w, X, second=True), w))
+            if not np.isfinite(adj):
+                adj = np.float64(0.0)
+            if t + adj < 0:
+                # metafor halves the step until tau2 stays >= 0; the number of halvings in closed form
+                if t > 0:
+                    n = np.ceil(np.log2(-adj / t))
+                    adj = adj / 2.0**n
+                else:
+                    adj = np.float64(0.0)
+                if t + adj < 0:
+                    adj = adj / 2.0
+            new = t + adj
+            done = bool(np.abs(new - t) <= tol * np.maximum(1.0, new))
+            t = new
+            converged = converged or done
+            active = not done
+        # boundary: exact zero when the score at zero is not positive
+        if converged and t <= 1e-6 * np.maximum(np.mean(v, axis=-1), 1e-300):
+            w0 = m / v
+            if zero_score(p_stats(y, w0, X, second=True), w0) <= 0:
+                t = np.float64(0.0)
+    return _finish(t, k, p), np.asarray(converged)
 
 
 def _continue_subset(score, y, v, X, m, tol, maxiter, zero_score, t, active, converged) -> None:
