@@ -55,7 +55,8 @@ def main(repeat: int = 21) -> None:
     print(f"NUTS, first call (incl. PyTensor compile): {ms_first:9.1f} ms")
     print(f"NUTS, warm (compiled model reused):        {ms_nuts:9.1f} ms")
     print(
-        f"ratio NUTS / exact: {ms_nuts / ms_exact:.0f}x warm, {ms_first / ms_exact:.0f}x first call (target: >= 100x)"
+        f"ratio NUTS / exact: {ms_nuts / ms_exact:.0f}x warm, {ms_first / ms_exact:.0f}x first call "
+        "(target: >= 100x)"
     )
     print(
         "mu mean exact {:.4f}  nuts {:.4f} (mcse {:.4f})".format(

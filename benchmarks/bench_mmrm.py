@@ -30,17 +30,9 @@ cat(median(t), "\n")
 
 
 def bench(n_per_arm: int, weeks: tuple, reps: int) -> None:
-    d = rs.simulate_trial(
-        n_per_arm,
-        weeks=weeks,
-        instrument="VAS_100",
-        baseline_mean=60,
-        baseline_sd=18,
-        change={"retro": 20, "forward": 14, "control": 8},
-        correlation=0.6,
-        dropout=0.2,
-        seed=1,
-    )
+    d = rs.simulate_trial(n_per_arm, weeks=weeks, instrument="VAS_100", baseline_mean=60, baseline_sd=18,
+                          change={"retro": 20, "forward": 14, "control": 8}, correlation=0.6, dropout=0.2,
+                          seed=1)
     post = d[d["week"] > 0]
     times = []
     for _ in range(reps):
@@ -53,12 +45,11 @@ def bench(n_per_arm: int, weeks: tuple, reps: int) -> None:
         d.to_csv(csv, index=False)
         script = Path(tmp) / "b.R"
         script.write_text(R_CODE)
-        out = subprocess.run(["Rscript", str(script), str(csv), str(reps)], capture_output=True, text=True, check=True)
+        out = subprocess.run(["Rscript", str(script), str(csv), str(reps)], capture_output=True, text=True,
+                             check=True)
         r_time = float(out.stdout.split()[0])
-    print(
-        f"{3 * n_per_arm:5d} participants x {len(weeks) - 1} visits: retrostats.mmrm {ours * 1e3:8.1f} ms, "
-        f"nlme::gls {r_time * 1e3:8.1f} ms, ratio ours/R {ours / r_time:5.2f}"
-    )
+    print(f"{3 * n_per_arm:5d} participants x {len(weeks) - 1} visits: retrostats.mmrm {ours * 1e3:8.1f} ms, "
+          f"nlme::gls {r_time * 1e3:8.1f} ms, ratio ours/R {ours / r_time:5.2f}")
 
 
 if __name__ == "__main__":
