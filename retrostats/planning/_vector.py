@@ -93,13 +93,15 @@ def solve_grid(
     parameters: Mapping[str, Any],
     function: str,
     effect_max: float = 1e3,
+    power_one: Callable[[float, float], float] | None = None,
 ) -> PowerResult:
     """Solve ``power_fn(d, n1, sel) = power`` for the missing quantity at every grid point.
 
     ``power_fn`` evaluates grid points ``sel`` (flat indices) and must increase in ``n1`` and in ``|d|``
     (in the direction of the alternative). ``var_factor`` scales the normal-approximation starting guess
     (``1`` for the t test, ``1 - r^2`` for ANCOVA, ...); it changes where the bracket search starts, never
-    the root.
+    the root. ``power_one(d, n1)``, optional, is ``power_fn`` for a one-point grid on floats (the same
+    arithmetic, without NumPy's per-call cost).
     """
     d, n, power = values["effect_size"], values["n"], values["power"]
     alpha, ratio = values["alpha"], values["ratio"]
@@ -129,7 +131,8 @@ def solve_grid(
         lo = n_min * (1 + 1e-10)
         # normal approximation plus Guenther's (1981) t correction z^2/4: a start, never the answer
         guess = var_factor * (1.0 + 1.0 / ratio) * ((z_a + special.ndtri(power)) / d) ** 2 + z_a**2 / 4.0
-        n = solve_increasing_vec(lambda x, sel: power_fn(d[sel], x, sel), power, lo, _N_MAX, x0=guess)
+        one = None if power_one is None or size != 1 else (lambda x: power_one(float(d[0]), x))
+        n = solve_increasing_vec(lambda x, sel: power_fn(d[sel], x, sel), power, lo, _N_MAX, x0=guess, f_one=one)
         fail = np.isnan(n) | (n <= lo)
         if fail.any():
             i = int(np.flatnonzero(fail)[0])
@@ -146,7 +149,10 @@ def solve_grid(
     else:
         sign = -1.0 if alternative == "less" else 1.0
         guess = (z_a + special.ndtri(power)) * np.sqrt(var_factor * (1.0 / n + 1.0 / (ratio * n)))
-        e = solve_increasing_vec(lambda x, sel: power_fn(sign * x, n[sel], sel), power, 1e-10, effect_max, x0=guess)
+        one = None if power_one is None or size != 1 else (lambda x: power_one(sign * x, float(n[0])))
+        e = solve_increasing_vec(
+            lambda x, sel: power_fn(sign * x, n[sel], sel), power, 1e-10, effect_max, x0=guess, f_one=one
+        )
         fail = np.isnan(e)
         if fail.any():
             i = int(np.flatnonzero(fail)[0])

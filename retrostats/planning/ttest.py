@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..kernels.power import t_power, two_sample_ncp
+from ..kernels.power import t_power, t_power_one, two_sample_ncp
 from ._result import PowerResult
 from ._vector import grid_inputs, solve_grid
 
@@ -91,6 +93,11 @@ def power_ttest(
         r = ratio_[sel]
         return t_power(two_sample_ncp(d, n1, r * n1), n1 * (1.0 + r) - 2.0, alpha_[sel], alternative)
 
+    def fn_one(d: float, n1: float) -> float:  # fn for one point, on floats: the same operations
+        r, a = float(ratio_[0]), float(alpha_[0])
+        n2 = r * n1
+        return t_power_one(d / math.sqrt(1.0 / n1 + 1.0 / n2), n1 * (1.0 + r) - 2.0, a, alternative)
+
     return solve_grid(
         fn,
         values,
@@ -103,4 +110,5 @@ def power_ttest(
         method="noncentral t (as R pwr.t.test / pwr.t2n.test)",
         parameters={},
         function="power_ttest",
+        power_one=fn_one,
     )
