@@ -23,6 +23,7 @@ import retrostats as rs  # noqa: E402
 SIZES = (1_000, 10_000, 100_000)
 MEASURES = ("SMD", "MD", "ROM")
 NUMBER = {1_000: 50, 10_000: 10, 100_000: 2}
+REPEATS = {1_000: 15, 10_000: 7, 100_000: 5}  # more repeats where one call is short: load spikes pass
 
 
 def frame(n: int) -> pd.DataFrame:
@@ -45,7 +46,7 @@ def main() -> None:
     cols = dict(m1="m1", sd1="sd1", n1="n1", m2="m2", sd2="sd2", n2="n2")
     frames = {f"d{n}": frame(n) for n in SIZES}
     ours = {
-        (m, n): timed(lambda m=m, d=frames[f"d{n}"]: rs.effect_sizes(d, measure=m, **cols), NUMBER[n], 7)
+        (m, n): timed(lambda m=m, d=frames[f"d{n}"]: rs.effect_sizes(d, measure=m, **cols), NUMBER[n], REPEATS[n])
         for m in MEASURES
         for n in SIZES
     }
@@ -54,7 +55,7 @@ def main() -> None:
         for m in MEASURES:
             body += (
                 f'out[["{m}{n}"]] <- tm(function() escalc("{m}", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, '
-                f"sd2i = sd2, n2i = n2, data = d{n}), {NUMBER[n]}, 7)\n"
+                f"sd2i = sd2, n2i = n2, data = d{n}), {NUMBER[n]}, {REPEATS[n]})\n"
             )
         body += f'es <- escalc("SMD", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, n2i = n2, data = d{n})\n'
         body += f'out[["yi{n}"]] <- as.numeric(es$yi)[1:50]\n'

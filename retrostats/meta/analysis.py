@@ -225,8 +225,8 @@ def meta_analysis(
     ...                   "vi": [0.01, 0.02, 0.03, 0.01, 0.02, 0.04]})
     >>> rs.meta_analysis(d, by="rep", method="DL").to_frame()[["rep", "k", "estimate"]].round(4)
        rep  k  estimate
-    0    1  3    0.1545
-    1    2  3    0.5052
+    0    1  3    0.1727
+    1    2  3    0.5584
     """
     if preset is not None:
         check_option("preset", preset, list(PRESETS))
