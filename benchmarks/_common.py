@@ -44,6 +44,25 @@ def timed(fn: Callable[[], object], number: int, repeats: int) -> dict[str, floa
     return {"min": min(per), "median": float(np.median(per)), "number": number, "repeats": repeats}
 
 
+def timed_many(fns: dict[str, Callable[[], object]], number: int, repeats: int) -> dict[str, dict[str, float]]:
+    """:func:`timed` for several Python functions, interleaved: each repeat times every function once, so
+    a load spike on the shared machine hits all of them rather than one.
+    """
+    for fn in fns.values():
+        fn()
+    per: dict[str, list[float]] = {key: [] for key in fns}
+    for _ in range(repeats):
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            per[key].append((time.perf_counter() - t0) / number)
+    return {
+        key: {"min": min(x), "median": float(np.median(x)), "number": number, "repeats": repeats}
+        for key, x in per.items()
+    }
+
+
 def run_r(body: str, frames: dict[str, pd.DataFrame] | None = None, timeout: float = 1800) -> dict:
     """Run an R script (with ``tm()`` defined and each frame loaded as a data.frame of that name).
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HEADER, exponent, load, row, run_r, timed  # noqa: E402
+from _common import HEADER, exponent, load, row, run_r, timed, timed_many  # noqa: E402
 
 import retrostats as rs  # noqa: E402
 
@@ -49,9 +49,16 @@ def single_fits() -> None:
         y, v = data(k)
         frames[f"d{k}"] = pd.DataFrame({"yi": y, "vi": v})
         number = {10: 200, 100: 100, 1000: 20}[k]
-        ours[k] = timed(lambda y=y, v=v: rs.meta_analysis(yi=y, vi=v), number, 7)
-        ours_pm[k] = timed(lambda y=y, v=v: rs.meta_analysis(yi=y, vi=v, method="PM"), number, 7)
-        sm[k] = timed(lambda y=y, v=v: combine_effects(y, v), number, 7)
+        got = timed_many(
+            {
+                "reml": lambda y=y, v=v: rs.meta_analysis(yi=y, vi=v),
+                "pm": lambda y=y, v=v: rs.meta_analysis(yi=y, vi=v, method="PM"),
+                "sm": lambda y=y, v=v: combine_effects(y, v),
+            },
+            number,
+            15,
+        )
+        ours[k], ours_pm[k], sm[k] = got["reml"], got["pm"], got["sm"]
     body = "suppressPackageStartupMessages(library(metafor))\nout <- list()\n"
     for k in SINGLE_K:
         number = {10: 50, 100: 20, 1000: 1}[k]

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HEADER, exponent, load, row, run_r, timed  # noqa: E402
+from _common import HEADER, exponent, load, row, run_r, timed, timed_many  # noqa: E402
 
 import retrostats as rs  # noqa: E402
 from retrostats.planning import power_ancova, power_ttest, simulate_power  # noqa: E402
 
 GRID = (10, 100, 1000)
+NUMBER = {"n": 50, "power": 200, "effect": 50}  # calls per timed loop, the same in Python and in R
 N_PER_ARM, EFFECT, SD, R, ALPHA = 50, 0.5, 1.0, 0.5, 0.05
 
 
@@ -38,21 +39,26 @@ def single() -> None:
     from statsmodels.stats.power import TTestIndPower
 
     sm = TTestIndPower()
-    ours = {
-        "n": timed(lambda: power_ttest(effect_size=0.5, power=0.8), 200, 7),
-        "power": timed(lambda: power_ttest(effect_size=0.5, n=64), 500, 7),
-        "effect": timed(lambda: power_ttest(n=64, power=0.8), 200, 7),
+    calls = {
+        "n": (
+            lambda: power_ttest(effect_size=0.5, power=0.8),
+            lambda: sm.solve_power(effect_size=0.5, power=0.8, alpha=0.05),
+        ),
+        "power": (
+            lambda: power_ttest(effect_size=0.5, n=64),
+            lambda: sm.solve_power(effect_size=0.5, nobs1=64, alpha=0.05),
+        ),
+        "effect": (lambda: power_ttest(n=64, power=0.8), lambda: sm.solve_power(nobs1=64, power=0.8, alpha=0.05)),
     }
-    sms = {
-        "n": timed(lambda: sm.solve_power(effect_size=0.5, power=0.8, alpha=0.05), 20, 7),
-        "power": timed(lambda: sm.solve_power(effect_size=0.5, nobs1=64, alpha=0.05), 200, 7),
-        "effect": timed(lambda: sm.solve_power(nobs1=64, power=0.8, alpha=0.05), 20, 7),
-    }
+    ours, sms = {}, {}
+    for key, (mine, theirs) in calls.items():  # interleaved, so load spikes hit both
+        got = timed_many({"ours": mine, "sm": theirs}, NUMBER[key], 15)
+        ours[key], sms[key] = got["ours"], got["sm"]
     body = (
         "suppressPackageStartupMessages(library(pwr))\n"
-        "out <- list(n = tm(function() pwr.t.test(d = 0.5, power = 0.8), 200, 7),\n"
-        "            power = tm(function() pwr.t.test(d = 0.5, n = 64), 500, 7),\n"
-        "            effect = tm(function() pwr.t.test(n = 64, power = 0.8), 200, 7),\n"
+        f"out <- list(n = tm(function() pwr.t.test(d = 0.5, power = 0.8), {NUMBER['n']}, 15),\n"
+        f"            power = tm(function() pwr.t.test(d = 0.5, n = 64), {NUMBER['power']}, 15),\n"
+        f"            effect = tm(function() pwr.t.test(n = 64, power = 0.8), {NUMBER['effect']}, 15),\n"
         "            n_value = pwr.t.test(d = 0.5, power = 0.8)$n)\n"
         "cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))\n"
     )
