@@ -13,12 +13,13 @@ from scipy import special
 
 from .._display import fmt_num, fmt_p
 from ..provenance import Provenance
+from .fitstats import UnivariateVerbs
 
 __all__ = ["MetaAnalysisResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class MetaAnalysisResult:
+class MetaAnalysisResult(UnivariateVerbs):
     """Result of a meta-analysis (metafor's ``rma.uni`` object), at full precision.
 
     Attributes
@@ -114,6 +115,7 @@ class MetaAnalysisResult:
     tol: float = 1e-12
     maxiter: int = 1000
     vcov: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    cluster: np.ndarray | None = None  # codes of meta_analysis(cluster=), robust()'s default
     #: the kernel's coefficient arrays and term names, from which ``coefficients`` and ``blup`` are built
     #: on first use (most callers in a simulation never look at them)
     _parts: dict = field(default_factory=dict, repr=False)
