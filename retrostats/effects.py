@@ -188,29 +188,27 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                 )
     kern, _ = K.MEASURES[measure]
     yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
-    c = K.cmi(n1 + n2 - 2)
     same: list[list[dict]] = []  # rows with the same df share one (immutable) step list
     keys = np.zeros(inp.k) if measure in ("MD", "ROM") else n1 + n2 - 2
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    for i in first:
+    names = {"SMD": "SMD (Hedges' g", "SMDH": "SMDH (heteroscedastic SDs", "ROM": "ROM (log ratio of means"}
+    dfs = keys[first].tolist()  # Python floats: the loop runs once per distinct size, not per row
+    cs = K.cmi(keys[first]).tolist() if measure in ("SMD", "SMDH") else [0.0] * len(dfs)
+    for df_i, c_i in zip(dfs, cs):
         if measure == "MD":
             chain = [_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")]
         else:
-            corr = f", exact correction c({_g(n1[i] + n2[i] - 2)}) = {c[i]:.6f}" if measure != "ROM" else ""
-            name = {
-                "SMD": "SMD (Hedges' g",
-                "SMDH": "SMDH (heteroscedastic SDs",
-                "ROM": "ROM (log ratio of means",
-            }
+            corr = f", exact correction c({_g(df_i)}) = {c_i:.6f}" if measure != "ROM" else ""
             chain = [
                 _step(
                     measure,
-                    f"{name[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
+                    f"{names[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
                 )
             ]
         same.append(chain)
-    steps = [same[j] for j in inverse.ravel()]
+    steps = list(map(same.__getitem__, inverse.ravel().tolist()))
     if alt:
+        c = K.cmi(n1 + n2 - 2)
         t = inp.get("t", finite=True, allow_nan=True) if inp.given("t") else np.full(inp.k, np.nan)
         f = inp.get("f", nonnegative=True, allow_nan=True) if inp.given("f") else np.full(inp.k, np.nan)
         p = (
