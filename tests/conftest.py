@@ -106,7 +106,7 @@ def reproduce_quick(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setattr(F, "save_figure", spy)
     try:
-        ctx = reproduce(out, quick=True, progress=False)
+        ctx = reproduce(out, quick=True, progress=False, jobs=1)  # in this process, so the spy sees every save
     finally:
         mp.undo()
     return ctx, out, layouts, marks

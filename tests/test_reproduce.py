@@ -13,10 +13,11 @@ from retrostats.report import reproduce, steps
 
 @pytest.fixture(scope="module")
 def two_runs(reproduce_quick, tmp_path_factory):
-    """The shared run (its figures also laid out at both widths as they were saved) and a plain second run."""
+    """The shared run (in this process, its figures also laid out at both widths as they were saved) and a
+    plain second run with the steps in two worker processes."""
     ctx, a, _, _ = reproduce_quick
     b = tmp_path_factory.mktemp("run_b")
-    reproduce(b, quick=True, progress=False)
+    reproduce(b, quick=True, progress=False, jobs=2)  # steps in two worker processes: the same bytes
     return ctx, a, b
 
 
