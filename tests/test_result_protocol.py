@@ -113,6 +113,14 @@ MAKERS = {
         lambda: rs.meta_analysis(yi=[0.1, 0.5, 0.9, 0.2], vi=[0.01, 0.02, 0.09, 0.02], weights=[1, 2, 3, 4]),
     ),
     "MultilevelResult": ("meta_analysis_mv", _mv),
+    "MetaAnalysisBatch": (
+        "meta_analysis",
+        lambda: rs.meta_analysis(
+            pd.DataFrame({"g": ["a"] * 3 + ["b"] * 3, "yi": [0.1, 0.5, 0.3, 0.2, 0.4, 0.6], "vi": [0.02] * 6}),
+            by="g",
+            method="DL",
+        ),
+    ),
     "BinaryMetaResult": ("meta_analysis_mh", _binary),
     "EggerResult": ("egger_test", lambda: _quiet(lambda: _meta().egger_test())),
     "RankTestResult": ("rank_test", lambda: _quiet(lambda: _meta().rank_test())),

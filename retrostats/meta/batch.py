@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import Summary, fmt_num
+from .._display import ResultDisplay, Summary, fmt_num
 from ..exceptions import ConvergenceError, DataError
 from ..kernels.rma import rma_fit
 from ..provenance import Provenance, make_provenance
@@ -46,7 +46,7 @@ FIELDS = (
 
 
 @dataclass(frozen=True, eq=False)
-class MetaAnalysisBatch:
+class MetaAnalysisBatch(ResultDisplay):
     """Independent meta-analyses of many groups (``meta_analysis(..., by=...)``), fitted in one pass.
 
     Attributes
