@@ -52,7 +52,23 @@ def _drop_incomplete(df: pd.DataFrame, cols: list[str], subject: str) -> pd.Data
     return df
 
 
-def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str, baseline: str | None = None,  # noqa: C901
+def _groups_and_weights(df_: pd.DataFrame, subject: str, group: str | None, weights: str | None) -> tuple:
+    """Covariance-group codes and levels (``None`` without ``group``) and the positive weights (or ``None``)."""
+    g_idx, g_levels = None, None
+    if group is not None:
+        g_levels = factor_levels(df_[group].astype(str))
+        g_idx = df_[group].astype(str).map({g: i for i, g in enumerate(g_levels)}).to_numpy(int)
+        if (df_.groupby(subject)[group].nunique() > 1).any():
+            raise DataError(f"group column {group!r} varies within a participant; it must be constant.")
+    w = None
+    if weights is not None:
+        w = numeric_column(df_, weights, df_[subject].astype(str), what="weights")
+        if (w <= 0).any():
+            raise DataError(f"weights column {weights!r} must be positive.")
+    return g_idx, g_levels, w
+
+
+def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str, baseline: str | None = None,
          reference: str | None = None, covariance: str = "unstructured", covariates: Sequence[str] = (),
          formula: str | None = None, method: str = "REML", df: str = "satterthwaite", vcov: str = "model",
          group: str | None = None, weights: str | None = None, lsmeans_weights: str = "equal",
@@ -240,17 +256,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
         if visit_text:
             raise DataError(f"covariance='spatial-exponential' needs numeric visits in column {visit!r}.")
         coords = np.array(levels, float)
-    g_idx, g_levels = None, None
-    if group is not None:
-        g_levels = factor_levels(df_[group].astype(str))
-        g_idx = df_[group].astype(str).map({g: i for i, g in enumerate(g_levels)}).to_numpy(int)
-        if (df_.groupby(subject)[group].nunique() > 1).any():
-            raise DataError(f"group column {group!r} varies within a participant; it must be constant.")
-    w = None
-    if weights is not None:
-        w = numeric_column(df_, weights, df_[subject].astype(str), what="weights")
-        if (w <= 0).any():
-            raise DataError(f"weights column {weights!r} must be positive.")
+    g_idx, g_levels, w = _groups_and_weights(df_, subject, group, weights)
     _, s_idx = np.unique(df_[subject].astype(str).to_numpy(), return_inverse=True)
     with _limits():
         fit = _gls.fit_gls(df_[outcome].to_numpy(float), X, v_idx, s_idx, structure, T=T, group=g_idx,
