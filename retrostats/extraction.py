@@ -33,7 +33,14 @@ from .datasets import load_dataset
 from .datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
 from .exceptions import DataError, DataWarning
 
-__all__ = ["read_extraction", "extraction_template", "merge_extraction", "TEMPLATE_COLUMNS"]
+__all__ = [
+    "read_extraction",
+    "extraction_template",
+    "merge_extraction",
+    "merge_contrasts",
+    "MergedSources",
+    "TEMPLATE_COLUMNS",
+]
 
 #: Columns of an extraction sheet, in order (the ``retro_arms`` schema minus ``value_text``).
 TEMPLATE_COLUMNS = [
@@ -330,37 +337,142 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     return out[cols].reset_index(drop=True)
 
 
-def merge_extraction(extraction: str | Path | pd.DataFrame, *, on_conflict: str = "error") -> pd.DataFrame:
-    """Combine a user's extraction with the shipped ``retro_arms`` registry in one call.
+def _merge(reg: pd.DataFrame, ext: pd.DataFrame, key: list[str], on_conflict: str, what: str) -> pd.DataFrame:
+    reg, ext = reg.copy(), ext.copy()
+    reg["origin"] = "registry"
+    ext["origin"] = "extraction"
+    both = pd.concat([reg, ext], ignore_index=True)
+    dup = both[key].astype(str).duplicated(keep=False)
+    if dup.any():
+        clash = both.loc[dup & (both["origin"] == "extraction"), key]
+        if on_conflict == "error":
+            first = clash.iloc[0].to_dict()
+            raise DataError(f"{len(clash)} extraction row(s) duplicate registry rows ({what}), e.g. {first}; pass "
+                            "on_conflict='keep_registry' or 'keep_extraction'.")
+        drop_origin = "extraction" if on_conflict == "keep_registry" else "registry"
+        both = both[~(dup & (both["origin"] == drop_origin))]
+    return both.reset_index(drop=True)
+
+
+def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:
+    """Refuse an extracted study that is a registry trial under another id (same DOI or registration)."""
+    from .meta.multiarm import TRIAL_ID_COLUMNS, _norm_id
+
+    if "study_id" not in trials.columns or not any(c in trials.columns for c in TRIAL_ID_COLUMNS):
+        raise DataError("trials must have a study_id column and a doi and/or registration column.")
+    reg = load_dataset("retro_trials")
+    for col in TRIAL_ID_COLUMNS:
+        if col not in trials.columns:
+            continue
+        known = {}
+        for sid, val in zip(reg["study_id"], reg[col]):
+            key = _norm_id(val)
+            if key is not None:
+                known.setdefault(key, str(sid))
+        for sid, val in zip(trials["study_id"].astype(str), trials[col]):
+            key = _norm_id(val)
+            if key is not None and key in known and known[key] != sid:
+                where = "the extraction" if sid in ext_ids else "trials"
+                raise DataError(
+                    f"study {sid!r} of {where} has {col} {key!r}, which is registry trial {known[key]!r}: the "
+                    f"same trial would be pooled twice. Use study_id {known[key]!r} for it (conflicting values "
+                    "then follow on_conflict=) or drop it."
+                )
+    return trials
+
+
+class MergedSources:
+    """What :func:`merge_extraction` attaches to the merged arms (``attrs["merged_sources"]``).
+
+    Attributes
+    ----------
+    contrasts : DataFrame
+        The merged between-arm results (``retro_contrasts`` columns plus ``origin``).
+    trials : DataFrame or None
+        The ``trials`` given (``study_id`` with ``doi``/``registration``).
+
+    Notes
+    -----
+    Held by identity (copies share it, comparisons are by identity), so that pandas can carry it through
+    filtering and concatenation cheaply.
+    """
+
+    def __init__(self, contrasts: pd.DataFrame, trials: pd.DataFrame | None) -> None:
+        self.contrasts, self.trials = contrasts, trials
+
+    def __deepcopy__(self, memo: dict) -> MergedSources:
+        return self
+
+    def __repr__(self) -> str:
+        return f"MergedSources({len(self.contrasts)} between-arm rows)"
+
+
+def merge_contrasts(
+    contrasts: str | Path | pd.DataFrame | None = None, *, on_conflict: str = "error"
+) -> pd.DataFrame:
+    """The shipped ``retro_contrasts`` merged with a user's between-arm sheet (or alone when None).
+
+    Returns ``retro_contrasts`` columns plus ``origin``; pass it to
+    :func:`retrostats.registry_effect_sizes` as ``contrasts=``. Conflicts follow ``on_conflict`` as in
+    :func:`merge_extraction`.
+    """
+    from .extraction_contrasts import read_contrasts
+    from .validators import check_option
+
+    check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
+    reg = load_dataset("retro_contrasts")
+    if contrasts is None:
+        return reg.assign(origin="registry")
+    key = ["study_id", "comparison", "outcome", "instrument", "week", "statistic", "variant"]
+    return _merge(reg, read_contrasts(contrasts), key, on_conflict, "between-arm")
+
+
+def merge_extraction(
+    extraction: str | Path | pd.DataFrame,
+    *,
+    contrasts: str | Path | pd.DataFrame | None = None,
+    trials: pd.DataFrame | None = None,
+    on_conflict: str = "error",
+) -> pd.DataFrame:
+    """Combine a user's extraction with the shipped registry (``retro_arms`` and ``retro_contrasts``) in one call.
 
     Parameters
     ----------
     extraction : path or DataFrame
-        A sheet path (read with :func:`read_extraction`) or a frame already read.
+        An arm-level sheet path (read with :func:`read_extraction`) or a frame already read.
+    contrasts : path or DataFrame, optional
+        The user's between-arm results (p-values with their relation, mean differences, CIs, t or F), a
+        sheet from :func:`retrostats.extraction_contrasts.contrast_template` or a frame in the
+        ``retro_contrasts`` schema; merged with the shipped ``retro_contrasts``.
+    trials : DataFrame, optional
+        ``study_id`` with ``doi`` and/or ``registration`` of the extracted studies: a study that is a
+        registry trial under another id is refused (it would be pooled twice).
     on_conflict : {"error", "keep_registry", "keep_extraction"}
-        What to do when both give a value for the same study/arm/outcome/instrument/timepoint/week/statistic.
+        What to do when both give a value for the same study/arm/outcome/instrument/timepoint/week/statistic
+        (or the same between-arm result).
 
     Returns
     -------
     DataFrame
-        ``retro_arms`` columns plus ``origin`` (``registry`` or ``extraction``).
+        ``retro_arms`` columns plus ``origin`` (``registry`` or ``extraction``). ``attrs["merged_sources"]``
+        is a :class:`MergedSources` holding the merged between-arm results (``.contrasts``, as
+        :func:`merge_contrasts` returns them) and ``.trials``; :func:`retrostats.registry_effect_sizes`
+        uses them, so no registry between-arm result is lost.
+
+    Raises
+    ------
+    DataError
+        Conflicting rows with ``on_conflict="error"``; an extracted study that duplicates a registry trial
+        (same DOI or registration id under another study id).
     """
     from .validators import check_option
 
     check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
     ext = read_extraction(extraction) if not isinstance(extraction, pd.DataFrame) else extraction.copy()
-    reg = load_dataset("retro_arms")
-    reg["origin"] = "registry"
-    ext["origin"] = "extraction"
-    both = pd.concat([reg, ext], ignore_index=True)
-    key = both[_KEY].astype(str)
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        clash = both.loc[dup & (both["origin"] == "extraction"), _KEY]
-        if on_conflict == "error":
-            first = clash.iloc[0].to_dict()
-            raise DataError(f"{len(clash)} extraction row(s) duplicate registry rows, e.g. {first}; pass "
-                            "on_conflict='keep_registry' or 'keep_extraction'.")
-        drop_origin = "extraction" if on_conflict == "keep_registry" else "registry"
-        both = both[~(dup & (both["origin"] == drop_origin))]
-    return both.reset_index(drop=True)
+    merged_c = merge_contrasts(contrasts, on_conflict=on_conflict)
+    if trials is not None:
+        ids = set(ext["study_id"].astype(str)) | set(merged_c.loc[merged_c["origin"] == "extraction", "study_id"])
+        _check_same_trials(trials, ids)
+    arms = _merge(load_dataset("retro_arms"), ext, _KEY, on_conflict, "arm")
+    arms.attrs["merged_sources"] = MergedSources(merged_c, None if trials is None else trials.copy())
+    return arms
