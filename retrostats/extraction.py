@@ -338,20 +338,29 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
 
 
 def _merge(reg: pd.DataFrame, ext: pd.DataFrame, key: list[str], on_conflict: str, what: str) -> pd.DataFrame:
+    """Registry rows plus extraction rows; a key given by both is a conflict (duplicates within one side are not)."""
     reg, ext = reg.copy(), ext.copy()
     reg["origin"] = "registry"
     ext["origin"] = "extraction"
-    both = pd.concat([reg, ext], ignore_index=True)
-    dup = both[key].astype(str).duplicated(keep=False)
-    if dup.any():
-        clash = both.loc[dup & (both["origin"] == "extraction"), key]
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        def cell(v: object) -> str:
+            return "" if pd.isna(v) else str(float(v)) if isinstance(v, (int, float, np.number)) else str(v)
+
+        return pd.Series(["|".join(map(cell, row)) for row in frame[key].itertuples(index=False)], index=frame.index)
+
+    k_reg, k_ext = keys(reg), keys(ext)
+    clash_ext = k_ext.isin(set(k_reg)).to_numpy()
+    if clash_ext.any():
         if on_conflict == "error":
-            first = clash.iloc[0].to_dict()
-            raise DataError(f"{len(clash)} extraction row(s) duplicate registry rows ({what}), e.g. {first}; pass "
-                            "on_conflict='keep_registry' or 'keep_extraction'.")
-        drop_origin = "extraction" if on_conflict == "keep_registry" else "registry"
-        both = both[~(dup & (both["origin"] == drop_origin))]
-    return both.reset_index(drop=True)
+            first = ext.loc[clash_ext, key].iloc[0].to_dict()
+            raise DataError(f"{int(clash_ext.sum())} extraction row(s) duplicate registry rows ({what}), e.g. "
+                            f"{first}; pass on_conflict='keep_registry' or 'keep_extraction'.")
+        if on_conflict == "keep_registry":
+            ext = ext[~clash_ext]
+        else:
+            reg = reg[~k_reg.isin(set(k_ext[clash_ext])).to_numpy()]
+    return pd.concat([reg, ext], ignore_index=True)
 
 
 def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:

@@ -57,6 +57,14 @@ def _meaning(result: Any, data: pd.DataFrame | None) -> Any:
     return got
 
 
+def _reports_pi(result: Any) -> bool:
+    """Whether the result's preset reports a prediction interval (results without a preset do)."""
+    from ..meta.presets import PRESETS
+
+    preset = getattr(result, "preset", None)
+    return preset is None or preset not in PRESETS or bool(PRESETS[preset].prediction_interval)
+
+
 def _favour_pair(arm: str, favours: Sequence[str]) -> tuple[str, str]:
     """(experimental, comparator) names for oriented effects: the arm a positive value favours first."""
     names = [str(f) for f in favours]
@@ -178,8 +186,8 @@ def forest_plot(
         comes from that orientation and the instrument only gives the MCID.
     higher_is_better : bool, optional
         Direction of benefit on the outcome; with effects computed as retro minus control, effects right
-        of ``null`` favour retro when higher is better. Sets the "favours" labels. Refused for oriented
-        effects (their direction is known).
+        of ``null`` favour retro when higher is better. Sets the "favours" labels. Oriented effects take
+        it from their orientation (``False`` is refused for them).
     mcid : float or True, optional
         Shade effects smaller than the minimal clinically important difference (``±mcid`` around ``null``);
         ``True`` takes it from ``instrument``. Only meaningful for effects on the instrument's scale (MD).
@@ -218,10 +226,10 @@ def forest_plot(
     check_option("variant", variant, ["standard", "cumulative", "leave_one_out"])
     meaning = _meaning(result, data)
     if meaning.favours is not None:
-        if higher_is_better is not None:
+        if higher_is_better is False:
             raise ValueError(
-                f"the effects are oriented (positive favours {meaning.favours}); higher_is_better= does not "
-                "apply to them: drop it."
+                f"the effects are oriented (positive favours {meaning.favours}); higher_is_better=False "
+                "contradicts that: drop it."
             )
         higher_is_better = True  # positive favours the oriented arm, whatever the instrument's direction
         favours = _favour_pair(meaning.favours, favours)
@@ -247,6 +255,8 @@ def forest_plot(
     else:
         rows, ref = _variant_rows(result, variant, order, digits)
         pool = pooled_from(pooled if pooled is not None else ref) if variant == "leave_one_out" else None
+    if pool is not None and not is_frame and not _reports_pi(result):
+        pool.pi_low = pool.pi_high = math.nan  # the preset does not report a prediction interval
     extra = data if data is not None else (result if is_frame else None)
     if extra is not None and len(extra) != len(rows.labels):
         raise ValueError(f"data has {len(extra)} rows but there are {len(rows.labels)} studies; align them.")

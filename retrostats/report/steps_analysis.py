@@ -178,15 +178,13 @@ def registry_effects_step(ctx: Context) -> None:
             res = meta_analysis(g, preset="cochrane", slab="study_id")
             key = f"{comp.replace(' vs ', '_vs_')}_{oc}"
             ctx.write_table(f"meta_{key}", res.to_frame())
-            ax = F.forest_plot(res, higher_is_better=True, xlabel="SMD (positive favours retro walking)")
+            ax = F.forest_plot(res)  # direction and axis label from the effects' measure and orientation
             parts.append(_fig(ctx, ax, f"fig_registry_{key}", f"Registry meta-analysis, {comp}, {oc}."))
     if len(usable):
         ax = F.forest_plot(
             usable,
             labels="study_id",
             subgroup=[f"{c}: {o}" for c, o in zip(usable["comparison"], usable["outcome"])],
-            higher_is_better=True,
-            xlabel="SMD (harmonised: positive favours retro walking)",
         )
         parts.append(
             _fig(
