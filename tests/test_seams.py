@@ -36,6 +36,14 @@ TRIALS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def _arms(instrument: str = "NPRS", factor: float = 1.0) -> pd.DataFrame:
     rows = []
     for sid, arm, n, m, sd in TRIALS:
