@@ -61,6 +61,8 @@ __all__ = [
     "table_meaning",
     "favours_text",
     "oriented_towards",
+    "meaning_of",
+    "axis_label",
 ]
 
 
@@ -342,7 +344,9 @@ def _distinct(data: pd.DataFrame, column: str) -> list[str]:
     return sorted({str(v) for v in data[column] if not pd.isna(v)})
 
 
-def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") -> EffectMeaning:
+def table_meaning(
+    data: pd.DataFrame | None, *, what: str = "the effect table", strict: bool = True
+) -> EffectMeaning:
     """Read (and check) the measure, instrument and orientation an effect table carries.
 
     Parameters
@@ -352,6 +356,10 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
         :func:`retrostats.registry_effect_sizes`, possibly filtered, concatenated or read back from CSV).
     what : str
         How messages name the table.
+    strict : bool
+        With False (for drawing rather than pooling, e.g. published estimates of several measures), mixed
+        or unregistered measures and mixed instruments give None instead of an error; mixed orientations
+        are still refused.
 
     Returns
     -------
@@ -373,6 +381,8 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
     if data is None or not isinstance(data, pd.DataFrame):
         return EffectMeaning(None, None, None)
     codes = _distinct(data, "measure")
+    if not strict and (len(codes) > 1 or (codes and codes[0] not in MEASURES)):
+        codes = []
     if len(codes) > 1:
         scales = {c: MEASURES[c].scale for c in codes if c in MEASURES}
         raise DataError(
@@ -386,7 +396,7 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
             f"{_suggest(measure, MEASURES)} Register it with retrostats.measures.register_measure()."
         )
     instruments = _distinct(data, "instrument")
-    if len(instruments) > 1 and measure is not None and MEASURES[measure].rescales_with_instrument:
+    if len(instruments) > 1 and strict and measure is not None and MEASURES[measure].rescales_with_instrument:
         raise DataError(
             f"{what} has {measure} effects on different instruments {instruments}; raw differences on "
             "different scales cannot be pooled: rescale them to one instrument (registry_effect_sizes("
@@ -405,3 +415,39 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
             )
         favours = arms.pop()
     return EffectMeaning(measure, instrument, favours)
+
+
+def meaning_of(obj: Any, data: pd.DataFrame | None = None) -> EffectMeaning:
+    """The meaning of what a figure draws: a result's ``measure/instrument/favours``, else a frame's columns.
+
+    Lenient (``strict=False``): drawing published estimates of several measures is fine; mixed orientations
+    are not.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return table_meaning(obj, what="the frame", strict=False)
+    got = EffectMeaning(
+        getattr(obj, "measure", None), getattr(obj, "instrument", None), getattr(obj, "favours", None)
+    )
+    if got.measure is None and got.favours is None and isinstance(data, pd.DataFrame):
+        return table_meaning(data, what="data", strict=False)
+    return got
+
+
+def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
+    """An axis label saying what the effect is and what a positive value means.
+
+    Examples
+    --------
+    >>> axis_label(EffectMeaning("MD", "NPRS", "retro"))
+    'Mean difference, NPRS (positive favours retro)'
+    >>> axis_label(EffectMeaning(None, None, None))
+    'Effect (retro \u2212 control)'
+    """
+    m = MEASURES.get(meaning.measure) if meaning.measure else None
+    name = (m.label[0].upper() + m.label[1:]) if m is not None else "Effect"
+    if m is not None and m.scale == "raw" and meaning.instrument:
+        name += f", {meaning.instrument}"
+    if meaning.favours is not None:
+        return f"{name} (positive favours {meaning.favours})"
+    exp_, comp = (str(a) for a in arms)
+    return f"{name} ({exp_} \u2212 {comp})"

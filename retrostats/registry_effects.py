@@ -409,7 +409,8 @@ def _one(
 
 def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -> pd.DataFrame:
     arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
-    if measure == "MD" and target_instrument is not None:
+    raw = get_measure(measure).rescales_with_instrument  # instrument units: rescaling and mixing matter
+    if raw and target_instrument is not None:
         # arm summaries are rescaled before the MD is computed; a published MD (contrast route) directly
         for i in np.flatnonzero(out["usable"].to_numpy()):
             ins = out.at[i, "instrument"]
@@ -473,7 +474,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
         for col in ("yi", "ci_low", "ci_high", "derivation", "favours", "direction_known"):
             out.loc[usable.index, col] = harm[col].to_numpy()
         check_smd_mixing(out[out["usable"]], stacklevel=4)
-        if measure == "MD" and usable["instrument"].nunique() > 1 and target_instrument is None:
+        if raw and usable["instrument"].nunique() > 1 and target_instrument is None:
             warnings.warn(
                 f"mean differences on different instruments {sorted(usable['instrument'].unique())}; "
                 "pass target_instrument= or use an SMD.",

@@ -71,6 +71,8 @@ class BayesMetaResult:
         log p(y) (exact method; NaN for NUTS).
     instrument, measure : str or None
         Taken from the data's ``instrument``/``measure`` columns when they hold one value.
+    favours : str or None
+        The arm a positive effect favours when the data were oriented (``"positive favours <arm>"``).
     prior_note : str
         Where default priors came from (e.g. sized from the instrument's range); empty for priors given.
     harmonised : bool
@@ -100,6 +102,7 @@ class BayesMetaResult:
     diagnostics: pd.DataFrame | None = None
     harmonised: bool = False
     prior_note: str = ""
+    favours: str | None = None
     _posterior: Any = field(default=None, repr=False, compare=False)
 
     # --- distribution access ---------------------------------------------------------------------
@@ -301,8 +304,8 @@ def bayes_meta_analysis(
         Estimates and sampling variances (> 0), e.g. the output of :func:`retrostats.effect_sizes`.
     mu_prior : tuple, optional
         ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. Left at its default, the prior
-        depends on the scale of the data's ``measure`` (see :func:`retrostats.bayes.default_priors`): ``normal(0, 2)`` for
-        standardized (SD-unit) and log-ratio effects and for data without a measure; for effects in
+        depends on the scale of the data's ``measure`` (see :func:`retrostats.bayes.default_priors`):
+        ``normal(0, 2)`` for standardized (SD-unit) and log-ratio effects and for data without a measure; for effects in
         instrument units (``MD``), sized from the instrument's range, or refused when it has none. The
         summary states which was used.
     tau_prior : tuple or str, optional
@@ -423,6 +426,7 @@ def bayes_meta_analysis(
         diagnostics=diagnostics,
         harmonised=_is_harmonised(data),
         prior_note=prior_note,
+        favours=meaning.favours,
         _posterior=post,
     )
 

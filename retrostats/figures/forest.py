@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..measures import axis_label, meaning_of
 from ..validators import check_option
 from ._base import MM, figure_width_inches, style_context
 from ._forest_draw import ci_text, draw_forest
@@ -43,20 +44,6 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
     return (bool(hib) if not pd.isna(hib) else None), float(row["mcid"])
 
 
-def _meaning(result: Any, data: pd.DataFrame | None) -> Any:
-    """Measure, instrument and orientation of what is drawn (from the result, else from the frame)."""
-    from ..measures import EffectMeaning, table_meaning
-
-    if isinstance(result, pd.DataFrame):
-        return table_meaning(result, what="the frame")
-    got = EffectMeaning(
-        getattr(result, "measure", None), getattr(result, "instrument", None), getattr(result, "favours", None)
-    )
-    if got.measure is None and got.favours is None and data is not None:
-        return table_meaning(data, what="data")
-    return got
-
-
 def _reports_pi(result: Any) -> bool:
     """Whether the result's preset reports a prediction interval (results without a preset do)."""
     from ..meta.presets import PRESETS
@@ -71,20 +58,6 @@ def _favour_pair(arm: str, favours: Sequence[str]) -> tuple[str, str]:
     if arm in names:
         return arm, names[1 - names.index(arm)] if len(names) == 2 else "comparator"
     return arm, names[1] if len(names) == 2 and names[1] != arm else "comparator"
-
-
-def _axis_label(meaning: Any, favours: Sequence[str]) -> str:
-    """The x label: the measure's label and what a positive value means."""
-    from ..measures import MEASURES
-
-    m = MEASURES.get(meaning.measure) if meaning.measure else None
-    name = (m.label[0].upper() + m.label[1:]) if m is not None else "Effect"
-    if m is not None and m.scale == "raw" and meaning.instrument:
-        name += f", {meaning.instrument}"
-    if meaning.favours is not None:
-        return f"{name} (positive favours {meaning.favours})"
-    exp_, comp = (str(f) for f in favours)
-    return f"{name} ({exp_} \u2212 {comp})"
 
 
 def _fmt(v: Any, digits: int, integer: bool = False) -> str:
@@ -224,7 +197,7 @@ def forest_plot(
     ['pooled-diamond']
     """
     check_option("variant", variant, ["standard", "cumulative", "leave_one_out"])
-    meaning = _meaning(result, data)
+    meaning = meaning_of(result, data)
     if meaning.favours is not None:
         if higher_is_better is False:
             raise ValueError(
@@ -236,7 +209,7 @@ def forest_plot(
     elif higher_is_better is None and instrument is not None:
         higher_is_better = scale_direction(instrument)[0]
     if xlabel is None and variant == "standard":
-        xlabel = _axis_label(meaning, favours)
+        xlabel = axis_label(meaning, favours)
     if mcid is True:
         if instrument is None:
             raise ValueError("mcid=True needs instrument= to look the MCID up in outcome_scales.")

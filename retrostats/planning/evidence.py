@@ -3,7 +3,9 @@ that makes an updated meta-analysis conclusive, and translation between standard
 
 Evidence is accepted from any object with ``estimate, se, tau2`` attributes (``retrostats.meta_analysis``
 results), or with a ``predictive_sample(size, seed)`` method (the Bayesian layer), or as an explicit normal
-``mean``/``sd`` for the effect in a new trial. Effects are standardised mean differences (SMD).
+``mean``/``sd`` for the effect in a new trial. Planning works in SD units: the evidence's recorded ``measure``
+is looked up in :mod:`retrostats.measures`; standardized evidence is used as it stands, evidence in
+instrument units (``MD``) is divided by ``outcome_sd=`` (required then), other scales are refused.
 """
 
 from __future__ import annotations
