@@ -341,3 +341,14 @@ def test_a_new_measure_and_tau2_method_registered_once_work_everywhere(fake_regi
     assert "raw difference, NPRS" in rs.forest_plot(rs.meta_analysis(raw)).get_xlabel()
     with pytest.raises(DataError, match="pass outcome_sd="):
         n_for_conclusive_update(rs.meta_analysis(raw))
+
+
+def test_bayesian_evidence_in_instrument_units_plans_in_sd_units():
+    from retrostats.planning import predictive
+
+    fit = rs.bayes_meta_analysis(_registry_md())
+    with pytest.raises(DataError, match="pass outcome_sd="):
+        predictive(fit, seed=1)
+    p = predictive(fit, seed=1, outcome_sd=2.0)
+    draws = fit.predictive_sample(20000, 1) / 2.0
+    np.testing.assert_allclose([p.mean, p.sd], [draws.mean(), draws.std(ddof=1)], **TOL["closed_form"])

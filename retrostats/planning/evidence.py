@@ -58,6 +58,17 @@ class _InSDUnits:
     source: str
 
 
+@dataclass(frozen=True)
+class _DrawsInSDUnits:
+    """A predictive-sample source in instrument units, re-expressed in SD units."""
+
+    evidence: Any
+    outcome_sd: float
+
+    def predictive_sample(self, size: int, seed: Any = None) -> np.ndarray:
+        return np.asarray(self.evidence.predictive_sample(size, seed), dtype=float) / self.outcome_sd
+
+
 def _sd_units(evidence: Any, outcome_sd: float | None = None) -> Any:
     """Planning works in SD units: pass standardized evidence through, divide raw-scale evidence by ``outcome_sd``.
 
@@ -94,6 +105,8 @@ def _sd_units(evidence: Any, outcome_sd: float | None = None) -> Any:
             "outcome_sd= (the outcome's between-participant SD in the same units), or fit SMDs."
         )
     sd = check_interval("outcome_sd", outcome_sd, 0.0, None, low_inclusive=False)
+    if hasattr(evidence, "predictive_sample"):  # e.g. a Bayesian fit: its draws, divided by the SD
+        return _DrawsInSDUnits(evidence, sd)
     for a in ("estimate", "se", "tau2"):
         if not hasattr(evidence, a):
             raise TypeError(f"evidence must have estimate, se and tau2; it lacks {a!r}.")
