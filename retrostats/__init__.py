@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "list_datasets": "retrostats.datasets",
     "load_dataset": "retrostats.datasets",
     "dataset_info": "retrostats.datasets",
+    "registry_changelog": "retrostats.datasets",
     "read_extraction": "retrostats.extraction",
     "extraction_template": "retrostats.extraction",
     "merge_extraction": "retrostats.extraction",
