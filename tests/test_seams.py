@@ -352,3 +352,14 @@ def test_bayesian_evidence_in_instrument_units_plans_in_sd_units():
     p = predictive(fit, seed=1, outcome_sd=2.0)
     draws = fit.predictive_sample(20000, 1) / 2.0
     np.testing.assert_allclose([p.mean, p.sd], [draws.mean(), draws.std(ddof=1)], **TOL["closed_form"])
+
+
+def test_summary_states_the_measure_and_back_transforms_ratios():
+    es = _registry_md()
+    text = rs.meta_analysis(es).summary().as_text()
+    assert "MD (mean difference, NPRS units); positive favours retro" in text
+    rom = rs.effect_sizes(measure="ROM", m1=[3.0, 2.8], sd1=[1.5, 1.4], n1=[20, 15], m2=[4.2, 3.5],
+                          sd2=[1.6, 1.5], n2=[20, 16])
+    res = rs.meta_analysis(rom)
+    text = res.summary().as_text()
+    assert "Back-transformed (ratio of means)" in text and f"{np.exp(res.estimate):.4f} (95% CI" in text
