@@ -363,3 +363,11 @@ def test_summary_states_the_measure_and_back_transforms_ratios():
     res = rs.meta_analysis(rom)
     text = res.summary().as_text()
     assert "Back-transformed (ratio of means)" in text and f"{np.exp(res.estimate):.4f} (95% CI" in text
+
+
+def test_result_tables_carry_the_meaning(tmp_path):
+    res = rs.meta_analysis(_registry_md())
+    tab = res.to_frame()
+    assert tab.loc[0, ["measure", "instrument", "favours"]].tolist() == ["MD", "NPRS", "retro"]
+    tab.to_csv(tmp_path / "r.csv", index=False)
+    assert pd.read_csv(tmp_path / "r.csv").loc[0, "favours"] == "retro"
