@@ -338,10 +338,15 @@ def oriented_towards(value: Any) -> str | None:
     return None
 
 
+def _cells(data: pd.DataFrame, column: str) -> set:
+    """The distinct non-missing cells of a column (plain Python: effect tables are small)."""
+    return {v for v in set(data[column].to_numpy(dtype=object).tolist()) if not (v is None or v != v)}
+
+
 def _distinct(data: pd.DataFrame, column: str) -> list[str]:
     if column not in data.columns:
         return []
-    return sorted({str(v) for v in data[column] if not pd.isna(v)})
+    return sorted({str(v) for v in _cells(data, column)})
 
 
 def table_meaning(
@@ -405,8 +410,7 @@ def table_meaning(
     instrument = instruments[0] if len(instruments) == 1 else None
     favours = None
     if "favours" in data.columns and len(data):
-        cells = [v for v in data["favours"] if not pd.isna(v)]
-        arms = {oriented_towards(v) for v in cells} or {None}
+        arms = {oriented_towards(v) for v in _cells(data, "favours")} or {None}
         if len(arms) > 1:
             shown = sorted(str(a) if a is not None else "not oriented" for a in arms)
             raise DataError(

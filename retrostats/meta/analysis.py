@@ -251,11 +251,12 @@ def meta_analysis(
             f"{vname} must be > 0; row {i} (study {labels[i]!r}) has {v[i]!r}. A sampling variance "
             "of zero usually means a missing or zero SD; check the source."
         )
-    if data is not None and multiarm != "ignore":
-        check_multiarm(data[keep], multiarm=multiarm, stacklevel=3)
-    meaning = table_meaning(data[keep] if data is not None else None, what="data")
-    if data is not None:
-        check_same_trial(data[keep])
+    kept = data if data is None or keep.all() else data[keep]
+    if kept is not None and multiarm != "ignore":
+        check_multiarm(kept, multiarm=multiarm, stacklevel=3)
+    meaning = table_meaning(kept, what="data")  # measure, instrument, orientation; mixtures are refused
+    if kept is not None:
+        check_same_trial(kept)
 
     X, names = _design(data, mods, n, labels)
     X = X[keep]
