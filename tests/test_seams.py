@@ -371,3 +371,15 @@ def test_result_tables_carry_the_meaning(tmp_path):
     assert tab.loc[0, ["measure", "instrument", "favours"]].tolist() == ["MD", "NPRS", "retro"]
     tab.to_csv(tmp_path / "r.csv", index=False)
     assert pd.read_csv(tmp_path / "r.csv").loc[0, "favours"] == "retro"
+
+
+def test_instrument_typos_say_did_you_mean():
+    from retrostats.bayes import lookup_scale
+    from retrostats.figures.forest import scale_direction
+    from retrostats.planning import mcid_effect_size
+
+    for call in (lambda: lookup_scale("NRPS"), lambda: mcid_effect_size("NRPS", 2.0)):
+        with pytest.raises(DataError, match="Did you mean 'NPRS'"):
+            call()
+    with pytest.raises(ValueError, match="Did you mean 'NPRS'"):
+        scale_direction("NRPS")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures import axis_label, meaning_of
-from ..validators import check_option
+from ..validators import _suggest, check_option
 from ._base import MM, figure_width_inches, style_context
 from ._forest_draw import ci_text, draw_forest
 from ._rows import Pooled, group_order, heterogeneity_text, pooled_from, study_rows
@@ -38,6 +38,7 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
     if instrument not in scales.index:
         raise ValueError(
             f"instrument {instrument!r} is not in outcome_scales; known: {sorted(scales.index)[:12]}..."
+            f"{_suggest(instrument, scales.index)}"
         )
     row = scales.loc[instrument]
     hib = row["higher_is_better"]
