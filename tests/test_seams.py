@@ -217,7 +217,7 @@ def test_mixed_measures_and_instruments_are_refused():
 
 
 # ----------------------------------------------------------------------------------- metamorphic suite
-def test_swapping_arms_mirrors_estimates_labels_and_conclusions():
+def test_swapping_arms_mirrors_estimates_labels_and_conclusions(tmp_path):
     a, b = _registry_md(), _registry_md(comparison="control vs retro")
     np.testing.assert_allclose(b["yi"], -a["yi"], **TOL["closed_form"])
     assert set(b["favours"]) == {"positive favours control"}
@@ -231,6 +231,12 @@ def test_swapping_arms_mirrors_estimates_labels_and_conclusions():
     pa = rs.bayes_meta_analysis(a).clinical_probabilities()
     pb = rs.bayes_meta_analysis(b).clinical_probabilities()
     np.testing.assert_allclose(pb["p_benefit"], 1 - pa["p_benefit"], **TOL["quadrature"])
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    pla = _plan(["--from-csv", str(tmp_path / "a.csv"), "--sd", "2", "--design", "ttest"], tmp_path, "pa.csv")
+    plb = _plan(["--from-csv", str(tmp_path / "b.csv"), "--sd", "2", "--design", "ttest"], tmp_path, "pb.csv")
+    np.testing.assert_allclose(float(plb["n"]), float(pla["n"]), **TOL["iterative"])
+    np.testing.assert_allclose(float(plb["evidence_estimate"]), -float(pla["evidence_estimate"]), **TOL["iterative"])
     # raw effect sizes: group 1 and group 2 exchanged
     kw = dict(m1=[3.0, 2.8], sd1=[1.5, 1.4], n1=[20, 15], m2=[4.2, 3.5], sd2=[1.6, 1.5], n2=[20, 16])
     sw = dict(m1=kw["m2"], sd1=kw["sd2"], n1=kw["n2"], m2=kw["m1"], sd2=kw["sd1"], n2=kw["n1"])
