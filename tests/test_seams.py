@@ -389,3 +389,14 @@ def test_instrument_typos_say_did_you_mean():
             call()
     with pytest.raises(ValueError, match="Did you mean 'NPRS'"):
         scale_direction("NRPS")
+
+
+def test_nuts_bayes_factor_in_log_space_without_sampling():
+    """The NUTS posterior's Savage-Dickey ratio far from the data: a log of -inf, not a division by zero."""
+    from retrostats.bayes.nuts import DrawPosterior
+
+    rng = np.random.default_rng(1)
+    post = DrawPosterior({"mu": 100.0 + rng.standard_normal(400)}, mu_logpdf0=-1.6120857137646178)
+    assert post.log_bayes_factor_mu0() == -np.inf and post.bayes_factor_mu0() == 0.0
+    near = DrawPosterior({"mu": rng.standard_normal(400)}, mu_logpdf0=-1.6120857137646178)
+    assert np.isfinite(near.log_bayes_factor_mu0())
