@@ -231,12 +231,26 @@ def register_measure(measure: Measure, *, replace: bool = False) -> Measure:
 
 
 def unregister_measure(code: str) -> None:
-    """Remove a measure from the registry (e.g. a test's temporary measure)."""
+    """Remove a measure from the registry (e.g. a test's temporary measure); unknown codes are ignored.
+
+    Parameters
+    ----------
+    code : str
+    """
     MEASURES.pop(code, None)
 
 
 def get_measure(code: Any) -> Measure:
     """The registered :class:`Measure` of ``code``.
+
+    Parameters
+    ----------
+    code : str or Measure
+        A measure code as written in an effect table's ``measure`` column (a Measure is returned as is).
+
+    Returns
+    -------
+    Measure
 
     Raises
     ------
@@ -263,7 +277,23 @@ def get_measure(code: Any) -> Measure:
 
 
 def measure_codes(*, scale: str | None = None, family: str | None = None) -> tuple[str, ...]:
-    """Registered measure codes, optionally only those of one ``scale`` and/or ``family``."""
+    """Registered measure codes, optionally only those of one ``scale`` and/or ``family``.
+
+    Parameters
+    ----------
+    scale, family : str, optional
+        Keys of :data:`SCALES` and :data:`FAMILIES`.
+
+    Returns
+    -------
+    tuple of str
+        In registration order.
+
+    Examples
+    --------
+    >>> measure_codes(family="pre-post")
+    ('MC', 'SMCC', 'SMCR')
+    """
     return tuple(
         c
         for c, m in MEASURES.items()
@@ -327,12 +357,24 @@ _PREFIX = "positive favours "
 
 
 def favours_text(arm: str) -> str:
-    """The ``favours`` cell of an oriented effect table: ``"positive favours <arm>"``."""
+    """The ``favours`` cell of an oriented effect table: ``"positive favours <arm>"``.
+
+    Examples
+    --------
+    >>> favours_text("retro")
+    'positive favours retro'
+    """
     return f"{_PREFIX}{arm}"
 
 
 def oriented_towards(value: Any) -> str | None:
-    """The arm a ``favours`` cell names (``"positive favours retro"`` -> ``"retro"``), else None."""
+    """The arm a ``favours`` cell names (``"positive favours retro"`` -> ``"retro"``), else None.
+
+    Examples
+    --------
+    >>> oriented_towards("positive favours retro"), oriented_towards("direction unknown")
+    ('retro', None)
+    """
     if isinstance(value, str) and value.startswith(_PREFIX):
         return value[len(_PREFIX) :]
     return None
