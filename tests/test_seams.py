@@ -88,6 +88,10 @@ def test_defect1_plan_from_csv_reads_the_measure(tmp_path, capsys):
     # an --sd for effects already in SD units is a contradiction, not a silent no-op
     with pytest.raises(ValueError, match="already standardised; drop --sd"):
         _plan(["--effect-size", "0.5", "--sd", "2"], tmp_path)
+    with pytest.raises(ValueError, match="--measure names the measure of a --from-csv"):
+        _plan(["--effect-size", "0.5", "--measure", "MD"], tmp_path)
+    with pytest.raises(ValueError, match="--measure SMD but .* says its effects are \\['MD'\\]"):
+        _plan(["--from-csv", str(path), "--measure", "SMD", "--sd", "2"], tmp_path)
 
 
 def test_defect2_forest_direction_from_the_oriented_table():

@@ -263,6 +263,8 @@ def run_plan(args: argparse.Namespace) -> int:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
     if args.n is not None and args.power is not None:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
+    if args.measure is not None and args.from_csv is None:
+        raise ValueError("--measure names the measure of a --from-csv file's effects; it applies to nothing else.")
     if args.sd is not None and args.effect_size is not None and not args.instrument:
         raise ValueError(
             "--sd converts effects in instrument units, but --effect-size is already standardised; drop --sd "
