@@ -404,3 +404,17 @@ def test_nuts_bayes_factor_in_log_space_without_sampling():
     assert post.log_bayes_factor_mu0() == -np.inf and post.bayes_factor_mu0() == 0.0
     near = DrawPosterior({"mu": rng.standard_normal(400)}, mu_logpdf0=-1.6120857137646178)
     assert np.isfinite(near.log_bayes_factor_mu0())
+
+
+def test_binary_measures_mean_the_same_everywhere():
+    """OR effects (registered by the binary-outcome work): log scale, back-transformed, no MCID, no SD plan."""
+    es = rs.effect_sizes(measure="OR", events1=[4, 6, 3], n1=[20, 20, 20], events2=[9, 10, 4], n2=[21, 20, 20])
+    res = rs.meta_analysis(es)
+    text = res.summary().as_text()
+    assert "OR (log odds ratio)" in text and "Back-transformed (odds ratio)" in text
+    assert rs.bayes_meta_analysis(es).mu_prior.params == (0.0, 2.0)
+    from retrostats.planning import n_for_conclusive_update
+
+    with pytest.raises(DataError, match="log scale"):
+        n_for_conclusive_update(res)
+    assert rs.forest_plot(res).get_xlabel() == "Log odds ratio (retro \u2212 control)"
