@@ -138,6 +138,9 @@ class Measure:
     sd_basis : str, optional
         For standardized measures: which SD divides (``final``, ``change``, ``baseline``, ``pooled``).
     description : str
+    axis_name : str, optional
+        Short name for axis labels (figures have little room); default: the label when it is short, else
+        the code.
     """
 
     code: str
@@ -151,6 +154,7 @@ class Measure:
     arguments: tuple[str, ...] = ()
     sd_basis: str | None = None
     description: str = ""
+    axis_name: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not self.code.strip():
@@ -169,6 +173,13 @@ class Measure:
             object.__setattr__(self, "mcid_applies", self.scale == "raw")
         if self.kernel is not None and not self.arguments:
             raise ValueError(f"Measure {self.code!r}: a kernel needs its arguments (names, in order).")
+
+    @property
+    def axis(self) -> str:
+        """The name figures put on an axis (:attr:`axis_name`, the short label, or the code)."""
+        if self.axis_name:
+            return self.axis_name
+        return self.label[0].upper() + self.label[1:] if len(self.label) <= 24 else self.code
 
     @property
     def standardized(self) -> bool:
@@ -308,7 +319,8 @@ _BUILTIN = [
     Measure("MD", "two-group", "raw", "mean difference", kernel=K.md, arguments=_TWO,
             description="group 1 minus group 2 in instrument units (metafor MD)"),
     Measure("SMD", "two-group", "sd", "standardized mean difference (Hedges' g)", kernel=K.smd,
-            arguments=_TWO, sd_basis="pooled", description="metafor SMD, exact small-sample correction"),
+            arguments=_TWO, sd_basis="pooled", description="metafor SMD, exact small-sample correction",
+            axis_name="SMD (Hedges' g)"),
     Measure("SMDH", "two-group", "sd", "standardized mean difference (heteroscedastic SDs)",
             kernel=K.smdh, arguments=_TWO, sd_basis="pooled", description="metafor SMDH (Bonett 2008)"),
     Measure("ROM", "two-group", "log", "log ratio of means", back_transform=np.exp,
@@ -501,7 +513,7 @@ def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
     'Effect (retro \u2212 control)'
     """
     m = MEASURES.get(meaning.measure) if meaning.measure else None
-    name = (m.label[0].upper() + m.label[1:]) if m is not None else "Effect"
+    name = m.axis if m is not None else "Effect"
     if m is not None and m.scale == "raw" and meaning.instrument:
         name += f", {meaning.instrument}"
     if meaning.favours is not None:
