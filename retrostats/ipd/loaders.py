@@ -50,6 +50,7 @@ def read_participants(
     arm_labels: Mapping[object, str] | None = None,
     baseline_week: float = 0.0,
     sheet: str | int | None = None,
+    baseline_column: str | None = None,
 ) -> pd.DataFrame:
     """Read participant-level data into the canonical long frame, validated.
 
@@ -74,6 +75,11 @@ def read_participants(
         The week that is baseline (default 0).
     sheet : str or int, optional
         Excel sheet.
+    baseline_column : str, optional
+        Long data whose baseline sits in a column on every row (ADaM ``BASE``; map ``value`` to ``AVAL`` or
+        ``CHG``). The baseline then comes from this column (constant within participant), not from the rows at
+        ``baseline_week``; arms are kept as written (``PBO``, ``TRT``: no recoding needed), and a ``visit``
+        entry in ``columns`` (ADaM ``AVISIT``) keeps the visit labels as written.
 
     Returns
     -------
@@ -108,7 +114,7 @@ def read_participants(
     raw = source.copy() if isinstance(source, pd.DataFrame) else _read_file(Path(source), sheet)
     cmap = {"participant": "participant", "arm": "arm", "week": "week", "value": "value"}
     if columns:
-        unknown = set(columns) - set(cmap)
+        unknown = set(columns) - set(cmap) - ({"visit"} if baseline_column is not None else set())
         if unknown:
             raise ValueError(f"columns has unknown canonical name(s) {sorted(unknown)}; use {sorted(cmap)}.")
         cmap.update(columns)
@@ -121,8 +127,12 @@ def read_participants(
         long["week"] = long["_col"].map(dict(values)).astype(float)
         long = long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
     else:
-        check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")], what=where)
+        extra = [c for c in (baseline_column, cmap.get("visit")) if c is not None]
+        check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")] + extra, what=where)
         long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
+        if baseline_column is not None:
+            long["_base"] = raw[baseline_column].to_numpy()
+            long["_visit"] = raw[cmap["visit"]].to_numpy() if "visit" in cmap else None
         long["_col"] = cmap["value"]
         wk = pd.to_numeric(long["week"], errors="coerce")
         if wk.isna().any():
@@ -136,7 +146,10 @@ def read_participants(
     if arm_labels:
         arm = arm.map(lambda a: arm_labels.get(a, arm_labels.get(_id(a), a)) if pd.notna(a) else a)
     long["arm"] = [None if pd.isna(a) else str(a).strip() for a in arm]
-    bad_arm = long["arm"].map(lambda a: a is None or not re.match(ARM_PATTERN, a))
+    if baseline_column is not None:  # trial data (ADaM): arms kept as written
+        bad_arm = long["arm"].map(lambda a: a is None)
+    else:
+        bad_arm = long["arm"].map(lambda a: a is None or not re.match(ARM_PATTERN, a))
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
         raise DataError(f"{where}: participant {r['participant']!r} has unknown arm {r['arm']!r} in column "
@@ -170,17 +183,40 @@ def read_participants(
                             f"{r['value']:g}, "
                             f"outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
     long["outcome"] = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
-    base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
-    long["baseline"] = long["participant"].map(base).astype(float)
+    if baseline_column is not None:
+        long["baseline"] = _baseline_from_column(long, baseline_column, where)
+    else:
+        base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
+        long["baseline"] = long["participant"].map(base).astype(float)
     nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"])
     if len(nobase):
-        warnings.warn(f"{len(nobase)} participant(s) have no baseline value (week {baseline_week:g}): "
+        src = f"column {baseline_column!r}" if baseline_column is not None else f"week {baseline_week:g}"
+        warnings.warn(f"{len(nobase)} participant(s) have no baseline value ({src}): "
                       f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
                       "exclude them.", DataWarning, stacklevel=2)
     long = long.loc[long["value"].notna()]
-    long["visit"] = ["baseline" if w == baseline_week else f"week {w:g}" for w in long["week"]]
+    if baseline_column is not None and "visit" in cmap:
+        long["visit"] = [str(v).strip() for v in long["_visit"]]
+    else:
+        long["visit"] = ["baseline" if w == baseline_week else f"week {w:g}" for w in long["week"]]
     long = long.sort_values(["participant", "week"], kind="mergesort", key=_sort_key).reset_index(drop=True)
     return long[list(CANONICAL_COLUMNS)]
+
+
+def _baseline_from_column(long: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """The baseline column as floats, checked to be numeric and constant within participant."""
+    num = pd.to_numeric(long["_base"], errors="coerce")
+    text = num.isna() & long["_base"].notna() & (long["_base"].astype(str).str.strip() != "")
+    if text.any():
+        r = long.loc[text].iloc[0]
+        raise DataError(f"{where}: participant {r['participant']!r}, column {column!r} holds {r['_base']!r}, "
+                        "which is not a number.")
+    varying = num.groupby(long["participant"]).nunique() > 1
+    if varying.any():
+        raise DataError(f"{where}: baseline column {column!r} varies within participant "
+                        f"{varying.index[varying][0]!r}; it must hold the participant's baseline on every row.")
+    first = num.groupby(long["participant"]).transform("first")
+    return first.astype(float)
 
 
 def _id(p: object) -> str:

@@ -99,7 +99,7 @@ def _load_steps() -> None:
     import importlib
 
     for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
-                "retrostats.report.steps_analysis"):
+                "retrostats.report.steps_decision", "retrostats.report.steps_analysis"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
