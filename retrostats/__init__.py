@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     # meta-analysis
     "meta_analysis": "retrostats.meta",
     "MetaAnalysisResult": "retrostats.meta",
+    "MetaAnalysisBatch": "retrostats.meta",
     "multiverse": "retrostats.meta",
     "meta_analysis_mh": "retrostats.meta",
     "meta_analysis_peto": "retrostats.meta",

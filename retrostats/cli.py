@@ -90,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from .report import reproduce
 
-    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only)
+    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only, jobs=args.jobs)
     return 0
 
 
@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small simulations (for tests)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--only", nargs="*", default=None, help="run only these steps")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for independent steps (default: 2 unless the machine is busy; 1 = none)",
+    )
     p.set_defaults(func=_reproduce)
 
     for mod in _PLUGINS:
