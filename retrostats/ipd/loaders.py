@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping
 from os import PathLike
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._readtable import normalise_decimal, read_table
 from ..datasets.schemas import ARM_PATTERN
 from ..exceptions import DataError, DataWarning
 from ..validators import check_columns, check_option
@@ -20,24 +20,6 @@ __all__ = ["read_participants", "CANONICAL_COLUMNS"]
 
 #: Columns of the canonical long frame, in order.
 CANONICAL_COLUMNS = ("participant", "arm", "visit", "week", "outcome", "value", "baseline")
-
-
-def _read_file(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    ext = path.suffix.lower()
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist.")
-    if ext in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if ext in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
-    if ext == ".sav":
-        import pyreadstat
-
-        df, _ = pyreadstat.read_sav(str(path), apply_value_formats=True)
-        return df
-    if ext == ".dta":
-        return pd.read_stata(path)
-    raise DataError(f"{path}: unknown file type {ext!r}; use .csv, .xlsx, .sav (SPSS) or .dta (Stata).")
 
 
 def read_participants(
@@ -50,6 +32,8 @@ def read_participants(
     arm_labels: Mapping[object, str] | None = None,
     baseline_week: float = 0.0,
     sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
 ) -> pd.DataFrame:
     """Read participant-level data into the canonical long frame, validated.
 
@@ -74,24 +58,29 @@ def read_participants(
         The week that is baseline (default 0).
     sheet : str or int, optional
         Excel sheet.
+    sep, decimal : str, optional
+        CSV separator and decimal mark. Default: detected from the header (a semicolon-separated file, as
+        European Excel writes, is read with decimal commas).
 
     Returns
     -------
     DataFrame
         ``participant, arm, visit, week, outcome, value, baseline``: one row per participant and visit with
         an observed value; ``visit`` is ``"baseline"`` or ``"week 6"``; ``baseline`` repeats the
-        participant's baseline value (NaN if missing).
+        participant's baseline value (NaN if missing). Participant ids are text as written (``"001"`` stays
+        ``"001"``; numeric ids in SPSS/Stata files become ``"1"``).
 
     Raises
     ------
     DataError
-        Missing columns, text in the values, a participant in two arms, duplicated participant-visit rows,
-        unknown arms, values outside the instrument's range; each message names the participant and column.
+        A file that cannot be read, missing columns, text in the values, a participant in two arms, duplicated
+        participant-visit rows, missing or unknown arms, values outside the instrument's range, XLSX formula
+        cells without a saved value; each message names the file, the row, the participant and the column.
 
     Warns
     -----
     DataWarning
-        Participants without a baseline value.
+        Participants without a baseline value; rows without a participant id (dropped, named by row).
 
     Examples
     --------
@@ -104,19 +93,25 @@ def read_participants(
     6.0]]
     """
     check_option("layout", layout, ["long", "wide"])
-    where = str(source) if not isinstance(source, pd.DataFrame) else "data"
-    raw = source.copy() if isinstance(source, pd.DataFrame) else _read_file(Path(source), sheet)
     cmap = {"participant": "participant", "arm": "arm", "week": "week", "value": "value"}
     if columns:
         unknown = set(columns) - set(cmap)
         if unknown:
             raise ValueError(f"columns has unknown canonical name(s) {sorted(unknown)}; use {sorted(cmap)}.")
         cmap.update(columns)
+    dec = decimal or "."
+    if isinstance(source, pd.DataFrame):
+        where, raw, first_row = "data", source.copy(), 0
+    else:
+        where, first_row = str(source), 2  # rows as a spreadsheet numbers them (header = row 1)
+        raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
+                              dtype={cmap["participant"]: str, cmap["arm"]: str})
+    raw["_row"] = np.arange(len(raw)) + first_row if first_row else raw.index
     if layout == "wide":
         if not values:
             raise ValueError("layout='wide' needs values={column: week, ...} naming the visit columns.")
         check_columns(raw, [cmap["participant"], cmap["arm"], *values], what=where)
-        long = raw.melt(id_vars=[cmap["participant"], cmap["arm"]], value_vars=list(values),
+        long = raw.melt(id_vars=["_row", cmap["participant"], cmap["arm"]], value_vars=list(values),
                         var_name="_col", value_name="value")
         long["week"] = long["_col"].map(dict(values)).astype(float)
         long = long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
@@ -124,32 +119,44 @@ def read_participants(
         check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")], what=where)
         long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
         long["_col"] = cmap["value"]
-        wk = pd.to_numeric(long["week"], errors="coerce")
-        if wk.isna().any():
-            i = int(np.flatnonzero(wk.isna().to_numpy())[0])
-            raise DataError(f"{where}: column {cmap['week']!r} must hold numeric weeks; participant "
-                            f"{long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
+        wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
+        if (wk.isna() | ~np.isfinite(wk.astype(float))).any():
+            i = int(np.flatnonzero((wk.isna() | ~np.isfinite(wk.astype(float))).to_numpy())[0])
+            raise DataError(f"{where}, row {long['_row'].iloc[i]}: column {cmap['week']!r} must hold numeric "
+                            f"weeks; participant {long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
         long["week"] = wk.astype(float)
-    long = long.loc[long["participant"].notna()].copy()
-    long["participant"] = [_id(p) for p in long["participant"]]
+    no_id = long["participant"].isna() | (long["participant"].astype("object").astype(str).str.strip() == "")
+    if no_id.any():
+        rows = sorted(pd.unique(long.loc[no_id, "_row"]))
+        warnings.warn(f"{where}: {len(rows)} row(s) have no participant id in column {cmap['participant']!r} "
+                      f"and are excluded: rows {rows[:10]}{' ...' if len(rows) > 10 else ''}.", DataWarning,
+                      stacklevel=2)
+        long = long.loc[~no_id]
+    long = long.reset_index(drop=True)
+    long["participant"] = _map_unique(long["participant"], _id)
+    long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
     arm = long["arm"]
-    if arm_labels:
-        arm = arm.map(lambda a: arm_labels.get(a, arm_labels.get(_id(a), a)) if pd.notna(a) else a)
-    long["arm"] = [None if pd.isna(a) else str(a).strip() for a in arm]
-    bad_arm = long["arm"].map(lambda a: a is None or not re.match(ARM_PATTERN, a))
+    bad_arm = arm.isna() | ~arm.fillna("").str.match(ARM_PATTERN)
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r} has unknown arm {r['arm']!r} in column "
+        what = "no arm (empty cell)" if pd.isna(r["arm"]) else f"unknown arm {r['arm']!r}"
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has {what} in column "
                         f"{cmap['arm']!r}; arms must be retro, forward, control, retro_plus or other "
-                        "(optionally numbered). Recode with arm_labels={...}.")
+                        "(optionally numbered). Fill it in or recode with arm_labels={...}.")
     # text in the values
-    num = pd.to_numeric(long["value"], errors="coerce")
-    text = num.isna() & long["value"].notna() & (long["value"].astype(str).str.strip() != "")
+    vals = normalise_decimal(long["value"], dec)
+    num = pd.to_numeric(vals, errors="coerce")
+    text = num.isna() & vals.notna() & (vals.astype("object").astype(str).str.strip() != "")
     if text.any():
         r = long.loc[text].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} holds "
-                        f"{r['value']!r}, which is not a number. Fix it or leave the cell empty.")
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                        f"holds {r['value']!r}, which is not a number. Fix it or leave the cell empty.")
     long["value"] = num.astype(float)
+    inf = np.isinf(long["value"].to_numpy())
+    if inf.any():
+        r = long.loc[inf].iloc[0]
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                        f"holds {r['value']!r}; values must be finite.")
     two = long.groupby("participant")["arm"].nunique()
     if (two > 1).any():
         p = two.index[two > 1][0]
@@ -159,16 +166,15 @@ def read_participants(
     dup = long.duplicated(["participant", "week"], keep=False)
     if dup.any():
         r = long.loc[dup].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r} has more than one row at week "
-                        f"{r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has more than one row at "
+                        f"week {r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
     if instrument is not None:
         sc = scale_info(instrument)
         out = (long["value"] < sc["min"]) | (long["value"] > sc["max"])
         if out.any():
             r = long.loc[out].iloc[0]
-            raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} has "
-                            f"{r['value']:g}, "
-                            f"outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
+            raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                            f"has {r['value']:g}, outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
     long["outcome"] = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
     base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
     long["baseline"] = long["participant"].map(base).astype(float)
@@ -177,10 +183,35 @@ def read_participants(
         warnings.warn(f"{len(nobase)} participant(s) have no baseline value (week {baseline_week:g}): "
                       f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
                       "exclude them.", DataWarning, stacklevel=2)
-    long = long.loc[long["value"].notna()]
-    long["visit"] = ["baseline" if w == baseline_week else f"week {w:g}" for w in long["week"]]
+    long = long.loc[long["value"].notna()].copy()
+    long["visit"] = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
     long = long.sort_values(["participant", "week"], kind="mergesort", key=_sort_key).reset_index(drop=True)
-    return long[list(CANONICAL_COLUMNS)]
+    out = long[list(CANONICAL_COLUMNS)].copy()
+    for c in ("participant", "arm", "visit", "outcome"):
+        out[c] = out[c].astype(object)
+    return out
+
+
+def _map_unique(s: pd.Series, func) -> pd.Series:
+    """``s.map(func)`` evaluated once per distinct value (fast on long files); missing stays missing."""
+    obj = s.astype(object)
+    uniq = pd.unique(obj[obj.notna()])
+    table = {u: func(u) for u in uniq}
+    return obj.map(table).astype(object)
+
+
+def _arm(a: object, labels: Mapping[object, str] | None) -> str | None:
+    if labels:
+        if a in labels:
+            a = labels[a]
+        else:
+            key = _id(a)
+            for k, v in labels.items():
+                if _id(k) == key:
+                    a = v
+                    break
+    s = str(a).strip()
+    return s or None
 
 
 def _id(p: object) -> str:

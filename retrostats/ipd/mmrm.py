@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import Summary, fmt_num, fmt_p
-from ..exceptions import ConvergenceWarning, DataError
+from ..exceptions import DataError
 from ..kernels import gls as _gls
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_option
@@ -25,6 +24,7 @@ from ._common import (
     means_table,
     numeric_column,
 )
+from ._guards import check_converged, check_residual_variance, drop_baseline_visit, drop_incomplete_rows
 
 __all__ = ["mmrm", "MmrmResult", "COVARIANCES"]
 
@@ -158,7 +158,15 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     ------
     DataError
         Text in the outcome, a participant in two arms, duplicated visits, a single visit, an arm with no data
-        at a visit, fewer than two arms.
+        at a visit, fewer than two arms, an outcome that is constant or predicted almost exactly.
+    ConvergenceError
+        The REML fit did not converge (no unreliable numbers are returned).
+
+    Warns
+    -----
+    DataWarning
+        Rows dropped for a missing arm, visit, participant, outcome or baseline, and rows of the baseline
+        visit (labelled ``"baseline"`` or with the outcome equal to ``baseline`` on every row), each named.
 
     Notes
     -----
@@ -188,12 +196,11 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     code = check_option("covariance", covariance, list(COVARIANCES))
     structure = COVARIANCES[code]
     cl = check_confidence_level(confidence_level)
-    df = data.loc[data[arm].notna() & data[visit].notna() & data[subject].notna()].copy()
+    df = drop_incomplete_rows(data, {"arm": arm, "visit": visit, "participant": subject}, subject=subject)
     ids = df[subject].astype(str)
-    y = numeric_column(df, outcome, ids, what="outcome")
-    keep = ~np.isnan(y)
-    df, ids = df.loc[keep], ids[keep]
-    df[outcome] = y[keep]
+    df[outcome] = numeric_column(df, outcome, ids, what="outcome")
+    df = drop_incomplete_rows(df, {"outcome": outcome}, subject=subject)
+    ids = df[subject].astype(str)
     check_one_arm(ids, df[arm].astype(str), arm)
     dup = df.duplicated([subject, visit], keep=False)
     if dup.any():
@@ -209,6 +216,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
             raise DataError(f"baseline column {baseline!r} varies within participant {who!r}; "
                             "it must hold the participant's baseline value on every row.")
         df = drop_missing_baseline(df, subject, b, baseline)
+    df = drop_baseline_visit(df, outcome=outcome, visit=visit, subject=subject, baseline=baseline)
     levels = _visit_levels(df[visit])
     if len(levels) < 2:
         raise DataError(f"mmrm needs at least two post-baseline visits in column {visit!r}; got {levels}. "
@@ -237,11 +245,10 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise DataError("the fixed effects are not estimable (the design is rank deficient): check that "
                         "baseline varies and that every arm has participants at every visit.")
+    check_residual_variance(df[outcome].to_numpy(float), X, outcome=outcome, terms="arm, visit and baseline")
     _, s_idx = np.unique(df[subject].astype(str).to_numpy(), return_inverse=True)
     fit = _gls.fit_reml(df[outcome].to_numpy(float), X, v_idx, s_idx, structure)
-    if not fit.converged:
-        warnings.warn(f"the REML fit did not fully converge (max |gradient| {np.abs(fit.grad).max():.2g}); "
-                      "try covariance='cs' or check the data.", ConvergenceWarning, stacklevel=2)
+    check_converged(fit, what=f"the REML fit ({code} covariance)")
     bbar = float(base.mean()) if base is not None else None
     rows_c, rows_m = [], []
     for t, lev in enumerate(levels):

@@ -66,6 +66,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--assurance", type=float, default=0.8, help="target assurance when planning from evidence"
     )
     p.add_argument("--out", metavar="CSV", help="write the plan as a tidy CSV (quantity, value)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(func=run_plan)
     return p
 
@@ -172,6 +173,8 @@ def run_plan(args: argparse.Namespace) -> int:
     from .designs import inflate_for_attrition
     from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
+    if args.out and Path(args.out).exists() and not getattr(args, "force", False):
+        raise FileExistsError(f"--out {args.out} exists; not overwritten. Choose another name or pass --force.")
     sources = [
         args.effect_size is not None,
         args.effect is not None,
@@ -303,8 +306,10 @@ def run_plan(args: argparse.Namespace) -> int:
     print("Sentence for the protocol / grant:")
     print(f"  {res.sentence()}")
     if args.out:
+        tmp = Path(f"{args.out}.part")
         pd.DataFrame({"quantity": [k for k, _ in rows], "value": [str(v) for _, v in rows]}).to_csv(
-            args.out, index=False, lineterminator="\n"
+            tmp, index=False, lineterminator="\n"
         )
+        tmp.replace(args.out)  # complete or absent, never half-written
         print(f"wrote {args.out}")
     return 0
