@@ -127,7 +127,7 @@ def read_participants(
         long["week"] = wk.astype(float)
     no_id = long["participant"].isna() | (long["participant"].astype("object").astype(str).str.strip() == "")
     if no_id.any():
-        rows = sorted(pd.unique(long.loc[no_id, "_row"]))
+        rows = sorted(np.asarray(pd.unique(long.loc[no_id, "_row"])).tolist())
         warnings.warn(f"{where}: {len(rows)} row(s) have no participant id in column {cmap['participant']!r} "
                       f"and are excluded: rows {rows[:10]}{' ...' if len(rows) > 10 else ''}.", DataWarning,
                       stacklevel=2)

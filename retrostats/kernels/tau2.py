@@ -37,7 +37,9 @@ __all__ = [
     "DEFAULT_MAXITER",
 ]
 
-#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute)
+#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute): a step
+#: ends the iteration when it is below ``tol * max(tau2, typical vi)`` (see :func:`_scale`), so the result
+#: does not depend on the units of the data
 DEFAULT_TOL = 1e-12
 DEFAULT_MAXITER = 1000
 
@@ -48,6 +50,13 @@ def _kp(X: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, int]:
 
 def _shape(X: np.ndarray, *arrs: np.ndarray) -> tuple[int, ...]:
     return np.broadcast_shapes(X.shape[:-2], *(a.shape[:-1] for a in arrs))
+
+
+def _scale(v: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The typical sampling variance (mean over the participating studies): the unit of convergence."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sum(m * v, axis=-1) / np.sum(m, axis=-1)
+    return np.where(np.isfinite(s) & (s > 0), s, 1.0)
 
 
 def _finish(tau2: np.ndarray, k: np.ndarray, p: int) -> np.ndarray:
@@ -113,6 +122,7 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
     active = k - p > 0
     active = np.broadcast_to(active, t.shape).copy()
     converged = ~active
+    unit = np.broadcast_to(_scale(v, m), t.shape)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -129,7 +139,7 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
             adj = np.where(neg, np.where(t > 0, adj / 2.0**n, 0.0), adj)
             adj = np.where(t + adj < 0, adj / 2.0, adj)
         new = np.where(active, t + adj, t)
-        done = active & (np.abs(new - t) <= tol * np.maximum(1.0, new))
+        done = active & (np.abs(new - t) <= tol * np.maximum(unit, new))
         t = new
         converged |= done
         active &= ~done
@@ -182,6 +192,7 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
     active = (q0 >= target) & (target > 0) & np.isfinite(hi)
     t = np.zeros(shape)
     converged = ~active
+    unit = np.broadcast_to(_scale(v, m), shape)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -195,7 +206,7 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
         inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
         new = np.where(inside, newton, 0.5 * (lo + hi))
         new = np.where(active, new, t)
-        done = active & ((np.abs(new - t) <= tol * np.maximum(1.0, new)) | (f == 0))
+        done = active & ((np.abs(new - t) <= tol * np.maximum(unit, new)) | (f == 0))
         t = new
         converged |= done
         active &= ~done

@@ -14,6 +14,7 @@ from ..kernels.rma import METHODS, TESTS, rma_fit
 from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
+from ._guards import warn_extreme_variance_ratio
 from .multiarm import check_multiarm
 from .presets import PRESETS
 from .result import MetaAnalysisResult
@@ -275,6 +276,7 @@ def meta_analysis(
     if tau2 is not None:
         tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
+    warn_extreme_variance_ratio(v, labels)
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
     if not bool(np.all(fit["converged"])):
         raise ConvergenceError(

@@ -120,7 +120,9 @@ def influence(result) -> pd.DataFrame:
         ``cov_r`` (covariance ratio), ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), one
         ``dfbs_<term>``
         per coefficient, and ``influential`` (metafor's flag: any of ``|dffits| > 3 sqrt(p/(k-p))``,
-        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``).
+        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``). A study whose deletion leaves
+        the moderators not estimable gets NaN (``influential``: ``<NA>``, nullable boolean), except ``hat``
+        and ``weight``, as metafor's NA, with a DataWarning.
 
     Notes
     -----
@@ -140,6 +142,18 @@ def influence(result) -> pd.DataFrame:
     if k - 1 < p:
         raise ValueError(f"influence() needs more than {p} studies.")
     mask = 1.0 - np.eye(k)
+    # as metafor: a deletion that leaves the moderators rank deficient gives NA (refit with all studies,
+    # then blanked, so the batched linear algebra stays regular)
+    ok = np.array([np.linalg.matrix_rank(X[mask[i] > 0]) == p for i in range(k)])
+    if not ok.all():
+        import warnings
+
+        from ..exceptions import DataWarning
+
+        mask[~ok] = 1.0
+        warnings.warn(f"influence(): leaving out {[result.labels[i] for i in np.flatnonzero(~ok)]} makes the "
+                      "moderators not estimable (a level or value only that study has); their rows are NaN, "
+                      "as metafor's NA.", DataWarning, stacklevel=3)
     f = result._refit(np.broadcast_to(y, (k, k)), np.broadcast_to(v, (k, k)), X, mask)
     _check(f, "influence()")
     beta_full = result.coefficients["estimate"].to_numpy()
@@ -177,10 +191,14 @@ def influence(result) -> pd.DataFrame:
     )
     for j, name in enumerate(result.coefficients.index):
         out[f"dfbs_{name}"] = dfbs[:, j]
+    out.loc[~ok, [c for c in out.columns if c not in ("weight", "hat")]] = np.nan
     out["influential"] = (
         (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
         | (stats.chi2.cdf(cook, p) > 0.5)
         | (hat > 3 * p / k)
         | np.any(np.abs(dfbs) > 1, axis=1)
     )
+    if not ok.all():
+        out["influential"] = out["influential"].astype("boolean")
+        out.loc[~ok, "influential"] = pd.NA
     return out
