@@ -99,13 +99,47 @@ def check_xlsx_formulas(path: Path, sheet: str | int | None, frame: pd.DataFrame
         wv.close()
 
 
+_CHUNK_ROWS = 100_000
+
+
+def _read_csv_categorical(path: Path, sep: str, dec: str, cats: list[str], cols: list[str],
+                          na: dict) -> pd.DataFrame:
+    """Read a CSV in chunks, turning the text columns ``cats`` into categoricals chunk by chunk."""
+    from pandas.api.types import union_categoricals
+
+    strip = {str(c).strip(): c for c in cols}
+    raw_cats = [strip[c] for c in cats if c in strip]
+    parts = []
+    with pd.read_csv(path, sep=sep, decimal=dec, dtype={c: str for c in raw_cats}, encoding="utf-8-sig",
+                     usecols=cols, chunksize=_CHUNK_ROWS, **na) as reader:
+        for chunk in reader:
+            for c in raw_cats:
+                chunk[c] = chunk[c].astype("category")
+            parts.append(chunk)
+    if not parts:
+        return pd.read_csv(path, sep=sep, decimal=dec, dtype={c: str for c in raw_cats}, encoding="utf-8-sig",
+                           usecols=cols, nrows=0)
+    if len(parts) == 1:
+        return parts[0]
+    merged = {c: union_categoricals([p[c] for p in parts]) for c in raw_cats}
+    rest = pd.concat([p.drop(columns=raw_cats) for p in parts], ignore_index=True)
+    for c in raw_cats:
+        rest[c] = merged[c]
+    return rest[list(parts[0].columns)]
+
+
 def read_table(path: Path, *, sheet: str | int | None = None, sep: str | None = None,
                decimal: str | None = None, dtype: Mapping[str, Any] | type | None = None,
-               text_na: bool = False) -> tuple[pd.DataFrame, str]:
+               text_na: bool = False, usecols: list[str] | None = None,
+               categories: list[str] | None = None) -> tuple[pd.DataFrame, str]:
     """Read a CSV/XLSX/SAV/DTA file; every failure is a :class:`DataError` naming the file.
 
     Returns the frame and the decimal mark in use (``","`` for European CSVs). ``text_na=True`` keeps
-    strings such as ``"NA"`` as text (only empty cells are missing), for sheets read as text.
+    strings such as ``"NA"`` as text (only empty cells are missing), for sheets read as text. ``usecols``
+    reads only those columns of a CSV (the others are never parsed; memory stays near the file's size) when
+    they are all present; otherwise every column is read so that the caller can say which are missing.
+    ``categories``: columns read as text and kept as categoricals, in chunks, so that a long file's repeated
+    ids and arm labels take a few bytes a row.
     """
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist.")
@@ -121,7 +155,17 @@ def read_table(path: Path, *, sheet: str | int | None = None, sep: str | None = 
     try:
         if kind == "CSV":
             sep, dec = sniff_csv(path, sep, decimal)
-            df = pd.read_csv(path, sep=sep, decimal=dec, dtype=dtype, encoding="utf-8-sig", **na)
+            cols = None
+            if usecols:
+                head = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig")
+                present = [str(c).strip() for c in head.columns]
+                if all(c in present for c in usecols):
+                    cols = [c for c in head.columns if str(c).strip() in usecols]
+            if categories and cols is not None:
+                df = _read_csv_categorical(path, sep, dec, list(categories), cols, na)
+            else:
+                df = pd.read_csv(path, sep=sep, decimal=dec, dtype=dtype, encoding="utf-8-sig", usecols=cols,
+                                 **na)
         elif kind in ("XLSX", "XLS"):
             df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=dtype, **na)
             if kind == "XLSX":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from os import PathLike
@@ -101,12 +102,16 @@ def read_participants(
         cmap.update(columns)
     dec = decimal or "."
     if isinstance(source, pd.DataFrame):
-        where, raw, first_row = "data", source.copy(), 0
+        where, raw, first_row = "data", source.copy(deep=False), 0
     else:
         where, first_row = str(source), 2  # rows as a spreadsheet numbers them (header = row 1)
+        need = [cmap["participant"], cmap["arm"], *(values or [])]
+        if layout == "long":
+            need += [cmap["week"], cmap["value"]]
         raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
-                              dtype={cmap["participant"]: str, cmap["arm"]: str})
-    raw["_row"] = np.arange(len(raw)) + first_row if first_row else raw.index
+                              dtype={cmap["participant"]: str, cmap["arm"]: str}, usecols=need,
+                              categories=[cmap["participant"], cmap["arm"]])
+    raw["_row"] = np.arange(first_row, len(raw) + first_row, dtype=np.int32) if first_row else raw.index
     if layout == "wide":
         if not values:
             raise ValueError("layout='wide' needs values={column: week, ...} naming the visit columns.")
@@ -118,14 +123,18 @@ def read_participants(
     else:
         check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")], what=where)
         long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
-        long["_col"] = cmap["value"]
+        long["_col"] = pd.Categorical.from_codes(np.zeros(len(long), dtype=np.int8), [cmap["value"]])
         wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
         if (wk.isna() | ~np.isfinite(wk.astype(float))).any():
             i = int(np.flatnonzero((wk.isna() | ~np.isfinite(wk.astype(float))).to_numpy())[0])
             raise DataError(f"{where}, row {long['_row'].iloc[i]}: column {cmap['week']!r} must hold numeric "
                             f"weeks; participant {long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
         long["week"] = wk.astype(float)
-    no_id = long["participant"].isna() | (long["participant"].astype("object").astype(str).str.strip() == "")
+        del wk
+    no_id = long["participant"].isna()
+    blank = [u for u in pd.unique(long["participant"].dropna()) if str(u).strip() == ""]
+    if blank:
+        no_id |= long["participant"].isin(blank)
     if no_id.any():
         rows = sorted(np.asarray(pd.unique(long.loc[no_id, "_row"])).tolist())
         warnings.warn(f"{where}: {len(rows)} row(s) have no participant id in column {cmap['participant']!r} "
@@ -136,7 +145,7 @@ def read_participants(
     long["participant"] = _map_unique(long["participant"], _id)
     long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
     arm = long["arm"]
-    bad_arm = arm.isna() | ~arm.fillna("").str.match(ARM_PATTERN)
+    bad_arm = arm.isna() | arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
         what = "no arm (empty cell)" if pd.isna(r["arm"]) else f"unknown arm {r['arm']!r}"
@@ -146,26 +155,38 @@ def read_participants(
     # text in the values
     vals = normalise_decimal(long["value"], dec)
     num = pd.to_numeric(vals, errors="coerce")
-    text = num.isna() & vals.notna() & (vals.astype("object").astype(str).str.strip() != "")
+    text = num.isna() & vals.notna()
+    if text.any():
+        text[text] = vals[text].astype(object).map(lambda v: str(v).strip() != "").astype(bool)
     if text.any():
         r = long.loc[text].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
                         f"holds {r['value']!r}, which is not a number. Fix it or leave the cell empty.")
     long["value"] = num.astype(float)
+    del vals, num, text
     inf = np.isinf(long["value"].to_numpy())
     if inf.any():
         r = long.loc[inf].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
                         f"holds {r['value']!r}; values must be finite.")
-    two = long.groupby("participant")["arm"].nunique()
-    if (two > 1).any():
-        p = two.index[two > 1][0]
+    pc = long["participant"].cat.codes.to_numpy().astype(np.int64)
+    n_arm = max(len(long["arm"].cat.categories), 1)
+    pairs = np.unique(pc * n_arm + long["arm"].cat.codes.to_numpy())
+    two = np.bincount(pairs // n_arm, minlength=len(long["participant"].cat.categories)) > 1
+    del pairs
+    if two.any():
+        p = long["participant"].cat.categories[int(np.flatnonzero(two)[0])]
         raise DataError(f"{where}: participant {p!r} appears in more than one arm "
                         f"({sorted(long.loc[long['participant'] == p, 'arm'].unique())}) in column "
                         f"{cmap['arm']!r}.")
-    dup = long.duplicated(["participant", "week"], keep=False)
-    if dup.any():
-        r = long.loc[dup].iloc[0]
+    wc, wu = pd.factorize(long["week"])
+    key = pc * max(len(wu), 1) + wc
+    del wc
+    srt = np.sort(key)
+    twice = srt[1:][srt[1:] == srt[:-1]]
+    del srt
+    if twice.size:
+        r = long.loc[key == twice[0]].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has more than one row at "
                         f"week {r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
     if instrument is not None:
@@ -175,29 +196,55 @@ def read_participants(
             r = long.loc[out].iloc[0]
             raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
                             f"has {r['value']:g}, outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
-    long["outcome"] = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
-    base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
-    long["baseline"] = long["participant"].map(base).astype(float)
-    nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"])
+    pcodes = long["participant"].cat.codes.to_numpy()
+    at_base = (long["week"] == baseline_week).to_numpy()
+    base = np.full(len(long["participant"].cat.categories), np.nan)
+    base[pcodes[at_base]] = long["value"].to_numpy()[at_base]
+    long["baseline"] = base[pcodes]
+    del pcodes, at_base, base, key, pc
+    nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"].astype(object))
     if len(nobase):
         warnings.warn(f"{len(nobase)} participant(s) have no baseline value (week {baseline_week:g}): "
                       f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
                       "exclude them.", DataWarning, stacklevel=2)
-    long = long.loc[long["value"].notna()].copy()
-    long["visit"] = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
-    long = long.sort_values(["participant", "week"], kind="mergesort", key=_sort_key).reset_index(drop=True)
-    out = long[list(CANONICAL_COLUMNS)].copy()
-    for c in ("participant", "arm", "visit", "outcome"):
-        out[c] = out[c].astype(object)
-    return out
+    long = long.loc[long["value"].notna()]
+    visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
+    # sort by participant (numerically when every id is a number) and week, stably
+    cats = pd.Series(long["participant"].cat.categories)
+    num = pd.to_numeric(cats, errors="coerce")
+    rank = np.argsort(np.argsort((num if num.notna().all() else cats).to_numpy(), kind="stable"), kind="stable")
+    order = np.lexsort((long["week"].to_numpy(), rank[long["participant"].cat.codes.to_numpy()]))
+    label = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
+    del raw
+    long = long[["participant", "arm", "week", "value", "baseline"]]
+    cols = {"visit": _as_object(visit, order)}
+    del visit
+    for c in ("participant", "arm"):  # each column freed as soon as it is converted: peak near the output
+        cols[c] = _as_object(long.pop(c), order)
+    for c in ("week", "value", "baseline"):
+        cols[c] = long.pop(c).to_numpy(float)[order]
+    cols["outcome"] = np.full(len(order), label, dtype=object)
+    del long
+    # object dtype on pandas 2 and 3 (pandas 3 would infer its str dtype, copying every column)
+    return pd.DataFrame({c: pd.Series(cols.pop(c), dtype=None if c in ("week", "value", "baseline") else object,
+                                      copy=False) for c in CANONICAL_COLUMNS}, copy=False)
+
+
+def _as_object(s: pd.Series, order: np.ndarray) -> np.ndarray:
+    """A categorical column as an object array (shared strings: 8 bytes a row), in ``order``."""
+    return np.asarray(s.cat.categories, dtype=object)[s.cat.codes.to_numpy()[order]]
 
 
 def _map_unique(s: pd.Series, func) -> pd.Series:
-    """``s.map(func)`` evaluated once per distinct value (fast on long files); missing stays missing."""
-    obj = s.astype(object)
-    uniq = pd.unique(obj[obj.notna()])
-    table = {u: func(u) for u in uniq}
-    return obj.map(table).astype(object)
+    """``s.map(func)`` evaluated once per distinct value, as a categorical (compact on long files)."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    mapped = [func(u) for u in uniq]
+    keep = [m is not None for m in mapped]
+    new_codes, new_uniq = pd.factorize(pd.Series([m for m in mapped if m is not None], dtype=object))
+    table = np.full(len(mapped) + 1, -1, dtype=np.int64)
+    table[np.flatnonzero(keep)] = new_codes
+    cat = pd.Categorical.from_codes(table[codes], categories=pd.Index(new_uniq, dtype=object))
+    return pd.Series(cat, index=s.index)
 
 
 def _arm(a: object, labels: Mapping[object, str] | None) -> str | None:
@@ -218,10 +265,3 @@ def _id(p: object) -> str:
     if isinstance(p, (float, np.floating)) and float(p).is_integer():
         return str(int(p))
     return str(p).strip()
-
-
-def _sort_key(s: pd.Series) -> pd.Series:
-    if s.name == "participant":
-        num = pd.to_numeric(s, errors="coerce")
-        return num if num.notna().all() else s
-    return s
