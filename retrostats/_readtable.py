@@ -102,6 +102,18 @@ def check_xlsx_formulas(path: Path, sheet: str | int | None, frame: pd.DataFrame
 _CHUNK_ROWS = 100_000
 
 
+def _check_csv_header(path: Path, sep: str) -> None:
+    """Refuse repeated column names (pandas would silently rename the second ``value`` to ``value.1``)."""
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        line = fh.readline(_SNIFF_BYTES)
+    names = [c.strip() for c in next(csv.reader([line], delimiter=sep), [])]
+    dups = sorted({c for c in names if c and names.count(c) > 1})
+    if dups:
+        raise DataError(f"{path}: column name(s) {dups} appear more than once in the header; rename them.")
+
+
 def _read_csv_categorical(path: Path, sep: str, dec: str, cats: list[str], cols: list[str],
                           na: dict) -> pd.DataFrame:
     """Read a CSV in chunks, turning the text columns ``cats`` into categoricals chunk by chunk."""
@@ -155,6 +167,7 @@ def read_table(path: Path, *, sheet: str | int | None = None, sep: str | None = 
     try:
         if kind == "CSV":
             sep, dec = sniff_csv(path, sep, decimal)
+            _check_csv_header(path, sep)
             cols = None
             if usecols:
                 head = pd.read_csv(path, sep=sep, nrows=0, encoding="utf-8-sig")

@@ -141,6 +141,8 @@ def read_participants(
                       f"and are excluded: rows {rows[:10]}{' ...' if len(rows) > 10 else ''}.", DataWarning,
                       stacklevel=2)
         long = long.loc[~no_id]
+    if long.empty:
+        raise DataError(f"{where}: no data rows (only a header, or every row without a participant id).")
     long = long.reset_index(drop=True)
     long["participant"] = _map_unique(long["participant"], _id)
     long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
@@ -155,9 +157,9 @@ def read_participants(
     # text in the values
     vals = normalise_decimal(long["value"], dec)
     num = pd.to_numeric(vals, errors="coerce")
-    text = num.isna() & vals.notna()
+    text = np.array(num.isna() & vals.notna(), dtype=bool)
     if text.any():
-        text[text] = vals[text].astype(object).map(lambda v: str(v).strip() != "").astype(bool)
+        text[text] = vals[text].astype(object).map(lambda v: str(v).strip() != "").to_numpy(bool)
     if text.any():
         r = long.loc[text].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
