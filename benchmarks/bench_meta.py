@@ -3,7 +3,7 @@
 Times (best of several repeats in Python; R timed inside R with system.time, excluding R start-up):
 REML fit at k = 100, a 1000-permutation test (k = 100, random sign flips), leave-one-out and cumulative
 analyses (k = 100). Prints the R/Python ratios and the Rscript wall time. Run:
-    /work/venv/bin/python benchmarks/bench_meta.py
+    python benchmarks/bench_meta.py
 """
 
 from __future__ import annotations

@@ -30,10 +30,14 @@ _LAZY: dict[str, str] = {
     "list_datasets": "retrostats.datasets",
     "load_dataset": "retrostats.datasets",
     "dataset_info": "retrostats.datasets",
+    "registry_changelog": "retrostats.datasets",
     "read_extraction": "retrostats.extraction",
     "extraction_template": "retrostats.extraction",
     "merge_extraction": "retrostats.extraction",
     # effect sizes
+    "Measure": "retrostats.measures",
+    "get_measure": "retrostats.measures",
+    "register_measure": "retrostats.measures",
     "effect_sizes": "retrostats.effects",
     "sensitivity": "retrostats.effects",
     "registry_effect_sizes": "retrostats.registry_effects",
@@ -80,7 +84,7 @@ _LAZY: dict[str, str] = {
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
-               "report", "effects", "extraction", "exceptions")
+               "report", "effects", "extraction", "exceptions", "measures")
 
 __all__ = sorted(
     [

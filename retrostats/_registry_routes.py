@@ -42,6 +42,8 @@ class _Arm:
             if "ambiguous" in rows.columns
             else False
         )
+        #: steps that record an arm size derived from the stated allocation (empty when n was printed)
+        self.size_steps: list[dict] = []
         self.n, self.n_source = self._size(rows, all_rows, timepoint, week)
 
     def _size(self, rows, all_rows, timepoint, week):
@@ -50,15 +52,31 @@ class _Arm:
         if "n" in self.base:
             return self.base["n"], f"n = {_g(self.base['n'])} at baseline"
         other = all_rows[(all_rows["arm"] == self.code) & (all_rows["statistic"] == "n")]
-        if len(other):
-            r = other.sort_values("week", na_position="last").iloc[0]
+        derived = _derived(other)
+        if (~derived).any():  # a printed size (of any outcome) is preferred over a derived one
+            r = other[~derived].sort_values("week", na_position="last").iloc[0]
             return float(r["value"]), f"n = {_g(float(r['value']))} ({r['outcome']}/{r['instrument']} rows)"
+        if derived.any():
+            r = other[derived].iloc[0]
+            n = float(r["value"])
+            how = r["derivation"] if "derivation" in r.index and isinstance(r["derivation"], str) else "see retro_arms"
+            self.size_steps.append(_step(
+                "n_from_allocation",
+                f"{self.code}: n = {_g(n)} DERIVED from the stated total and allocation, not printed: {how}",
+                derived=True, n=n,
+            ))
+            return n, f"n = {_g(n)} (derived from the stated allocation, not printed)"
         return np.nan, "n not reported"
 
     def final(self, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
-        return _mean_sd(self.post, self.n, "mean", "sd", "se", mean_method, sd_method, self.code)
+        got = _mean_sd(self.post, self.n, "mean", "sd", "se", mean_method, sd_method, self.code)
+        return None if got is None else (got[0], got[1], self.size_steps + got[2])
 
     def change(self, ri: float, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        got = self._change(ri)
+        return None if got is None else (got[0], got[1], self.size_steps + got[2])
+
+    def _change(self, ri: float) -> tuple[float, float, list[dict]] | None:
         if "mean_change" in self.post:
             m, steps = (
                 self.post["mean_change"],
@@ -118,6 +136,30 @@ class _Arm:
                 ],
             )
         return None
+
+
+def _derived(rows: pd.DataFrame) -> pd.Series:
+    """Boolean mask of rows whose value was derived by the registry build, not printed.
+
+    E.g. an arm size from the stated allocation; all False for frames without a ``derived`` column.
+    """
+    if "derived" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    return rows["derived"].map(
+        lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true"
+    ).astype(bool)
+
+
+def _drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows without a ``flag`` (or all rows when ``include``), and per study the flags of the rows left out."""
+    if include or "flag" not in frame.columns:
+        return frame, {}
+    flagged = frame["flag"].map(lambda v: isinstance(v, str) and v != "").astype(bool)
+    dropped = {
+        str(study): ", ".join(sorted(set(grp["flag"])))
+        for study, grp in frame.loc[flagged].groupby("study_id")
+    }
+    return frame.loc[~flagged], dropped
 
 
 def _same_week(col: pd.Series, week: float) -> pd.Series:

@@ -29,6 +29,8 @@ import pandas as pd
 
 from .exceptions import DataError
 from .kernels import escalc as K
+from .measures import MEASURES as _REGISTRY
+from .measures import get_measure
 from .validators import as_float_array, check_confidence_level, check_option, row_label
 
 __all__ = [
@@ -39,10 +41,17 @@ __all__ = [
     "MEASURES",
 ]
 
-#: measures computed by :func:`effect_sizes`
+#: the built-in measures computed by :func:`effect_sizes` (any measure registered in
+#: :mod:`retrostats.measures` with a kernel is computed too)
 MEASURES = ("MD", "SMD", "SMDH", "ROM", "MC", "SMCC", "SMCR", "SMD_PPC2", "MD_ANCOVA")
 _TWO = ("MD", "SMD", "SMDH", "ROM")
 _ONE = ("MC", "SMCC", "SMCR")
+_PRE = ("SMD_PPC2", "MD_ANCOVA")
+
+
+def _computable() -> list[str]:
+    """Measures effect_sizes can compute: the built-ins plus every registered measure with a kernel."""
+    return [*MEASURES, *(c for c, m in _REGISTRY.items() if c not in MEASURES and m.kernel is not None)]
 _OUT = ("yi", "vi", "sei", "ci_low", "ci_high")
 
 
@@ -336,6 +345,15 @@ def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[
     return yi, vi, steps
 
 
+def _registered(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[list[dict]]]:
+    """A measure added with :func:`retrostats.measures.register_measure`: its kernel on its arguments."""
+    m = get_measure(measure)
+    arrays = [inp.get(a, **(_r_rules() if a == "ri" else {})) for a in m.arguments]
+    yi, vi = m.kernel(*arrays)
+    step = [_step(measure, f"{measure} ({m.label}) by its registered kernel from {', '.join(m.arguments)}")]
+    return np.asarray(yi, dtype=float), np.asarray(vi, dtype=float), [step] * inp.k
+
+
 def effect_sizes(
     data: pd.DataFrame | None = None,
     *,
@@ -427,7 +445,7 @@ def effect_sizes(
     0     a -0.9  0.1105
     1     b -0.1  0.1674
     """
-    check_option("measure", measure, MEASURES)
+    check_option("measure", measure, _computable())
     cl = check_confidence_level(confidence_level)
     args = dict(
         m1=m1,
@@ -453,8 +471,10 @@ def effect_sizes(
             yi, vi, steps = _two_group(inp, measure)
         elif measure in _ONE:
             yi, vi, steps = _one_group(inp, measure)
-        else:
+        elif measure in _PRE:
             yi, vi, steps = _pre_post(inp, measure)
+        else:
+            yi, vi, steps = _registered(inp, measure)
     bad = np.flatnonzero(~np.isfinite(yi) | ~(vi > 0) | ~np.isfinite(vi))
     if bad.size:  # e.g. an SD so small that the SMD overflows
         i = int(bad[0])

@@ -340,6 +340,10 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep
                     DataWarning,
                     stacklevel=2,
                 )
+    # registry-only columns: an extracted value is printed (never derived) and unflagged
+    for c, default in (("flag", None), ("derived", False), ("derivation", None)):
+        if c not in out.columns:
+            out[c] = default
     cols = list(load_dataset("retro_arms").columns)
     return out[cols].reset_index(drop=True)
 

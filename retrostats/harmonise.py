@@ -155,7 +155,9 @@ def check_smd_mixing(es: pd.DataFrame, *, basis: str = "basis", stacklevel: int 
     """
     if basis not in es.columns or "measure" not in es.columns:
         return False
-    std = es["measure"].astype(str).isin(("SMD", "SMDH", "SMCC", "SMCR", "SMD_PPC2"))
+    from .measures import measure_codes
+
+    std = es["measure"].astype(str).isin(measure_codes(scale="sd"))
     kinds = set(es.loc[std, basis].dropna().astype(str))
     if {"change", "final"} <= kinds:
         warnings.warn(

@@ -33,7 +33,16 @@ import numpy as np
 import pandas as pd
 
 from . import convert
-from ._registry_routes import _Arm, _arm_md, _combine, _contrast_route, _direction_hint, _g, _same_week
+from ._registry_routes import (
+    _Arm,
+    _arm_md,
+    _combine,
+    _contrast_route,
+    _direction_hint,
+    _drop_flagged,
+    _g,
+    _same_week,
+)
 from .effects import _step, effect_sizes
 from .exceptions import DataError, DataWarning
 from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
@@ -89,6 +98,7 @@ def registry_effect_sizes(
     sd_method: str = "wan",
     scales: pd.DataFrame | None = None,
     confidence_level: float = 0.95,
+    include_flagged: bool = False,
 ) -> pd.DataFrame:
     """Effect sizes for one outcome and comparison from the registry, with the route taken per trial.
 
@@ -115,6 +125,9 @@ def registry_effect_sizes(
     scales : DataFrame, optional
         ``outcome_scales`` (default: the shipped one) for direction and rescaling.
     confidence_level : float
+    include_flagged : bool
+        Use registry rows that carry a ``flag`` (``implausible``, ``direction_conflict``; see the ``retro_arms``
+        card). By default they are left out and the trial's ``reason`` says so.
 
     Returns
     -------
@@ -177,13 +190,16 @@ def registry_effect_sizes(
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise DataError(f"{name} lacks column(s) {missing} of the registry schema.")
-    a = arms[arms["outcome"] == outcome]
-    c = contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)]
+    a, flagged_a = _drop_flagged(arms[arms["outcome"] == outcome], include_flagged)
+    c, flagged_c = _drop_flagged(
+        contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)], include_flagged
+    )
+    flagged = {k: v for d in (flagged_a, flagged_c) for k, v in d.items()}
     scale_names = (
         set(load_dataset("outcome_scales")["instrument"]) if scales is None else set(scales["instrument"])
     )
     rows = []
-    for study in sorted(set(a["study_id"]) | set(c["study_id"])):
+    for study in sorted(set(a["study_id"]) | set(c["study_id"]) | set(flagged)):
         sa, sc = a[a["study_id"] == study], c[c["study_id"] == study]
         instruments = sorted(
             set(sa["instrument"]) | set(sc["instrument"]), key=lambda i: (i not in scale_names, i)
@@ -217,7 +233,7 @@ def registry_effect_sizes(
                     instrument=instrument,
                     route="none",
                     usable=False,
-                    reason=f"no rows for instrument {instrument!r}",
+                    reason="" if study in flagged else f"no rows for instrument {instrument!r}",
                     derivation="[]",
                 )
             ]
@@ -227,6 +243,9 @@ def registry_effect_sizes(
             best["reason"] = "; ".join(
                 x for x in [best.get("reason", "")] + ["not used " + o for o in others] if x
             )
+        if study in flagged:
+            note = f"rows flagged {flagged[study]} left out (include_flagged=True uses them)"
+            best["reason"] = "; ".join(x for x in (best.get("reason", ""), note) if x)
         rows.append({"comparison": comparison, "outcome": outcome, **best})
     out = pd.DataFrame(rows, columns=_COLUMNS).astype({"usable": bool})
     text = (
@@ -316,9 +335,11 @@ def _one(
         res, why = _contrast_route(cw, n1, n2, hint, measure, _arm_md(sides) if not no_arm else None)
         if res is not None:
             yi, vi, steps = res
-            steps = [
-                _step("source", f"{study}: {ins}, week {_g(wk)}; between-arm result, n {_g(n1)} and {_g(n2)}")
-            ] + steps
+            steps = (
+                [_step("source", f"{study}: {ins}, week {_g(wk)}; between-arm result, n {_g(n1)} and {_g(n2)}")]
+                + [st for side in sides for arm in side for st in arm.size_steps]
+                + steps
+            )
             return {
                 **base,
                 "route": "contrast",

@@ -343,12 +343,15 @@ def test_higher_is_better_direction_and_explicit_mcid():
 
 
 def test_clinical_bad_input():
-    fit = bayes_meta_analysis(PAIN.assign(instrument="TUG_s"))
+    with pytest.raises(DataError, match="no finite range.*pass mu_prior="):
+        bayes_meta_analysis(PAIN.assign(instrument="TUG_s"))  # MD default priors need the range
+    raw = {"mu_prior": ("normal", 0, 5), "tau_prior": ("half-normal", 1)}
+    fit = bayes_meta_analysis(PAIN.assign(instrument="TUG_s"), **raw)
     with pytest.raises(DataError, match="no MCID.*pass mcid="):
         fit.clinical_probabilities(scales=SCALES)
     assert fit.clinical_probabilities(mcid=1.0, scales=SCALES).loc["mu", "mcid"] == 1.0
     with pytest.raises(DataError, match="not in outcome_scales"):
-        bayes_meta_analysis(PAIN.assign(instrument="XYZ")).clinical_probabilities(scales=SCALES)
+        bayes_meta_analysis(PAIN.assign(instrument="XYZ"), **raw).clinical_probabilities(scales=SCALES)
     smd = bayes_meta_analysis(PAIN.assign(measure="SMD"))
     with pytest.raises(DataError, match="standardized.*SD units"):
         smd.clinical_probabilities(scales=SCALES)

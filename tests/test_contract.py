@@ -1,4 +1,4 @@
-"""The public API contract (/work/shared/API.md), called the way an external validation script calls it.
+"""The public API contract (docs/API.md), called the way an external validation script calls it.
 
 Every item of the contract is exercised here exactly as written: names reachable as ``retrostats.<name>``,
 argument names, defaults and keyword-only markers (checked with :func:`inspect.signature`), returned types,

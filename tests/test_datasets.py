@@ -82,11 +82,97 @@ def test_every_numeric_value_has_a_source():
 
 
 def test_values_equal_their_printed_text():
-    """`value` is exactly the parsed printed text: nothing rounded or recomputed."""
+    """`value` is exactly the parsed printed text: nothing rounded or recomputed (derived rows have no text)."""
     for name in ("retro_arms", "retro_contrasts"):
         df = rs.load_dataset(name)
+        if "derived" in df.columns:
+            derived = df["derived"].astype(bool)
+            assert df.loc[derived, "value_text"].isna().all() and df.loc[~derived, "value_text"].notna().all()
+            df = df[~derived]
         parsed = df["value_text"].str.replace("\u2212", "-", regex=False).astype(float)
         assert (parsed.to_numpy() == df["value"].to_numpy()).all(), name
+
+
+def test_derived_arm_sizes_follow_the_stated_allocation():
+    """Arm sizes not printed are derived only from a stated total and allocation, flagged and explained."""
+    arms, trials = rs.load_dataset("retro_arms"), rs.load_dataset("retro_trials").set_index("study_id")
+    derived = arms[arms["derived"].astype(bool)]
+    assert len(derived) >= 7
+    assert (derived["statistic"] == "n").all() and derived["derivation"].notna().all()
+    for study, rows in derived.groupby("study_id"):
+        alloc = trials.loc[study, "allocation"]
+        assert isinstance(alloc, str) and alloc
+        if alloc == "equal":
+            total = float(trials.loc[study, "n_randomized"])
+            assert (rows["value"] * len(trials.loc[study, "arms"].split(";")) == total).all()
+    # gondhalekar2013 prints its arm sizes only as men + women counts (8 + 7 retro, 7 + 8 control)
+    g = derived[derived["study_id"] == "gondhalekar2013"].set_index("arm")["value"]
+    assert g.to_dict() == {"control": 15.0, "retro": 15.0}
+    # printed sizes are never replaced by derived ones
+    printed = arms[~arms["derived"].astype(bool) & (arms["statistic"] == "n")]
+    assert not set(zip(printed["study_id"], printed["arm"])) & set(zip(derived["study_id"], derived["arm"]))
+
+
+def test_build_refuses_allocations_that_do_not_divide(tmp_path):
+    build = _build_module()
+    with pytest.raises(rs.DataError, match="cannot be split"):
+        build._arm_sizes("equal", ["retro", "control"], 31.0, "test")
+    with pytest.raises(rs.DataError, match="sums to"):
+        build._arm_sizes("8+7;7+7", ["retro", "control"], 30.0, "test")
+    assert [n for n, _ in build._arm_sizes("2:1", ["retro", "control"], 60.0, "test")] == [40, 20]
+
+
+def test_audit_defects_are_coded():
+    """Issue 16 audit: each label/coding defect has its fix in the shipped data."""
+    arms, con = rs.load_dataset("retro_arms"), rs.load_dataset("retro_contrasts")
+    # elbasatiny2015: overall index < mediolateral index in every cell, impossible on the Biodex
+    el = arms[(arms["study_id"] == "elbasatiny2015") & arms["instrument"].str.startswith("Biodex")]
+    means = el[el["statistic"] == "mean"].pivot_table(index=["arm", "variant"], columns="instrument", values="value")
+    assert (means["Biodex_OSI"] < means["Biodex_MLI"]).all()  # the reason for the flag, as printed
+    assert (el["flag"] == "implausible").all()
+    # naidu2025: a percent-change distribution is not stored as follow-up quartiles
+    nd = arms[(arms["study_id"] == "naidu2025") & (arms["outcome"] == "gait_speed")]
+    assert {"median_pct_change", "q1_pct_change", "q3_pct_change"} <= set(nd["statistic"])
+    assert not {"q1", "q3", "median"} & set(nd["statistic"])
+    # kim2021 / sethy2021: the retro arm is retro_plus, so is the comparison
+    for study in ("kim2021", "sethy2021"):
+        assert set(con.loc[con["study_id"] == study, "comparison"]) == {"retro_plus vs control"}
+    # parikh2022 / anandh2023: one sample
+    trials = rs.load_dataset("retro_trials").set_index("study_id")
+    assert trials.loc["anandh2023", "duplicate_of"] == "parikh2022"
+    # chen2021: the sway rows that point against the stated conclusion are flagged
+    sway = arms[(arms["study_id"] == "chen2021") & (arms["instrument"] == "COP_sway_area_mm2")]
+    assert (sway["flag"] == "direction_conflict").all()
+    # menezes2023: the add-on comparison is not coded as retro vs forward
+    rev = rs.load_dataset("retro_reviews")
+    men = rev[rev["review_id"] == "menezes2023"]
+    assert set(men.loc[men["comparison_design"] == "add_on", "comparison"]) == {"retro+forward vs forward"}
+    assert set(men.loc[men["comparison"] == "retro vs forward", "comparison_design"]) == {"head_to_head"}
+
+
+def test_other_instrument_share_is_small():
+    rows = pd.concat([rs.load_dataset(n)[["instrument"]] for n in ("retro_arms", "retro_contrasts")])
+    assert (rows["instrument"] == "other").mean() < 0.20
+
+
+def test_mcid_columns_keep_population_relative_and_mdc():
+    sc = rs.load_dataset("outcome_scales").set_index("instrument")
+    with_mcid = sc[sc["mcid"].notna()]
+    assert with_mcid["mcid_population"].notna().all()
+    # WOMAC function: only a relative MCII (knee OA, Tubach) was seen; it does not depend on the scoring range
+    assert pd.isna(sc.loc["WOMAC_function", "mcid"]) and sc.loc["WOMAC_function", "mcid_relative_pct"] == 26.0
+    assert sc.loc["WOMAC_function", "mcid_relative_text"] == "-26.0"
+    # a knee-OA MCID from conservative care is preferred to the first listed one when both exist
+    assert "knee OA" in sc.loc["VAS_100", "mcid_population"]
+    # MDC is its own column, never an MCID
+    assert sc.loc["TUG_s", "mdc"] == 1.1 and pd.isna(sc.loc["TUG_s", "mcid"])
+    assert sc["mdc"].dropna().gt(0).all() and sc.loc[sc["mdc"].notna(), "mdc_source"].notna().all()
+
+
+def test_registry_changelog_ships_and_shows():
+    text = rs.registry_changelog()
+    assert text.startswith("# Registry changelog") and "issue 16" in text.lower()
+    assert "Registry changelog" in str(rs.dataset_info("retro_trials"))
 
 
 def test_arm_and_contrast_studies_are_registered():
@@ -156,6 +242,8 @@ def test_rebuild_is_byte_identical(tmp_path):
     for name in build.BUILDERS:
         committed = (ROOT / "retrostats" / "datasets" / "_data" / f"{name}.csv").read_bytes()
         assert (tmp_path / f"{name}.csv").read_bytes() == committed, f"{name}.csv differs from a rebuild"
+    log = (ROOT / "retrostats" / "datasets" / "_data" / "registry_changelog.md").read_bytes()
+    assert (tmp_path / "registry_changelog.md").read_bytes() == log
 
 
 def test_raw_batches_have_logs():

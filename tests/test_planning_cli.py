@@ -61,7 +61,9 @@ def test_plan_from_csv_meta_analysis(tmp_path, capsys):
     es = pd.DataFrame({"g": [0.52, 0.31, 0.74, 0.18], "v": [0.05, 0.04, 0.09, 0.06]})
     path = tmp_path / "es.csv"
     es.to_csv(path, index=False)
-    assert _run(["--from-csv", str(path), "--yi", "g", "--vi", "v", "--design", "ttest"]) == 0
+    with pytest.raises(ValueError, match="no 'measure' column"):
+        _run(["--from-csv", str(path), "--yi", "g", "--vi", "v", "--design", "ttest"])
+    assert _run(["--from-csv", str(path), "--yi", "g", "--vi", "v", "--design", "ttest", "--measure", "SMD"]) == 0
     text = capsys.readouterr().out
     assert "meta-analysis of 4 trial(s)" in text and "Assurance" in text
 

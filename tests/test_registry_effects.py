@@ -321,3 +321,69 @@ def test_harmonising_twice_does_not_flip_back():
     with pytest.warns(rs.DataWarning, match="already harmonised"):
         twice = harmonise_direction(once, favours="retro")
     assert twice["yi"][0] == 1.0
+
+
+# --------------------------------------------------------------------- issue 16: derived sizes and flags
+def _with_derived(arms, derived_rows):
+    """Append arm-size rows as the registry build derives them (derived=True, no printed text)."""
+    arms = arms.assign(derived=False, derivation=None)
+    extra = arms_frame(derived_rows).assign(derived=True, value_text=None,
+                                            derivation="n = 40 / 2 = 20 (equal allocation stated)")
+    return pd.concat([arms, extra], ignore_index=True)
+
+
+def test_arm_size_from_stated_allocation_is_a_derived_step():
+    arms = arms_frame([
+        ("d2020", "retro", "pain", "NPRS", "post", 6.0, "mean", 2.0),
+        ("d2020", "retro", "pain", "NPRS", "post", 6.0, "sd", 1.5),
+        ("d2020", "control", "pain", "NPRS", "post", 6.0, "mean", 3.1),
+        ("d2020", "control", "pain", "NPRS", "post", 6.0, "sd", 1.7),
+    ])
+    sizes = [("d2020", arm, "other", "arm_n", "baseline", 0.0, "n", 20.0) for arm in ("retro", "control")]
+    # without any size the trial is not usable for an SMD
+    bare = rs.registry_effect_sizes(arms, outcome="pain", measure="SMD").iloc[0]
+    assert not bare["usable"] and "arm sizes not reported" in bare["reason"]
+    row = rs.registry_effect_sizes(_with_derived(arms, sizes), outcome="pain", measure="SMD").iloc[0]
+    ref = rs.effect_sizes(measure="SMD", m1=[2.0], sd1=[1.5], n1=[20], m2=[3.1], sd2=[1.7], n2=[20])
+    assert row["usable"] and row["n1"] == 20 and row["n2"] == 20
+    np.testing.assert_allclose(row["yi"], -ref["yi"][0], **CF)
+    steps = derivation_steps(row["derivation"])
+    derived = [s for s in steps if s["step"] == "n_from_allocation"]
+    assert len(derived) == 2 and all(s["derived"] is True for s in derived)
+    text = render_derivation(row["derivation"])
+    assert "DERIVED" in text and "40 / 2 = 20" in text and "not printed" in text
+
+
+def test_printed_arm_size_wins_over_a_derived_one():
+    arms = arms_frame(final("p2020", "retro", "NPRS", 18, 2.0, 1.5) + final("p2020", "control", "NPRS", 21, 3.1, 1.7))
+    sizes = [("p2020", arm, "other", "arm_n", "baseline", 0.0, "n", 99.0) for arm in ("retro", "control")]
+    row = rs.registry_effect_sizes(_with_derived(arms, sizes), outcome="pain", measure="SMD").iloc[0]
+    assert (row["n1"], row["n2"]) == (18, 21)
+    assert not any(s["step"] == "n_from_allocation" for s in derivation_steps(row["derivation"]))
+
+
+def test_derived_sizes_reach_the_contrast_route():
+    con = contrasts_frame([("c2020", "retro vs control", "pain", "NPRS", 6.0, "t", "=", -2.5)])
+    arms = _with_derived(arms_frame([]), [("c2020", a, "other", "arm_n", "baseline", 0.0, "n", 20.0)
+                                          for a in ("retro", "control")])
+    row = rs.registry_effect_sizes(arms, con, outcome="pain", measure="SMD").iloc[0]
+    assert row["route"] == "contrast" and row["usable"]
+    assert [s["step"] for s in derivation_steps(row["derivation"])][:3] == [
+        "source", "n_from_allocation", "n_from_allocation"]
+
+
+def test_flagged_rows_are_left_out_by_default_and_said_so():
+    es = rs.registry_effect_sizes(outcome="balance", comparison="retro vs control", measure="MD")
+    row = es.set_index("study_id").loc["elbasatiny2015"]
+    assert not row["usable"] and "flagged implausible" in row["reason"] and "include_flagged=True" in row["reason"]
+    es = rs.registry_effect_sizes(outcome="balance", comparison="retro vs control", measure="MD",
+                                  instrument="Biodex_OSI", include_flagged=True)
+    row = es.set_index("study_id").loc["elbasatiny2015"]
+    # now its rows are read (they fail later only because the source prints no arm sizes)
+    assert "flagged" not in row["reason"] and "arm sizes not reported" in row["reason"]
+
+
+def test_change_distribution_quartiles_are_not_read_as_follow_up_values():
+    es = rs.registry_effect_sizes(outcome="gait_speed", comparison="retro vs forward", measure="SMD")
+    naidu = es.set_index("study_id").loc["naidu2025"]
+    assert naidu["basis"] != "final"  # the quartiles of a percent change never become a final-value mean/SD

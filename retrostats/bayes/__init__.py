@@ -14,7 +14,14 @@ Examples
 from .ancova import BayesAncovaResult, bayes_ancova
 from .clinical import clinical_probabilities, lookup_scale
 from .meta import BayesMetaResult, bayes_meta_analysis, prior_sensitivity
-from .priors import EMPIRICAL_TAU_PRIORS, PriorSpec, empirical_tau_priors, parse_mu_prior, parse_tau_prior
+from .priors import (
+    EMPIRICAL_TAU_PRIORS,
+    PriorSpec,
+    default_priors,
+    empirical_tau_priors,
+    parse_mu_prior,
+    parse_tau_prior,
+)
 
 __all__ = [
     "bayes_meta_analysis",
@@ -29,4 +36,5 @@ __all__ = [
     "PriorSpec",
     "parse_mu_prior",
     "parse_tau_prior",
+    "default_priors",
 ]

@@ -13,11 +13,10 @@ import pandas as pd
 from scipy import special
 
 from ..exceptions import DataError
+from ..measures import get_measure
 from ..validators import check_interval
 
 __all__ = ["clinical_probabilities", "lookup_scale"]
-
-_STANDARDISED = {"SMD", "SMDH", "SMCC", "SMCR", "ROM"}
 
 
 def lookup_scale(instrument: str, scales: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -112,10 +111,12 @@ def clinical_probabilities(
                 else "no instrument is known for these effects"
             )
             raise DataError(f"{where}; pass mcid= (a positive number on the effect's scale).")
-        if result.measure in _STANDARDISED:
+        if result.measure is not None and not get_measure(result.measure).mcid_applies:
+            m = get_measure(result.measure)
             raise DataError(
-                f"the effects are {result.measure} (standardized) but the MCID of {instrument!r} "
-                f"({info['mcid']:g}) is in the instrument's units; pass mcid= in SD units instead."
+                f"the effects are {result.measure} ({m.label}, {m.scale} scale) but the MCID of "
+                f"{instrument!r} ({info['mcid']:g}) is in the instrument's units; pass mcid= on the "
+                f"effects' scale instead (for SD units: the MCID divided by the outcome SD)."
             )
         mcid = info["mcid"]
     mcid = check_interval("mcid", mcid, 0, low_inclusive=False)

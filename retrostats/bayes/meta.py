@@ -12,9 +12,10 @@ import pandas as pd
 from .._display import Summary, fmt_num
 from ..exceptions import DataError
 from ..kernels.bayes_exact import exact_posterior
+from ..measures import table_meaning
 from ..provenance import Provenance, make_provenance
 from ..validators import as_float_array, check_columns, check_interval, check_option
-from .priors import PriorSpec, parse_mu_prior, parse_tau_prior
+from .priors import PriorSpec, default_priors, parse_mu_prior, parse_tau_prior
 
 __all__ = ["bayes_meta_analysis", "BayesMetaResult", "prior_sensitivity"]
 
@@ -60,11 +61,15 @@ class BayesMetaResult:
         One row per study: ``yi, sei`` and the posterior ``mean, sd, median, q025, q975`` of its shrunken
         effect theta_i.
     bayes_factors : DataFrame
-        Index ``mu=0, tau=0``; columns ``bf01`` (evidence for the point hypothesis) and ``bf10``.
+        Index ``mu=0, tau=0``; columns ``log_bf01`` (computed in log space, so that data far from the
+        prior give a finite log rather than an underflow), ``bf01`` (evidence for the point hypothesis;
+        may be 0 or inf in floating point) and ``bf10``.
     log_marginal_likelihood : float
         log p(y) (exact method; NaN for NUTS).
     instrument, measure : str or None
         Taken from the data's ``instrument``/``measure`` columns when they hold one value.
+    prior_note : str
+        Where default priors came from (e.g. sized from the instrument's range); empty for priors given.
     harmonised : bool
         True when the data come already oriented so that positive effects mean benefit (a ``favours`` column
         reading ``"positive favours ..."`` in every row, as :func:`retrostats.registry_effect_sizes` and
@@ -91,6 +96,7 @@ class BayesMetaResult:
     idata: Any = None
     diagnostics: pd.DataFrame | None = None
     harmonised: bool = False
+    prior_note: str = ""
     _posterior: Any = field(default=None, repr=False, compare=False)
 
     # --- distribution access ---------------------------------------------------------------------
@@ -193,10 +199,16 @@ class BayesMetaResult:
         ]
         if self.method == "exact":
             notes.append("Computed by numerical integration (no Monte-Carlo error).")
+        if self.prior_note:
+            notes.append(self.prior_note[0].upper() + self.prior_note[1:] + ".")
+        effect = self.measure or "not recorded"
+        if self.measure and self.instrument:
+            effect += f" on {self.instrument}"
         return Summary(
             title="Bayesian random-effects meta-analysis",
             header=[
                 ("studies", str(self.k)),
+                ("effect measure", effect),
                 ("method", self.method),
                 ("mu prior", self.mu_prior.label),
                 ("tau prior", self.tau_prior.label),
@@ -265,8 +277,8 @@ def bayes_meta_analysis(
     *,
     yi: Any = "yi",
     vi: Any = "vi",
-    mu_prior: Any = ("normal", 0.0, 2.0),
-    tau_prior: Any = ("half-normal", 0.5),
+    mu_prior: Any = None,
+    tau_prior: Any = None,
     method: str = "exact",
     draws: int = 2000,
     tune: int = 1000,
@@ -284,10 +296,14 @@ def bayes_meta_analysis(
         One row per study; ``yi``/``vi`` name its columns. Without ``data`` they are array-likes.
     yi, vi : str or array-like
         Estimates and sampling variances (> 0), e.g. the output of :func:`retrostats.effect_sizes`.
-    mu_prior : tuple
-        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. The default suits
-        standardized effects.
-    tau_prior : tuple or str
+    mu_prior : tuple, optional
+        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. The default depends on the
+        scale of the data's ``measure`` (see :func:`retrostats.bayes.default_priors`): ``normal(0, 2)`` for
+        standardized (SD-unit) and log-ratio effects and for data without a measure; for effects in
+        instrument units (``MD``), sized from the instrument's range, or refused when it has none. The
+        summary states which was used.
+    tau_prior : tuple or str, optional
+        Default ``half-normal(0.5)`` on the SD scale, sized like ``mu_prior`` otherwise;
         ``("half-normal", scale)``, ``("half-cauchy", scale)``, ``("half-student-t", scale, df)``,
         ``("uniform", upper)``, ``("log-normal", meanlog, sdlog)``, ``("log-normal-tau2", ...)``,
         ``("log-t-tau2", location, scale, df)`` or a published prior by name (see
@@ -338,6 +354,12 @@ def bayes_meta_analysis(
     [-0.844, -1.541, -0.118]
     """
     method = check_option("method", method, ("exact", "nuts"))
+    meaning = table_meaning(data, what="data")
+    prior_note = ""
+    if mu_prior is None or tau_prior is None:
+        d_mu, d_tau, prior_note = default_priors(meaning.measure, meaning.instrument)
+        mu_prior = d_mu if mu_prior is None else mu_prior
+        tau_prior = d_tau if tau_prior is None else tau_prior
     mu_spec = parse_mu_prior(mu_prior)
     tau_spec = parse_tau_prior(tau_prior)
     if method == "nuts":
@@ -364,7 +386,7 @@ def bayes_meta_analysis(
     if method == "exact":
         post = exact_posterior(y, v, mu_spec.family, mu_spec.params, tau_spec.family, tau_spec.params)
         log_ml = post.log_marginal
-        bf = {"mu=0": post.bayes_factor_mu0(), "tau=0": post.bayes_factor_tau0()}
+        log_bf = {"mu=0": post.log_bayes_factor_mu0(), "tau=0": post.log_bayes_factor_tau0()}
     else:
         from .nuts import sample_meta
 
@@ -372,14 +394,16 @@ def bayes_meta_analysis(
             y, v, mu_spec, tau_spec, draws=draws, tune=tune, chains=chains, random_seed=random_seed
         )
         log_ml = math.nan
-        bf = {"mu=0": post.bayes_factor_mu0(), "tau=0": math.nan}
+        log_bf = {"mu=0": post.log_bayes_factor_mu0(), "tau=0": math.nan}
     summary = pd.DataFrame([_summarise(post, q) for q in _QUANTITIES], index=list(_QUANTITIES))[
         SUMMARY_COLUMNS
     ]
     studies = _study_summaries(post, y.size, labels)
     studies.insert(0, "sei", np.sqrt(v))
     studies.insert(0, "yi", y)
-    bayes_factors = pd.DataFrame({"bf01": bf, "bf10": {k: 1.0 / b for k, b in bf.items()}})
+    lb = pd.Series(log_bf, dtype=float)
+    with np.errstate(over="ignore"):
+        bayes_factors = pd.DataFrame({"log_bf01": lb, "bf01": np.exp(lb), "bf10": np.exp(-lb)})
     return BayesMetaResult(
         k=int(y.size),
         method=method,
@@ -389,12 +413,13 @@ def bayes_meta_analysis(
         study_effects=studies,
         bayes_factors=bayes_factors,
         log_marginal_likelihood=log_ml,
-        instrument=_one_value(data, "instrument"),
-        measure=_one_value(data, "measure"),
+        instrument=meaning.instrument if meaning.instrument is not None else _one_value(data, "instrument"),
+        measure=meaning.measure,
         provenance=prov,
         idata=idata,
         diagnostics=diagnostics,
         harmonised=_is_harmonised(data),
+        prior_note=prior_note,
         _posterior=post,
     )
 
@@ -415,7 +440,9 @@ def prior_sensitivity(
     ----------
     data, yi, vi : as in :func:`bayes_meta_analysis`.
     mu_priors, tau_priors : dict of label -> prior
-        Defaults: mu ``normal(0, 2)``; tau half-normal 0.5 and 1, half-Cauchy 0.5, and ``rhodes2015``.
+        Defaults: mu ``normal(0, 2)``; tau half-normal 0.5 and 1, half-Cauchy 0.5, and ``rhodes2015`` (for
+        standardized effects); for effects in instrument units the same shapes sized as
+        :func:`retrostats.bayes.default_priors` sizes them (no ``rhodes2015``).
     threshold, alternative : the event whose posterior probability is reported (``P(mu < 0)`` by default).
 
     Returns
@@ -431,13 +458,19 @@ def prior_sensitivity(
     >>> tab.shape
     (4, 10)
     """
-    mu_priors = mu_priors or {"normal(0, 2)": ("normal", 0.0, 2.0)}
-    tau_priors = tau_priors or {
-        "half-normal(0.5)": ("half-normal", 0.5),
-        "half-normal(1)": ("half-normal", 1.0),
-        "half-cauchy(0.5)": ("half-cauchy", 0.5),
-        "rhodes2015": "rhodes2015",
-    }
+    meaning = table_meaning(data, what="data")
+    d_mu, d_tau, _ = default_priors(meaning.measure, meaning.instrument)
+    unit = d_tau[1] / 0.5  # 1 on the SD scale; a typical outcome SD for instrument units
+    if not mu_priors:
+        mu_priors = {f"normal(0, {d_mu[2]:g})": d_mu}
+    if not tau_priors:
+        tau_priors = {
+            f"half-normal({0.5 * unit:g})": ("half-normal", 0.5 * unit),
+            f"half-normal({unit:g})": ("half-normal", unit),
+            f"half-cauchy({0.5 * unit:g})": ("half-cauchy", 0.5 * unit),
+        }
+        if unit == 1.0 and (meaning.measure is None or meaning.scale == "sd"):
+            tau_priors["rhodes2015"] = "rhodes2015"  # an empirical prior for SMDs only
     rows = []
     for mu_label, mp in mu_priors.items():
         for tau_label, tp in tau_priors.items():

@@ -88,9 +88,14 @@ class DrawPosterior:
             return self.draws["mu"][idx]
         return self.draws["mu"][idx] + self.draws["tau"][idx] * rng.standard_normal(size)
 
+    def log_bayes_factor_mu0(self) -> float:
+        """Natural log of the Savage-Dickey BF01 with a Gaussian kernel density estimate of p(mu = 0 | y)."""
+        dens = float(stats.gaussian_kde(self.draws["mu"])(0.0)[0])
+        return (math.log(dens) if dens > 0 else -math.inf) - self.mu_logpdf0
+
     def bayes_factor_mu0(self) -> float:
         """Savage-Dickey BF01 with a Gaussian kernel density estimate of p(mu = 0 | y)."""
-        return float(stats.gaussian_kde(self.draws["mu"])(0.0)[0]) / math.exp(self.mu_logpdf0)
+        return math.exp(self.log_bayes_factor_mu0())
 
 
 def meta_model(y: np.ndarray, v: np.ndarray, mu_spec: Any, tau_spec: Any):

@@ -20,10 +20,18 @@ from typing import Any
 
 import pandas as pd
 
+from ..exceptions import DataError
 from ..kernels.bayes_exact import MU_FAMILIES, TAU_FAMILIES
 from ..validators import _suggest
 
-__all__ = ["PriorSpec", "parse_mu_prior", "parse_tau_prior", "EMPIRICAL_TAU_PRIORS", "empirical_tau_priors"]
+__all__ = [
+    "PriorSpec",
+    "parse_mu_prior",
+    "parse_tau_prior",
+    "EMPIRICAL_TAU_PRIORS",
+    "empirical_tau_priors",
+    "default_priors",
+]
 
 _ALIASES = {
     "t": "student-t",
@@ -215,3 +223,77 @@ def parse_tau_prior(spec: Any) -> PriorSpec:
             f"the empirical priors {list(EMPIRICAL_TAU_PRIORS)}.{_suggest(spec, opts)}"
         )
     return _parse("tau_prior", spec, TAU_FAMILIES, "tau")
+
+
+#: raw-scale defaults: the SD-scale defaults N(0, 2) and HN(0.5) times a typical outcome SD, taken as a quarter
+#: of the instrument's range (a bounded score's SD rarely exceeds it)
+_RANGE_TO_SD = 0.25
+
+
+def default_priors(
+    measure: str | None, instrument: str | None = None, scales: pd.DataFrame | None = None
+) -> tuple[tuple, tuple, str]:
+    """Default ``(mu_prior, tau_prior, note)`` for effects of ``measure``, sized to the measure's scale.
+
+    The scale comes from the measure registry (:mod:`retrostats.measures`): SD-unit and log-ratio effects
+    get ``normal(0, 2)`` and ``half-normal(0.5)``; raw effects (instrument units) get the same priors
+    multiplied by a typical outcome SD of a quarter of the instrument's range in ``outcome_scales``
+    (NPRS 0-10: ``normal(0, 5)``, ``half-normal(1.25)``). Re-expressing an instrument (NPRS to VAS mm)
+    rescales the priors with the data, so posterior probabilities do not change. Unknown measures get
+    the SD-scale defaults, and the note says so.
+
+    Raises
+    ------
+    DataError
+        Raw-scale effects whose instrument is unknown or has no finite range: pass ``mu_prior=`` and
+        ``tau_prior=`` on the effects' scale.
+
+    Examples
+    --------
+    >>> default_priors("SMD")[:2]
+    (('normal', 0.0, 2.0), ('half-normal', 0.5))
+    >>> default_priors("MD", "NPRS")[:2]
+    (('normal', 0.0, 5.0), ('half-normal', 1.25))
+    """
+    from ..measures import SCALES, get_measure
+
+    sd_mu, sd_tau = SCALES["sd"].mu_prior, SCALES["sd"].tau_prior
+    if measure is None:
+        return sd_mu, sd_tau, (
+            "default priors sized for standardized effects (SD units): the data record no measure; pass "
+            "priors on your effects' scale if they are not SMDs"
+        )
+    m = get_measure(measure)
+    sc = SCALES[m.scale]
+    if sc.mu_prior is not None:
+        return sc.mu_prior, sc.tau_prior, f"default priors for the {m.scale} scale of {measure} ({sc.description})"
+    how = (
+        "pass mu_prior= and tau_prior= on that scale, e.g. mu_prior=('normal', 0, 2 * SD) and "
+        "tau_prior=('half-normal', SD / 2) for an outcome SD of SD"
+    )
+    if instrument is None:
+        raise DataError(
+            f"the effects are {measure} ({m.label}) in instrument units, but no single instrument is known "
+            f"(no 'instrument' column with one value), so default priors cannot be sized; {how}."
+        )
+    if scales is None:
+        from ..datasets import load_dataset
+
+        scales = load_dataset("outcome_scales")
+    hit = scales[scales["instrument"].astype(str) == str(instrument)]
+    lo = float(hit["min"].iloc[0]) if len(hit) and "min" in hit and not pd.isna(hit["min"].iloc[0]) else math.nan
+    hi = float(hit["max"].iloc[0]) if len(hit) and "max" in hit and not pd.isna(hit["max"].iloc[0]) else math.nan
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+        raise DataError(
+            f"the effects are {measure} ({m.label}) in {instrument} units, which has no finite range in "
+            f"outcome_scales, so default priors cannot be sized; {how}."
+        )
+    sd = _RANGE_TO_SD * (hi - lo)
+    mu = ("normal", 0.0, sd_mu[2] * sd)
+    tau = ("half-normal", sd_tau[1] * sd)
+    note = (
+        f"default priors sized from the {instrument} range {lo:g} to {hi:g}: the SD-scale defaults "
+        f"normal(0, {sd_mu[2]:g}) and half-normal({sd_tau[1]:g}) times a typical SD of a quarter of the range "
+        f"({sd:g} {instrument} units)"
+    )
+    return mu, tau, note

@@ -19,7 +19,7 @@ import pandas as pd
 from ..exceptions import DataError
 from .schemas import SCHEMAS, Schema
 
-__all__ = ["list_datasets", "load_dataset", "dataset_info", "DatasetCard", "SCHEMAS"]
+__all__ = ["list_datasets", "load_dataset", "dataset_info", "DatasetCard", "SCHEMAS", "registry_changelog"]
 
 #: How each dataset was built and where its numbers come from.
 BUILT_BY = {
@@ -106,6 +106,37 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The datasets built from the hand-entered registry (their card shows the latest changelog entry).
+REGISTRY = ("retro_trials", "retro_arms", "retro_contrasts", "retro_reviews", "outcome_scales")
+
+
+def registry_changelog(latest: bool = False) -> str:
+    """The registry changelog shipped with the data: what was added or corrected, when and why.
+
+    Parameters
+    ----------
+    latest : bool
+        Only the newest entry (the first ``##`` section).
+
+    Returns
+    -------
+    str
+        Markdown text (``retrostats/datasets/_data/registry_changelog.md``, copied from
+        ``data/raw/CHANGELOG.md`` by the build).
+
+    Examples
+    --------
+    >>> registry_changelog().startswith("# Registry changelog")
+    True
+    """
+    path = resources.files(__package__).joinpath("_data", "registry_changelog.md")
+    text = path.read_text(encoding="utf-8")
+    if not latest:
+        return text
+    parts = text.split("\n## ")
+    return parts[0].rstrip() + ("\n\n## " + parts[1].rstrip() if len(parts) > 1 else "")
+
+
 @dataclass(frozen=True)
 class DatasetCard:
     """A dataset's card: title, description, columns (documented), sources and how it was built."""
@@ -117,11 +148,14 @@ class DatasetCard:
     columns: pd.DataFrame
     source: str
     built_by: str
+    changelog: str = ""
 
     def __str__(self) -> str:
         lines = [f"{self.name}: {self.title}", "", self.description, "",
                  f"rows: {self.n_rows}", f"source: {self.source}", f"built by: {self.built_by}", "",
                  self.columns.to_string(index=False)]
+        if self.changelog:
+            lines += ["", self.changelog, "", "(full history: retrostats.registry_changelog())"]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -141,4 +175,4 @@ def dataset_info(name: str) -> DatasetCard:
     df = load_dataset(name)
     s: Schema = SCHEMAS[name]
     return DatasetCard(name, s.title, s.description, len(df), s.card(), SOURCES.get(name, ""),
-                       BUILT_BY.get(name, ""))
+                       BUILT_BY.get(name, ""), registry_changelog(latest=True) if name in REGISTRY else "")

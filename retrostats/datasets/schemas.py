@@ -14,11 +14,14 @@ import pandas as pd
 
 from ..exceptions import DataError
 
-__all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN"]
+__all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN", "FLAGS"]
 
 STATISTICS = (
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
     "mean_change", "sd_change", "se_change", "pct_change", "p_within",
+    # summaries of a change distribution (not of follow-up values): median and quartiles of the absolute
+    # change, and of the percent change from baseline
+    "median_change", "q1_change", "q3_change", "median_pct_change", "q1_pct_change", "q3_pct_change",
 )
 CONTRAST_STATISTICS = ("p_value", "mean_difference", "ci_low", "ci_high", "t", "F", "smd", "effect_size")
 OUTCOMES = (
@@ -33,6 +36,11 @@ DESIGNS = ("rct", "quasi_rct", "crossover", "single_group", "acute_crossover", "
 ARM_PATTERN = r"^(retro|forward|control|retro_plus|other)\d*$"
 _ARM = r"(retro|forward|control|retro_plus|other)\d*"
 COMPARISON_PATTERN = rf"^({_ARM} vs {_ARM}|all arms)$"
+#: Why a row is kept out of the default effect-size routes (``retrostats.registry_effect_sizes``):
+#: ``implausible`` (the printed values cannot all be right as labelled), ``direction_conflict`` (the values
+#: point the opposite way to the source's own between-group statement).
+FLAGS = ("implausible", "direction_conflict")
+ALLOCATION_PATTERN = r"^(equal|\d+(:\d+)+|\d+(\+\d+)*(;\d+(\+\d+)*)+)$"
 RELATIONS = ("=", "<", ">", "<=", ">=")
 
 
@@ -228,6 +236,10 @@ RETRO_TRIALS = Schema(
         Column("duplicate_of", "str", "study_id of another report of the same sample."),
         Column("registration", "str", "Trial registration number, if seen."),
         Column("note", "str", "Notes, ambiguities."),
+        Column("allocation", "str", "Allocation as stated by the source, used to derive arm sizes that are not "
+               "printed: 'equal', a ratio in arm order ('2:1'), or printed subgroup counts per arm "
+               "('8+7;7+8', e.g. men + women). Empty when not stated.", pattern=ALLOCATION_PATTERN),
+        Column("allocation_source_location", "str", "Where the allocation statement was read."),
     ),
     key=("study_id",),
 )
@@ -249,7 +261,8 @@ RETRO_ARMS = Schema(
         Column("variant", "str", "Measurement variant distinguishing otherwise identical rows "
                "(e.g. 'after exhausting exercise', 'intention to treat'); empty for the main analysis."),
         Column("value", "float", "The value as a float.", "instrument units", required=True),
-        Column("value_text", "str", "The value exactly as printed.", required=True),
+        Column("value_text", "str", "The value exactly as printed (empty only on derived rows, which were "
+               "not printed)."),
         *_SRC,
         Column("ambiguous", "bool", "True when it is unclear what the value is (see note)."),
         Column("note", "str", "Notes."),
@@ -257,6 +270,11 @@ RETRO_ARMS = Schema(
                "'post_minus_pre' (follow-up minus baseline, the default meaning) or 'pre_minus_post' (the "
                "source prints a reduction or improvement as a positive number; value keeps the printed sign).",
                allowed=("post_minus_pre", "pre_minus_post")),
+        Column("flag", "str", "Why the row is kept out of the default effect-size routes (see note): "
+               "'implausible' or 'direction_conflict'; empty for usable rows.", allowed=FLAGS),
+        Column("derived", "bool", "True for an arm size derived by the build from the trial's stated total "
+               "and allocation (never printed); False for printed values.", required=True),
+        Column("derivation", "str", "How a derived value was computed (empty for printed values)."),
     ),
     key=("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"),
 )
@@ -281,6 +299,8 @@ RETRO_CONTRASTS = Schema(
         *_SRC,
         Column("ambiguous", "bool", "True when it is unclear what the value is."),
         Column("note", "str", "Notes."),
+        Column("flag", "str", "Why the row is kept out of the default effect-size routes (see note): "
+               "'implausible' or 'direction_conflict'; empty for usable rows.", allowed=FLAGS),
     ),
     key=("study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "variant"),
 )
@@ -316,6 +336,9 @@ RETRO_REVIEWS = Schema(
         *_SRC,
         Column("ambiguous", "bool", "True when unclear."),
         Column("note", "str", "Notes."),
+        Column("comparison_design", "str", "How the pooled comparison was built: 'head_to_head' (retro walking "
+               "instead of the comparator) or 'add_on' (retro walking added to the comparator, e.g. retro + "
+               "forward vs forward); empty when the source does not say.", allowed=("head_to_head", "add_on")),
     ),
 )
 
@@ -338,6 +361,15 @@ OUTCOME_SCALES = Schema(
         Column("mcid_source", "str", "Citation of the MCID."),
         Column("mcid_source_url", "str", "Where the MCID was seen."),
         Column("mcid_source_location", "str", "Where in that source."),
+        Column("mcid_population", "str", "Population in which the MCID was estimated (check it fits yours: a "
+               "knee-OA value from conservative care is preferred where one was seen)."),
+        Column("mcid_relative_pct", "float", "MCID as a percent of the baseline score, where the source prints "
+               "one (magnitude).", "percent of baseline", low=0),
+        Column("mcid_relative_text", "str", "Relative MCID as printed (sign kept)."),
+        Column("mdc", "float", "Minimal detectable change (measurement error, not clinical importance), in the "
+               "instrument's unit.", low=0),
+        Column("mdc_text", "str", "MDC as printed."),
+        Column("mdc_source", "str", "Citation of the MDC (with where it was seen)."),
         Column("note", "str", "Notes."),
     ),
     key=("instrument",),

@@ -43,6 +43,42 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
     return (bool(hib) if not pd.isna(hib) else None), float(row["mcid"])
 
 
+def _meaning(result: Any, data: pd.DataFrame | None) -> Any:
+    """Measure, instrument and orientation of what is drawn (from the result, else from the frame)."""
+    from ..measures import EffectMeaning, table_meaning
+
+    if isinstance(result, pd.DataFrame):
+        return table_meaning(result, what="the frame")
+    got = EffectMeaning(
+        getattr(result, "measure", None), getattr(result, "instrument", None), getattr(result, "favours", None)
+    )
+    if got.measure is None and got.favours is None and data is not None:
+        return table_meaning(data, what="data")
+    return got
+
+
+def _favour_pair(arm: str, favours: Sequence[str]) -> tuple[str, str]:
+    """(experimental, comparator) names for oriented effects: the arm a positive value favours first."""
+    names = [str(f) for f in favours]
+    if arm in names:
+        return arm, names[1 - names.index(arm)] if len(names) == 2 else "comparator"
+    return arm, names[1] if len(names) == 2 and names[1] != arm else "comparator"
+
+
+def _axis_label(meaning: Any, favours: Sequence[str]) -> str:
+    """The x label: the measure's label and what a positive value means."""
+    from ..measures import MEASURES
+
+    m = MEASURES.get(meaning.measure) if meaning.measure else None
+    name = (m.label[0].upper() + m.label[1:]) if m is not None else "Effect"
+    if m is not None and m.scale == "raw" and meaning.instrument:
+        name += f", {meaning.instrument}"
+    if meaning.favours is not None:
+        return f"{name} (positive favours {meaning.favours})"
+    exp_, comp = (str(f) for f in favours)
+    return f"{name} ({exp_} \u2212 {comp})"
+
+
 def _fmt(v: Any, digits: int, integer: bool = False) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or (not isinstance(v, str) and pd.isna(v)):
         return ""
@@ -136,10 +172,14 @@ def forest_plot(
     pooled : result or mapping, optional
         A pooled estimate to draw as the diamond when ``result`` is a frame.
     instrument : str, optional
-        Take the direction of benefit (and, with ``mcid=True``, the MCID) from ``outcome_scales``.
+        Take the direction of benefit (and, with ``mcid=True``, the MCID) from ``outcome_scales``. When the
+        effects are oriented (the result's ``favours``, or a frame's ``favours`` column, reads
+        ``"positive favours <arm>"``, as :func:`retrostats.registry_effect_sizes` writes it), the direction
+        comes from that orientation and the instrument only gives the MCID.
     higher_is_better : bool, optional
         Direction of benefit on the outcome; with effects computed as retro minus control, effects right
-        of ``null`` favour retro when higher is better. Sets the "favours" labels.
+        of ``null`` favour retro when higher is better. Sets the "favours" labels. Refused for oriented
+        effects (their direction is known).
     mcid : float or True, optional
         Shade effects smaller than the minimal clinically important difference (``±mcid`` around ``null``);
         ``True`` takes it from ``instrument``. Only meaningful for effects on the instrument's scale (MD).
@@ -176,8 +216,19 @@ def forest_plot(
     ['pooled-diamond']
     """
     check_option("variant", variant, ["standard", "cumulative", "leave_one_out"])
-    if higher_is_better is None and instrument is not None:
+    meaning = _meaning(result, data)
+    if meaning.favours is not None:
+        if higher_is_better is not None:
+            raise ValueError(
+                f"the effects are oriented (positive favours {meaning.favours}); higher_is_better= does not "
+                "apply to them: drop it."
+            )
+        higher_is_better = True  # positive favours the oriented arm, whatever the instrument's direction
+        favours = _favour_pair(meaning.favours, favours)
+    elif higher_is_better is None and instrument is not None:
         higher_is_better = scale_direction(instrument)[0]
+    if xlabel is None and variant == "standard":
+        xlabel = _axis_label(meaning, favours)
     if mcid is True:
         if instrument is None:
             raise ValueError("mcid=True needs instrument= to look the MCID up in outcome_scales.")

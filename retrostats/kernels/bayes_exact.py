@@ -494,15 +494,27 @@ class ExactPosterior:
         ).sum(1)
         return ll + self.log_prior_mass
 
+    def log_bayes_factor_mu0(self) -> float:
+        """Natural log of BF01 for mu = 0 (Savage-Dickey), in log space so that it neither under- nor overflows."""
+        logw, m, sd = self.components("mu")
+        log_post = float(_lse(logw + _norm_logpdf((0.0 - m) / sd) - np.log(sd)))
+        return log_post - float(mu_logpdf(self.mu_family, self.mu_params, 0.0))
+
     def bayes_factor_mu0(self) -> float:
         """BF01 for mu = 0 by the Savage-Dickey density ratio p(mu = 0 | y) / p(mu = 0)."""
-        return self.pdf("mu", 0.0) / math.exp(float(mu_logpdf(self.mu_family, self.mu_params, 0.0)))
+        with np.errstate(over="ignore"):
+            return float(np.exp(self.log_bayes_factor_mu0()))
+
+    def log_bayes_factor_tau0(self) -> float:
+        """Natural log of BF01 for tau = 0: log p(y | tau = 0) - log p(y)."""
+        lam, lw = self._lam
+        ll, _, _ = _conditional(self.y, self.v, np.zeros(1), self.mu_params[0], self.mu_params[1], lam)
+        return float(_lse(ll[0] + lw)) - self.log_marginal
 
     def bayes_factor_tau0(self) -> float:
         """BF01 for tau = 0: p(y | tau = 0) / p(y)."""
-        lam, lw = self._lam
-        ll, _, _ = _conditional(self.y, self.v, np.zeros(1), self.mu_params[0], self.mu_params[1], lam)
-        return math.exp(float(_lse(ll[0] + lw)) - self.log_marginal)
+        with np.errstate(over="ignore"):
+            return float(np.exp(self.log_bayes_factor_tau0()))
 
 
 def exact_posterior(

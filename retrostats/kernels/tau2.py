@@ -24,6 +24,8 @@ from .rma_linalg import p_stats, wls
 
 __all__ = [
     "TAU2",
+    "TAU2_NAMES",
+    "register_tau2",
     "tau2_ee",
     "tau2_dl",
     "tau2_he",
@@ -241,3 +243,36 @@ TAU2: dict[str, Callable] = {
     "EB": tau2_eb,
     "PM": tau2_pm,
 }
+
+#: registry: method code -> long name (summaries, multiverse tables); kept in step with ``TAU2``
+TAU2_NAMES: dict[str, str] = {
+    "EE": "equal-effects model",
+    "DL": "DerSimonian-Laird",
+    "HE": "Hedges",
+    "HS": "Hunter-Schmidt",
+    "SJ": "Sidik-Jonkman",
+    "ML": "maximum likelihood",
+    "REML": "restricted maximum likelihood",
+    "EB": "empirical Bayes",
+    "PM": "Paule-Mandel",
+}
+
+
+def register_tau2(code: str, estimator: Callable, long_name: str, *, replace: bool = False) -> None:
+    """Register a tau² estimator under ``code`` with its ``long_name``; every consumer sees it at once.
+
+    ``estimator(y, v, X, m, *, tol, maxiter)`` returns ``(tau2, converged)`` as the functions above.
+
+    Examples
+    --------
+    >>> register_tau2("DL2", tau2_dl, "DerSimonian-Laird (copy)")
+    >>> TAU2_NAMES["DL2"]
+    'DerSimonian-Laird (copy)'
+    >>> _ = TAU2.pop("DL2"), TAU2_NAMES.pop("DL2")
+    """
+    if not isinstance(code, str) or not code or not callable(estimator) or not long_name:
+        raise ValueError("register_tau2 needs a code (str), an estimator (callable) and a long name.")
+    if code in TAU2 and not replace:
+        raise ValueError(f"tau² method {code!r} is registered already; pass replace=True to change it.")
+    TAU2[code] = estimator
+    TAU2_NAMES[code] = long_name

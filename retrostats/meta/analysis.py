@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConvergenceError, DataError, DataWarning
-from ..kernels.rma import METHODS, TESTS, rma_fit
-from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL
+from ..kernels.rma import TESTS, rma_fit
+from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
+from ..measures import table_meaning
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
 from ._guards import warn_extreme_variance_ratio
-from .multiarm import check_multiarm
+from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
 from .result import MetaAnalysisResult
 
@@ -208,7 +209,7 @@ def meta_analysis(
                     "well. Pass one or the other."
                 )
         method, test = pr.method, pr.test
-    check_option("method", method, list(METHODS))
+    check_option("method", method, list(TAU2))
     check_option("test", test, list(TESTS))
     check_option("missing", missing, ["drop", "raise"])
     check_option("multiarm", multiarm, ["warn", "raise", "ignore"])
@@ -253,6 +254,9 @@ def meta_analysis(
         )
     if data is not None and multiarm != "ignore":
         check_multiarm(data[keep], multiarm=multiarm, stacklevel=3)
+    meaning = table_meaning(data[keep] if data is not None else None, what="data")
+    if data is not None:
+        check_same_trial(data[keep])
 
     X, names = _design(data, mods, n, labels)
     X = X[keep]
@@ -336,16 +340,10 @@ def meta_analysis(
         subgroups=sub_table,
         subgroup_test=sub_test,
         subgroup_labels=sub_labels,
-        measure=_single_measure(data),
+        measure=meaning.measure,
+        instrument=meaning.instrument,
+        favours=meaning.favours,
         provenance=prov,
         tol=tol,
         maxiter=maxiter,
     )
-
-
-def _single_measure(data: pd.DataFrame | None) -> str | None:
-    """The data's ``measure`` when one value is used throughout (None otherwise)."""
-    if data is None or "measure" not in data.columns:
-        return None
-    vals = pd.unique(data["measure"].dropna().astype(str))
-    return str(vals[0]) if len(vals) == 1 else None

@@ -11,7 +11,10 @@ import pandas as pd
 from ..exceptions import DataError, DataWarning
 from ..validators import as_float_array, check_columns, check_option
 
-__all__ = ["shared_groups", "check_multiarm", "split_shared_groups"]
+__all__ = ["shared_groups", "check_multiarm", "split_shared_groups", "check_same_trial"]
+
+#: columns that identify a trial across study ids (the first present are used)
+TRIAL_ID_COLUMNS = ("doi", "registration")
 
 
 def _arms(comparison: Any) -> tuple[str, str]:
@@ -195,3 +198,51 @@ def split_shared_groups(
             stacklevel=2,
         )
     return out
+
+
+def _norm_id(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text or None
+
+
+def check_same_trial(data: pd.DataFrame, *, study: str = "study_id") -> None:
+    """Refuse one trial entered under several study ids (the same DOI or registration id).
+
+    Pooling such rows counts the trial twice. Rows with an empty ``doi``/``registration`` are not compared.
+
+    Raises
+    ------
+    DataError
+        Naming the shared identifier and the study ids that carry it.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"study_id": ["a2020", "b2021"], "doi": ["10.1/x", "https://doi.org/10.1/X"]})
+    >>> check_same_trial(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    retrostats.exceptions.DataError: one trial appears under several study ids: doi '10.1/x' is shared by ...
+    """
+    if study not in data.columns:
+        return
+    for col in TRIAL_ID_COLUMNS:
+        if col not in data.columns:
+            continue
+        seen: dict[str, set[str]] = {}
+        for sid, val in zip(data[study], data[col]):
+            key = _norm_id(val)
+            if key is not None and not pd.isna(sid):
+                seen.setdefault(key, set()).add(str(sid))
+        clash = {k: sorted(v) for k, v in seen.items() if len(v) > 1}
+        if clash:
+            key, ids = next(iter(sorted(clash.items())))
+            more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
+            raise DataError(
+                f"one trial appears under several study ids: {col} {key!r} is shared by {ids}{more}; keep "
+                "one study id per trial (drop or merge the duplicate rows)."
+            )

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..kernels.rma import TESTS
+from ..kernels.tau2 import TAU2, TAU2_NAMES
 from ..validators import check_option
 from .analysis import meta_analysis
 
@@ -33,10 +35,10 @@ def multiverse(
     Returns
     -------
     DataFrame
-        One row per analysis with ``method, test, k, estimate, se, ci_low, ci_high, p_value, pi_low,
-        pi_high, tau2, i2``; ``attrs["spread"]`` holds the range of the estimates, the widest and
-        narrowest CI,
-        and how many analyses are significant at the chosen level.
+        One row per analysis with ``method, method_name`` (the estimator's long name), ``test, k,
+        estimate, se, ci_low, ci_high, p_value, pi_low, pi_high, tau2, i2``; ``attrs["spread"]`` holds the
+        range of the estimates, the widest and narrowest CI, and how many analyses are significant at the
+        chosen level.
 
     Examples
     --------
@@ -45,9 +47,9 @@ def multiverse(
     (6, ['estimate_max', 'estimate_min'])
     """
     for m in methods:
-        check_option("methods", m, ["EE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"])
+        check_option("methods", m, list(TAU2))
     for t in tests:
-        check_option("tests", t, ["z", "knha"])
+        check_option("tests", t, list(TESTS))
     if "method" in kwargs or "test" in kwargs or "preset" in kwargs:
         raise ValueError("multiverse() varies method and test itself; use methods= and tests=.")
     rows = []
@@ -59,6 +61,7 @@ def multiverse(
             rows.append(
                 {
                     "method": m,
+                    "method_name": TAU2_NAMES.get(m, m),
                     "test": t,
                     "k": r.k,
                     "estimate": r.estimate,

@@ -54,7 +54,14 @@ class MetaAnalysisResult:
         Per-subgroup results and the between-subgroup Q test when ``subgroup=`` was given.
     measure : str or None
         The effect measure, taken from the data's ``measure`` column when it holds one value (e.g. ``"SMD"``
-        from :func:`retrostats.effect_sizes`); planning functions use it to refuse unstandardized evidence.
+        from :func:`retrostats.effect_sizes`); its meaning (scale, label) is in :mod:`retrostats.measures`.
+        Planning converts or refuses evidence by it; summaries and figures label with it.
+    instrument : str or None
+        The data's ``instrument`` when it holds one value.
+    favours : str or None
+        The arm a positive effect favours when the data were oriented (a ``favours`` column reading
+        ``"positive favours <arm>"``, as :func:`retrostats.registry_effect_sizes` writes it); None when the
+        effects are group 1 minus group 2 as computed. Figures take the direction of benefit from it.
     subgroup_labels : tuple of str
         Each pooled study's subgroup, in the order of ``labels``, when ``subgroup=`` was given (empty
         otherwise); :func:`retrostats.figures.forest_plot` groups the studies by it by default.
@@ -101,6 +108,8 @@ class MetaAnalysisResult:
     subgroup_test: dict | None = None
     subgroup_labels: tuple = ()
     measure: str | None = None
+    instrument: str | None = None
+    favours: str | None = None
     provenance: Provenance | None = None
     vt: float = math.nan
     tol: float = 1e-12
@@ -131,6 +140,8 @@ class MetaAnalysisResult:
         maxiter,
         subgroup_labels: tuple = (),
         measure: str | None = None,
+        instrument: str | None = None,
+        favours: str | None = None,
     ) -> MetaAnalysisResult:
         """Build the result from the kernel's output (internal)."""
         f = {key: (np.asarray(val) if not isinstance(val, int) else val) for key, val in fit.items()}
@@ -206,6 +217,8 @@ class MetaAnalysisResult:
             subgroup_test=subgroup_test,
             subgroup_labels=tuple(str(g) for g in subgroup_labels),
             measure=measure,
+            instrument=instrument,
+            favours=favours,
             provenance=provenance,
             vt=float(f["vt"]),
             tol=tol,

@@ -8,22 +8,12 @@ import numpy as np
 import pandas as pd
 
 from .._display import Summary, fmt_num, fmt_p
+from ..kernels.tau2 import TAU2_NAMES
 from .bias import FUNNEL_MIN_K
 from .presets import PRESETS
 
 __all__ = ["build_summary"]
 
-_METHOD_NAMES = {
-    "EE": "equal-effects model",
-    "DL": "DerSimonian-Laird",
-    "HE": "Hedges",
-    "HS": "Hunter-Schmidt",
-    "SJ": "Sidik-Jonkman",
-    "ML": "maximum likelihood",
-    "REML": "restricted maximum likelihood",
-    "EB": "empirical Bayes",
-    "PM": "Paule-Mandel",
-}
 
 
 def build_summary(res) -> Summary:
@@ -39,7 +29,7 @@ def build_summary(res) -> Summary:
     header = [
         (
             "Estimator of tau²",
-            f"{res.method} ({_METHOD_NAMES[res.method]})"
+            f"{res.method} ({TAU2_NAMES.get(res.method, 'unregistered estimator')})"
             + (" (fixed by the user)" if res.tau2_fixed else ""),
         ),
         ("Test", test),
@@ -49,7 +39,8 @@ def build_summary(res) -> Summary:
             f"p = {fmt_p(res.p_value)}",
         ),
     ]
-    if res.method != "EE" and res.int_only:
+    show_pi = res.preset is None or PRESETS[res.preset].prediction_interval
+    if res.method != "EE" and res.int_only and show_pi:
         header.append(("Prediction interval", f"{fmt_num(res.pi_low)} to {fmt_num(res.pi_high)}"))
     header += [
         (

@@ -48,7 +48,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     src.add_argument("--from-registry", action="store_true", help="meta-analyse the registry's effect sizes")
     src.add_argument("--outcome", default="pain", help="registry outcome (with --from-registry)")
     src.add_argument("--comparison", default="retro vs control", help="registry comparison")
-    src.add_argument("--from-csv", metavar="PATH", help="meta-analyse effect sizes (SMD) from a CSV")
+    src.add_argument(
+        "--from-csv",
+        metavar="PATH",
+        help="meta-analyse effect sizes from a CSV (its 'measure' column says their scale: MD needs --sd)",
+    )
+    src.add_argument(
+        "--measure",
+        help="measure of the CSV's effects when it has no 'measure' column (e.g. SMD, MD)",
+    )
     src.add_argument("--yi", default="yi", help="CSV column of effect sizes")
     src.add_argument("--vi", default="vi", help="CSV column of sampling variances")
     src.add_argument("--method", default="REML", help="tau2 estimator for the meta-analysis")
@@ -139,17 +147,85 @@ def _evidence(args: argparse.Namespace):
                 raise ValueError(
                     f"{args.from_csv} has no column {c!r}; it has {list(es.columns)}. Use --yi/--vi."
                 )
+        es = es.drop(columns=[c for c in ("yi", "vi") if c in es.columns and c not in (args.yi, args.vi)])
         es = es.rename(columns={args.yi: "yi", args.vi: "vi"})
+        if "usable" in es.columns:  # registry_effect_sizes output written to CSV
+            es = es[es["usable"].astype(str).str.lower().isin(("true", "1"))]
         label = f"CSV {args.from_csv}"
         ids = f"{len(es)} rows"
+        _csv_measure(es, args)
     if len(es) == 0:
         raise _NoEvidence(f"no usable effect sizes ({label})")
+    keep = [c for c in ("yi", "vi", "study_id", "measure", "instrument", "favours", "doi", "registration")
+            if c in es.columns]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ma = meta_analysis(es[["yi", "vi"]].astype(float), yi="yi", vi="vi", method=args.method)
+        ma = meta_analysis(es[keep], yi="yi", vi="vi", method=args.method)
     for w in caught:
         print(f"note: {w.message}", file=sys.stderr)
     return ma, label, ids
+
+
+def _csv_measure(es: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Give the CSV's effects their measure: its 'measure' column, or --measure (which must agree)."""
+    from ..measures import get_measure
+
+    if args.measure is not None:
+        get_measure(args.measure)
+        if "measure" in es.columns:
+            have = sorted({str(v) for v in es["measure"].dropna()})
+            if have and have != [args.measure]:
+                raise ValueError(
+                    f"--measure {args.measure} but {args.from_csv} says its effects are {have}; drop --measure."
+                )
+        es["measure"] = args.measure
+    elif "measure" not in es.columns:
+        raise ValueError(
+            f"{args.from_csv} has no 'measure' column, so the scale of its effects is unknown; add one or "
+            "pass --measure (SMD for standardized effects, MD for mean differences in instrument units)."
+        )
+
+
+def _evidence_scale(args: argparse.Namespace, ma: Any, assumptions: list[str]) -> float | None:
+    """Check the evidence's measure (from the effect table) against --sd/--instrument; the SD to divide by.
+
+    Returns the outcome SD that converts raw-scale evidence to SD units, or None for standardized evidence.
+    """
+    from ..measures import get_measure
+
+    if ma.measure is None:
+        return None
+    m = get_measure(ma.measure)
+    if ma.instrument is not None and args.instrument is not None and args.instrument != ma.instrument:
+        raise ValueError(
+            f"--instrument {args.instrument} but the effects are on {ma.instrument}; drop --instrument or "
+            "use effects of that instrument."
+        )
+    if args.instrument is None and ma.instrument is not None:
+        args.instrument = ma.instrument
+    if m.standardized:
+        if args.sd is not None and args.instrument is None:
+            raise ValueError(
+                f"--sd converts effects in instrument units, but the effects are {ma.measure} ({m.label}), "
+                "already standardised; drop --sd (or give --instrument to translate the result into points)."
+            )
+        return None
+    if m.scale != "raw":
+        raise ValueError(
+            f"the effects are {ma.measure} ({m.label}); `retrostats plan` plans continuous outcomes in SD "
+            "units and cannot use them."
+        )
+    if args.sd is None:
+        unit = f" {ma.instrument}" if ma.instrument else ""
+        raise ValueError(
+            f"the effects are {ma.measure} ({m.label}) in{unit} instrument units, not SD units; give --sd (the "
+            "outcome's between-participant SD in the same units) to plan from them, or use SMDs."
+        )
+    assumptions.append(
+        f"the pooled {ma.measure} is in instrument units: divided by the outcome SD {args.sd:g} (--sd) to "
+        "give a standardised effect"
+    )
+    return float(args.sd)
 
 
 def _solve(args: argparse.Namespace, d: float):
@@ -190,6 +266,11 @@ def run_plan(args: argparse.Namespace) -> int:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
     if args.n is not None and args.power is not None:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
+    if args.sd is not None and args.effect_size is not None and not args.instrument:
+        raise ValueError(
+            "--sd converts effects in instrument units, but --effect-size is already standardised; drop --sd "
+            "(or give --instrument as well to translate the result into scale units)."
+        )
     if args.from_csv is not None and not Path(args.from_csv).is_file():
         raise ValueError(f"--from-csv {args.from_csv}: no such file.")
     rows: list[tuple[str, Any]] = []
@@ -211,11 +292,14 @@ def run_plan(args: argparse.Namespace) -> int:
                 raise ValueError(f"{exc}; give --effect-size instead.") from None
             ma = None
             d = _mcid_plan(args, str(exc), assumptions)
+    outcome_sd = None
     if ma is not None:
-        d = abs(float(ma.estimate))
+        outcome_sd = _evidence_scale(args, ma, assumptions)
+        d = abs(float(ma.estimate)) / (outcome_sd or 1.0)
         assumptions.append(
-            f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): SMD "
-            f"{ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 {ma.tau2:.3f}"
+            f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): "
+            f"{ma.measure or 'SMD'} {ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 "
+            f"{ma.tau2:.3f}" + (f"; standardised effect {d:.3f}" if outcome_sd else "")
         )
         rows += [
             ("evidence_k", ma.k),
@@ -259,7 +343,13 @@ def run_plan(args: argparse.Namespace) -> int:
         design = "ancova" if args.design == "ancova" else "ttest"
         try:
             ar = n_for_assurance(
-                ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r, ratio=args.ratio
+                ma,
+                target=args.assurance,
+                alpha=args.alpha,
+                design=design,
+                r=args.r,
+                ratio=args.ratio,
+                outcome_sd=outcome_sd,
             )
             lines.append(
                 f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
@@ -285,7 +375,7 @@ def run_plan(args: argparse.Namespace) -> int:
                 lines.append(f"MCID: {exc}")
         for name, thr in thresholds:
             try:
-                up = n_for_conclusive_update(ma, threshold=thr)
+                up = n_for_conclusive_update(ma, threshold=thr, outcome_sd=outcome_sd)
                 if up.n_per_arm == 0:
                     lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
                     rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", 0))

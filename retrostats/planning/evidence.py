@@ -45,18 +45,58 @@ class Predictive:
     source: str = "normal"
 
 
-#: measures on the standardized (SD-unit) scale that planning works in
-_STANDARDIZED = {"SMD", "SMDH", "SMD_PPC2", "SMCC", "SMCR"}
+@dataclass(frozen=True)
+class _InSDUnits:
+    """Evidence re-expressed in SD units: a raw-scale meta-analysis divided by the outcome SD."""
+
+    estimate: float
+    se: float
+    tau2: float
+    measure: str
+    source: str
 
 
-def _require_standardized(evidence: object) -> None:
-    """Planning works in SD units: refuse evidence whose recorded measure is in instrument units."""
+def _sd_units(evidence: Any, outcome_sd: float | None = None) -> Any:
+    """Planning works in SD units: pass standardized evidence through, divide raw-scale evidence by ``outcome_sd``.
+
+    The scale of the evidence is its recorded ``measure`` looked up in :mod:`retrostats.measures`; evidence
+    without a recorded measure is taken as standardized (the documented convention of this module).
+    """
+    from ..measures import get_measure
+
     measure = getattr(evidence, "measure", None)
-    if isinstance(measure, str) and measure not in _STANDARDIZED:
+    if not isinstance(measure, str):
+        if outcome_sd is not None:
+            raise DataError(
+                "outcome_sd= converts instrument-unit evidence to SD units, but the evidence records no "
+                "measure; fit it on an effect table with a 'measure' column, or drop outcome_sd."
+            )
+        return evidence
+    m = get_measure(measure)
+    if m.standardized:
+        if outcome_sd is not None:
+            raise DataError(
+                f"the evidence is {measure} ({m.label}), already in SD units; outcome_sd= would divide it "
+                "again: drop outcome_sd."
+            )
+        return evidence
+    if m.scale != "raw":
         raise DataError(
-            f"the evidence is a meta-analysis of {measure!r} (not a standardized effect); planning works in "
-            "SD units: fit SMDs, or pass mean= and sd= already divided by the outcome SD."
+            f"the evidence is {measure} ({m.label}, {m.scale} scale); planning here works in SD units of a "
+            "continuous outcome and cannot use it."
         )
+    if outcome_sd is None:
+        raise DataError(
+            f"the evidence is {measure} ({m.label}) in instrument units, not a standardized effect; planning "
+            "works in SD units: pass "
+            "outcome_sd= (the outcome's between-participant SD in the same units), or fit SMDs."
+        )
+    sd = check_interval("outcome_sd", outcome_sd, 0.0, None, low_inclusive=False)
+    for a in ("estimate", "se", "tau2"):
+        if not hasattr(evidence, a):
+            raise TypeError(f"evidence must have estimate, se and tau2; it lacks {a!r}.")
+    est, se, tau2 = (float(getattr(evidence, a)) for a in ("estimate", "se", "tau2"))
+    return _InSDUnits(est / sd, se / sd, tau2 / (sd * sd), measure, type(evidence).__name__)
 
 
 def predictive(
@@ -66,12 +106,15 @@ def predictive(
     sd: float | None = None,
     n_draws: int = 20000,
     seed: int | None = None,
+    outcome_sd: float | None = None,
 ) -> Predictive:
     """Build the predictive distribution of a new trial's true effect.
 
     From a meta-analysis (``estimate, se, tau2``): normal with mean ``estimate`` and variance
     ``se^2 + tau2`` (Higgins, Thompson & Spiegelhalter 2009). From an object with
-    ``predictive_sample(size, seed)``: its draws. Or explicit ``mean``/``sd``.
+    ``predictive_sample(size, seed)``: its draws. Or explicit ``mean``/``sd``. Evidence in instrument
+    units (its ``measure`` is on the raw scale, e.g. ``MD``) is divided by ``outcome_sd``, which is
+    required then and refused for standardized evidence.
 
     Examples
     --------
@@ -87,7 +130,7 @@ def predictive(
         m = check_interval("mean", mean)
         s = check_interval("sd", sd, 0.0, None)
         return Predictive(mean=m, sd=s, source="explicit")
-    _require_standardized(evidence)
+    evidence = _sd_units(evidence, outcome_sd)
     if hasattr(evidence, "predictive_sample"):
         draws = np.asarray(evidence.predictive_sample(n_draws, seed), dtype=float).ravel()
         if draws.size < 2 or not np.all(np.isfinite(draws)):
@@ -106,7 +149,8 @@ def predictive(
         raise DataError(
             f"evidence has estimate={est}, se={se}, tau2={tau2}; need finite estimate, se > 0, tau2 >= 0."
         )
-    return Predictive(mean=est, sd=math.sqrt(se * se + tau2), source=type(evidence).__name__)
+    source = evidence.source if isinstance(evidence, _InSDUnits) else type(evidence).__name__
+    return Predictive(mean=est, sd=math.sqrt(se * se + tau2), source=source)
 
 
 def _success_power(
@@ -148,6 +192,7 @@ def assurance(
     direction: str = "auto",
     n_draws: int = 20000,
     seed: int | None = None,
+    outcome_sd: float | None = None,
 ) -> float:
     """Assurance: power averaged over the predictive distribution of the effect (O'Hagan et al. 2005).
 
@@ -167,7 +212,7 @@ def assurance(
     >>> round(assurance(mean=0.5, sd=0.3, n_per_arm=64), 3)
     0.667
     """
-    pred = predictive(evidence, mean=mean, sd=sd, n_draws=n_draws, seed=seed)
+    pred = predictive(evidence, mean=mean, sd=sd, n_draws=n_draws, seed=seed, outcome_sd=outcome_sd)
     n_per_arm = check_interval("n_per_arm", n_per_arm, 2.0, None)
     alpha = check_probability("alpha", alpha)
     design = check_option("design", design, ("ttest", "ancova"))
@@ -234,6 +279,7 @@ def n_for_assurance(
     direction: str = "auto",
     n_draws: int = 20000,
     seed: int | None = None,
+    outcome_sd: float | None = None,
 ) -> AssuranceResult:
     """Smallest n per arm whose assurance reaches ``target``.
 
@@ -243,7 +289,7 @@ def n_for_assurance(
     >>> res.n_per_arm, round(res.max_assurance, 4)
     (61, 0.9938)
     """
-    pred = predictive(evidence, mean=mean, sd=sd, n_draws=n_draws, seed=seed)
+    pred = predictive(evidence, mean=mean, sd=sd, n_draws=n_draws, seed=seed, outcome_sd=outcome_sd)
     target = check_probability("target", target)
     alpha = check_probability("alpha", alpha)
     design = check_option("design", design, ("ttest", "ancova"))
@@ -320,7 +366,12 @@ class UpdateResult:
 
 
 def n_for_conclusive_update(
-    evidence: Any, *, threshold: float = 0.0, confidence_level: float = 0.95, target: float | None = None
+    evidence: Any,
+    *,
+    threshold: float = 0.0,
+    confidence_level: float = 0.95,
+    target: float | None = None,
+    outcome_sd: float | None = None,
 ) -> UpdateResult:
     """Size of a new two-arm trial after which the random-effects meta-analysis excludes ``threshold``.
 
@@ -331,7 +382,8 @@ def n_for_conclusive_update(
     ``confidence_level`` interval excludes ``threshold``. With ``target`` (e.g. 0.8), n is the smallest for
     which that happens with probability ``target`` when the new result is drawn from its predictive
     distribution ``N(estimate, se^2 + tau2 + v)``. ``threshold`` is 0 (no effect) or an MCID in SMD units
-    (see :func:`mcid_effect_size`), on the side of the current estimate.
+    (see :func:`mcid_effect_size`), on the side of the current estimate. Evidence in instrument units
+    (e.g. a meta-analysis of ``MD``) is divided by ``outcome_sd`` first (required then).
 
     References
     ----------
@@ -346,7 +398,7 @@ def n_for_conclusive_update(
     >>> n_for_conclusive_update(MA()).n_per_arm
     14
     """
-    _require_standardized(evidence)
+    evidence = _sd_units(evidence, outcome_sd)
     for a in ("estimate", "se", "tau2"):
         if not hasattr(evidence, a):
             raise TypeError(
