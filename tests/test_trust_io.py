@@ -34,6 +34,8 @@ def test_change_convention_filled_on_some_rows_only(tmp_path):
 
 def test_shipped_registry_round_trips_through_a_sheet(tmp_path):
     reg = rs.load_dataset("retro_arms")
+    if "derived" in reg.columns:  # derived arm sizes were never printed, so no sheet holds them
+        reg = reg.loc[~reg["derived"].astype(bool)].reset_index(drop=True)
     sheet = reg.assign(value=reg["value_text"])[TEMPLATE_COLUMNS]
     p = tmp_path / "registry.csv"
     sheet.to_csv(p, index=False)

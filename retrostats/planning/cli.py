@@ -249,8 +249,6 @@ def run_plan(args: argparse.Namespace) -> int:
     from .designs import inflate_for_attrition
     from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
-    if args.out and Path(args.out).exists() and not getattr(args, "force", False):
-        raise FileExistsError(f"--out {args.out} exists; not overwritten. Choose another name or pass --force.")
     sources = [
         args.effect_size is not None,
         args.effect is not None,
@@ -396,6 +394,8 @@ def run_plan(args: argparse.Namespace) -> int:
     print("Sentence for the protocol / grant:")
     print(f"  {res.sentence()}")
     if args.out:
+        if Path(args.out).exists() and not getattr(args, "force", False):
+            raise FileExistsError(f"--out {args.out} exists; not overwritten. Choose another name or pass --force.")
         tmp = Path(f"{args.out}.part")
         pd.DataFrame({"quantity": [k for k, _ in rows], "value": [str(v) for _, v in rows]}).to_csv(
             tmp, index=False, lineterminator="\n"
