@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .effects_binary import BINARY_MEASURES, binary_effect_sizes
 from .exceptions import DataError
 from .kernels import escalc as K
 from .measures import MEASURES as _REGISTRY
@@ -376,6 +377,7 @@ def effect_sizes(
     sd2_pre: Any = None,
     labels: Any = None,
     confidence_level: float = 0.95,
+    events1: Any = None, events2: Any = None, add: float = 0.5, to: str = "only0",
 ) -> pd.DataFrame:
     """Compute effect sizes with their sampling variances, CIs and derivations.
 
@@ -388,7 +390,8 @@ def effect_sizes(
         ``MD, SMD, SMDH, ROM`` (two groups, group 1 minus group 2), ``MC, SMCC, SMCR`` (one group measured
         twice: ``m1`` minus ``m2``; SMCR standardises by ``sd1``), ``SMD_PPC2`` (Morris 2008) or
         ``MD_ANCOVA`` (baseline-adjusted MD); for the last two ``m1, sd1, m2, sd2`` are the post values
-        and ``m1_pre, sd1_pre, m2_pre, sd2_pre`` the baseline values.
+        and ``m1_pre, sd1_pre, m2_pre, sd2_pre`` the baseline values. ``OR, RR, RD, PETO``: binary outcomes
+        from ``events1, n1, events2, n2`` (see :func:`retrostats.effects_binary.binary_effect_sizes`).
     m1, sd1, n1, m2, sd2, n2 : column names or array-likes
         Means, SDs and sizes of the two groups (or the two measurements for MC/SMCC/SMCR).
     n, ri : column names, array-likes or numbers
@@ -403,6 +406,8 @@ def effect_sizes(
         Study labels used in messages (default: a ``study_id`` or ``study`` column).
     confidence_level : float
         Level of the normal-theory CI (as metafor's ``summary.escalc``).
+    events1, events2, add, to : binary measures only
+        Event counts (with ``n1, n2``) and metafor's continuity correction (``add=0.5, to="only0"``).
 
     Returns
     -------
@@ -447,6 +452,9 @@ def effect_sizes(
     """
     check_option("measure", measure, _computable())
     cl = check_confidence_level(confidence_level)
+    if measure in BINARY_MEASURES:  # 2x2 tables: retrostats.effects_binary
+        return binary_effect_sizes(data, measure=measure, events1=events1, n1=n1, events2=events2, n2=n2,
+                                   add=add, to=to, labels=labels, confidence_level=cl)
     args = dict(
         m1=m1,
         sd1=sd1,

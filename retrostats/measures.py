@@ -45,6 +45,7 @@ import pandas as pd
 
 from .exceptions import DataError
 from .kernels import escalc as K
+from .kernels.escalc_binary import from_counts
 from .validators import _suggest
 
 __all__ = [
@@ -270,6 +271,7 @@ def measure_codes(*, scale: str | None = None, family: str | None = None) -> tup
 
 
 _TWO = ("m1", "sd1", "n1", "m2", "sd2", "n2")
+_BIN = ("events1", "n1", "events2", "n2")
 _BUILTIN = [
     Measure("MD", "two-group", "raw", "mean difference", kernel=K.md, arguments=_TWO,
             description="group 1 minus group 2 in instrument units (metafor MD)"),
@@ -289,6 +291,15 @@ _BUILTIN = [
             sd_basis="baseline", description="difference in mean changes / pooled baseline SD"),
     Measure("MD_ANCOVA", "pre-post-control", "raw", "baseline-adjusted mean difference",
             description="ANCOVA mean difference reconstructed from arm summaries"),
+    # binary outcomes (responders, adverse events, dropout): metafor escalc, add=0.5, to="only0"
+    Measure("OR", "binary", "log", "log odds ratio", back_transform=np.exp, back_label="odds ratio",
+            kernel=from_counts("OR"), arguments=_BIN, description="metafor OR"),
+    Measure("RR", "binary", "log", "log risk ratio", back_transform=np.exp, back_label="risk ratio",
+            kernel=from_counts("RR"), arguments=_BIN, description="metafor RR"),
+    Measure("RD", "binary", "risk", "risk difference", kernel=from_counts("RD"), arguments=_BIN,
+            description="metafor RD (difference of proportions)"),
+    Measure("PETO", "binary", "log", "log odds ratio (Peto)", back_transform=np.exp, back_label="odds ratio",
+            kernel=from_counts("PETO"), arguments=_BIN, description="metafor PETO, (O - E) / V"),
 ]
 for _m in _BUILTIN:
     register_measure(_m)

@@ -10,6 +10,7 @@ posteriors) and the registry.
 ========================  =====================================================================
 forest_plot               weighted squares, diamond, prediction interval, arms, subgroups, MCID,
                           favours labels, RoB 2 columns; cumulative and leave-one-out variants
+bubble_plot               meta-regression on a dose: bubbles by weight, fitted line, CI/PI bands
 funnel_plot               contour-enhanced funnel with trim-and-fill points and the small-k caveat
 evidence_map              registry trials x outcomes coloured by ``data_level``
 rob_traffic_light         RoB 2 traffic lights (user-supplied judgements)
@@ -36,6 +37,7 @@ from ._base import (
     style_context,
 )
 from .bayes import posterior_plot, shrinkage_plot
+from .dose import bubble_plot
 from .evidence import evidence_cells, evidence_map
 from .forest import forest_plot, scale_direction
 from .funnel import funnel_plot
@@ -52,6 +54,7 @@ __all__ = [
     "ROB2_DOMAINS",
     "STYLE",
     "assurance_plot",
+    "bubble_plot",
     "evidence_cells",
     "evidence_map",
     "example_rob_judgements",

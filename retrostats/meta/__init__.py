@@ -10,7 +10,10 @@ Examples
 
 from .analysis import meta_analysis
 from .bias import EggerResult, RankTestResult, TrimFillResult
+from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
+from .dose import DoseResponseResult, dose_response
 from .multiarm import shared_groups, split_shared_groups
+from .multilevel import MultilevelResult, che_sensitivity, impute_covariance, meta_analysis_mv
 from .multiverse import multiverse
 from .permutation import PermutationResult
 from .presets import PRESETS
@@ -27,4 +30,13 @@ __all__ = [
     "TrimFillResult",
     "PermutationResult",
     "PRESETS",
+    "meta_analysis_mh",
+    "meta_analysis_peto",
+    "BinaryMetaResult",
+    "meta_analysis_mv",
+    "impute_covariance",
+    "che_sensitivity",
+    "MultilevelResult",
+    "dose_response",
+    "DoseResponseResult",
 ]

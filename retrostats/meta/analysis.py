@@ -19,6 +19,8 @@ from ._guards import warn_extreme_variance_ratio
 from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
 from .result import MetaAnalysisResult
+from .robust import attach_cluster
+from .weighted import check_weights, user_weighted_fit, weighted_result
 
 __all__ = ["meta_analysis"]
 
@@ -124,6 +126,8 @@ def meta_analysis(
     multiarm: str = "warn",
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    cluster: Any = None,
+    weights: Any = None,
 ) -> MetaAnalysisResult:
     """Random- or equal-effects meta-analysis and meta-regression, as metafor's ``rma()``.
 
@@ -160,6 +164,10 @@ def meta_analysis(
         comparisons that share an arm (see :func:`retrostats.meta.split_shared_groups`).
     tol, maxiter : float, int
         Relative convergence threshold and iteration cap of the iterative estimators.
+    cluster : str or array-like, optional
+        Cluster (trial) of each row, the default of ``result.robust()`` (CR2/CR1 cluster-robust inference).
+    weights : str or array-like, optional
+        User weights for the coefficients, as metafor's ``rma(weights=)`` (see :mod:`retrostats.meta.weighted`).
 
     Returns
     -------
@@ -282,6 +290,11 @@ def meta_analysis(
 
     warn_extreme_variance_ratio(v, labels)
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
+    if weights is not None:  # user weights: retrostats.meta.weighted
+        if subgroup is not None or preset is not None:
+            raise ValueError("weights= cannot be combined with subgroup= or preset=; fit the subgroups separately.")
+        a = check_weights(weights, data, len(keep), _labels(data, slab, len(keep)))[keep]
+        fit = user_weighted_fit(fit, y, v, X, a, test, level)
     if not bool(np.all(fit["converged"])):
         raise ConvergenceError(
             f"the {method} estimator of tau² did not converge in {maxiter} iterations; "
@@ -324,7 +337,7 @@ def meta_analysis(
     if subgroup is not None:
         args["subgroup"] = subgroup if isinstance(subgroup, str) else "<array>"
     prov = make_provenance("meta_analysis", args, y, v, X)
-    return MetaAnalysisResult.from_fit(
+    res = attach_cluster(MetaAnalysisResult.from_fit(
         fit,
         y=y,
         v=v,
@@ -346,4 +359,5 @@ def meta_analysis(
         provenance=prov,
         tol=tol,
         maxiter=maxiter,
-    )
+    ), data, cluster, keep)
+    return res if weights is None else weighted_result(res, a)

@@ -12,12 +12,13 @@ from scipy import stats
 
 from .._display import fmt_num, fmt_p
 from ..provenance import Provenance
+from .fitstats import UnivariateVerbs
 
 __all__ = ["MetaAnalysisResult"]
 
 
 @dataclass(frozen=True, eq=False)
-class MetaAnalysisResult:
+class MetaAnalysisResult(UnivariateVerbs):
     """Result of a meta-analysis (metafor's ``rma.uni`` object), at full precision.
 
     Attributes
@@ -115,6 +116,7 @@ class MetaAnalysisResult:
     tol: float = 1e-12
     maxiter: int = 1000
     vcov: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    cluster: np.ndarray | None = None  # codes of meta_analysis(cluster=), robust()'s default
 
     # ------------------------------------------------------------------ construction
     @classmethod
