@@ -61,6 +61,15 @@ def _scale(v: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(s) & (s > 0), s, 1.0)
 
 
+#: a step that no longer shrinks and is below this fraction of the scale is rounding noise (ill-conditioned
+#: moderators, e.g. an uncentred year): the iteration has converged as far as floating point allows
+NOISE_FLOOR = 1e-8
+
+
+def _at_noise_floor(step: np.ndarray, prev: np.ndarray, unit: np.ndarray, new: np.ndarray) -> np.ndarray:
+    return (step >= prev) & (step <= NOISE_FLOOR * np.maximum(unit, np.abs(new)))
+
+
 def _finish(tau2: np.ndarray, k: np.ndarray, p: int) -> np.ndarray:
     tau2 = np.where(k - p > 0, np.maximum(tau2, 0.0), 0.0)
     return tau2
@@ -125,6 +134,7 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
     active = np.broadcast_to(active, t.shape).copy()
     converged = ~active
     unit = np.broadcast_to(_scale(v, m), t.shape)
+    prev = np.full(t.shape, np.inf)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -141,7 +151,9 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
             adj = np.where(neg, np.where(t > 0, adj / 2.0**n, 0.0), adj)
             adj = np.where(t + adj < 0, adj / 2.0, adj)
         new = np.where(active, t + adj, t)
-        done = active & (np.abs(new - t) <= tol * np.maximum(unit, new))
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done
@@ -195,6 +207,7 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
     t = np.zeros(shape)
     converged = ~active
     unit = np.broadcast_to(_scale(v, m), shape)
+    prev = np.full(shape, np.inf)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -208,7 +221,9 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
         inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
         new = np.where(inside, newton, 0.5 * (lo + hi))
         new = np.where(active, new, t)
-        done = active & ((np.abs(new - t) <= tol * np.maximum(unit, new)) | (f == 0))
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | (f == 0) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done
