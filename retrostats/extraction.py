@@ -97,8 +97,9 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
                      "https://doi.org/10.0000/example", False, "example row: delete before use", None, None])
     df = pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
     p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
     if suffix == ".csv":
-        df.to_csv(p, index=False, lineterminator="\n")
+        df.to_csv(part, index=False, lineterminator="\n")
     else:
         info = pd.DataFrame(
             [{"column": c, "required": c in _REQUIRED,
@@ -113,7 +114,7 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
                 }.get(c, ""))}
              for c in TEMPLATE_COLUMNS]
         )
-        with pd.ExcelWriter(p, engine="openpyxl") as xl:
+        with pd.ExcelWriter(part, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="extraction", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
             # the value column is formatted as text so that a typed "6.50" keeps its printed digits
@@ -122,6 +123,7 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
             col = TEMPLATE_COLUMNS.index("value") + 1
             for row in range(2, 2002):
                 ws.cell(row=row, column=col).number_format = "@"
+    part.replace(p)
     return p
 
 
