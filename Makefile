@@ -1,11 +1,11 @@
 # Developer targets. CI does not need R: it reads the committed JSON in tests/reference/expected.
 PY ?= .venv/bin/python
 
-.PHONY: r-deps references datasets test lint bench
+.PHONY: r-deps references datasets test lint bench docs
 
 r-deps:  ## the R side of the parity harness, from Debian packages (CRAN is not needed)
 	apt-get update && apt-get install -y r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans \
-	  r-cran-metadat r-cran-jsonlite r-cran-mvtnorm r-cran-sandwich r-cran-mass
+	  r-cran-metadat r-cran-jsonlite r-cran-mvtnorm r-cran-sandwich r-cran-mass r-cran-clubsandwich
 
 references:  ## regenerate every R reference (needs r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans)
 	cd tests/reference/r && for f in [!_]*.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
@@ -21,3 +21,6 @@ lint:
 
 bench:
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+docs:  ## the documentation (API reference + tutorials), warnings as errors; needs the docs extra
+	$(PY) -m sphinx -W -b html docs docs/_build/html

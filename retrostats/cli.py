@@ -25,18 +25,23 @@ from ._version import __version__
 __all__ = ["main", "build_parser"]
 
 #: Modules that add sub-commands: each defines ``register(subparsers)``.
-_PLUGINS = ("retrostats.planning.cli",)
+_PLUGINS = ("retrostats.planning.cli", "retrostats.cli_meta")
 
 
 def _datasets(args: argparse.Namespace) -> int:
+    if args.action == "list":  # without pandas: the list is printed in a fraction of a second
+        from .datasets import dataset_summaries
+
+        rows = [(d["name"], str(d["n_rows"]), str(d["title"])) for d in dataset_summaries()]
+        w = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("name", "n_rows", "title"))]
+        print(f"{'name':>{w[0]}} {'n_rows':>{w[1]}} {'title':<{w[2]}}".rstrip())
+        for name, n, title in rows:
+            print(f"{name:>{w[0]}} {n:>{w[1]}} {title:<{w[2]}}".rstrip())
+        return 0
     import pandas as pd
 
-    from .datasets import dataset_info, list_datasets, load_dataset
+    from .datasets import dataset_info, load_dataset
 
-    if args.action == "list":
-        with pd.option_context("display.max_colwidth", 70, "display.width", 160):
-            print(list_datasets()[["name", "n_rows", "title"]].to_string(index=False))
-        return 0
     if not args.name:
         print("retrostats datasets show: give a dataset NAME (see `retrostats datasets list`)", file=sys.stderr)
         return 2

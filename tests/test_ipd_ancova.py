@@ -145,3 +145,24 @@ def test_bad_input():
         rs.ancova(d, outcome="value", baseline="baseline", arm="arm", adjust="scheffe")
     fit = rs.ancova(d, outcome="value", baseline="baseline", arm="arm")
     assert "Adjusted means" in fit.summary().as_text()
+
+
+def test_proportional_lsmeans_weights_and_categorical_reference():
+    d = _last("a")
+    eq = rs.ancova(d, outcome="value", baseline="baseline", arm="arm", covariates=["age", "sex"])
+    pr = rs.ancova(d, outcome="value", baseline="baseline", arm="arm", covariates=["age", "sex"],
+                   lsmeans_weights="proportional")
+    c = eq.coefficients.set_index("term")["estimate"]
+    f = d.loc[d["value"].notna() & d["baseline"].notna(), "sex"].astype(str).value_counts(normalize=True)
+    lv = sorted(f.index)
+    shift = sum((f[x] - 1 / len(lv)) * c[f"sex{x}"] for x in lv[1:])
+    assert abs(shift) > 1e-6
+    np.testing.assert_allclose(pr.adjusted_means["estimate"], eq.adjusted_means["estimate"] + shift,
+                               **TOL["closed_form"])
+    np.testing.assert_allclose(pr.contrasts["estimate"], eq.contrasts["estimate"], **TOL["closed_form"])
+    cat = d.copy()
+    cat["arm"] = pd.Categorical(cat["arm"], ["forward", "retro", "control"])
+    fit = rs.ancova(cat, outcome="value", baseline="baseline", arm="arm")
+    assert fit.reference == "forward"
+    with pytest.raises(ValueError, match="lsmeans_weights"):
+        rs.ancova(d, outcome="value", baseline="baseline", arm="arm", lsmeans_weights="cells")

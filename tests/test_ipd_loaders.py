@@ -116,3 +116,27 @@ def test_missing_columns_and_unknown_extension(tmp_path, wide):
         rs.read_participants(p)
     with pytest.raises(ValueError, match="values="):
         rs.read_participants(wide, layout="wide", columns=MAP)
+
+
+def test_adam_baseline_column_keeps_coding():
+    """ADaM long data: BASE on every row, AVAL or CHG as the value, arms and visits kept as written."""
+    adam = pd.DataFrame({"USUBJID": ["S1"] * 3 + ["S2"] * 3, "ARMCD": ["TRT"] * 3 + ["PBO"] * 3,
+                         "AVISIT": ["WEEK 4", "WEEK 8", "WEEK 12"] * 2, "AVISITN": [4, 8, 12] * 2,
+                         "BASE": [50.0] * 3 + [47.0] * 3, "AVAL": [48.0, 45, 41, 47, 46, np.nan],
+                         "CHG": [-2.0, -5, -9, 0, -1, np.nan]})
+    cols = {"participant": "USUBJID", "arm": "ARMCD", "week": "AVISITN", "value": "CHG", "visit": "AVISIT"}
+    d = rs.read_participants(adam, columns=cols, baseline_column="BASE")
+    assert d["arm"].tolist() == ["TRT"] * 3 + ["PBO"] * 2
+    assert d["visit"].tolist() == ["WEEK 4", "WEEK 8", "WEEK 12", "WEEK 4", "WEEK 8"]
+    assert d["baseline"].tolist() == [50.0] * 3 + [47.0] * 2
+    assert d["value"].tolist() == [-2.0, -5, -9, 0, -1]
+    bad = adam.copy()
+    bad.loc[1, "BASE"] = 51.0
+    with pytest.raises(DataError, match="varies within participant 'S1'"):
+        rs.read_participants(bad, columns=cols, baseline_column="BASE")
+    nob = adam.copy()
+    nob.loc[nob["USUBJID"] == "S2", "BASE"] = np.nan
+    with pytest.warns(DataWarning, match="column 'BASE'"):
+        rs.read_participants(nob, columns=cols, baseline_column="BASE")
+    with pytest.raises(ValueError, match="unknown canonical"):
+        rs.read_participants(adam, columns=cols)  # 'visit' only with baseline_column

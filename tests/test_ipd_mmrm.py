@@ -9,7 +9,7 @@ from conftest import ROOT, TOL, load_reference
 
 import retrostats as rs
 from retrostats.exceptions import DataError, DataWarning
-from retrostats.kernels import gls
+from retrostats.kernels import gls, gls_cov
 
 DATA = ROOT / "tests" / "reference" / "data"
 STRUCTS = ["us", "cs", "csh", "ar1", "ar1h"]
@@ -76,15 +76,23 @@ def test_parity_adjusted(ref, adjust):
         np.testing.assert_allclose(m[col], m[f"{col}_r"], **TOL["mmrm_se"])
 
 
-def test_kernel_gradient_matches_finite_difference(rng):
-    n, T = 30, 3
+@pytest.mark.parametrize("method", ["REML", "ML"])
+@pytest.mark.parametrize("stats_path", [True, False])
+def test_kernel_gradient_matches_finite_difference(rng, method, stats_path):
+    n, T = 30, 4
     subj = np.repeat(np.arange(n), T)
     vis = np.tile(np.arange(T), n)
-    X = np.column_stack([vis == t for t in range(T)]).astype(float)
+    X = np.column_stack([vis == t for t in range(T)] + [rng.normal(size=n * T)]).astype(float)
     y = rng.multivariate_normal(np.zeros(T), 0.5 * np.eye(T) + 0.5, size=n).ravel()
-    for st in STRUCTS:
-        model = gls.GlsFit(gls.patterns(y, X, vis, subj), X.shape[1], T, st)
-        theta = rng.normal(0, 0.3, gls.n_params(st, T))
+    keep = rng.random(n * T) > 0.2  # missing visits: several patterns
+    grp = (subj % 2)[keep]
+    for st in gls.STRUCTURES:
+        model = gls.GlsModel(y[keep], X[keep], vis[keep], subj[keep], st, T=T, group=grp,
+                             weights=rng.uniform(0.5, 2, keep.sum()), coords=np.array([0.0, 1, 3, 4]),
+                             method=method)
+        if not stats_path:  # the per-subject path must give the same criterion and gradient
+            model.use_stats = False
+        theta = np.tile(rng.normal(0, 0.3, gls_cov.n_params(st, T)), 2)
         g = model.criterion(theta)[1]
         h = 1e-6
         crit = model.criterion
@@ -181,3 +189,27 @@ def test_missing_baseline_warns_and_excludes():
 def test_unknown_covariance_suggests():
     with pytest.raises(ValueError, match="covariance"):
         _fit(_post("c"), covariance="unstructred")
+
+
+@pytest.mark.parametrize("st", ["us", "ar1h"])
+def test_per_subject_path_equals_pattern_statistics(rng, st):
+    """The two ways of summing over subjects (pattern statistics, padded per-subject arrays) agree."""
+    from retrostats.kernels import gls_infer
+
+    n, T = 40, 4
+    subj = np.repeat(np.arange(n), T)
+    vis = np.tile(np.arange(T), n)
+    X = np.column_stack([vis == t for t in range(T)] + [rng.normal(size=n * T), subj % 2]).astype(float)
+    y = rng.multivariate_normal(np.zeros(T), 0.5 * np.eye(T) + 0.5, size=n).ravel() + X[:, T]
+    keep = rng.random(n * T) > 0.25
+    out = []
+    for use_stats in (True, False):
+        m = gls.GlsModel(y[keep], X[keep], vis[keep], subj[keep], st, T=T)
+        m.use_stats = use_stats
+        m.fit(m.start(None, None, None, None))
+        inf = gls_infer.GlsInference(m, "kenward-roger")
+        L = np.eye(X.shape[1])[-2:]
+        out.append((m.value, inf.V, inf.contrast(L)[1], gls_infer.GlsInference(m, "residual", "empirical").V))
+    np.testing.assert_allclose(out[0][0], out[1][0], **TOL["iterative"])
+    for a, b in zip(out[0][1:], out[1][1:]):
+        np.testing.assert_allclose(a, b, **TOL["iterative"])

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DataError
+
+if TYPE_CHECKING:  # numpy/pandas are imported inside the methods that use them (fast CLI start)
+    import pandas as pd
 
 __all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN", "FLAGS"]
 
@@ -87,6 +87,7 @@ class Schema:
 
     def coerce(self, df: pd.DataFrame) -> pd.DataFrame:
         """Give each column its declared type (strings stay object/str with NaN for missing)."""
+        import pandas as pd
         out = df.copy()
         for c in self.columns:
             if c.name not in out.columns:
@@ -108,6 +109,7 @@ class Schema:
         Rows are numbered as in the CSV file (header = row 1, first data row = row 2) unless ``row_names``
         names them (e.g. ``"data/raw/knee/arms.csv, row 7"``).
         """
+        import numpy as np
         where = f"{source}: " if source else f"{self.name}: "
         missing = [n for n in self.names if n not in df.columns]
         if missing:
@@ -160,6 +162,7 @@ class Schema:
 
     def card(self) -> pd.DataFrame:
         """The column documentation as a DataFrame (name, type, unit, required, allowed, description)."""
+        import pandas as pd
         return pd.DataFrame(
             [
                 {
@@ -181,10 +184,12 @@ def _rowtxt(row: Any) -> str:
 
 
 def _missing(v: Any) -> bool:
+    import pandas as pd
     return v is None or (isinstance(v, float) and v != v) or v is pd.NA or (isinstance(v, str) and v == "")
 
 
 def _to_bool(v: Any) -> bool | None:
+    import numpy as np
     if _missing(v):
         return None
     if isinstance(v, (bool, np.bool_)):

@@ -22,7 +22,10 @@ power_curve_plot          power against n from ``power_grid()``
 assurance_plot            assurance and power at the predictive mean against n
 posterior_plot            posterior densities of mu / theta_new / tau
 shrinkage_plot            observed vs posterior study effects
-save_figure               deterministic PDF/SVG/PNG at journal widths
+save_figure               deterministic PDF/SVG/PNG/TIFF/EPS at journal widths (re-lays out on resize)
+mark_synthetic            the visible "SYNTHETIC DATA" mark for figures of simulated data
+layout_problems           texts clipped by the figure edge, overlapping, or below 6 pt (empty: clean)
+ForestLayout              a forest plot's layout for one width (columns, widths, font, labels)
 ========================  =====================================================================
 """
 
@@ -36,6 +39,8 @@ from ._base import (
     save_figure,
     style_context,
 )
+from ._forest_layout import ForestLayout
+from ._layout import MIN_FONT_PT, layout_problems, mark_synthetic
 from .bayes import posterior_plot, shrinkage_plot
 from .dose import bubble_plot
 from .evidence import evidence_cells, evidence_map
@@ -49,6 +54,8 @@ __all__ = [
     "ARM_COLOURS",
     "COLUMN_WIDTH_MM",
     "DATA_LEVEL_COLOURS",
+    "ForestLayout",
+    "MIN_FONT_PT",
     "PALETTE",
     "ROB_COLOURS",
     "ROB2_DOMAINS",
@@ -61,6 +68,8 @@ __all__ = [
     "figure_width_inches",
     "forest_plot",
     "funnel_plot",
+    "layout_problems",
+    "mark_synthetic",
     "normalise_rob",
     "posterior_plot",
     "power_curve_plot",

@@ -27,6 +27,7 @@ __all__ = [
     "new_axes",
     "save_figure",
     "figure_width_inches",
+    "remember_layout",
 ]
 
 #: The shipped style file (Okabe-Ito palette, 7 pt DejaVu Sans, embedded TrueType fonts).
@@ -72,7 +73,10 @@ _METADATA = {
     },
     "svg": {"Creator": f"retrostats {__version__}", "Date": None},
     "png": {"Software": f"retrostats {__version__}"},
+    "tiff": None,
+    "eps": {"Creator": f"retrostats {__version__}"},
 }
+_PIL_KWARGS = {"tiff": {"compression": "tiff_lzw"}}
 
 
 def figure_width_inches(width: str | float) -> float:
@@ -119,8 +123,12 @@ def new_axes(
     height_mm: float = 60.0,
     margins_mm: tuple[float, float, float, float] = (14.0, 11.0, 4.0, 3.0),
 ) -> Any:
-    """Return ``ax`` or a new styled Axes on a figure of the given journal width and height (mm), with
-    fixed margins (left, bottom, top, right, in mm) so that labels are never cut.
+    """Return ``ax`` or a new styled Axes on a figure of the given journal width and height (mm).
+
+    The figure uses matplotlib's constrained layout (pads of 1 mm), so the margins grow or shrink to fit the
+    tick labels, axis labels, titles and legends at whatever width the figure is drawn or saved: labels are
+    never cut when :func:`save_figure` resizes the figure to another journal column. ``margins_mm`` is
+    accepted for compatibility and no longer used (the layout engine sizes the margins).
     """
     if ax is not None:
         return ax
@@ -130,11 +138,9 @@ def new_axes(
     # (save_figure(..., close=True))
     with style_context():
         w_mm = figure_width_inches(width) * MM
-        fig = plt.figure(figsize=(w_mm / MM, height_mm / MM))
-        left, bottom, top, right = margins_mm
-        ax = fig.add_axes(
-            (left / w_mm, bottom / height_mm, 1 - (left + right) / w_mm, 1 - (bottom + top) / height_mm)
-        )
+        fig = plt.figure(figsize=(w_mm / MM, height_mm / MM), layout="constrained")
+        fig.get_layout_engine().set(w_pad=1.0 / MM, h_pad=1.0 / MM, wspace=0.02, hspace=0.02)
+        ax = fig.add_subplot()
     return ax
 
 
@@ -144,8 +150,9 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
     out = []
     for f in formats:
         f = str(f).lower().lstrip(".")
+        f = "tiff" if f == "tif" else f
         if f not in _METADATA:
-            raise ValueError(f"formats must be among 'pdf', 'svg', 'png'; got {f!r}.")
+            raise ValueError(f"formats must be among 'pdf', 'svg', 'png', 'tiff', 'eps'; got {f!r}.")
         out.append(f)
     return out
 
@@ -160,7 +167,7 @@ def save_figure(
     height_mm: float | None = None,
     close: bool = False,
 ) -> list[Path]:
-    """Write a figure as PDF, SVG and PNG with fixed metadata, so every run writes identical bytes.
+    """Write a figure as PDF, SVG and PNG (and TIFF, EPS) with fixed metadata: identical bytes every run.
 
     Parameters
     ----------
@@ -170,12 +177,14 @@ def save_figure(
         Output path without suffix; folders are created. ``figures/forest`` writes ``figures/forest.pdf``...
         A path ending in one of the formats' suffixes (``forest.png``) is read as its stem.
     formats : sequence of str
-        Any of ``"pdf"``, ``"svg"``, ``"png"``.
+        Any of ``"pdf"``, ``"svg"``, ``"png"``, ``"tiff"`` (LZW-compressed) and ``"eps"`` (translucent
+        colours blended on white, as EPS has no transparency; fonts embedded as Type 3).
     dpi : int
-        Resolution of the PNG (300 or 600 for journals).
+        Resolution of the PNG and TIFF (300 or 600 for journals).
     width : {"single", "double"} or float, optional
-        Resize to a journal column (85 or 180 mm) or to a width in mm before saving; the height is kept
-        unless ``height_mm`` is given.
+        Lay the figure out for a journal column (85 or 180 mm) or a width in mm before saving; the height
+        is kept unless ``height_mm`` is given. Figures in constrained layout re-fit their labels; forest
+        plots are drawn again for the new width (their text columns are sized in mm).
     height_mm : float, optional
         New height in millimetres.
     close : bool
@@ -186,11 +195,17 @@ def save_figure(
     list of Path
         The files written, in the order of ``formats``.
 
+    Raises
+    ------
+    ValueError
+        An unknown format, a non-positive ``dpi`` or width.
+
     Notes
     -----
     PDF files carry no creation date, SVG files no date and a fixed ``svg.hashsalt`` (so element ids are
     stable), PNG files a fixed ``Software`` entry; fonts are the bundled DejaVu Sans. Under these settings
     matplotlib writes byte-identical files for identical figures (checked by ``tests/test_figures.py``).
+    TIFF files are LZW-compressed without a date; EPS files carry a fixed creation date.
 
     Examples
     --------
@@ -205,6 +220,7 @@ def save_figure(
     fig = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure or Axes; got {type(fig).__name__}.")
+    orig = fig
     fmts = _check_formats(formats)
     if int(dpi) <= 0:
         raise ValueError(f"dpi must be a positive integer; got {dpi!r}.")
@@ -214,23 +230,134 @@ def save_figure(
             w_in = figure_width_inches(width)
         if height_mm is not None:
             h_in = float(height_mm) / MM
-        fig.set_size_inches(w_in, h_in)
+        fig = _relayout(orig, w_in, h_in)
     stem = Path(path_stem)
-    if stem.suffix.lower().lstrip(".") in _METADATA:  # "fig.png" means the stem "fig", not "fig.png.pdf"
-        stem = stem.with_suffix("")
+    if stem.suffix.lower().lstrip(".") in _METADATA or stem.suffix.lower() == ".tif":
+        stem = stem.with_suffix("")  # "fig.png" means the stem "fig", not "fig.png.pdf"
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     # svg.hashsalt makes SVG ids deterministic; the style is re-applied so save-time rcParams match
     with style_context({"svg.hashsalt": "retrostats"}):
         for f in fmts:
             path = stem.with_name(stem.name + "." + f)
-            fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f])
+            if f == "eps":
+                # Type 3 fonts (embedded, subsetted): matplotlib's Type 42 embedding takes ~30 s per figure
+                with _eps_context(fig), mpl.rc_context({"ps.fonttype": 3}):
+                    fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f])
+            else:
+                extra = {"pil_kwargs": _PIL_KWARGS[f]} if f in _PIL_KWARGS else {}
+                fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f], **extra)
             written.append(path)
-    if close:
+    if close or fig is not orig:
         import matplotlib.pyplot as plt
 
-        plt.close(fig)
+        if fig is not orig:
+            plt.close(fig)  # the re-laid-out copy; the caller's figure is untouched
+        if close:
+            plt.close(orig)
     return written
+
+
+def remember_layout(ax: Any, redraw: Any) -> None:
+    """Record how a figure function laid out its figure, so :func:`save_figure` can lay it out again.
+
+    ``redraw(width_in, height_in_or_None)`` must return a new Axes drawn for that width. Figure functions
+    whose text is placed in millimetres (forest plots) call this when they made the figure themselves;
+    the artists present now are remembered, so that a figure the user has drawn on is never redrawn.
+    """
+    fig = ax.figure
+    fig._retrostats_redraw = redraw
+    fig._retrostats_signature = _signature(fig)
+
+
+def _signature(fig: Any) -> tuple:
+    return tuple(len(a.get_children()) for a in fig.axes) + (len(fig.texts), len(fig.axes))
+
+
+def _relayout(fig: Any, w_in: float, h_in: float) -> Any:
+    """Resize ``fig``; a retrostats figure laid out in mm is drawn again for the new width."""
+    old_w = fig.get_size_inches()[0]
+    redraw = getattr(fig, "_retrostats_redraw", None)
+    if abs(old_w - w_in) * MM < 0.1 or redraw is None:
+        fig.set_size_inches(w_in, h_in)
+        return fig
+    if _signature(fig) != getattr(fig, "_retrostats_signature", None):
+        import warnings
+
+        from ..exceptions import RetrostatsWarning
+
+        warnings.warn(
+            f"this figure was laid out for {old_w * MM:.0f} mm and has been drawn on since, so it is only "
+            f"resized to {w_in * MM:.0f} mm (text columns may crowd); pass width= to the figure function "
+            "to lay it out for that width.",
+            RetrostatsWarning,
+            stacklevel=3,
+        )
+        fig.set_size_inches(w_in, h_in)
+        return fig
+    new = redraw(w_in * MM).figure
+    mark = getattr(fig, "_retrostats_synthetic", None)
+    if mark:
+        from ._layout import mark_synthetic
+
+        mark_synthetic(new.axes[0], mark)
+    return new
+
+
+@contextlib.contextmanager
+def _eps_context(fig: Any) -> Iterator[None]:
+    """EPS has no transparency: blend translucent colours on white (what they look like on paper) for the
+    duration of the save, and fix the creation date so every run writes the same bytes.
+    """
+    import os
+
+    from matplotlib.colors import to_rgba, to_rgba_array
+
+    def flat(c: Any, alpha: float | None) -> Any:
+        arr = to_rgba_array(c)
+        a = arr[:, 3:4] * (1.0 if alpha is None else alpha)
+        out = arr.copy()
+        out[:, :3] = a * arr[:, :3] + (1 - a)
+        out[:, 3] = 1.0
+        return out
+
+    undo = []
+    for art in fig.findobj():
+        alpha = art.get_alpha() if hasattr(art, "get_alpha") else None
+        for getter, setter in (("get_facecolor", "set_facecolor"), ("get_edgecolor", "set_edgecolor")):
+            if not (hasattr(art, getter) and hasattr(art, setter)):
+                continue
+            try:
+                c = getattr(art, getter)()
+                arr = to_rgba_array(c)
+            except (ValueError, TypeError):
+                continue
+            if arr.size and ((alpha is not None and alpha < 1) or (arr[:, 3] < 1).any()):
+                if (arr[:, 3] == 0).all():
+                    continue  # fully transparent stays invisible
+                undo.append((art, setter, c, alpha))
+                new = flat(c, None)  # face and edge colours already carry the artist's alpha
+                getattr(art, setter)(new if len(new) > 1 else to_rgba(new[0]))
+        if hasattr(art, "get_color") and hasattr(art, "set_color") and alpha is not None and alpha < 1:
+            if type(art).__name__ in ("Line2D", "Text"):
+                undo.append((art, "set_color", art.get_color(), alpha))
+                art.set_color(to_rgba(flat(art.get_color(), alpha)[0]))
+    alphas = [(a, a.get_alpha()) for a, *_ in undo]
+    for a, _ in alphas:
+        a.set_alpha(None)
+    old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        if old_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
+        for art, setter, c, _ in reversed(undo):
+            getattr(art, setter)(c)
+        for a, al in alphas:
+            a.set_alpha(al)
 
 
 def file_digest(path: str | Path) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import PALETTE
+from ._forest_layout import _GAP, ForestLayout
+from ._layout import MIN_FONT_PT, text_width_mm
 from .rob import draw_rob_columns
 
 __all__ = ["ci_text", "draw_forest"]
@@ -22,13 +24,9 @@ def ci_text(est: float, lo: float, hi: float, digits: int) -> str:
 def draw_forest(
     ax,
     rows,
-    layout,
-    left,
-    right,
-    super_headers,
+    fit: ForestLayout,
+    *,
     rob_frame,
-    n_head,
-    plot_mm,
     pool,
     ref,
     variant,
@@ -38,22 +36,24 @@ def draw_forest(
     xlabel,
     null,
     xlim,
-    title,
-    n_rows,
-    right_text_mm,
     digits,
 ) -> None:
-    """Draw the forest plot laid out by ``forest_plot`` into ``ax`` (inside its style context).
+    """Draw the forest plot laid out by :func:`~._forest_layout.fit_forest` into ``ax`` (inside its style
+    context, with ``font.size`` set to the layout's font).
 
-    ``layout`` lists the rows top to bottom (``study``, ``header``, ``subdiamond``, ``diamond``, ``pi``,
-    ``text``, ``blank``); ``left``/``right`` are text columns ``(key, header, width_mm, values)`` placed
-    outside the axes, ``plot_mm`` is the axes width in mm (the text columns are positioned in it).
+    ``fit.rows`` lists the rows top to bottom (``study``, ``header``, ``subdiamond``, ``diamond``, ``pi``,
+    ``text``, ``blank``); ``fit.left``/``fit.right`` are the text columns placed outside the axes, whose
+    width is ``fit.plot_mm`` (the text columns are positioned in it).
     """
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Polygon
     from matplotlib.transforms import blended_transform_factory
 
     ink = "#222222"
+    layout = list(fit.rows)
+    n_rows, n_head, plot_mm = fit.n_rows, fit.n_head, fit.plot_mm
+    left, right, super_headers = fit.left, fit.right, fit.super_headers
+    small = max(MIN_FONT_PT, fit.font_pt - 1.0)
     ys = {j: n_rows - j for j in range(n_rows)}
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     study_j = [j for j, r in enumerate(layout) if r["kind"] == "study"]
@@ -85,13 +85,18 @@ def draw_forest(
             null - abs(mcid), null + abs(mcid), color=PALETTE["sky"], alpha=0.18, lw=0, zorder=0
         )
         band.set_gid("mcid-band")
+        lab = f"|effect| < MCID ({abs(mcid):g})"
+        half = (text_width_mm(lab, small) / 2 + 0.3) / plot_mm
+        x0, x1 = ax.get_xlim()
+        xf = min(max((null - x0) / (x1 - x0), half), 1 - half)  # kept inside the plot area
         ax.text(
-            null,
+            xf,
             n_rows + 0.55,
-            f"|effect| < MCID ({abs(mcid):g})",
+            lab,
+            transform=blended_transform_factory(ax.transAxes, ax.transData),
             ha="center",
             va="bottom",
-            fontsize=5.5,
+            fontsize=small,
             color="#335",
             zorder=1,
         )
@@ -172,11 +177,12 @@ def draw_forest(
     def mm(x: float) -> float:
         return x / plot_mm
 
-    x = -sum(c[2] for c in left) - 1.0
+    x = -sum(c.width_mm for c in left)
     head_y = n_rows + 1.0
-    for c, (key, head, wmm, vals) in enumerate(left):
+    for c, col in enumerate(left):
+        key, head, wmm, vals = col.key, col.header, col.width_mm, col.values
         is_label = key == "label"
-        xpos = mm(x + 0.5) if is_label else mm(x + wmm - 0.8)
+        xpos = mm(x) if is_label else mm(x + wmm - _GAP)
         ha = "left" if is_label else "right"
         ax.text(xpos, head_y, head, transform=trans, ha=ha, va="center", fontweight="bold", clip_on=False)
         for j, r in enumerate(layout):
@@ -198,13 +204,13 @@ def draw_forest(
                 clip_on=False,
                 fontweight=weight,
                 fontstyle=style,
-                fontsize=5.8 if r["kind"] == "text" else None,
+                fontsize=6.0 if r["kind"] == "text" else None,
             )
         for name, c0, c1 in super_headers:
             if c0 == c:
-                span_mm = sum(cc[2] for cc in left[c0 : c1 + 1])
+                span_mm = sum(cc.width_mm for cc in left[c0 : c1 + 1])
                 ax.text(
-                    mm(x + span_mm / 2),
+                    mm(x + span_mm / 2 + 0.8),
                     head_y + 1.0,
                     name,
                     transform=trans,
@@ -214,9 +220,10 @@ def draw_forest(
                     clip_on=False,
                 )
         x += wmm
-    x = plot_mm + 1.0
-    for key, head, wmm, vals in right:
-        xpos = mm(x + wmm - 0.5)
+    x = plot_mm
+    for col in right:
+        key, head, wmm, vals = col.key, col.header, col.width_mm, col.values
+        xpos = mm(x + wmm)
         ax.text(
             xpos, head_y, head, transform=trans, ha="right", va="center", fontweight="bold", clip_on=False
         )
@@ -251,8 +258,8 @@ def draw_forest(
             rob_frame,
             rows.labels,
             row_y,
-            x0_frac=mm(x + 2.0),
-            step_frac=mm(4.0),
+            x0_frac=mm(x + 2.6),
+            step_frac=mm(3.6),
             head_y=head_y,
             trans=trans,
         )
@@ -261,10 +268,12 @@ def draw_forest(
     ax.spines[["left", "right", "top"]].set_visible(False)
     ax.set_yticks([])
     ax.spines["bottom"].set_bounds(*ax.get_xlim())
-    ax.set_xlabel(
-        xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
-        labelpad=11 if higher_is_better is not None else 3,
-    )
+    ax.set_xlabel(fit.xlabel, labelpad=10 if higher_is_better is not None else 3)
+    # centred under the plot, but moved sideways so that a long label stays inside the figure
+    half = text_width_mm(fit.xlabel, ax.xaxis.label.get_fontsize()) / 2 + 0.5
+    lo_x, hi_x = (-fit.left_mm + half) / plot_mm, (plot_mm + fit.right_mm - half) / plot_mm
+    if lo_x <= hi_x:
+        ax.xaxis.label.set_x(min(max(0.5, lo_x), hi_x))
     if higher_is_better is not None:
         exp_, comp = (str(f) for f in favours)
         left_txt, right_txt = (comp, exp_) if higher_is_better else (exp_, comp)
@@ -273,23 +282,23 @@ def draw_forest(
             f"\u2190 favours {left_txt}",
             xy=(null, 0),
             xycoords=tr,
-            xytext=(-3, -15),
+            xytext=(-3, -17),
             textcoords="offset points",
             ha="right",
             va="center",
-            fontsize=5.8,
+            fontsize=small,
             annotation_clip=False,
         )
         ax.annotate(
             f"favours {right_txt} \u2192",
             xy=(null, 0),
             xycoords=tr,
-            xytext=(3, -15),
+            xytext=(3, -17),
             textcoords="offset points",
             ha="left",
             va="center",
-            fontsize=5.8,
+            fontsize=small,
             annotation_clip=False,
         )
-    if title:
-        ax.set_title(title, loc="left", x=-(sum(c[2] for c in left) + 1.0) / plot_mm, pad=4)
+    if fit.title:
+        ax.set_title(fit.title, loc="left", x=-sum(c.width_mm for c in left) / plot_mm, pad=4)

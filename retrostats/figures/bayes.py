@@ -120,13 +120,15 @@ def posterior_plot(
             for s in (-1, 1):
                 ax.axvline(null + s * abs(mcid), color="#555555", lw=0.6, ls=(0, (3, 2)))
             for s, name in ((-1, "\u2212MCID"), (1, "+MCID")):
+                if not xlim[0] <= null + s * abs(mcid) <= xlim[1]:
+                    continue  # the line is off the plot: no label beside the figure
                 ax.text(
                     null + s * abs(mcid),
                     top * 1.1,
                     name,
                     ha="center",
                     va="top",
-                    fontsize=5.5,
+                    fontsize=6,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
                 )
         ax.set_xlim(*xlim)
@@ -135,7 +137,7 @@ def posterior_plot(
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(xlabel or "Effect (retro \u2212 control)")
         ax.set_ylabel("Posterior density")
-        ax.legend(loc="upper left", fontsize=5.5)
+        ax.legend(loc="upper left", fontsize=6)
     return ax
 
 

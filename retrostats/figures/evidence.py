@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._base import DATA_LEVEL_COLOURS, MM, figure_width_inches, style_context
+from ._base import DATA_LEVEL_COLOURS, new_axes, style_context
 
 __all__ = ["evidence_map", "evidence_cells"]
 
@@ -130,13 +130,7 @@ def evidence_map(
     row = {s: len(studies) - 1 - i for i, s in enumerate(studies)}
     x = cells["outcome"].map(col).to_numpy(dtype=float)
     y = cells["study_id"].map(row).to_numpy(dtype=float)
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        h_mm = 2.9 * len(studies) + 34
-        with style_context():
-            fig = plt.figure(figsize=(figure_width_inches(width), h_mm / MM))
-            ax = fig.add_axes((0.16, 9 / h_mm, 0.82, 2.9 * len(studies) / h_mm))
+    ax = new_axes(ax, width=width, height_mm=2.9 * len(studies) + 44)
     with style_context():
         colours = [DATA_LEVEL_COLOURS.get(v, "#DDDDDD") for v in cells["data_level"]]
         sc = ax.scatter(x, y, s=30, marker="s", c=colours, edgecolors="none", zorder=2)
@@ -157,12 +151,14 @@ def evidence_map(
         ax.set_xticks(
             range(len(outcomes)),
             [o.replace("_", " ") for o in outcomes],
-            rotation=55,
+            rotation=62,
             ha="left",
             rotation_mode="anchor",
+            # 6 pt when the columns would be narrow on a single journal column (the figure may be resized)
+            fontsize=6.0 if (85.0 - 30.0) / max(len(outcomes), 1) < 4.5 else None,
         )
         ax.xaxis.tick_top()
-        ax.set_yticks(range(len(studies)), studies[::-1], fontsize=5)
+        ax.set_yticks(range(len(studies)), studies[::-1], fontsize=6)
         ax.set_xlim(-0.6, len(outcomes) - 0.4)
         ax.set_ylim(-0.6, len(studies) - 0.4)
         ax.tick_params(length=0)
@@ -183,7 +179,7 @@ def evidence_map(
                 pop,
                 ha="right",
                 va="center",
-                fontsize=5.5,
+                fontsize=6,
                 fontstyle="italic",
                 color="#444444",
                 zorder=4,
@@ -204,7 +200,7 @@ def evidence_map(
             ncols=3,
             loc="upper center",
             bbox_to_anchor=(0.45, -0.004),
-            fontsize=5.5,
+            fontsize=6,
             handletextpad=0.3,
             columnspacing=1.0,
         )

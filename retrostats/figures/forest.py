@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ..validators import check_option
-from ._base import MM, figure_width_inches, style_context
+from ._base import MM, figure_width_inches, remember_layout, style_context
 from ._forest_draw import ci_text, draw_forest
+from ._forest_layout import Column, fit_forest
 from ._rows import Pooled, group_order, heterogeneity_text, pooled_from, study_rows
 from .rob import normalise_rob
 
 __all__ = ["forest_plot", "scale_direction"]
 
-_ROW_MM = 3.3
 _ARMS = ("m1", "sd1", "n1", "m2", "sd2", "n2")
 
 
@@ -215,6 +215,7 @@ def forest_plot(
     >>> [a.get_gid() for a in ax.patches if a.get_gid()]
     ['pooled-diamond']
     """
+    call_kwargs = {k: v for k, v in locals().items() if k not in ("result", "ax")}
     check_option("variant", variant, ["standard", "cumulative", "leave_one_out"])
     meaning = _meaning(result, data)
     if meaning.favours is not None:
@@ -251,32 +252,24 @@ def forest_plot(
     if extra is not None and len(extra) != len(rows.labels):
         raise ValueError(f"data has {len(extra)} rows but there are {len(rows.labels)} studies; align them.")
 
-    # ---- text columns: (key, header, width_mm, values)
-    left: list[tuple[str, str, float, list[str]]] = []
-    row_labels = list(rows.labels) + ["Prediction interval" if pool is not None else ""]
-    if pool is not None:
-        row_labels.append(pool.label + "  ")  # bold
-    if subgroup is not None:
-        row_labels.append("Subtotal (k = 10; I\u00b2 = 10%)")
-    lab_w = min(52.0, 2.0 + 1.3 * max(len(s) for s in row_labels + ["Study"]))
-    left.append(("label", "Study", lab_w, list(rows.labels)))
-    super_headers: list[tuple[str, int, int]] = []
+    # ---- text columns (sized from their text by fit_forest)
+    arm_cols: list[tuple[str, list[Column]]] = []
     if arms is None:
         arms = extra is not None and all(c in extra.columns for c in _ARMS)
     if arms:
         if extra is None or not all(c in extra.columns for c in _ARMS):
             raise ValueError(f"arms=True needs columns {list(_ARMS)} in data (or in the frame).")
-        for j, (m, s, n) in enumerate((_ARMS[:3], _ARMS[3:])):
-            super_headers.append((str(arm_labels[j]), len(left), len(left) + 2))
-            for key, head in ((m, "Mean"), (s, "SD"), (n, "N")):
-                left.append(
-                    (
-                        key,
-                        head,
-                        7.0 if key.startswith("n") else 9.0,
-                        [_fmt(v, digits, key.startswith("n")) for v in extra[key]],
-                    )
+        for j, keys in enumerate((_ARMS[:3], _ARMS[3:])):
+            arm_cols.append(
+                (
+                    str(arm_labels[j]),
+                    [
+                        Column(key, head, tuple(_fmt(v, digits, key.startswith("n")) for v in extra[key]))
+                        for key, head in zip(keys, ("Mean", "SD", "N"))
+                    ],
                 )
+            )
+    extra_cols: list[Column] = []
     if columns is not None:
         if extra is None:
             raise ValueError("columns= needs data= (or a frame) holding those columns.")
@@ -287,21 +280,23 @@ def forest_plot(
                     f"columns: {key!r} is not a column of the data; columns are {list(extra.columns)}."
                 )
             integer = pd.api.types.is_integer_dtype(extra[key])
-            vals = [_fmt(v, digits, integer) for v in extra[key]]
-            left.append((key, str(head), 2.0 + 1.3 * max(len(str(head)), *(len(v) for v in vals)), vals))
+            extra_cols.append(Column(key, str(head), tuple(_fmt(v, digits, integer) for v in extra[key])))
     has_w = show_weights and np.isfinite(rows.weight).any()
-    right: list[tuple[str, str, float, list[str]]] = []
+    right: list[Column] = []
     if has_w:
-        right.append(("weight", "Weight", 12.0, [f"{w:.1f}%" if np.isfinite(w) else "" for w in rows.weight]))
+        right.append(
+            Column(
+                "weight",
+                "Weight",
+                tuple(f"{w:.1f}%" if np.isfinite(w) else "" for w in rows.weight),
+                bold_extra=("100%",) if pool is not None else (),
+            )
+        )
     level = getattr(result, "confidence_level", 0.95) if not is_frame else 0.95
-    ci_txt = [ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high)]
-    longest = max(
-        [len(t) for t in ci_txt]
-        + [len(ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits)) if pool is not None else 0, 18]
-    )
-    right.append(("ci", f"Estimate [{100 * level:g}% CI]", 3.0 + 1.3 * longest, ci_txt))
+    ci_txt = tuple(ci_text(e, lo, hi, digits) for e, lo, hi in zip(rows.estimate, rows.ci_low, rows.ci_high))
+    pooled_txt = (ci_text(pool.estimate, pool.ci_low, pool.ci_high, digits),) if pool is not None else ()
+    right.append(Column("ci", f"Estimate [{100 * level:g}% CI]", ci_txt, bold_extra=pooled_txt))
     rob_frame = normalise_rob(rob, rows.labels) if rob is not None else None
-    rob_w = 4.0 * rob_frame.shape[1] + 2 if rob_frame is not None else 0.0
 
     # ---- the row layout, top to bottom
     layout: list[dict[str, Any]] = []
@@ -361,53 +356,57 @@ def forest_plot(
                     + ("p < 0.001" if p < 0.001 else f"p = {p:.3f}"),
                 }
             )
-    n_rows = len(layout)
-    n_head = 2 if super_headers else 1
-
-    # ---- geometry
-    left_mm = sum(c[2] for c in left) + 1.0
-    right_mm = sum(c[2] for c in right) + rob_w + 1.0
+    # ---- geometry: fit the columns to the width, then make the figure
+    given_plot = None
+    if ax is not None:
+        fig = ax.figure
+        given_plot = ax.get_position().width * fig.get_size_inches()[0] * MM
+        width = fig.get_size_inches()[0] * MM
+    elif width is not None:
+        width = figure_width_inches(width) * MM
+    fit, keep_rob, _ = fit_forest(
+        labels=[str(s) for s in rows.labels],
+        rows=layout,
+        left_extra=extra_cols,
+        arms=arm_cols,
+        right=right,
+        rob_cols=rob_frame.shape[1] if rob_frame is not None else 0,
+        width_mm=width,
+        title=title,
+        plot_mm_given=given_plot,
+        xlabel=xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
+    )
+    if not keep_rob:
+        rob_frame = None
+    made_here = ax is None
     if ax is None:
         import matplotlib.pyplot as plt
 
-        if width is None:
-            width = "single" if left_mm + right_mm + 38 <= 85 else "double"
-        fig_w_mm = figure_width_inches(width) * MM
-        plot_mm = max(30.0, fig_w_mm - left_mm - right_mm - 3)
-        axes_h = (n_rows + n_head + 0.9) * _ROW_MM
-        fig_h_mm = axes_h + 17 + (5 if title else 0)
+        fig_h_mm, bottom_mm, axes_h = fit.height_mm()
+        fig_w_mm = fit.fig_width_mm
         with style_context():
             fig = plt.figure(figsize=(fig_w_mm / MM, fig_h_mm / MM))
             ax = fig.add_axes(
-                ((left_mm + 1) / fig_w_mm, 15 / fig_h_mm, plot_mm / fig_w_mm, axes_h / fig_h_mm)
+                (fit.left_mm / fig_w_mm, bottom_mm / fig_h_mm, fit.plot_mm / fig_w_mm, axes_h / fig_h_mm)
             )
-    else:
-        fig = ax.figure
-        plot_mm = ax.get_position().width * fig.get_size_inches()[0] * MM
-
-    with style_context():
+    with style_context({"font.size": fit.font_pt}):
         draw_forest(
             ax,
             rows,
-            layout,
-            left,
-            right,
-            super_headers,
-            rob_frame,
-            n_head,
-            plot_mm,
-            pool,
-            ref,
-            variant,
-            higher_is_better,
-            mcid,
-            favours,
-            xlabel,
-            null,
-            xlim,
-            title,
-            n_rows,
-            right_mm - rob_w,
-            digits,
+            fit,
+            rob_frame=rob_frame,
+            pool=pool,
+            ref=ref,
+            variant=variant,
+            higher_is_better=higher_is_better,
+            mcid=mcid,
+            favours=favours,
+            xlabel=xlabel,
+            null=null,
+            xlim=xlim,
+            digits=digits,
         )
+    if made_here:
+        kwargs = dict(call_kwargs)
+        remember_layout(ax, lambda w_mm: forest_plot(result, **{**kwargs, "width": w_mm}))
     return ax

@@ -102,13 +102,9 @@ def funnel_plot(
     fy = np.asarray(tf.filled["yi"], dtype=float) if tf is not None else np.empty(0)
     fse = np.sqrt(np.asarray(tf.filled["vi"], dtype=float)) if tf is not None else np.empty(0)
     if ax is None:
-        import matplotlib.pyplot as plt
+        from ._base import new_axes
 
-        from ._base import MM, figure_width_inches
-
-        with style_context():
-            fig = plt.figure(figsize=(figure_width_inches("single"), 62 / MM))
-            ax = fig.add_axes((0.12, 0.17, 0.5 if legend else 0.84, 0.72))
+        ax = new_axes(width="single", height_mm=62)
     with style_context():
         ymax = 1.08 * float(np.nanmax(np.concatenate([se, fse]))) if len(se) else 1.0
         zs = [_z(c) for c in levels]
@@ -177,7 +173,7 @@ def funnel_plot(
                 transform=ax.transAxes,
                 ha="left",
                 va="bottom",
-                fontsize=5.5,
+                fontsize=6,
                 fontstyle="italic",
                 color="#7A2E00",
                 zorder=5,
@@ -201,7 +197,7 @@ def funnel_plot(
                 handles=handles + h,
                 loc="upper left",
                 bbox_to_anchor=(1.01, 1.0),
-                fontsize=5.5,
+                fontsize=6,
                 handlelength=1.2,
             )
     return ax

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError
-from ._base import MM, ROB_COLOURS, figure_width_inches, style_context
+from ._base import MM, ROB_COLOURS, new_axes, style_context
+from ._layout import wrap_to_width
 
 __all__ = ["rob_traffic_light", "rob_summary", "normalise_rob", "ROB2_DOMAINS", "example_rob_judgements"]
 
@@ -104,7 +105,7 @@ def draw_rob_columns(
             ha="center",
             va="center",
             fontweight="bold",
-            fontsize=5.5,
+            fontsize=6,
             clip_on=False,
         )
         for i, y in row_y.items():
@@ -135,7 +136,7 @@ def draw_rob_columns(
                 transform=trans,
                 ha="center",
                 va="center",
-                fontsize=5,
+                fontsize=6,
                 fontweight="bold",
                 clip_on=False,
                 zorder=5,
@@ -166,13 +167,7 @@ def rob_traffic_light(rob: pd.DataFrame, *, ax: Any = None, domains: dict[str, s
     """
     frame = normalise_rob(rob)
     n, m = frame.shape
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        h_mm = 12 + 4.2 * n + 16
-        with style_context():
-            fig = plt.figure(figsize=(figure_width_inches("single"), h_mm / MM))
-            ax = fig.add_axes((0.38, 16 / h_mm, 0.58, (4.2 * n + 8) / h_mm))
+    ax = new_axes(ax, width="single", height_mm=12 + 4.2 * n + 22)
     with style_context():
         yy, xx = np.meshgrid(np.arange(n)[::-1], np.arange(m), indexing="ij")
         colours = [ROB_COLOURS[v][0] for v in frame.to_numpy().ravel()]
@@ -200,8 +195,15 @@ def rob_traffic_light(rob: pd.DataFrame, *, ax: Any = None, domains: dict[str, s
             for name, (_, sym) in ROB_COLOURS.items()
             if name in set(frame.to_numpy().ravel())
         )
-        ax.text(-0.6, -1.0, keys, ha="left", va="top", fontsize=5.8)
-        ax.text(-0.6, -1.6, legend, ha="left", va="top", fontsize=5, wrap=True)
+        # keys and domain names under the lights, wrapped to the figure width (domain names at full length)
+        text_w = ax.figure.get_size_inches()[0] * MM - 4.0
+        ax.figure.supxlabel(
+            wrap_to_width(keys, text_w, 6.0) + "\n" + wrap_to_width(legend, text_w, 6.0),
+            x=0.01,
+            ha="left",
+            fontsize=6,
+            linespacing=1.3,
+        )
     return ax
 
 
@@ -245,13 +247,7 @@ def rob_summary(rob: pd.DataFrame, *, weights: Any = None, ax: Any = None) -> An
         {c: [(w * (frame[d] == c).to_numpy()).sum() / w.sum() * 100 for d in frame.columns] for c in cats},
         index=frame.columns,
     )
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        h_mm = 10 + 5 * len(frame.columns) + 14
-        with style_context():
-            fig = plt.figure(figsize=(figure_width_inches("single"), h_mm / MM))
-            ax = fig.add_axes((0.42, 14 / h_mm, 0.54, (5 * len(frame.columns)) / h_mm))
+    ax = new_axes(ax, width="single", height_mm=10 + 5 * len(frame.columns) + 22)
     with style_context():
         y = np.arange(len(frame.columns))[::-1]
         left = np.zeros(len(frame.columns))
@@ -269,11 +265,22 @@ def rob_summary(rob: pd.DataFrame, *, weights: Any = None, ax: Any = None) -> An
             for b in bars:
                 b.set_gid(f"rob-summary:{c}")
             left = left + pct[c].to_numpy()
-        labels = [f"{d}: {ROB2_DOMAINS[d]}" if d in ROB2_DOMAINS else d for d in frame.columns]
+        # domain names wrapped to at most 40% of the figure width
+        lab_w = 0.4 * ax.figure.get_size_inches()[0] * MM
+        labels = [
+            wrap_to_width(f"{d}: {ROB2_DOMAINS[d]}" if d in ROB2_DOMAINS else d, lab_w, 6.5)
+            for d in frame.columns
+        ]
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Studies (%)" if weights is None else "Weight (%)")
-        ax.legend(ncols=len(cats), loc="upper center", bbox_to_anchor=(0.5, -0.32), handlelength=1)
+        ax.legend(
+            ncols=len(cats),
+            loc="upper center",
+            bbox_to_anchor=(0.35, -0.25),
+            handlelength=1,
+            columnspacing=1.0,
+        )
         ax.tick_params(axis="y", length=0)
     return ax
 

@@ -83,8 +83,11 @@ class AncovaResult:
                         "their levels with equal weights (emmeans' reference grid)."])
 
 
-def ancova_design(df: pd.DataFrame, arm: str, baseline: str, covariates: Sequence[str], arms: list[str]):
-    """Design matrix (reference arm first) and the reference-grid rows of the adjusted means."""
+def ancova_design(df: pd.DataFrame, arm: str, baseline: str, covariates: Sequence[str], arms: list[str],
+                  lsmeans_weights: str = "equal"):
+    """Design matrix (reference arm first) and the reference-grid rows of the adjusted means (factor
+    covariates averaged with equal weights or proportionally to their frequencies).
+    """
     fit_arms = arms[-1:] + arms[:-1]
     n = len(df)
     cols, names, grid_tail = [np.ones(n)], ["(Intercept)"], []
@@ -103,10 +106,11 @@ def ancova_design(df: pd.DataFrame, arm: str, baseline: str, covariates: Sequenc
             grid_tail.append(float(s.mean()))
         else:
             levels = sorted(map(str, pd.unique(s)))
+            freq = s.astype(str).value_counts(normalize=True)
             for lev in levels[1:]:
                 cols.append((s.astype(str).to_numpy() == lev).astype(float))
                 names.append(f"{cv}{lev}")
-                grid_tail.append(1.0 / len(levels))
+                grid_tail.append(1.0 / len(levels) if lsmeans_weights == "equal" else float(freq[lev]))
     X = np.column_stack(cols)
     A = len(arms)
     grid = np.zeros((A, X.shape[1]))
@@ -121,7 +125,8 @@ def ancova_design(df: pd.DataFrame, arm: str, baseline: str, covariates: Sequenc
 
 def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, reference: str | None = None,
            covariates: Sequence[str] = (), adjust: str = "none", vcov: str = "classical",
-           confidence_level: float = 0.95, subject: str | None = None) -> AncovaResult:
+           confidence_level: float = 0.95, subject: str | None = None,
+           lsmeans_weights: str = "equal") -> AncovaResult:
     """ANCOVA of ``outcome`` on ``arm`` and ``baseline`` (plus covariates): adjusted means and arm contrasts.
 
     Parameters
@@ -131,8 +136,9 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     outcome, baseline, arm : str
         Column names.
     reference : str, optional
-        Reference arm (default ``"control"`` if present, else the last arm). Contrasts are every arm minus
-        the reference, then the remaining pairs (``"retro - forward"``).
+        Reference arm (default: the first level of a Categorical arm column, else ``"control"`` if present,
+        else the last arm). Contrasts are every arm minus the reference, then the remaining pairs
+        (``"retro - forward"``).
     covariates : sequence of str
         Extra adjustment columns; numeric ones enter linearly, others as categorical (treatment coded).
     adjust : str
@@ -143,6 +149,9 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     confidence_level : float
     subject : str, optional
         Participant column, used to name participants in messages.
+    lsmeans_weights : {"equal", "proportional"}
+        How adjusted means average the levels of categorical covariates: equally (emmeans' default, SAS
+        LSMEANS) or in proportion to their frequencies (emmeans ``weights = "proportional"``, SAS ``OM``).
 
     Returns
     -------
@@ -204,9 +213,12 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     arms = arm_order(df[arm].astype(str))
     if len(arms) < 2:
         raise DataError(f"column {arm!r} has {len(arms)} arm(s) with data ({arms}); at least two are needed.")
+    if reference is None and isinstance(df[arm].dtype, pd.CategoricalDtype):
+        reference = str([c for c in df[arm].cat.categories if (df[arm] == c).any()][0])
     ref = choose_reference(arms, reference)
     arms = [a for a in arms if a != ref] + [ref]
-    X, grid, names = ancova_design(df, arm, baseline, covariates, arms)
+    X, grid, names = ancova_design(df, arm, baseline, covariates, arms,
+                                   check_option("lsmeans_weights", lsmeans_weights, ["equal", "proportional"]))
     y = df[outcome].to_numpy(float)
     if X.shape[0] <= X.shape[1]:
         raise DataError(f"{X.shape[0]} participants for {X.shape[1]} coefficients: no residual degrees of "

@@ -35,6 +35,7 @@ def read_participants(
     sheet: str | int | None = None,
     sep: str | None = None,
     decimal: str | None = None,
+    baseline_column: str | None = None,
 ) -> pd.DataFrame:
     """Read participant-level data into the canonical long frame, validated.
 
@@ -62,6 +63,11 @@ def read_participants(
     sep, decimal : str, optional
         CSV separator and decimal mark. Default: detected from the header (a semicolon-separated file, as
         European Excel writes, is read with decimal commas).
+    baseline_column : str, optional
+        Long data whose baseline sits in a column on every row (ADaM ``BASE``; map ``value`` to ``AVAL`` or
+        ``CHG``). The baseline then comes from this column (constant within participant), not from the rows at
+        ``baseline_week``; arms are kept as written (``PBO``, ``TRT``: no recoding needed), and a ``visit``
+        entry in ``columns`` (ADaM ``AVISIT``) keeps the visit labels as written.
 
     Returns
     -------
@@ -96,7 +102,7 @@ def read_participants(
     check_option("layout", layout, ["long", "wide"])
     cmap = {"participant": "participant", "arm": "arm", "week": "week", "value": "value"}
     if columns:
-        unknown = set(columns) - set(cmap)
+        unknown = set(columns) - set(cmap) - ({"visit"} if baseline_column is not None else set())
         if unknown:
             raise ValueError(f"columns has unknown canonical name(s) {sorted(unknown)}; use {sorted(cmap)}.")
         cmap.update(columns)
@@ -108,6 +114,7 @@ def read_participants(
         need = [cmap["participant"], cmap["arm"], *(values or [])]
         if layout == "long":
             need += [cmap["week"], cmap["value"]]
+            need += [c for c in (baseline_column, cmap.get("visit")) if c is not None]
         raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
                               dtype={cmap["participant"]: str, cmap["arm"]: str}, usecols=need,
                               categories=[cmap["participant"], cmap["arm"]])
@@ -121,8 +128,12 @@ def read_participants(
         long["week"] = long["_col"].map(dict(values)).astype(float)
         long = long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
     else:
-        check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")], what=where)
+        extra = [c for c in (baseline_column, cmap.get("visit")) if c is not None]
+        check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")] + extra, what=where)
         long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
+        if baseline_column is not None:
+            long["_base"] = raw[baseline_column].to_numpy()
+            long["_visit"] = raw[cmap["visit"]].to_numpy() if "visit" in cmap else None
         long["_col"] = pd.Categorical.from_codes(np.zeros(len(long), dtype=np.int8), [cmap["value"]])
         wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
         if (wk.isna() | ~np.isfinite(wk.astype(float))).any():
@@ -147,7 +158,10 @@ def read_participants(
     long["participant"] = _map_unique(long["participant"], _id)
     long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
     arm = long["arm"]
-    bad_arm = arm.isna() | arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
+    if baseline_column is not None:  # trial data (ADaM): arms kept as written
+        bad_arm = arm.isna()
+    else:
+        bad_arm = arm.isna() | arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
         what = "no arm (empty cell)" if pd.isna(r["arm"]) else f"unknown arm {r['arm']!r}"
@@ -202,15 +216,22 @@ def read_participants(
     at_base = (long["week"] == baseline_week).to_numpy()
     base = np.full(len(long["participant"].cat.categories), np.nan)
     base[pcodes[at_base]] = long["value"].to_numpy()[at_base]
-    long["baseline"] = base[pcodes]
+    if baseline_column is not None:
+        long["baseline"] = _baseline_from_column(long, baseline_column, where)
+    else:
+        long["baseline"] = base[pcodes]
     del pcodes, at_base, base, key, pc
     nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"].astype(object))
     if len(nobase):
-        warnings.warn(f"{len(nobase)} participant(s) have no baseline value (week {baseline_week:g}): "
+        src = f"column {baseline_column!r}" if baseline_column is not None else f"week {baseline_week:g}"
+        warnings.warn(f"{len(nobase)} participant(s) have no baseline value ({src}): "
                       f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
                       "exclude them.", DataWarning, stacklevel=2)
     long = long.loc[long["value"].notna()]
-    visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
+    if baseline_column is not None and "visit" in cmap:
+        visit = _map_unique(long["_visit"], lambda v: str(v).strip())
+    else:
+        visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
     # sort by participant (numerically when every id is a number) and week, stably
     cats = pd.Series(long["participant"].cat.categories)
     num = pd.to_numeric(cats, errors="coerce")
@@ -230,6 +251,21 @@ def read_participants(
     # object dtype on pandas 2 and 3 (pandas 3 would infer its str dtype, copying every column)
     return pd.DataFrame({c: pd.Series(cols.pop(c), dtype=None if c in ("week", "value", "baseline") else object,
                                       copy=False) for c in CANONICAL_COLUMNS}, copy=False)
+
+
+def _baseline_from_column(long: pd.DataFrame, column: str, where: str) -> np.ndarray:
+    """The baseline column as floats, checked to be numeric and constant within participant."""
+    num = pd.to_numeric(long["_base"], errors="coerce")
+    text = num.isna() & long["_base"].notna() & (long["_base"].astype(str).str.strip() != "")
+    if text.any():
+        r = long.loc[text].iloc[0]
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {column!r} holds "
+                        f"{r['_base']!r}, which is not a number.")
+    varying = num.groupby(long["participant"], observed=True).nunique() > 1
+    if varying.any():
+        raise DataError(f"{where}: baseline column {column!r} varies within participant "
+                        f"{varying.index[varying][0]!r}; it must hold the participant's baseline on every row.")
+    return num.groupby(long["participant"], observed=True).transform("first").to_numpy(float)
 
 
 def _as_object(s: pd.Series, order: np.ndarray) -> np.ndarray:

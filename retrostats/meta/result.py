@@ -321,6 +321,60 @@ class MetaAnalysisResult(UnivariateVerbs):
         df["df"] = self.df
         return df
 
+    def to_script(self) -> str:
+        """Python code that recomputes this result from its inputs (the studies' ``yi``, ``vi``, labels,
+        moderators and subgroups at full precision) and prints the pooled estimate.
+
+        Returns
+        -------
+        str
+            A self-contained script (``python script.py``); executing it leaves the new result in ``res``.
+
+        Examples
+        --------
+        >>> import retrostats as rs
+        >>> res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9], vi=[0.04, 0.05, 0.09], preset="cochrane")
+        >>> ns = {}
+        >>> exec(res.to_script(), ns)  # doctest: +ELLIPSIS
+        pooled estimate ...
+        >>> ns["res"].estimate == res.estimate
+        True
+        """
+        from .._scripts import render_script
+
+        inputs: dict[str, Any] = {"yi": self.yi, "vi": self.vi, "labels": list(self.labels)}
+        args = ["yi=yi", "vi=vi", "slab=labels"]
+        if self.preset is not None:
+            args.append(f"preset={self.preset!r}")
+        else:
+            args += [f"method={self.method!r}", f"test={self.test!r}"]
+        if self.confidence_level != 0.95:
+            args.append(f"confidence_level={self.confidence_level!r}")
+        if self.X.shape[1] > 1:
+            inputs["moderators"] = [list(r) for r in self.X[:, 1:]]
+            args.append("mods=moderators")
+        if self.subgroup_labels:
+            inputs["subgroup"] = list(self.subgroup_labels)
+            args.append("subgroup=subgroup")
+        if self.tau2_fixed:
+            args.append(f"tau2={float(self.tau2)!r}")
+        if self.tol != 1e-12 or self.maxiter != 1000:
+            args += [f"tol={self.tol!r}", f"maxiter={self.maxiter!r}"]
+        lvl = f"{100 * self.confidence_level:g}%"
+        return render_script(
+            f"a meta-analysis of {self.k} studies ({self.method}, test {self.test!r})",
+            [
+                "res = rs.meta_analysis(" + ", ".join(args) + ")",
+                f'print(f"pooled estimate {{res.estimate:.6f}} ({lvl} CI {{res.ci_low:.6f}} to {{res.ci_high:.6f}}), '
+                'tau2 {res.tau2:.6f}")',
+            ],
+            inputs=inputs,
+            checks=[
+                f"reported = {{'estimate': {float(self.estimate)!r}, 'se': {float(self.se)!r}, "
+                f"'tau2': {float(self.tau2)!r}}}",
+            ],
+        )
+
     def summary(self):
         """A :class:`retrostats._display.Summary` stating the method, heterogeneity and small-k caveats."""
         from .summary import build_summary

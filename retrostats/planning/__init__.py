@@ -6,31 +6,36 @@ evaluates scenario grids in parallel (joblib or a Dask cluster). :mod:`.evidence
 meta-analysis: assurance, the size that makes the updated meta-analysis conclusive, and scale units.
 """
 
-from ._result import PowerResult
-from .ancova import power_ancova, power_change_score
-from .designs import (
-    PrecisionResult,
-    inflate_for_attrition,
-    n_for_precision,
-    power_equivalence,
-    power_mmrm,
-    power_noninferiority,
-    power_three_arm,
-)
-from .evidence import (
-    AssuranceResult,
-    UpdateResult,
-    assurance,
-    mcid_effect_size,
-    n_for_assurance,
-    n_for_conclusive_update,
-    predictive,
-    to_effect_size,
-    to_scale_units,
-)
-from .grid import power_grid
-from .simulation import SimulationResult, simulate_power, visit_correlation
-from .ttest import power_ttest
+import importlib
+from typing import Any
+
+# name -> submodule; loaded on first use so that `retrostats plan --help` stays fast
+_LAZY = {
+    "PowerResult": "_result",
+    "power_ancova": "ancova",
+    "power_change_score": "ancova",
+    "PrecisionResult": "designs",
+    "inflate_for_attrition": "designs",
+    "n_for_precision": "designs",
+    "power_equivalence": "designs",
+    "power_mmrm": "designs",
+    "power_noninferiority": "designs",
+    "power_three_arm": "designs",
+    "AssuranceResult": "evidence",
+    "UpdateResult": "evidence",
+    "assurance": "evidence",
+    "mcid_effect_size": "evidence",
+    "n_for_assurance": "evidence",
+    "n_for_conclusive_update": "evidence",
+    "predictive": "evidence",
+    "to_effect_size": "evidence",
+    "to_scale_units": "evidence",
+    "power_grid": "grid",
+    "SimulationResult": "simulation",
+    "simulate_power": "simulation",
+    "visit_correlation": "simulation",
+    "power_ttest": "ttest",
+}
 
 __all__ = [
     "PowerResult",
@@ -58,3 +63,15 @@ __all__ = [
     "to_scale_units",
     "to_effect_size",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -101,6 +101,48 @@ class PowerResult:
             f"{self.alpha:g}.{rec}"
         )
 
+    def to_script(self) -> str:
+        """Python code that recomputes this calculation (the same function and inputs, solving for the
+        same quantity) and prints the result.
+
+        Examples
+        --------
+        >>> import retrostats as rs
+        >>> res = rs.power_ancova(effect_size=0.5, power=0.8, r=0.5, dropout=0.1)
+        >>> ns = {}
+        >>> exec(res.to_script(), ns)  # doctest: +ELLIPSIS
+        n per arm ...
+        >>> ns["res"].n == res.n
+        True
+        """
+        from .._scripts import call_arguments, literal, render_script
+
+        if self.provenance is None:
+            raise ValueError("this result has no provenance (made by hand?); nothing to recompute from.")
+        try:
+            func, kwargs = call_arguments(self.provenance.call)
+        except ValueError:
+            raise ValueError(
+                f"this result's recorded call cannot be replayed (an array input is abbreviated): "
+                f"{self.provenance.call}"
+            ) from None
+        if self.solved_for in kwargs:
+            kwargs[self.solved_for] = None
+        args = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
+        return render_script(
+            f"a sample-size / power calculation ({self.design}, solved for {self.solved_for})",
+            [
+                f"res = rs.{func}({args})",
+                'print(f"n per arm {res.n:.6f} (round up: {res.n_per_arm}), power {res.power:.6f}, '
+                'effect size {res.effect_size:.6f}")',
+                "print(res.sentence())",
+            ],
+            checks=[
+                f"reported = {{'n': {float(self.n)!r}, 'power': {float(self.power)!r}, "
+                f"'effect_size': {float(self.effect_size)!r}}}",
+            ],
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One tidy row at full precision."""
         row = {
@@ -199,6 +241,7 @@ def solve_design(
     parameters: Mapping[str, Any],
     function: str,
     effect_max: float = 1e3,
+    call: Mapping[str, Any] | None = None,
 ) -> PowerResult:
     """Solve ``power_fn(effect_size, n) = power`` for the missing quantity and build the result.
 
@@ -244,7 +287,7 @@ def solve_design(
             "alpha": alpha,
             "alternative": alternative,
             "ratio": ratio,
-            **params,
+            **(params if call is None else dict(call)),
         },
         [effect_size, n, power, alpha, ratio],
     )

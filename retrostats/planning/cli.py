@@ -8,6 +8,8 @@ Examples
     retrostats plan --design ttest --effect 1.2 --sd 2.4 --instrument NPRS --power 0.9 --out plan.csv
     retrostats plan --from-registry --outcome pain --design ancova --r 0.5 --dropout 0.2
     retrostats plan --from-csv effects.csv --yi yi --vi vi --design ttest
+    retrostats plan --n 40 --design ancova --instrument NPRS --sd 2.1      # sensitivity: smallest effect
+    retrostats plan --effect-size 0.5 --arms "retro walking" "forward walking" --plot power_curves
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import math
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+from .cli_support import DEFAULTS, assumption_lines, evidence_caution, protocol_sentence, write_power_curves
+
+if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan --help` stays fast
+    import pandas as pd
 
 __all__ = ["register", "run_plan"]
 
@@ -34,7 +38,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="sample size / power for a two-arm trial, optionally from the evidence",
         description="Plan a two-arm trial (e.g. retro vs forward walking): solve for n (default) or power, "
         "from "
-        "an explicit effect or from a meta-analysis of the registry or of your own effect sizes.",
+        "an explicit effect or from a meta-analysis of the registry or of your own effect sizes. With --n and "
+        "no effect, the sensitivity mode reports the minimum detectable effect at that n.",
     )
     p.add_argument(
         "--design",
@@ -73,6 +78,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--assurance", type=float, default=0.8, help="target assurance when planning from evidence"
     )
+    p.add_argument(
+        "--arms",
+        nargs=2,
+        metavar=("GROUP1", "GROUP2"),
+        default=DEFAULTS["arms"],
+        help="names of the two arms for the protocol sentence (default: 'retro walking' 'control')",
+    )
+    p.add_argument("--plot", metavar="STEM", help="write power curves (STEM.pdf/.svg/.png)")
     p.add_argument("--out", metavar="CSV", help="write the plan as a tidy CSV (quantity, value)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(func=run_plan)
@@ -85,6 +98,8 @@ class _NoEvidence(ValueError):
 
 def _registry_sd(instrument: str) -> tuple[float, str]:
     """Root mean square of the arm SDs the registry holds for ``instrument``, and where they come from."""
+    import numpy as np
+
     from ..datasets import load_dataset
 
     arms = load_dataset("retro_arms")
@@ -105,6 +120,8 @@ def _registry_sd(instrument: str) -> tuple[float, str]:
 
 def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> float:
     """Fallback when the registry has no usable evidence: plan to detect the instrument's MCID."""
+    import pandas as pd
+
     from ..datasets import load_dataset
 
     if not args.instrument:
@@ -127,6 +144,8 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
 
 
 def _evidence(args: argparse.Namespace):
+    import pandas as pd
+
     from ..meta import meta_analysis
 
     if args.from_registry:
@@ -228,10 +247,13 @@ def _evidence_scale(args: argparse.Namespace, ma: Any, assumptions: list[str]) -
     return float(args.sd)
 
 
-def _solve(args: argparse.Namespace, d: float):
+def _solve(args: argparse.Namespace, d: float | None):
     from . import power_ancova, power_change_score, power_mmrm, power_ttest
 
-    power = None if args.n is not None else (args.power if args.power is not None else 0.8)
+    if d is None:  # sensitivity: n and power given, the effect is solved for
+        power = args.power if args.power is not None else DEFAULTS["power"]
+    else:
+        power = None if args.n is not None else (args.power if args.power is not None else DEFAULTS["power"])
     common = dict(
         effect_size=d, n=args.n, power=power, alpha=args.alpha, alternative=args.alternative, ratio=args.ratio
     )
@@ -246,6 +268,8 @@ def _solve(args: argparse.Namespace, d: float):
 
 def run_plan(args: argparse.Namespace) -> int:
     """Handler of ``retrostats plan``: print the plan and optionally write the CSV."""
+    import pandas as pd
+
     from .designs import inflate_for_attrition
     from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
@@ -255,14 +279,15 @@ def run_plan(args: argparse.Namespace) -> int:
         bool(args.from_registry),
         args.from_csv is not None,
     ]
-    if sum(sources) != 1:
+    sensitivity = sum(sources) == 0 and args.n is not None
+    if sum(sources) != 1 and not sensitivity:
         raise ValueError(
             "give exactly one effect source: --effect-size, --effect (with --sd), --from-registry "
-            "or --from-csv."
+            "or --from-csv (or only --n, for the minimum detectable effect at that n)."
         )
     if args.sd is not None and not args.sd > 0:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
-    if args.n is not None and args.power is not None:
+    if args.n is not None and args.power is not None and not sensitivity:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
     if args.sd is not None and args.effect_size is not None and not args.instrument:
         raise ValueError(
@@ -274,7 +299,10 @@ def run_plan(args: argparse.Namespace) -> int:
     rows: list[tuple[str, Any]] = []
     assumptions: list[str] = []
     ma = None
-    if args.effect is not None:
+    if sensitivity:
+        d = None
+        assumptions.append(f"sensitivity analysis: {args.n:g} analysed per arm; the effect is solved for")
+    elif args.effect is not None:
         if args.sd is None:
             raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
         d = abs(args.effect) / args.sd
@@ -305,30 +333,32 @@ def run_plan(args: argparse.Namespace) -> int:
             ("evidence_se", ma.se),
             ("evidence_tau2", ma.tau2),
         ]
-        if ma.k < 3:
-            assumptions.append(f"caution: only {ma.k} trial(s); the pooled effect is very uncertain")
-    if args.alternative == "less":
+        assumptions += evidence_caution(ma)
+    if args.alternative == "less" and d is not None:
         d = -abs(d)
     res = _solve(args, d)
-    assumptions += [
-        f"design {res.design}; {res.method}",
-        f"alpha {res.alpha:g} ({res.alternative})",
-        f"allocation ratio {res.ratio:g}",
-    ]
-    if args.design in ("ancova", "change", "mmrm"):
-        assumptions.append(
-            f"correlation r = {args.r:g}"
-            + (f" over {args.visits} visits" if args.design == "mmrm" else " between baseline and outcome")
-        )
-    if args.dropout:
-        assumptions.append(
-            f"dropout {args.dropout:.0%}"
-            + (" (linear over visits; MMRM uses all data)" if args.design == "mmrm" else " (complete cases)")
-        )
+    assumptions += assumption_lines(args, res)
     rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
     n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
     rows.append(("n_randomise_per_arm", n_rec))
-    lines = [
+    if sensitivity:
+        lines = [
+            f"Sensitivity: with {args.n:g} analysed per arm the minimum detectable standardised effect is "
+            f"{abs(res.effect_size):.3f} (power {res.power:.0%}, alpha {res.alpha:g} {res.alternative})."
+        ]
+        if args.instrument and args.sd:
+            from .evidence import mcid_effect_size
+
+            try:
+                m = mcid_effect_size(args.instrument, args.sd)
+                lines.append(
+                    f"The MCID of {args.instrument} is a standardised {abs(m):.3f}: this n "
+                    + ("can" if abs(res.effect_size) <= abs(m) else "can NOT")
+                    + " detect an effect as small as the MCID."
+                )
+            except ValueError as exc:
+                lines.append(f"MCID: {exc}")
+    lines = ([] if not sensitivity else lines) + [
         f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
         f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
         f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."
@@ -391,8 +421,14 @@ def run_plan(args: argparse.Namespace) -> int:
         print(f"  - {a}")
     for line in lines:
         print(line)
+    raw = None
+    if args.instrument and args.sd:
+        raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
     print("Sentence for the protocol / grant:")
-    print(f"  {res.sentence()}")
+    print(f"  {protocol_sentence(args, res, raw, n_rec if args.design != 'mmrm' else None)}")
+    if args.plot:
+        files = write_power_curves(args, res, _solve, args.plot)
+        print("wrote " + ", ".join(str(f) for f in files))
     if args.out:
         if Path(args.out).exists() and not getattr(args, "force", False):
             raise FileExistsError(f"--out {args.out} exists; not overwritten. Choose another name or pass --force.")
@@ -402,4 +438,7 @@ def run_plan(args: argparse.Namespace) -> int:
         )
         tmp.replace(args.out)  # complete or absent, never half-written
         print(f"wrote {args.out}")
+        script = Path(args.out).with_suffix(".py")
+        script.write_text(res.to_script(), encoding="utf-8")
+        print(f"wrote {script} (recomputes the power calculation: python {script})")
     return 0

@@ -409,4 +409,13 @@ def power_mmrm(
         parameters=params,
         function="power_mmrm",
         effect_max=1e3,
+        call={
+            "r": r,
+            "n_visits": J,
+            "correlation": correlation,
+            "dropout": dropout,
+            **({"corr": corr} if r is None else {}),
+            **({"retention": retention} if retention is not None else {}),
+            **({"retention2": retention2} if retention2 is not None else {}),
+        },
     )

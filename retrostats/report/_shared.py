@@ -12,8 +12,17 @@ from .pipeline import Context
 __all__ = ["save_step_figure", "warnings_html"]
 
 
-def save_step_figure(ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = None) -> str:
-    """Save a figure (PDF, SVG, PNG at 300 dpi), close it, record the files; return its report HTML."""
+def save_step_figure(
+    ctx: Context, ax: Any, name: str, caption: str, *, width: str | None = None, synthetic: bool = False
+) -> str:
+    """Save a figure (PDF, SVG, PNG at 300 dpi), close it, record the files; return its report HTML.
+
+    ``synthetic=True`` puts the visible "SYNTHETIC DATA" mark on the figure first.
+    """
+    if synthetic:
+        from ..figures import mark_synthetic
+
+        mark_synthetic(ax)
     files = F.save_figure(ax, ctx.figures / name, formats=("pdf", "svg", "png"), dpi=300, width=width, close=True)
     ctx.files.extend(files)
     ctx.cache.setdefault("figures", []).append((name, caption))

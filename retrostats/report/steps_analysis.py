@@ -97,7 +97,9 @@ def reviews_step(ctx: Context) -> None:
     )
     ctx.number("n_review_estimates_knee_smd", len(std))
     ax = F.forest_plot(
-        std.reset_index(drop=True),
+        # printed estimates side by side, not pooled: reviews report "SMD" or "Hedges g" (both standardized
+        # mean differences), which the forest plot would otherwise refuse to mix as one measure
+        std.reset_index(drop=True).drop(columns=["measure"]),
         labels="label",
         subgroup="outcome",
         xlabel="Published pooled SMD (as printed; sign as in each review)",
@@ -178,14 +180,14 @@ def registry_effects_step(ctx: Context) -> None:
             res = meta_analysis(g, preset="cochrane", slab="study_id")
             key = f"{comp.replace(' vs ', '_vs_')}_{oc}"
             ctx.write_table(f"meta_{key}", res.to_frame())
-            ax = F.forest_plot(res, higher_is_better=True, xlabel="SMD (positive favours retro walking)")
+            # the effects carry their orientation (positive favours retro): the favours labels follow it
+            ax = F.forest_plot(res, xlabel="SMD (positive favours retro walking)")
             parts.append(_fig(ctx, ax, f"fig_registry_{key}", f"Registry meta-analysis, {comp}, {oc}."))
     if len(usable):
         ax = F.forest_plot(
             usable,
             labels="study_id",
             subgroup=[f"{c}: {o}" for c, o in zip(usable["comparison"], usable["outcome"])],
-            higher_is_better=True,
             xlabel="SMD (harmonised: positive favours retro walking)",
         )
         parts.append(
@@ -296,6 +298,7 @@ def synthetic_meta_step(ctx: Context) -> None:
             "interaction test, prediction interval, direction labels and illustrative RoB 2 columns "
             "(synthetic data).",
             width="double",
+            synthetic=True,
         )
     )
     ax = F.funnel_plot(res, trim_and_fill=tf, xlabel="SMD (retro \u2212 control)")
@@ -306,6 +309,7 @@ def synthetic_meta_step(ctx: Context) -> None:
             ax,
             "fig05_funnel_synthetic",
             "Contour-enhanced funnel plot (90/95/99%) with trim-and-fill imputed studies (synthetic data).",
+            synthetic=True,
         )
     )
     ax = F.forest_plot(
@@ -315,7 +319,9 @@ def synthetic_meta_step(ctx: Context) -> None:
         title="SYNTHETIC: leave one out",
         xlabel="Pooled SMD without the study",
     )
-    parts.append(_fig(ctx, ax, "fig06_leave_one_out_synthetic", "Leave-one-out analysis (synthetic data)."))
+    parts.append(
+        _fig(ctx, ax, "fig06_leave_one_out_synthetic", "Leave-one-out analysis (synthetic data).", synthetic=True)
+    )
     parts.append(table_html(res.to_frame(), caption="Pooled estimate (Cochrane preset: REML, Hartung-Knapp)"))
     parts.append(
         f"<p>Egger test p = {_p(egger.p_value)}; rank test p = {_p(rank.p_value)}; trim and fill "
@@ -371,6 +377,7 @@ def bayes_step(ctx: Context) -> None:
             "fig07_posterior_synthetic",
             "Posterior densities of the average effect and of a new "
             "study's effect, with the MCID (1 NPRS point as an SMD); exact integration, no MCMC.",
+            synthetic=True,
         ),
     ]
     ax = F.shrinkage_plot(fit)
@@ -380,6 +387,7 @@ def bayes_step(ctx: Context) -> None:
             ax,
             "fig08_shrinkage_synthetic",
             "Shrinkage forest: observed and posterior study effects (synthetic data).",
+            synthetic=True,
         )
     )
     parts.append(table_html(fit.posterior_summary.reset_index(names="quantity"), caption="Posterior summary"))
@@ -482,7 +490,9 @@ def participants_step(ctx: Context) -> None:
     note = "<p class='note'><b>SYNTHETIC</b> participant data (dataset synthetic_three_arm_trial).</p>"
     parts = [note]
     ax = F.raincloud_plot(wk6, value="value", group="arm", ylabel="NPRS pain at week 6")
-    parts.append(_fig(ctx, ax, "fig11_raincloud", "Week-6 pain by arm (synthetic three-arm trial)."))
+    parts.append(
+        _fig(ctx, ax, "fig11_raincloud", "Week-6 pain by arm (synthetic three-arm trial).", synthetic=True)
+    )
     ax = F.prepost_plot(
         d,
         subject="participant",
@@ -493,7 +503,9 @@ def participants_step(ctx: Context) -> None:
         post="week 6",
         ylabel="NPRS pain",
     )
-    parts.append(_fig(ctx, ax, "fig12_prepost", "Baseline to week 6, one line per participant (synthetic)."))
+    parts.append(
+        _fig(ctx, ax, "fig12_prepost", "Baseline to week 6, one line per participant (synthetic).", synthetic=True)
+    )
     weeks = dict(
         zip(fit.adjusted_means["visit"], fit.adjusted_means["visit"].str.extract(r"(\d+)")[0].astype(float))
     )
@@ -505,6 +517,7 @@ def participants_step(ctx: Context) -> None:
             ax,
             "fig13_mmrm_trajectories",
             "MMRM adjusted means by visit and arm, unstructured covariance (synthetic).",
+            synthetic=True,
         )
     )
     parts.append(table_html(fit.contrasts, caption="MMRM contrasts"))
@@ -519,10 +532,14 @@ def rob_step(ctx: Context) -> None:
     parts = [
         "<p class='note'><b>ILLUSTRATIVE</b> judgements of invented studies: retrostats ships no risk-of-"
         "bias judgements of real trials; pass your own table to rob_traffic_light()/forest_plot(rob=).</p>",
-        _fig(ctx, ax, "fig14_rob_traffic_light", "RoB 2 traffic-light plot (illustrative judgements)."),
+        _fig(
+            ctx, ax, "fig14_rob_traffic_light", "RoB 2 traffic-light plot (illustrative judgements).", synthetic=True
+        ),
     ]
     ax = F.rob_summary(rob)
-    parts.append(_fig(ctx, ax, "fig15_rob_summary", "RoB 2 summary (illustrative judgements)."))
+    parts.append(
+        _fig(ctx, ax, "fig15_rob_summary", "RoB 2 summary (illustrative judgements).", synthetic=True)
+    )
     ctx.section("Risk of bias figures (illustrative)", "".join(parts))
 
 

@@ -84,7 +84,7 @@ def registry_meta_step(ctx: Context) -> None:
             mcid = float(scales.loc[instrument, "mcid"]) if instrument in scales.index else np.nan
             label = f"{comparison}, {outcome} ({instrument}, mean difference)"
             ax = F.forest_plot(
-                res, labels=list(es["study_id"]), higher_is_better=True,
+                res, labels=list(es["study_id"]),  # oriented effects: the favours labels follow them
                 mcid=mcid if np.isfinite(mcid) else None, favours=tuple(comparison.split(" vs ")),
                 xlabel=f"Mean difference in {instrument} points (positive favours {arm_a})",
                 title=f"Registry: {comparison}, {outcome}",
