@@ -84,14 +84,14 @@ def test_unconverged_reml_raises():
 def test_mmrm_unconverged_fit_never_returns_numbers(trial, monkeypatch):
     from retrostats.kernels import gls
 
-    real = gls.fit_reml
+    real = gls.fit_gls
 
     def stalled(*a, **k):
         fit = real(*a, **k)
         fit.converged = False
         return fit
 
-    monkeypatch.setattr(gls, "fit_reml", stalled)
+    monkeypatch.setattr(gls, "fit_gls", stalled)
     with pytest.raises(ConvergenceError):
         _mmrm(trial[trial["week"] > 0])
 
