@@ -422,9 +422,6 @@ MMRM_CASES: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame], dict, s
     ("missing_subject_warns", "warn", lambda d: d[d["week"] > 0].assign(
         participant=d.loc[d["week"] > 0, "participant"].astype(object).where(
             d.loc[d["week"] > 0].index != d.index[6])), {}, r"missing participant"),
-    ("missing_outcome_warns", "warn", lambda d: d[d["week"] > 0].assign(
-        value=d.loc[d["week"] > 0, "value"].where(d.loc[d["week"] > 0].index != d.index[7])), {},
-     r"missing outcome"),
     ("duplicate_visit", "error", lambda d: pd.concat([d[d["week"] > 0], d[d["week"] > 0].iloc[[0]]]), {},
      r"more than one row"),
     ("participant_two_arms", "error", lambda d: d[d["week"] > 0].assign(
@@ -442,6 +439,14 @@ MMRM_CASES: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame], dict, s
 ]
 for _pid, _exp, _prep, _kw, _pat in MMRM_CASES:
     probe(f"mmrm/{_pid}", _exp, _pat)(lambda tmp, _p=_prep, _k=_kw: _mm(_p(_long()), **_k))
+
+
+@probe("mmrm/missing_outcome_is_missing_data", "ok")
+def _(tmp):
+    d = _long()
+    post = d[d["week"] > 0]
+    fit = _mm(post.assign(value=post["value"].where(post.index != post.index[7])))
+    assert fit.n_obs == len(post) - 1
 
 
 @probe("mmrm/visit_labels_ordered_naturally", "ok")

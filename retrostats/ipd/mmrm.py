@@ -119,7 +119,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     Warns
     -----
     DataWarning
-        Rows dropped for a missing arm, visit, participant, outcome, baseline or covariate, and rows of the
+        Rows dropped for a missing arm, visit, participant, baseline or covariate, and rows of the
         baseline visit (labelled ``"baseline"`` or with the outcome equal to ``baseline`` on every row), each
         named.
 
@@ -186,7 +186,8 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     check_columns(data, [outcome, arm, visit, subject, baseline, group, weights, *extra], what="data")
     df_ = drop_incomplete_rows(data, {"arm": arm, "visit": visit, "participant": subject}, subject=subject)
     df_[outcome] = numeric_column(df_, outcome, df_[subject].astype(str), what="outcome")
-    df_ = drop_incomplete_rows(df_, {"outcome": outcome}, subject=subject)
+    # a missing outcome is the missing data the model handles (MAR): those rows carry nothing and go quietly
+    df_ = df_.loc[df_[outcome].notna()]
     ids = df_[subject].astype(str)
     check_one_arm(ids, df_[arm].astype(str), arm)
     dup = df_.duplicated([subject, visit], keep=False)
