@@ -90,7 +90,8 @@ def _check(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from .report import reproduce
 
-    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only, force=args.force)
+    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only, jobs=args.jobs,
+              force=args.force)
     return 0
 
 
@@ -129,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="*", default=None, help="run only these steps")
     p.add_argument("--force", action="store_true",
                    help="write into a non-empty folder that reproduce did not create")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for independent steps (default: 2 unless the machine is busy; 1 = none)",
+    )
     p.set_defaults(func=_reproduce)
 
     for mod in _PLUGINS:

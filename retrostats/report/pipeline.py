@@ -77,20 +77,23 @@ class Step:
     func: Callable[[Context], None]
     description: str = ""
     order: float = 50.0
+    needs: tuple[str, ...] = ()
 
 
 _STEPS: list[Step] = []
 
 
 def step(
-    name: str, description: str = "", *, order: float = 50.0
+    name: str, description: str = "", *, order: float = 50.0, needs: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules."""
-
+    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules;
+    ``needs`` names earlier steps whose ``ctx.cache`` entries it reads (they run in the same worker).
+    """
     def deco(func: Callable[[Context], None]) -> Callable[[Context], None]:
         if any(s.name == name for s in _STEPS):
             raise ValueError(f"a reproduce step named {name!r} is already registered")
-        _STEPS.append(Step(name, func, description or (func.__doc__ or "").strip().splitlines()[0], order))
+        text = description or (func.__doc__ or "").strip().splitlines()[0]
+        _STEPS.append(Step(name, func, text, order, tuple(needs)))
         return func
 
     return deco
@@ -106,7 +109,7 @@ def _load_steps() -> None:
     import importlib
 
     for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
-                "retrostats.report.steps_analysis"):
+                "retrostats.report.steps_decision", "retrostats.report.steps_analysis"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
@@ -136,6 +139,65 @@ def _write_numbers(ctx: Context) -> None:
         lines.append(f"\\newcommand{{\\rs{macro}}}{{{ctx.numbers[k]}}}")
     tex.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ctx.files.append(tex)
+
+
+#: steps at or after this order read what all earlier steps recorded (figure list, numbers): they run last,
+#: in the main process, after the results of the others are merged
+GATHER_ORDER = 100.0
+
+
+def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]:
+    """Run a chain of steps (in a worker process), sharing one cache, and return what each recorded."""
+    by_name = {s.name: s for s in steps()}
+    cache: dict[str, Any] = {}
+    parts = []
+    for name in names:
+        ctx = Context(out=out, quick=quick, cache=cache)
+        before = {k: (len(v) if isinstance(v, list) else None) for k, v in cache.items()}
+        t0 = time.perf_counter()
+        by_name[name].func(ctx)
+        new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
+               for k, v in cache.items() if k not in before or isinstance(v, list)}
+        parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
+                      "seconds": time.perf_counter() - t0})
+    return parts
+
+
+def _chains(todo: list[Step]) -> list[list[str]]:
+    """Group steps with the steps they need (transitively) into chains that run in one worker each."""
+    group = {s.name: i for i, s in enumerate(todo)}
+    for s in todo:
+        for dep in s.needs:
+            if dep in group:
+                old, new = group[s.name], group[dep]
+                group = {k: (new if g == old else g) for k, g in group.items()}
+    chains: dict[int, list[str]] = {}
+    for s in todo:
+        chains.setdefault(group[s.name], []).append(s.name)
+    return list(chains.values())
+
+
+def _merge(ctx: Context, part: dict[str, Any]) -> None:
+    ctx.numbers.update(part["numbers"])
+    ctx.sections.extend(part["sections"])
+    ctx.files.extend(part["files"])
+    for key, val in part["cache"].items():
+        if isinstance(val, list) and isinstance(ctx.cache.get(key), list):
+            ctx.cache[key].extend(val)  # e.g. the figure list, kept in step order
+        else:
+            ctx.cache.setdefault(key, val)
+
+
+def _default_jobs() -> int:
+    """Two workers on a machine with two or more cores that are not already saturated, else one."""
+    import os
+
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0] >= cores  # workers only add start-up cost when every core is taken
+    except OSError:  # pragma: no cover - platforms without a load average
+        busy = False
+    return 2 if cores >= 2 and not busy else 1
 
 
 def _check_target(target: Path, force: bool) -> bool:
@@ -197,7 +259,7 @@ def _move_into_place(tmp: Path, target: Path, ours: bool) -> None:
 
 
 def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool = True,
-              only: list[str] | None = None, force: bool = False) -> Context:
+              only: list[str] | None = None, jobs: int | None = None, force: bool = False) -> Context:
     """Run every registered step into ``out`` and write ``numbers.json``, ``report.html`` and the manifest.
 
     Parameters
@@ -213,6 +275,11 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     force : bool
         Write into a non-empty folder that an earlier run did not write (same-named files are replaced,
         other files kept).
+    jobs : int, optional
+        Worker processes (joblib) for the independent steps; default 2 on a machine with two or more cores
+        whose load average is below the core count, else 1 (everything in this process). Each step is
+        deterministic and writes its own files, and the results are merged in step order, so the output is
+        the same byte for byte whatever ``jobs``.
 
     Returns
     -------
@@ -243,16 +310,7 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     ctx = Context(out=tmp, quick=quick)
     try:
-        todo = [s for s in steps() if only is None or s.name in only]
-        for i, s in enumerate(todo, 1):
-            t0 = time.perf_counter()
-            if progress:
-                print(f"[{i}/{len(todo)}] {s.name}: {s.description}", flush=True)
-            s.func(ctx)
-            if progress:
-                print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
-        _write_numbers(ctx)
-        ctx.files.append(write_report(ctx))
+        _run_all(ctx, only, jobs, quick, progress, write_report)
         ctx.files.append(_write_manifest(ctx))
         _move_into_place(tmp, target, ours)
     except BaseException:
@@ -263,3 +321,35 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     if progress:
         print(f"wrote {len(ctx.files)} files to {ctx.out}", flush=True)
     return ctx
+
+
+def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool, progress: bool,
+             write_report: Callable[[Context], Path]) -> None:
+    """Every step into ``ctx.out`` (in workers where independent), then numbers and the report."""
+    todo = [s for s in steps() if only is None or s.name in only]
+    jobs = _default_jobs() if jobs is None else int(jobs)
+    early = [s for s in todo if s.order < GATHER_ORDER]
+    if jobs > 1 and len(early) > 1:
+        from joblib import Parallel, delayed
+
+        chains = _chains(early)
+        results = Parallel(n_jobs=jobs, backend="loky")(delayed(_run_steps)(c, ctx.out, quick) for c in chains)
+        got = {name: part for chain, parts in zip(chains, results) for name, part in zip(chain, parts)}
+        for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
+            _merge(ctx, got[s.name])
+            if progress:
+                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {got[s.name]['seconds']:.1f} s "
+                      "(worker)", flush=True)
+        todo = [s for s in todo if s.order >= GATHER_ORDER]
+        start = len(early) + 1
+    else:
+        start = 1
+    for i, s in enumerate(todo, start):
+        t0 = time.perf_counter()
+        if progress:
+            print(f"[{i}/{start + len(todo) - 1}] {s.name}: {s.description}", flush=True)
+        s.func(ctx)
+        if progress:
+            print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
+    _write_numbers(ctx)
+    ctx.files.append(write_report(ctx))

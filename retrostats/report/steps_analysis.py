@@ -332,7 +332,12 @@ def synthetic_meta_step(ctx: Context) -> None:
     )
 
 
-@step("bayes", "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)", order=50)
+@step(
+    "bayes",
+    "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)",
+    order=50,
+    needs=("synthetic_meta",),
+)
 def bayes_step(ctx: Context) -> None:
     """Figures 7-8: posterior densities with the MCID, and the shrinkage forest (exact method, no PyMC)."""
     from ..bayes import bayes_meta_analysis
