@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._readtable import normalise_decimal, read_table
 from .datasets import load_dataset
 from .datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
 from .exceptions import DataError, DataWarning
@@ -65,7 +66,7 @@ _HELP = {
 }
 
 
-def extraction_template(path: str | Path, *, example: bool = False) -> Path:
+def extraction_template(path: str | Path, *, example: bool = False, force: bool = False) -> Path:
     """Write an empty extraction sheet (CSV or XLSX, from the suffix) in the ``retro_arms`` schema.
 
     Parameters
@@ -75,6 +76,8 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
         documents each column and its allowed values.
     example : bool
         Add one clearly marked example row (``study_id = example2024``) to show the layout.
+    force : bool
+        Overwrite ``path`` if it exists (by default an existing file, perhaps a filled sheet, is kept).
 
     Returns
     -------
@@ -85,19 +88,25 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
     ------
     ValueError
         If the suffix is neither ``.csv`` nor ``.xlsx``.
+    FileExistsError
+        If ``path`` exists and ``force`` is false.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
+    if p.exists() and not force:
+        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
+                              "force=True.")
     rows = []
     if example:
         rows.append(["example2024", "retro", "pain", "NPRS", "baseline", 0, "mean", 6.5, "Table 2",
                      "https://doi.org/10.0000/example", False, "example row: delete before use", None, None])
     df = pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
     p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
     if suffix == ".csv":
-        df.to_csv(p, index=False, lineterminator="\n")
+        df.to_csv(part, index=False, lineterminator="\n")
     else:
         info = pd.DataFrame(
             [{"column": c, "required": c in _REQUIRED,
@@ -112,7 +121,7 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
                 }.get(c, ""))}
              for c in TEMPLATE_COLUMNS]
         )
-        with pd.ExcelWriter(p, engine="openpyxl") as xl:
+        with pd.ExcelWriter(part, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="extraction", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
             # the value column is formatted as text so that a typed "6.50" keeps its printed digits
@@ -121,21 +130,26 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
             col = TEMPLATE_COLUMNS.index("value") + 1
             for row in range(2, 2002):
                 ws.cell(row=row, column=col).number_format = "@"
+    part.replace(p)
     return p
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
+def _read_raw(path: Path, sep: str | None = None, decimal: str | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: no such file." if not path.exists() else f"{path}: is not a file.")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_values=[""])
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{path}: could not be read as {suffix[1:].upper()} ({exc}).") from None
-    raise DataError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx.")
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise DataError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx.")
+    raw, dec = read_table(path, sep=sep, decimal=decimal, dtype=str, text_na=True)
+    for c in ("value", "week"):
+        if c in raw.columns:
+            raw[c] = normalise_decimal(raw[c], dec)
+    return raw
+
+
+def _blank(v: object) -> bool:
+    """An empty cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
 
 
 def _decimals(text: str) -> int:
@@ -162,7 +176,8 @@ def _grim_consistent(mean_text: str, n: int, items: int = 1) -> bool:
     return False
 
 
-def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep: str | None = None,
+                    decimal: str | None = None) -> pd.DataFrame:
     """Read a filled extraction sheet (CSV or XLSX) into the ``retro_arms`` schema, validating every cell.
 
     Parameters
@@ -171,6 +186,9 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
         A sheet written by :func:`extraction_template` and filled in.
     scales : DataFrame, optional
         Instrument definitions (default: the shipped ``outcome_scales``).
+    sep, decimal : str, optional
+        CSV separator and decimal mark. Default: detected from the header (a semicolon-separated sheet, as
+        European Excel saves CSV, is read with decimal commas: ``6,50`` is 6.50).
 
     Returns
     -------
@@ -190,7 +208,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
         naming the row.
     """
     p = Path(path)
-    raw = _read_raw(p)
+    raw = _read_raw(p, sep, decimal)
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
@@ -216,7 +234,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     texts: list[str] = []
     for i, r in raw.iterrows():
         for c in _REQUIRED:
-            if r[c] is None or (isinstance(r[c], float) and math.isnan(r[c])) or str(r[c]).strip() == "":
+            if _blank(r[c]):
                 raise err(i, c, f"a value is required; write {_HELP[c]}.")
         sid = str(r["study_id"]).strip()
         if not re.match(r"^[a-z0-9_]+$", sid):
@@ -248,7 +266,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
             raise err(i, "value", f"{r['value']!r} is not a finite number.")
         values[i] = x
         texts.append(text)
-        if r["week"] is not None and not (isinstance(r["week"], float) and math.isnan(r["week"])):
+        if not _blank(r["week"]):
             try:
                 w = float(str(r["week"]).strip())
             except ValueError:
@@ -273,18 +291,16 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
             lo, hi = sc.loc[inst, "min"], sc.loc[inst, "max"]
             if pd.notna(lo) and pd.notna(hi) and abs(x) > hi - lo:
                 raise err(i, "value", f"a change of {text} is larger than the {inst} range allows.")
-        if r["source_url"] is None and r["source_location"] is None or (
-            all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-                for v in (r["source_url"], r["source_location"]))
-        ):
+        if _blank(r["source_url"]) and _blank(r["source_location"]):
             raise err(i, "source_location", "every value needs a source: fill source_url and/or "
                       "source_location (e.g. 'Table 2').")
     out = raw.copy()
     for c in ("study_id", "arm", "outcome", "instrument", "timepoint", "statistic"):
         out[c] = out[c].astype(str).str.strip()
     for c in ("variant", "change_convention"):
-        out[c] = [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-                  else str(v).strip() for v in out[c]]
+        # object dtype: under pandas 3 a list of str and None would become a str column holding NaN
+        out[c] = pd.Series([None if _blank(v) else str(v).strip() for v in out[c]], index=out.index,
+                           dtype=object)
     for i, v in enumerate(out["change_convention"].tolist()):
         if v is not None and v not in ("post_minus_pre", "pre_minus_post"):
             raise err(i, "change_convention", f"{v!r} is not allowed; use post_minus_pre or pre_minus_post "
@@ -294,7 +310,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     out["week"] = weeks
     amb = []
     for i, v in enumerate(out["ambiguous"].tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+        if _blank(v):
             amb.append(False)
             continue
         s = str(v).strip().lower()

@@ -15,6 +15,7 @@ from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
 from ..measures import table_meaning
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
+from ._guards import warn_extreme_variance_ratio
 from .batch import MetaAnalysisBatch
 from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
@@ -349,6 +350,7 @@ def meta_analysis(
     if tau2 is not None:
         tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
+    warn_extreme_variance_ratio(v, labels)
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
     if weights is not None:  # user weights: retrostats.meta.weighted
         if subgroup is not None or preset is not None:
