@@ -39,7 +39,9 @@ __all__ = [
     "DEFAULT_MAXITER",
 ]
 
-#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute)
+#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute): a step
+#: ends the iteration when it is below ``tol * max(tau2, typical vi)`` (see :func:`_scale`), so the result
+#: does not depend on the units of the data
 DEFAULT_TOL = 1e-12
 DEFAULT_MAXITER = 1000
 
@@ -52,6 +54,22 @@ def _shape(X: np.ndarray, *arrs: np.ndarray) -> tuple[int, ...]:
     shapes = {a.shape[:-1] for a in arrs}
     shapes.add(X.shape[:-2])
     return shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)
+
+
+def _scale(v: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The typical sampling variance (mean over the participating studies): the unit of convergence."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sum(m * v, axis=-1) / np.sum(m, axis=-1)
+    return np.where(np.isfinite(s) & (s > 0), s, 1.0)
+
+
+#: a step that no longer shrinks and is below this fraction of the scale is rounding noise (ill-conditioned
+#: moderators, e.g. an uncentred year): the iteration has converged as far as floating point allows
+NOISE_FLOOR = 1e-8
+
+
+def _at_noise_floor(step: np.ndarray, prev: np.ndarray, unit: np.ndarray, new: np.ndarray) -> np.ndarray:
+    return (step >= prev) & (step <= NOISE_FLOOR * np.maximum(unit, np.abs(new)))
 
 
 def _finish(tau2: np.ndarray, k: np.ndarray, p: int) -> np.ndarray:
@@ -131,6 +149,8 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
     active = np.array(active if np.shape(active) == shape else np.broadcast_to(active, shape))
     converged = ~active
     ones = p == 1 and bool((X == 1.0).all())  # intercept-only: the same statistics in fewer operations
+    unit = np.broadcast_to(_scale(v, m), shape)
+    prev = np.full(shape, np.inf)
     for it in range(maxiter):
         if not active.any():
             break
@@ -149,7 +169,9 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
             adj = np.where(neg, np.where(t > 0, adj / 2.0**n, 0.0), adj)
             adj = np.where(t + adj < 0, adj / 2.0, adj)
         new = t + adj  # adj is 0 for inactive problems
-        done = active & (np.abs(new - t) <= tol * np.maximum(1.0, new))
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done
@@ -173,6 +195,8 @@ def _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, t, k, p):
     active = bool(k - p > 0)
     converged = not active
     ones = p == 1 and bool((X == 1.0).all())
+    unit = _scale(v, m)
+    prev = np.float64(np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
         for _ in range(maxiter):
             if not active:
@@ -191,7 +215,9 @@ def _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, t, k, p):
                 if t + adj < 0:
                     adj = adj / 2.0
             new = t + adj
-            done = bool(np.abs(new - t) <= tol * np.maximum(1.0, new))
+            step = np.abs(new - t)
+            done = bool((step <= tol * np.maximum(unit, new)) | _at_noise_floor(step, prev, unit, new))
+            prev = step
             t = new
             converged = converged or done
             active = not done
@@ -277,6 +303,8 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
     active = (q0 >= target) & (target > 0) & np.isfinite(hi)
     t = np.zeros(shape)
     converged = ~active
+    unit = np.broadcast_to(_scale(v, m), shape)
+    prev = np.full(shape, np.inf)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -290,7 +318,9 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
         inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
         new = np.where(inside, newton, 0.5 * (lo + hi))
         new = np.where(active, new, t)
-        done = active & ((np.abs(new - t) <= tol * np.maximum(1.0, new)) | (f == 0))
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | (f == 0) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done

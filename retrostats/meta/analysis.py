@@ -15,6 +15,7 @@ from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
 from ..measures import table_meaning
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
+from ._guards import warn_extreme_variance_ratio
 from .batch import MetaAnalysisBatch
 from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
@@ -319,11 +320,12 @@ def meta_analysis(  # noqa: C901
             maxiter=maxiter,
             args=args,
         )
-    if data is not None and multiarm != "ignore":
-        check_multiarm(data[keep], multiarm=multiarm, stacklevel=3)
-    meaning = table_meaning(data[keep] if data is not None else None, what="data")
-    if data is not None:
-        check_same_trial(data[keep])
+    kept = data if data is None or keep.all() else data[keep]
+    if kept is not None and multiarm != "ignore":
+        check_multiarm(kept, multiarm=multiarm, stacklevel=3)
+    meaning = table_meaning(kept, what="data")  # measure, instrument, orientation; mixtures are refused
+    if kept is not None:
+        check_same_trial(kept)
 
     X, names = _design(data, mods, n, labels)
     if not keep.all():
@@ -348,6 +350,7 @@ def meta_analysis(  # noqa: C901
     if tau2 is not None:
         tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
+    warn_extreme_variance_ratio(v, labels)
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
     if weights is not None:  # user weights: retrostats.meta.weighted
         if subgroup is not None or preset is not None:

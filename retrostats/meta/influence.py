@@ -155,7 +155,9 @@ def influence(result) -> pd.DataFrame:
         ``cov_r`` (covariance ratio), ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), one
         ``dfbs_<term>``
         per coefficient, and ``influential`` (metafor's flag: any of ``|dffits| > 3 sqrt(p/(k-p))``,
-        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``).
+        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``). A study whose deletion leaves
+        the moderators not estimable gets NaN (``influential``: ``<NA>``, nullable boolean), except ``hat``
+        and ``weight``, as metafor's NA, with a DataWarning.
 
     Notes
     -----
@@ -174,7 +176,25 @@ def influence(result) -> pd.DataFrame:
     p = X.shape[1]
     if k - 1 < p:
         raise ValueError(f"influence() needs more than {p} studies.")
-    f = _refits(result, y, v, X, _loo_mask(k), "influence()")
+    # as metafor: a deletion that leaves the moderators rank deficient gives NA (refit with all studies,
+    # then blanked, so the batched linear algebra stays regular)
+    ok = np.array([np.linalg.matrix_rank(np.delete(X, i, axis=0)) == p for i in range(k)])
+    loo = _loo_mask(k)
+    if not ok.all():
+        import warnings
+
+        from ..exceptions import DataWarning
+
+        warnings.warn(f"influence(): leaving out {[result.labels[i] for i in np.flatnonzero(~ok)]} makes the "
+                      "moderators not estimable (a level or value only that study has); their rows are NaN, "
+                      "as metafor's NA.", DataWarning, stacklevel=3)
+
+        def loo(start: int, stop: int, _rows=loo) -> np.ndarray:
+            m = _rows(start, stop)
+            m[~ok[start:stop]] = 1.0
+            return m
+
+    f = _refits(result, y, v, X, loo, "influence()")
     beta_full = result.coefficients["estimate"].to_numpy()
     vb_full = result.vcov
     w = 1 / (v + result.tau2)
@@ -212,10 +232,14 @@ def influence(result) -> pd.DataFrame:
     )
     for j, name in enumerate(result.coefficients.index):
         out[f"dfbs_{name}"] = dfbs[:, j]
+    out.loc[~ok, [c for c in out.columns if c not in ("weight", "hat")]] = np.nan
     out["influential"] = (
         (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
         | (stats.chi2.cdf(cook, p) > 0.5)
         | (hat > 3 * p / k)
         | np.any(np.abs(dfbs) > 1, axis=1)
     )
+    if not ok.all():
+        out["influential"] = out["influential"].astype("boolean")
+        out.loc[~ok, "influential"] = pd.NA
     return out

@@ -308,7 +308,10 @@ class MetaAnalysisResult(UnivariateVerbs):
         return permutation_test(self, n_perm=n_perm, seed=seed, exact=exact)
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row per coefficient with the model-level statistics repeated, at full precision."""
+        """One tidy row per coefficient with the model-level statistics repeated, at full precision.
+
+        The last columns, ``measure, instrument, favours``, say what the numbers mean (None when unknown).
+        """
         df = self.coefficients.reset_index()
         for key in (
             "k",
@@ -327,6 +330,8 @@ class MetaAnalysisResult(UnivariateVerbs):
         ):
             df[key] = getattr(self, key)
         df["df"] = self.df
+        for key in ("measure", "instrument", "favours"):  # what the numbers mean travels with them
+            df[key] = pd.Series([getattr(self, key)] * len(df), index=df.index, dtype=object)
         return df
 
     def to_script(self) -> str:
