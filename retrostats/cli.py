@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="output", help="output folder (default: output)")
     p.add_argument("--quick", action="store_true", help="small simulations (for tests)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--only", nargs="*", default=None, help="run only these steps")
+    p.add_argument("--only", nargs="*", default=None,
+                   help="run only these steps (names, or paper figures: fig05 runs the step drawing it)")
     p.add_argument("--force", action="store_true",
                    help="write into a non-empty folder that reproduce did not create")
     p.add_argument(

@@ -114,3 +114,34 @@ def test_report_renders_with_figures_in_chromium(two_runs, tmp_path):
     _, out, _ = two_runs
     assert mod.main([str(out / "report.html"), "--screenshot", str(tmp_path / "shot.png")]) == 0
     assert (tmp_path / "shot.png").stat().st_size > 10_000
+
+
+def test_only_takes_paper_figures():
+    from retrostats.report.pipeline import PAPER_FIGURES, resolve_only
+
+    assert resolve_only(["fig01"]) == ["evidence_map"]
+    assert resolve_only(["fig05", "fig04_forest_synthetic", "synthetic_meta"]) == ["synthetic_meta"]
+    assert {name for name, _ in PAPER_FIGURES.values()} <= {s.name for s in steps()}
+    with pytest.raises(ValueError, match="fig99"):
+        resolve_only(["fig99"])
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reproduce")
+def test_paper_figures_table_names_every_figure_drawn(two_runs):
+    from retrostats.report.pipeline import PAPER_FIGURES
+
+    _, out, _ = two_runs
+    drawn = {p.stem for p in (out / "figures").glob("fig[0-9][0-9]_*.pdf")}
+    assert {stem for _, stem in PAPER_FIGURES.values()} == drawn
+
+
+def test_paper_figure_readme_matches_the_table():
+    from pathlib import Path
+
+    from retrostats.report.pipeline import PAPER_FIGURES
+
+    readme = (Path(__file__).resolve().parents[1] / "paper" / "figures" / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| `--only (fig\d\d)` \| `(\w+)` \|", readme, flags=re.M)
+    assert {fig: step for _, fig, step in rows} == {fig: step for fig, (step, _) in PAPER_FIGURES.items()}
+    assert all(f"fig{int(n):02d}" == fig for n, fig, _ in rows)

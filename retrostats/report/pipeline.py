@@ -18,10 +18,32 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Context", "Step", "step", "steps", "reproduce", "MANIFEST"]
+__all__ = ["Context", "Step", "step", "steps", "reproduce", "MANIFEST", "PAPER_FIGURES", "resolve_only"]
 
 #: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
 MANIFEST = "MANIFEST.json"
+
+#: The paper's figures: number -> (the step that draws it, the file stem it writes under figures/).
+#: ``reproduce(only=["fig05"])`` (``retrostats reproduce --only fig05``) runs that step.
+PAPER_FIGURES: dict[str, tuple[str, str]] = {
+    "fig01": ("evidence_map", "fig01_evidence_map"),
+    "fig02": ("reviews", "fig02_published_reviews"),
+    "fig03": ("registry_effects", "fig03_registry_effects"),
+    "fig04": ("synthetic_meta", "fig04_forest_synthetic"),
+    "fig05": ("synthetic_meta", "fig05_funnel_synthetic"),
+    "fig06": ("synthetic_meta", "fig06_leave_one_out_synthetic"),
+    "fig07": ("bayes", "fig07_posterior_synthetic"),
+    "fig08": ("bayes", "fig08_shrinkage_synthetic"),
+    "fig09": ("planning", "fig09_power_curves"),
+    "fig10": ("planning", "fig10_assurance"),
+    "fig11": ("participants", "fig11_raincloud"),
+    "fig12": ("participants", "fig12_prepost"),
+    "fig13": ("participants", "fig13_mmrm_trajectories"),
+    "fig14": ("rob", "fig14_rob_traffic_light"),
+    "fig15": ("rob", "fig15_rob_summary"),
+    "fig16": ("registry_meta", "fig16_registry_pain_forest"),
+    "fig17": ("registry_meta", "fig17_registry_pain_posterior"),
+}
 _GENERATOR = "retrostats reproduce"
 
 
@@ -258,6 +280,35 @@ def _move_into_place(tmp: Path, target: Path, ours: bool) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def resolve_only(only: list[str] | None) -> list[str] | None:
+    """Step names for ``only``: a step name stays, a paper figure (``fig05`` or its file stem) becomes the
+    step that draws it (:data:`PAPER_FIGURES`); each step once, in the order given.
+
+    Raises
+    ------
+    ValueError
+        A name is neither a step nor a paper figure.
+
+    Examples
+    --------
+    >>> resolve_only(["fig05", "fig04_forest_synthetic", "planning"])
+    ['synthetic_meta', 'planning']
+    """
+    if only is None:
+        return None
+    known = [s.name for s in steps()]
+    by_stem = {stem: name for name, stem in PAPER_FIGURES.values()}
+    out: list[str] = []
+    for item in only:
+        name = PAPER_FIGURES[item][0] if item in PAPER_FIGURES else by_stem.get(item, item)
+        if name not in known:
+            raise ValueError(f"only names unknown step(s) [{item!r}]; the steps are {known} and the paper "
+                             f"figures {list(PAPER_FIGURES)}.")
+        if name not in out:
+            out.append(name)
+    return out
+
+
 def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool = True,
               only: list[str] | None = None, jobs: int | None = None, force: bool = False) -> Context:
     """Run every registered step into ``out`` and write ``numbers.json``, ``report.html`` and the manifest.
@@ -271,7 +322,8 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     progress : bool
         Print one line per step with its wall time.
     only : list of str, optional
-        Run only these steps (by name); the folder then holds only their outputs.
+        Run only these steps (by name, or a paper figure such as ``"fig05"``: the step that draws it); the
+        folder then holds only their outputs.
     force : bool
         Write into a non-empty folder that an earlier run did not write (same-named files are replaced,
         other files kept).
@@ -299,11 +351,7 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
     """
     from .html import write_report
 
-    if only is not None:
-        known = [s.name for s in steps()]
-        unknown = [name for name in only if name not in known]
-        if unknown:
-            raise ValueError(f"only names unknown step(s) {unknown}; the steps are {known}.")
+    only = resolve_only(only)
     target = Path(out)
     ours = _check_target(target, force)
     target.parent.mkdir(parents=True, exist_ok=True)
