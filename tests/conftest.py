@@ -69,8 +69,8 @@ def reproduce_quick(tmp_path_factory):
 
     The full run takes about a minute (several on a loaded machine), so tests/test_reproduce.py and
     tests/test_figure_layout.py share this one instead of running it each. As each figure is saved it is
-    also laid out at both journal widths and its layout problems recorded (``layouts``), with whether it
-    carries the synthetic-data mark (``marks``); the figure is then saved exactly as the step drew it.
+    saved exactly as the step drew it and then laid out at both journal widths, its layout problems recorded
+    (``layouts``), with whether it carries the synthetic-data mark (``marks``).
     Tests that use it are in the xdist group ``reproduce`` so that one worker runs them all.
 
     Returns ``(ctx, out, layouts, marks)``.
@@ -87,6 +87,9 @@ def reproduce_quick(tmp_path_factory):
     real = F.save_figure
 
     def spy(ax, stem, *args, **kwargs):
+        # save first, exactly as the step asked: laying the figure out again (and drawing it to measure its
+        # text) changes it, and the shared run's files must be byte-identical with a plain run's
+        written = real(ax, stem, *args, **kwargs)
         fig = getattr(ax, "figure", ax)
         name = str(stem).replace("\\", "/").rsplit("/", 1)[-1]
         marks[name] = any(t.get_gid() == "synthetic-mark" for t in fig.texts)
@@ -100,8 +103,8 @@ def reproduce_quick(tmp_path_factory):
                     import matplotlib.pyplot as plt
 
                     plt.close(other)
-                fig.set_size_inches(*size)  # as the step drew it, for the real save
-        return real(ax, stem, *args, **kwargs)
+                fig.set_size_inches(*size)
+        return written
 
     mp = pytest.MonkeyPatch()
     mp.setattr(F, "save_figure", spy)

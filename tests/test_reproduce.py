@@ -11,7 +11,7 @@ from retrostats.cli import main
 from retrostats.report import reproduce, steps
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: a worker switching modules (xdist) would rebuild a module one
 def two_runs(reproduce_quick, tmp_path_factory):
     """The shared run (in this process, its figures also laid out at both widths as they were saved) and a
     plain second run with the steps in two worker processes."""
