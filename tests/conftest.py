@@ -71,7 +71,8 @@ def reproduce_quick(tmp_path_factory):
     tests/test_figure_layout.py share this one instead of running it each. As each figure is saved it is
     saved exactly as the step drew it and then laid out at both journal widths, its layout problems recorded
     (``layouts``), with whether it carries the synthetic-data mark (``marks``).
-    Tests that use it are in the xdist group ``reproduce`` so that one worker runs them all.
+    Every test that uses it is in tests/test_reproduce.py, so that xdist (``--dist loadscope``) runs them on
+    one worker.
 
     Returns ``(ctx, out, layouts, marks)``.
     """

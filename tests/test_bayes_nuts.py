@@ -160,7 +160,6 @@ def ancova_fit():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("nuts_ancova")  # one worker samples the fit they share
 def test_bayes_ancova_matches_ols_within_4_mcse(ancova_fit):
     d, fit = ancova_fit
     c = fit.contrasts.set_index("contrast")
@@ -186,7 +185,6 @@ def test_bayes_ancova_matches_ols_within_4_mcse(ancova_fit):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("nuts_ancova")  # one worker samples the fit they share
 def test_bayes_ancova_keeps_the_result_protocol(ancova_fit):
     # tests/test_result_protocol.py checks every other result; this one needs the sampler run above
     from conftest import assert_result_protocol

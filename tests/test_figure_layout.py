@@ -1,6 +1,7 @@
-"""Figures fit the journal: every public figure and every paper figure, at 85 mm and 180 mm, has no text
-clipped by the figure edge, no two texts overlapping and no font below 6 pt (from the renderer's text
-bounding boxes); synthetic-data figures carry the mark; TIFF (LZW) and EPS export is deterministic.
+"""Figures fit the journal: every public figure, at 85 mm and 180 mm, has no text clipped by the figure edge, no
+two texts overlapping and no font below 6 pt (from the renderer's text bounding boxes); synthetic-data figures
+carry the mark; TIFF (LZW) and EPS export is deterministic. The paper's figures are checked the same way in
+tests/test_reproduce.py, which shares one reproduce run.
 """
 
 from __future__ import annotations
@@ -200,33 +201,3 @@ def test_tiff_lzw_and_eps_are_deterministic(tmp_path, res, dpi):
     # the band stays translucent on screen after saving (EPS blending is undone)
     band = [p for p in ax.patches if p.get_gid() == "mcid-band"][0]
     assert band.get_alpha() == pytest.approx(0.18)
-
-
-# ---------------------------------------------------------------- the paper's figures
-@pytest.fixture(scope="module")
-def paper_figures(reproduce_quick):
-    """The shared `retrostats reproduce --quick` run (tests/conftest.py): each paper figure as saved and at
-    the other width."""
-    _, _, found, marks = reproduce_quick
-    return found, marks
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
-def test_every_paper_figure_fits_both_widths(paper_figures):
-    found, _ = paper_figures
-    assert len({k.split("@")[0] for k in found}) >= 17
-    bad = {k: v for k, v in found.items() if v}
-    assert bad == {}, "\n".join(f"{k}: {v[:3]}" for k, v in bad.items())
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
-def test_synthetic_paper_figures_carry_the_mark(paper_figures):
-    _, marks = paper_figures
-    numbers = {f"fig{i:02d}" for i in (4, 5, 6, 7, 8, 11, 12, 13, 14, 15)}
-    synthetic = [k for k in marks if k.split("_", 1)[0] in numbers]
-    assert len(synthetic) == 10
-    assert all(marks[k] for k in synthetic), {k: marks[k] for k in synthetic}
-    real = [k for k in marks if k.startswith(("fig01", "fig02", "fig03", "fig16", "fig17"))]
-    assert real and not any(marks[k] for k in real)

@@ -1,4 +1,5 @@
-"""`retrostats reproduce` writes >= 8 figures, tables, numbers and the report, identically twice."""
+"""`retrostats reproduce` writes >= 8 figures, tables, numbers and the report, identically twice; every paper
+figure fits both journal widths."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ def two_runs(reproduce_quick, tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
 def test_reproduce_writes_figures_tables_numbers_report(two_runs):
     ctx, out, _ = two_runs
     stems = {p.stem for p in (out / "figures").glob("*.pdf")}
@@ -69,7 +69,6 @@ def test_reproduce_writes_figures_tables_numbers_report(two_runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
 def test_second_run_is_byte_identical(two_runs):
     _, a, b = two_runs
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.suffix in {".pdf", ".svg", ".csv", ".png"})
@@ -99,7 +98,6 @@ def test_cli_reproduce_only_one_step(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
 def test_report_renders_with_figures_in_chromium(two_runs, tmp_path):
     """Headless Chromium shows the embedded figures (skips only when /usr/bin/chromium is absent)."""
     import importlib.util
@@ -127,7 +125,6 @@ def test_only_takes_paper_figures():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("reproduce")
 def test_paper_figures_table_names_every_figure_drawn(two_runs):
     from retrostats.report.pipeline import PAPER_FIGURES
 
@@ -145,3 +142,32 @@ def test_paper_figure_readme_matches_the_table():
     rows = re.findall(r"^\| (\d+) \| `--only (fig\d\d)` \| `(\w+)` \|", readme, flags=re.M)
     assert {fig: step for _, fig, step in rows} == {fig: step for fig, (step, _) in PAPER_FIGURES.items()}
     assert all(f"fig{int(n):02d}" == fig for n, fig, _ in rows)
+
+
+# ---------------------------------------------------------------- the paper's figures fit the journal
+# (here, beside the other readers of the shared run, so that xdist's loadscope runs them on one worker)
+@pytest.fixture(scope="session")
+def paper_figures(reproduce_quick):
+    """The shared `retrostats reproduce --quick` run (tests/conftest.py): each paper figure's layout problems at
+    both journal widths, and whether it carries the synthetic mark."""
+    _, _, found, marks = reproduce_quick
+    return found, marks
+
+
+@pytest.mark.slow
+def test_every_paper_figure_fits_both_widths(paper_figures):
+    found, _ = paper_figures
+    assert len({k.split("@")[0] for k in found}) >= 17
+    bad = {k: v for k, v in found.items() if v}
+    assert bad == {}, "\n".join(f"{k}: {v[:3]}" for k, v in bad.items())
+
+
+@pytest.mark.slow
+def test_synthetic_paper_figures_carry_the_mark(paper_figures):
+    _, marks = paper_figures
+    numbers = {f"fig{i:02d}" for i in (4, 5, 6, 7, 8, 11, 12, 13, 14, 15)}
+    synthetic = [k for k in marks if k.split("_", 1)[0] in numbers]
+    assert len(synthetic) == 10
+    assert all(marks[k] for k in synthetic), {k: marks[k] for k in synthetic}
+    real = [k for k in marks if k.startswith(("fig01", "fig02", "fig03", "fig16", "fig17"))]
+    assert real and not any(marks[k] for k in real)
