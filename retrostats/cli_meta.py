@@ -156,6 +156,7 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
             notes.append(f"arms {dropped} are not part of this comparison and were left out")
         notes.append(f"tidy sheet reshaped to one row per study ({len(rows)} studies)")
         out = pd.DataFrame(rows)
+        out.attrs["arms"] = (exp, ctl)
     else:
         out = df.copy()
         if lab is None:
@@ -241,6 +242,8 @@ def run_meta(args: argparse.Namespace) -> int:
                 fkw["mcid"] = True
         if args.favours:
             fkw["favours"] = tuple(args.favours)
+        elif frame.attrs.get("arms"):
+            fkw["favours"] = tuple(frame.attrs["arms"])  # a tidy sheet names its arms: label with them
         if kind != "effects" and F.figure_width_inches(width) * 25.4 >= 150:
             fkw["data"] = es  # arm columns (means, SDs, n) where they fit
         ax = F.forest_plot(res, **fkw)

@@ -1,0 +1,54 @@
+"""End-to-end paths tried as a new user would (review of 2026-11-30): each test failed before its fix."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import pytest
+
+import retrostats.figures as F
+from retrostats.cli import main
+
+TIDY = (
+    "study,arm,mean,sd,n\n"
+    "S1,retro,3.1,1.2,20\nS1,control,4.2,1.3,20\n"
+    "S2,control,4.6,1.4,30\nS2,retro,4.0,1.5,32\n"
+    "S3,retro,2.8,1.1,18\nS3,control,4.0,1.2,19\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _forest_texts(monkeypatch, argv):
+    seen = []
+    real = F.forest_plot
+
+    def spy(*a, **k):
+        ax = real(*a, **k)
+        seen.append(ax)
+        return ax
+
+    monkeypatch.setattr(F, "forest_plot", spy)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv) == 0
+    ax = seen[0]
+    texts = [t.get_text() for t in ax.figure.findobj(plt.Text)]
+    return ax.get_xlabel(), " | ".join(texts)
+
+
+def test_meta_tidy_sheet_arms_label_the_forest(tmp_path, monkeypatch):
+    """`--arms control retro` computes control - retro: the forest must say so, not 'retro - control'."""
+    data = tmp_path / "tidy.csv"
+    data.write_text(TIDY)
+    base = [str(data), "--measure", "SMD", "--instrument", "NPRS", "--formats", "png", "--dpi", "60"]
+    argv = ["meta", *base, "--arms", "control", "retro", "--out", str(tmp_path / "o")]
+    xlab, texts = _forest_texts(monkeypatch, argv)
+    assert "control − retro" in xlab or "control - retro" in xlab, xlab
+    # positive = control has more pain = favours retro (NPRS: lower is better)
+    assert texts.index("favours control") < texts.index("favours retro"), texts
