@@ -52,3 +52,12 @@ def test_meta_tidy_sheet_arms_label_the_forest(tmp_path, monkeypatch):
     assert "control − retro" in xlab or "control - retro" in xlab, xlab
     # positive = control has more pain = favours retro (NPRS: lower is better)
     assert texts.index("favours control") < texts.index("favours retro"), texts
+
+
+def test_plan_states_the_instruments_unit(capsys):
+    """A VAS in mm: the grant sentence must say 'mm', not 'points' (and NPRS keeps 'points')."""
+    assert main(["plan", "--n", "40", "--sd", "13.5", "--instrument", "VAS_100"]) == 0
+    out = capsys.readouterr().out
+    assert "7.47 mm on the VAS_100" in out and "points" not in out.split("Result:")[1], out
+    assert main(["plan", "--n", "40", "--sd", "1.35", "--instrument", "NPRS"]) == 0
+    assert "0.75 points on the NPRS" in capsys.readouterr().out
