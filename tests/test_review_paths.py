@@ -61,3 +61,13 @@ def test_plan_states_the_instruments_unit(capsys):
     assert "7.47 mm on the VAS_100" in out and "points" not in out.split("Result:")[1], out
     assert main(["plan", "--n", "40", "--sd", "1.35", "--instrument", "NPRS"]) == 0
     assert "0.75 points on the NPRS" in capsys.readouterr().out
+
+
+def test_mmrm_with_the_baseline_rows_left_in_says_what_to_do():
+    """The shipped trial with its baseline rows (outcome == baseline): a DataError, not a raw LinAlg ValueError."""
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    trial = rs.load_dataset("synthetic_three_arm_trial")
+    with pytest.raises(DataError, match="baseline visit"):
+        rs.mmrm(trial, outcome="value", arm="arm", visit="visit", subject="participant", baseline="baseline")
