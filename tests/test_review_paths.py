@@ -71,3 +71,22 @@ def test_mmrm_with_the_baseline_rows_left_in_says_what_to_do():
     trial = rs.load_dataset("synthetic_three_arm_trial")
     with pytest.raises(DataError, match="baseline visit"):
         rs.mmrm(trial, outcome="value", arm="arm", visit="visit", subject="participant", baseline="baseline")
+
+
+def test_tsa_refuses_a_delta_signed_against_the_instrument():
+    """Unoriented NPRS mean differences (retro - control, negative = less pain): delta=+1 made the TSA call a
+    clear benefit 'Firm evidence of harm'; grade_profile reads the same data as a benefit."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"yi": [-1.1, -0.6, -1.2, -0.5], "vi": [0.09, 0.07, 0.08, 0.05], "n": [40, 62, 37, 81],
+                      "measure": "MD", "instrument": "NPRS"})
+    with pytest.raises(DataError, match="lower is better"):
+        rs.trial_sequential_analysis(d, delta=1.0, sd=1.35)
+    res = rs.trial_sequential_analysis(d, delta=-1.0, sd=1.35)
+    assert "benefit" in res.conclusion and "harm" not in res.conclusion
+    # an explicit direction still overrides (effects oriented control - retro)
+    flipped = rs.trial_sequential_analysis(d.assign(yi=-d["yi"]), delta=1.0, sd=1.35, direction="positive")
+    assert "benefit" in flipped.conclusion
