@@ -90,3 +90,18 @@ def test_tsa_refuses_a_delta_signed_against_the_instrument():
     # an explicit direction still overrides (effects oriented control - retro)
     flipped = rs.trial_sequential_analysis(d.assign(yi=-d["yi"]), delta=1.0, sd=1.35, direction="positive")
     assert "benefit" in flipped.conclusion
+
+
+def test_tsa_refuses_an_sd_for_smds():
+    """SMDs are in SD units: an sd= of 1.35 silently rescaled delta and inflated the RIS (167 -> 305)."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"yi": [-0.86, -0.41, -1.02, -0.34], "vi": [0.11, 0.066, 0.12, 0.05], "n": [40, 62, 37, 81],
+                      "measure": "SMD"})
+    with pytest.raises(DataError, match="SD units"):
+        rs.trial_sequential_analysis(d, delta=-0.5, sd=1.35)
+    ris = rs.trial_sequential_analysis(d, delta=-0.5).required_information_size
+    assert ris == rs.trial_sequential_analysis(d, delta=-0.5, sd=1.0).required_information_size

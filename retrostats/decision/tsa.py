@@ -368,6 +368,9 @@ def trial_sequential_analysis(
             f"delta = {delta:g} has the wrong sign: the data say a benefit is a "
             f"{'positive' if sgn > 0 else 'negative'} effect ({dir_note}). Give delta the sign of a benefit."
         )
+    if sd is not None and standardized and float(sd) != 1.0:
+        raise DataError(f"sd = {sd:g} was given but yi are {measure}s (SD units): the RIS is on the SMD scale with "
+                        "sd 1. Drop sd= and give delta= in SD units (or pass mean differences with their SD).")
     if sd is None:
         if standardized:
             sd = 1.0
