@@ -105,3 +105,13 @@ def test_tsa_refuses_an_sd_for_smds():
         rs.trial_sequential_analysis(d, delta=-0.5, sd=1.35)
     ris = rs.trial_sequential_analysis(d, delta=-0.5).required_information_size
     assert ris == rs.trial_sequential_analysis(d, delta=-0.5, sd=1.0).required_information_size
+
+
+def test_plan_from_registry_honours_measure(capsys):
+    """`--from-registry --measure MD --sd 1.5` planned from the one-trial SMD, ignoring --measure without a word."""
+    argv = ["plan", "--from-registry", "--outcome", "pain", "--comparison", "retro vs control", "--measure", "MD",
+            "--sd", "1.5", "--instrument", "NPRS"]
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 trial(s)" in out and "MD 0.737" in out and "SMD" not in out.split("Result:")[0], out
