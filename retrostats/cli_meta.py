@@ -40,7 +40,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "recomputes everything.",
     )
     p.add_argument("data", help="CSV or XLSX file of studies")
-    p.add_argument("--measure", default="SMD", help="effect measure (metafor escalc name: SMD, MD, SMDH, ROM)")
+    p.add_argument("--measure", default=None,
+                   help="effect measure (metafor escalc name: SMD, MD, SMDH, ROM; default SMD, or an effects sheet's "
+                   "'measure' column)")
     p.add_argument("--preset", choices=_PRESETS, default="metafor", help="analysis preset (default: metafor)")
     p.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first)")
     p.add_argument("--arms", nargs=2, metavar=("EXPERIMENTAL", "CONTROL"), help="arm names of a tidy sheet")
@@ -223,6 +225,7 @@ def run_meta(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     width: Any = args.width if args.width in ("single", "double") else float(args.width)
     frame, kind, notes = read_studies(args.data, sheet=args.sheet, arms=args.arms)
+    _settle_measure(args, frame, kind, notes)
     out = Path(args.out)
     _prepare_out(out, args.force)
     said: list[str] = []
@@ -304,6 +307,31 @@ def run_meta(args: argparse.Namespace) -> int:
     print(f"wrote {len(written)} files to {out}: " + ", ".join(written))
     print(f"recompute with: python {out / 'reproduce_meta.py'}")
     return 0
+
+
+def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list[str]) -> None:
+    """The measure of the analysis: --measure, an effects sheet's own 'measure' column (which --measure must
+    not contradict), else SMD, saying which.
+    """
+    from .exceptions import DataError
+
+    have = []
+    if kind == "effects" and "measure" in frame.columns:
+        have = sorted({str(v) for v in frame["measure"].dropna()})
+        if len(have) > 1:
+            raise DataError(f"{args.data}: the 'measure' column mixes {have}; pool one measure at a time.")
+        if have and args.measure is not None and args.measure != have[0]:
+            raise DataError(f"--measure {args.measure} but {args.data} says its effects are {have[0]} (column "
+                            "'measure'); drop --measure or correct the sheet.")
+    if args.measure is None:
+        args.measure = have[0] if have else "SMD"
+        if have:
+            notes.append(f"measure {args.measure} from the sheet's 'measure' column")
+        elif kind == "effects":
+            notes.append("measure SMD assumed (the default); pass --measure MD for mean differences in "
+                         "instrument units")
+        else:
+            notes.append("measure SMD (the default; --measure changes it)")
 
 
 def _derivation_text(d: Any) -> str:

@@ -115,3 +115,21 @@ def test_plan_from_registry_honours_measure(capsys):
         assert main(argv) == 0
     out = capsys.readouterr().out
     assert "2 trial(s)" in out and "MD 0.737" in out and "SMD" not in out.split("Result:")[0], out
+
+
+def test_meta_effects_sheet_keeps_its_measure(tmp_path, capsys):
+    """An effects sheet whose 'measure' column says SMD was relabelled MD by --measure MD (and drawn with an
+    NPRS MCID band) without a word; without --measure its own column is used."""
+    import pandas as pd
+
+    data = tmp_path / "eff.csv"
+    pd.DataFrame({"study": ["A", "B", "C"], "yi": [-0.8, -0.4, -1.0], "vi": [0.1, 0.07, 0.12],
+                  "measure": "SMD"}).to_csv(data, index=False)
+    fast = ["--formats", "png", "--dpi", "60"]
+    assert main(["meta", str(data), "--measure", "MD", "--instrument", "NPRS", "--out", str(tmp_path / "a"),
+                 *fast]) == 1
+    assert "says its effects are SMD" in capsys.readouterr().err
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["meta", str(data), "--out", str(tmp_path / "b"), *fast]) == 0
+    assert "measure SMD from the sheet's 'measure' column" in capsys.readouterr().out
+    assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"SMD"}
