@@ -34,6 +34,9 @@ _LAZY: dict[str, str] = {
     "read_extraction": "retrostats.extraction",
     "extraction_template": "retrostats.extraction",
     "merge_extraction": "retrostats.extraction",
+    "merge_contrasts": "retrostats.extraction",
+    "contrast_template": "retrostats.extraction_contrasts",
+    "read_contrasts": "retrostats.extraction_contrasts",
     # effect sizes
     "Measure": "retrostats.measures",
     "get_measure": "retrostats.measures",
@@ -44,6 +47,7 @@ _LAZY: dict[str, str] = {
     # meta-analysis
     "meta_analysis": "retrostats.meta",
     "MetaAnalysisResult": "retrostats.meta",
+    "MetaAnalysisBatch": "retrostats.meta",
     "multiverse": "retrostats.meta",
     "meta_analysis_mh": "retrostats.meta",
     "meta_analysis_peto": "retrostats.meta",
