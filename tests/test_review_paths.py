@@ -63,15 +63,6 @@ def test_plan_states_the_instruments_unit(capsys):
     assert "0.75 points on the NPRS" in capsys.readouterr().out
 
 
-def test_mmrm_with_the_baseline_rows_left_in_says_what_to_do():
-    """The shipped trial with its baseline rows (outcome == baseline): a DataError, not a raw LinAlg ValueError."""
-    import retrostats as rs
-    from retrostats.exceptions import DataError
-
-    trial = rs.load_dataset("synthetic_three_arm_trial")
-    with pytest.raises(DataError, match="baseline visit"):
-        rs.mmrm(trial, outcome="value", arm="arm", visit="visit", subject="participant", baseline="baseline")
-
 
 def test_tsa_refuses_a_delta_signed_against_the_instrument():
     """Unoriented NPRS mean differences (retro - control, negative = less pain): delta=+1 made the TSA call a
@@ -106,15 +97,6 @@ def test_tsa_refuses_an_sd_for_smds():
     ris = rs.trial_sequential_analysis(d, delta=-0.5).required_information_size
     assert ris == rs.trial_sequential_analysis(d, delta=-0.5, sd=1.0).required_information_size
 
-
-def test_plan_from_registry_honours_measure(capsys):
-    """`--from-registry --measure MD --sd 1.5` planned from the one-trial SMD, ignoring --measure without a word."""
-    argv = ["plan", "--from-registry", "--outcome", "pain", "--comparison", "retro vs control", "--measure", "MD",
-            "--sd", "1.5", "--instrument", "NPRS"]
-    with contextlib.redirect_stderr(io.StringIO()):
-        assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert "2 trial(s)" in out and "MD 0.737" in out and "SMD" not in out.split("Result:")[0], out
 
 
 def test_meta_effects_sheet_keeps_its_measure(tmp_path, capsys):

@@ -207,13 +207,6 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     df_ = drop_baseline_visit(df_, outcome=outcome, visit=visit, subject=subject, baseline=baseline)
     df_ = _drop_incomplete(df_, [c for c in extra + [group, weights] if c is not None], subject)
     levels = factor_levels(df_[visit])
-    if baseline is not None:
-        same = (df_[outcome] == df_[baseline]).groupby(df_[visit].astype(str), sort=False).all()
-        if same.any():
-            v0 = same.index[same.to_numpy()][0]
-            raise DataError(f"at visit {v0!r} the outcome equals column {baseline!r} for every participant: it is "
-                            "the baseline visit, already in the model as a covariate. Drop its rows "
-                            f"(data[data[{visit!r}] != {v0!r}]) and fit the post-baseline visits.")
     if len(levels) < 2:
         raise DataError(f"mmrm needs at least two post-baseline visits in column {visit!r}; got {levels}. "
                         "For a single visit use ancova().")

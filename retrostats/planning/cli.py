@@ -67,8 +67,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     src.add_argument(
         "--measure",
-        help="measure of the CSV's effects when it has no 'measure' column (e.g. SMD, MD); with --from-registry "
-        "the measure to compute (default SMD; MD needs --sd)",
+        help="measure of the CSV's effects when it has no 'measure' column (e.g. SMD, MD)",
     )
     src.add_argument("--yi", default="yi", help="CSV column of effect sizes")
     src.add_argument("--vi", default="vi", help="CSV column of sampling variances")
@@ -161,8 +160,7 @@ def _evidence(args: argparse.Namespace):
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            es = registry_effect_sizes(outcome=args.outcome, comparison=args.comparison,
-                                       measure=args.measure or "SMD")
+            es = registry_effect_sizes(outcome=args.outcome, comparison=args.comparison, measure="SMD")
         for w in caught:
             print(f"note: {w.message}", file=sys.stderr)
         es = es[es["usable"].astype(bool)]
