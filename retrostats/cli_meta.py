@@ -94,8 +94,14 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
+    where = ""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raw = pd.read_excel(path, sheet_name=sheet or 0)
+        if sheet is None:
+            with pd.ExcelFile(path) as book:
+                names = book.sheet_names
+            if len(names) > 1:
+                where = f" (first sheet {names[0]!r} read; the workbook also has {names[1:]}: choose with --sheet)"
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = pd.read_csv(path)
     else:
@@ -122,7 +128,7 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
         raise DataError(
             f"{path}: columns {list(raw.columns)} are none of the supported layouts: wide (one row per study: "
             "m1, sd1, n1, m2, sd2, n2 — or metafor's m1i, sd1i, ...), tidy (one row per study and arm: study, "
-            "arm, mean, sd, n) or effect sizes (yi with vi or sei)."
+            f"arm, mean, sd, n) or effect sizes (yi with vi or sei){where}."
         )
     if kind == "tidy":
         names = list(dict.fromkeys(df["arm"].astype(str)))

@@ -115,3 +115,24 @@ def test_meta_effects_sheet_keeps_its_measure(tmp_path, capsys):
         assert main(["meta", str(data), "--out", str(tmp_path / "b"), *fast]) == 0
     assert "measure SMD from the sheet's 'measure' column" in capsys.readouterr().out
     assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"SMD"}
+
+
+def test_meta_xlsx_points_to_the_other_sheets(tmp_path, capsys):
+    """A workbook whose first sheet is a README: the error says which sheet was read and offers --sheet."""
+    import pandas as pd
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as w:
+        pd.DataFrame({"notes": ["data on the next sheet"]}).to_excel(w, sheet_name="README", index=False)
+        pd.DataFrame({"yi": [-0.5, -0.2], "vi": [0.1, 0.1]}).to_excel(w, sheet_name="data", index=False)
+    assert main(["meta", str(book), "--out", str(tmp_path / "o")]) == 1
+    assert "--sheet" in capsys.readouterr().err
+
+
+def test_robust_result_says_what_it_holds():
+    import retrostats as rs
+
+    res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9, -0.4], vi=[0.1, 0.08, 0.12, 0.05], cluster=["a", "a", "b", "c"])
+    rob = res.robust("CR2")
+    with pytest.raises(AttributeError, match="belong to the fitted model"):
+        rob.summary()
