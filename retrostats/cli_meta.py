@@ -316,17 +316,17 @@ def run_meta(args: argparse.Namespace) -> int:
 
 
 def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list[str]) -> None:
-    """The measure of the analysis: --measure, an effects sheet's own 'measure' column (which --measure must
-    not contradict), else SMD, saying which.
+    """The measure of the analysis: --measure, else the sheet's own 'measure' column (an earlier run's
+    effect_sizes.csv read back; --measure may not contradict it on precomputed effects), else SMD, saying which.
     """
     from .exceptions import DataError
 
     have = []
-    if kind == "effects" and "measure" in frame.columns:
+    if "measure" in frame.columns:  # e.g. the effect_sizes.csv of an earlier run, read back
         have = sorted({str(v) for v in frame["measure"].dropna()})
-        if len(have) > 1:
+        if len(have) > 1 and (kind == "effects" or args.measure is None):
             raise DataError(f"{args.data}: the 'measure' column mixes {have}; pool one measure at a time.")
-        if have and args.measure is not None and args.measure != have[0]:
+        if have and args.measure is not None and args.measure != have[0] and kind == "effects":
             raise DataError(f"--measure {args.measure} but {args.data} says its effects are {have[0]} (column "
                             "'measure'); drop --measure or correct the sheet.")
     if args.measure is None:

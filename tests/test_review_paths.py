@@ -136,3 +136,19 @@ def test_robust_result_says_what_it_holds():
     rob = res.robust("CR2")
     with pytest.raises(AttributeError, match="belong to the fitted model"):
         rob.summary()
+
+
+def test_meta_round_trip_of_its_own_effect_sizes_csv(tmp_path):
+    """Feeding an MD run's effect_sizes.csv back to `retrostats meta` pooled SMDs (the default) silently."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "readme_smd.csv"
+    fast = ["--formats", "png", "--dpi", "60"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["meta", str(example), "--measure", "MD", "--out", str(tmp_path / "a"), *fast]) == 0
+        assert main(["meta", str(tmp_path / "a" / "effect_sizes.csv"), "--out", str(tmp_path / "b"), *fast]) == 0
+    a, b = (pd.read_csv(tmp_path / d / "pooled.csv") for d in ("a", "b"))
+    assert b.loc[0, "estimate"] == a.loc[0, "estimate"]
+    assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"MD"}
