@@ -152,3 +152,11 @@ def test_meta_round_trip_of_its_own_effect_sizes_csv(tmp_path):
     a, b = (pd.read_csv(tmp_path / d / "pooled.csv") for d in ("a", "b"))
     assert b.loc[0, "estimate"] == a.loc[0, "estimate"]
     assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"MD"}
+
+
+def test_plan_signed_effect_size_contradicting_alternative_is_refused(capsys):
+    """`--effect-size 0.5 --alternative less` was silently planned as -0.5 (the API refuses; so does 'greater')."""
+    assert main(["plan", "--effect-size", "0.5", "--alternative", "less"]) == 1
+    assert "contradicts alternative='less'" in capsys.readouterr().err
+    assert main(["plan", "--effect-size", "-0.5", "--alternative", "less"]) == 0
+    assert "39 analysed per arm" in capsys.readouterr().out

@@ -343,8 +343,9 @@ def run_plan(args: argparse.Namespace) -> int:
             ("evidence_tau2", ma.tau2),
         ]
         assumptions += evidence_caution(ma)
-    if args.alternative == "less" and d is not None:
-        d = -abs(d)
+    if args.alternative == "less" and d is not None and args.effect_size is None:
+        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
+        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
     res = _solve(args, d)
     assumptions += assumption_lines(args, res)
     rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
