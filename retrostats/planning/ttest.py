@@ -12,11 +12,15 @@ def power_ttest(
     effect_size: float | None = None,
     n: float | None = None,
     power: float | None = None,
-    alpha: float = 0.05,
+    alpha: float | None = 0.05,
     alternative: str = "two-sided",
     ratio: float = 1.0,
+    *,
+    type: str = "two-sample",  # noqa: A002 - pwr's argument name
+    n2: float | None = None,
 ) -> PowerResult:
-    """Power or sample size of the two-sample t test, solving for the one quantity left as None.
+    """Power or sample size of a t test (two-sample, one-sample or paired), solving for the one quantity
+    left as None.
 
     Parameters
     ----------
@@ -27,13 +31,21 @@ def power_ttest(
         Participants in group 1 (may be fractional).
     power : float, optional
         Target power, strictly between ``alpha`` and 1.
-    alpha : float
-        Size of the test.
+    alpha : float or None
+        Size of the test; None solves for it (all of ``effect_size, n, power`` given), as pwr's
+        ``sig.level = NULL``.
     alternative : {"two-sided", "less", "greater"}
         scipy's words; pwr's ``"two.sided"``, ``"less"``, ``"greater"``.
     ratio : float
         Allocation ratio ``n2 / n``; ``ratio=1`` is pwr.t.test, any other value pwr.t2n.test with
         ``n1 = n, n2 = ratio * n``.
+    type : {"two-sample", "one-sample", "paired"}
+        pwr.t.test's ``type``. One-sample and paired: ``n`` observations (pairs), noncentral t with
+        ``n - 1`` df and noncentrality ``d sqrt(n)``; ``d`` is the mean (of the paired differences) over its
+        SD (``ratio`` and ``n2`` do not apply).
+    n2 : float, optional
+        A fixed group-2 size (two-sample only): pwr.t2n.test with ``n1 = n`` and this ``n2``; solving for
+        ``n`` then finds ``n1`` given ``n2``. The result's ``ratio`` is ``n2 / n``.
 
     Returns
     -------
@@ -45,7 +57,7 @@ def power_ttest(
     Raises
     ------
     ValueError
-        If not exactly one of ``effect_size, n, power`` is None, if ``power <= alpha``, if the sign of
+        If not exactly one of ``effect_size, n, power, alpha`` is None, if ``power <= alpha``, if the sign of
         ``effect_size`` contradicts a one-sided ``alternative``, or if no solution exists.
 
     Notes
@@ -73,7 +85,17 @@ def power_ttest(
     0.8015
     >>> round(power_ttest(n=40, power=0.9, ratio=2).effect_size, 4)
     0.6329
+    >>> round(power_ttest(effect_size=0.5, power=0.8, type="paired").n, 4)
+    33.3672
+    >>> round(power_ttest(effect_size=0.5, power=0.8, n2=100).n, 4)
+    46.6653
+    >>> round(power_ttest(effect_size=0.5, n=64, power=0.9, alpha=None).alpha, 4)
+    0.1251
     """
+    if type != "two-sample" or n2 is not None or alpha is None:
+        from .ttest_designs import power_t_design
+
+        return power_t_design(effect_size, n, power, alpha, alternative, ratio, type, n2)
     effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
         effect_size, n, power, alpha, alternative, ratio
     )
