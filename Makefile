@@ -5,9 +5,9 @@ PY ?= .venv/bin/python
 
 r-deps:  ## the R side of the parity harness, from Debian packages (CRAN is not needed)
 	apt-get update && apt-get install -y r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans \
-	  r-cran-metadat r-cran-jsonlite r-cran-mvtnorm r-cran-sandwich r-cran-mass r-cran-clubsandwich
+	  r-cran-metadat r-cran-jsonlite r-cran-mvtnorm r-cran-sandwich r-cran-mass r-cran-clubsandwich r-cran-rpact
 
-references:  ## regenerate every R reference (needs r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans)
+references:  ## regenerate every R reference (needs r-base-core r-cran-metafor r-cran-pwr r-cran-nlme r-cran-emmeans r-cran-rpact)
 	cd tests/reference/r && for f in [!_]*.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
 
 datasets:  ## rebuild the shipped datasets from data/raw

@@ -1,74 +1,79 @@
-"""Benchmark: retrostats.effect_sizes against metafor's escalc (via Rscript), side by side in one run.
+"""Benchmark: retrostats.effect_sizes against metafor's escalc (timed inside R), side by side in one run.
 
-The same 10,000 two-group rows (SMD, MD, ROM) in both; Python timed as the best of several repeats, R timed
-inside R with system.time (excluding R start-up). Prints the R/Python ratio per measure and checks that the
-two agree. Run:
-    .venv/bin/python benchmarks/bench_effects.py
+The same two-group rows (SMD, MD, ROM) in both at 1,000, 10,000 and 100,000 rows; both sides run the same
+loop and report the minimum and median per call (``_common.py``); the ratio is of minima (escalc / ours,
+> 1 means we are faster), with the fitted growth exponent and the machine's load. The two must agree.
+Run: ``python benchmarks/bench_effects.py`` (needs Rscript with metafor and jsonlite).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import retrostats as rs
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import HEADER, exponent, load, row, run_r, timed  # noqa: E402
 
-N = 10_000
+import retrostats as rs  # noqa: E402
+
+SIZES = (1_000, 10_000, 100_000)
 MEASURES = ("SMD", "MD", "ROM")
-R_SCRIPT = r"""
-suppressPackageStartupMessages(library(metafor))
-d <- read.csv("{csv}")
-out <- list()
-for (m in c({measures})) {{
-  t <- system.time(for (i in 1:{reps}) es <- escalc(m, m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2,
-                                                   n2i = n2, data = d))[["elapsed"]] / {reps}
-  out[[m]] <- list(seconds = t, yi = as.numeric(es$yi), vi = as.numeric(es$vi))
-}}
-cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))
-"""
+NUMBER = {1_000: 50, 10_000: 10, 100_000: 2}
+REPEATS = {1_000: 15, 10_000: 7, 100_000: 5}  # more repeats where one call is short: load spikes pass
 
 
-def best(fn, n: int = 7) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    return pd.DataFrame(
+        {
+            "m1": rng.normal(5, 1, n),
+            "sd1": rng.uniform(1, 2, n),
+            "n1": rng.integers(5, 80, n),
+            "m2": rng.normal(5, 1, n),
+            "sd2": rng.uniform(1, 2, n),
+            "n2": rng.integers(5, 80, n),
+        }
+    )
 
 
 def main() -> None:
-    rng = np.random.default_rng(7)
-    d = pd.DataFrame({
-        "m1": rng.normal(5, 1, N), "sd1": rng.uniform(1, 2, N), "n1": rng.integers(5, 80, N),
-        "m2": rng.normal(5, 1, N), "sd2": rng.uniform(1, 2, N), "n2": rng.integers(5, 80, N),
-    })
+    t0 = time.perf_counter()
+    print(f"retrostats {rs.__version__}; {load()}; times per call (min and median of repeats)")
     cols = dict(m1="m1", sd1="sd1", n1="n1", m2="m2", sd2="sd2", n2="n2")
-    py = {m: best(lambda m=m: rs.effect_sizes(d, measure=m, **cols)) for m in MEASURES}
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "d.csv"
-        d.to_csv(csv, index=False, float_format="%.17g")
-        script = R_SCRIPT.format(csv=csv, reps=5, measures=", ".join(f'"{m}"' for m in MEASURES))
-        t0 = time.perf_counter()
-        proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True)
-        wall = time.perf_counter() - t0
-    r = json.loads(proc.stdout)
-    print(f"effect sizes, {N} two-group rows (R {wall:.1f} s wall for the Rscript run incl. start-up)")
-    head = ("measure", "retrostats ms", "escalc ms", "R/Python", "max rel diff yi")
-    print(f"{head[0]:8s} {head[1]:>14s} {head[2]:>10s} {head[3]:>9s} {head[4]:>16s}")
+    frames = {f"d{n}": frame(n) for n in SIZES}
+    ours = {
+        (m, n): timed(lambda m=m, d=frames[f"d{n}"]: rs.effect_sizes(d, measure=m, **cols), NUMBER[n], REPEATS[n])
+        for m in MEASURES
+        for n in SIZES
+    }
+    body = "suppressPackageStartupMessages(library(metafor))\nout <- list()\n"
+    for n in SIZES:
+        for m in MEASURES:
+            body += (
+                f'out[["{m}{n}"]] <- tm(function() escalc("{m}", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, '
+                f"sd2i = sd2, n2i = n2, data = d{n}), {NUMBER[n]}, {REPEATS[n]})\n"
+            )
+        body += f'es <- escalc("SMD", m1i = m1, sd1i = sd1, n1i = n1, m2i = m2, sd2i = sd2, n2i = n2, data = d{n})\n'
+        body += f'out[["yi{n}"]] <- as.numeric(es$yi)[1:50]\n'
+    body += "cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))\n"
+    r = run_r(body, frames)
+    print(HEADER)
+    for n in SIZES:
+        es = rs.effect_sizes(frames[f"d{n}"], measure="SMD", **cols)
+        diff = float(np.max(np.abs(es["yi"].to_numpy()[:50] - np.asarray(r[f"yi{n}"]))))
+        assert diff < 1e-10, diff
+        for m in MEASURES:
+            print(row(f"effect_sizes {m} {n:,} rows", ours[(m, n)], r[f"{m}{n}"], "metafor escalc (R)"))
     for m in MEASURES:
-        es = rs.effect_sizes(d, measure=m, **cols)
-        ref = np.asarray(r[m]["yi"])
-        diff = np.max(np.abs(es["yi"].to_numpy() - ref) / np.maximum(1e-300, np.abs(ref)))
-        sec = r[m]["seconds"]
-        print(f"{m:8s} {py[m] * 1e3:14.2f} {sec * 1e3:10.2f} {sec / py[m]:9.1f} {diff:16.2e}")
-    print("Timings on a shared 2-core machine; ratios vary between runs.")
+        print(
+            f"growth exponent {m}: ours {exponent(SIZES, [ours[(m, n)]['min'] for n in SIZES]):.2f}, "
+            f"escalc {exponent(SIZES, [r[f'{m}{n}']['min'] for n in SIZES]):.2f}"
+        )
+    print(f"benchmark wall time {time.perf_counter() - t0:.0f} s; {load()}")
 
 
 if __name__ == "__main__":

@@ -1,23 +1,127 @@
-"""Simulated ANCOVA trials per second: retrostats.simulate_power vs a statsmodels OLS loop, same design.
+"""Benchmark: retrostats planning against R pwr (timed inside R) and statsmodels, side by side in one run.
 
-The loop is timed on a few hundred trials and extrapolated per trial; ours runs 10,000 trials (both
-generators). Prints trials/second, the per-trial ratio and the wall time of 10,000 trials.
-Run: python benchmarks/bench_power.py
+Jobs:
+
+* one calculation: ``power_ttest`` solving for n, for power and for the effect size vs ``pwr.t.test``
+  (R) and statsmodels ``TTestIndPower().solve_power``;
+* grids of 10, 100 and 1,000 points, with the fitted growth exponent: power over n (``pwr.t.test`` is
+  vectorised over n in R), and n solved over effect sizes (an ``sapply`` loop over ``pwr.t.test`` in R, a
+  Python loop over statsmodels); ``power_ancova`` grids (no anchor: pwr has no ANCOVA);
+* simulated ANCOVA trials, participant-level (like for like: each trial's participants are drawn and the
+  OLS is fitted) vs a statsmodels OLS loop; the sufficient-statistic generator is shown beside it.
+
+Both sides run the same loop and report the minimum and median per call (``_common.py``); the ratio is of
+minima (anchor / ours, > 1 means we are faster), with the machine's load on every line.
+Run: ``python benchmarks/bench_power.py`` (needs Rscript with pwr and jsonlite).
 """
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
-import statsmodels.api as sm
+import pandas as pd
 
-from retrostats.planning import simulate_power
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import HEADER, exponent, load, row, run_r, timed, timed_many  # noqa: E402
 
+import retrostats as rs  # noqa: E402
+from retrostats.planning import power_ancova, power_ttest, simulate_power  # noqa: E402
+
+GRID = (10, 100, 1000)
+NUMBER = {"n": 50, "power": 200, "effect": 50}  # calls per timed loop, the same in Python and in R
 N_PER_ARM, EFFECT, SD, R, ALPHA = 50, 0.5, 1.0, 0.5, 0.05
 
 
+def single() -> None:
+    from statsmodels.stats.power import TTestIndPower
+
+    sm = TTestIndPower()
+    calls = {
+        "n": (
+            lambda: power_ttest(effect_size=0.5, power=0.8),
+            lambda: sm.solve_power(effect_size=0.5, power=0.8, alpha=0.05),
+        ),
+        "power": (
+            lambda: power_ttest(effect_size=0.5, n=64),
+            lambda: sm.solve_power(effect_size=0.5, nobs1=64, alpha=0.05),
+        ),
+        "effect": (lambda: power_ttest(n=64, power=0.8), lambda: sm.solve_power(nobs1=64, power=0.8, alpha=0.05)),
+    }
+    ours, sms = {}, {}
+    for key, (mine, theirs) in calls.items():  # interleaved, so load spikes hit both
+        got = timed_many({"ours": mine, "sm": theirs}, NUMBER[key], 15)
+        ours[key], sms[key] = got["ours"], got["sm"]
+    body = (
+        "suppressPackageStartupMessages(library(pwr))\n"
+        f"out <- list(n = tm(function() pwr.t.test(d = 0.5, power = 0.8), {NUMBER['n']}, 15),\n"
+        f"            power = tm(function() pwr.t.test(d = 0.5, n = 64), {NUMBER['power']}, 15),\n"
+        f"            effect = tm(function() pwr.t.test(n = 64, power = 0.8), {NUMBER['effect']}, 15),\n"
+        "            n_value = pwr.t.test(d = 0.5, power = 0.8)$n)\n"
+        "cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))\n"
+    )
+    r = run_r(body)
+    ours_n = power_ttest(effect_size=0.5, power=0.8).n
+    print(f"\n== one t-test calculation (n: ours {ours_n:.6f}, pwr {r['n_value']:.6f}) ==")
+    print(HEADER)
+    for key, label in (("n", "solve n"), ("power", "power"), ("effect", "solve effect size")):
+        print(row(f"power_ttest {label}", ours[key], r[key], "pwr.t.test (R)"))
+        print(row(f"power_ttest {label}", ours[key], sms[key], "statsmodels solve_power"))
+
+
+def grids() -> None:
+    from statsmodels.stats.power import TTestIndPower
+
+    sm = TTestIndPower()
+    ours_p, ours_n, sm_n, frames = {}, {}, {}, {}
+    for g in GRID:
+        nn = np.linspace(10, 200, g)
+        dd = np.linspace(0.2, 1.2, g)
+        frames[f"g{g}"] = pd.DataFrame({"n": nn, "d": dd})
+        ours_p[g] = timed(lambda nn=nn: power_ttest(effect_size=0.5, n=nn), max(1, 1000 // g), 5)
+        ours_n[g] = timed(lambda dd=dd: power_ttest(effect_size=dd, power=0.8), 1, 5)
+        if g <= 100:
+            sm_n[g] = timed(lambda dd=dd: [sm.solve_power(effect_size=x, power=0.8, alpha=0.05) for x in dd], 1, 3)
+    body = "suppressPackageStartupMessages(library(pwr))\nout <- list()\n"
+    for g in GRID:
+        body += (
+            f'out[["p{g}"]] <- tm(function() pwr.t.test(d = 0.5, n = g{g}$n), {max(1, 1000 // g)}, 5)\n'
+            f'out[["n{g}"]] <- tm(function() sapply(g{g}$d, function(x) pwr.t.test(d = x, power = 0.8)$n), 1, 5)\n'
+        )
+    body += "cat(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA))\n"
+    r = run_r(body, frames)
+    grid = power_ttest(effect_size=frames["g100"]["d"].to_numpy(), power=0.8)
+    one = [power_ttest(effect_size=x, power=0.8).n for x in frames["g100"]["d"].to_numpy()[:10]]
+    assert np.array_equal(grid.n[:10], one)
+    print("\n== grids (the grid equals one-at-a-time calls exactly) ==")
+    print(HEADER)
+    for g in GRID:
+        print(row(f"power_ttest power, {g:,}-point grid", ours_p[g], r[f"p{g}"], "pwr.t.test vectorised (R)"))
+    for g in GRID:
+        print(row(f"power_ttest solve n, {g:,}-point grid", ours_n[g], r[f"n{g}"], "pwr.t.test sapply (R)"))
+        if g in sm_n:
+            print(row(f"power_ttest solve n, {g:,}-point grid", ours_n[g], sm_n[g], "statsmodels loop"))
+    print(
+        f"growth exponent: power grid ours {exponent(GRID, [ours_p[g]['min'] for g in GRID]):.2f}, "
+        f"pwr {exponent(GRID, [r[f'p{g}']['min'] for g in GRID]):.2f}; solve grid ours "
+        f"{exponent(GRID, [ours_n[g]['min'] for g in GRID]):.2f}, "
+        f"pwr {exponent(GRID, [r[f'n{g}']['min'] for g in GRID]):.2f}"
+    )
+    d = np.linspace(0.2, 1.0, 100)
+    nn = np.linspace(20, 200, 10)[:, None]
+    anc_p = timed(lambda: power_ancova(effect_size=d, n=nn, r=0.5), 1, 3)
+    anc_n = timed(lambda: power_ancova(effect_size=d[:10], power=0.8, r=0.5), 1, 3)
+    anc_b = timed(lambda: power_ancova(effect_size=d, power=0.8, r=0.5, method="borm"), 1, 3)
+    print(row("power_ancova exact power, 10 n x 100 d", anc_p, None, "(no anchor)"))
+    print(row("power_ancova exact solve n, 10 points", anc_n, None, "(no anchor)"))
+    print(row("power_ancova borm solve n, 100 points", anc_b, None, "(no anchor)"))
+
+
 def statsmodels_loop(n_trials: int, seed: int = 1) -> float:
+    import statsmodels.api as sm
+
     rng = np.random.default_rng(seed)
     arm = np.r_[np.ones(N_PER_ARM), np.zeros(N_PER_ARM)]
     hits = 0
@@ -29,39 +133,33 @@ def statsmodels_loop(n_trials: int, seed: int = 1) -> float:
     return hits / n_trials
 
 
-def best_of(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def simulation() -> None:
+    n_loop, n_ours = 500, 10_000
+    loop = timed(lambda: statsmodels_loop(n_loop), 1, 3)
+    per_loop = {k: loop[k] / n_loop * n_ours for k in ("min", "median")}
+    print(f"\n== simulated ANCOVA trials: {n_ours:,} trials of {N_PER_ARM} per arm ==")
+    print(HEADER)
+    for gen in ("participants", "sufficient"):
+        ours = timed(
+            lambda g=gen: simulate_power(
+                n_per_arm=N_PER_ARM, effect=EFFECT, sd=SD, r=R, n_sims=n_ours, seed=2, generator=g
+            ),
+            1,
+            5,
+        )
+        label = "like for like (headline)" if gen == "participants" else "sufficient statistics"
+        print(row(f"simulate_power {gen} ({label})", ours, per_loop, f"statsmodels OLS loop x{n_ours // n_loop}"))
+    res = simulate_power(n_per_arm=N_PER_ARM, effect=EFFECT, sd=SD, r=R, n_sims=n_ours, seed=2)
+    print(f"check: simulated power {res.power:.4f} (MCSE {res.mcse:.4f}), analytic {res.analytic_power:.4f}")
 
 
 def main() -> None:
-    n_loop, n_ours = 500, 10_000
-    t_loop = best_of(lambda: statsmodels_loop(n_loop), repeats=2)
-    per_loop = t_loop / n_loop
-    print(
-        f"statsmodels OLS loop: {n_loop} trials in {t_loop:.3f} s -> {1 / per_loop:,.0f} trials/s "
-        f"(10,000 trials extrapolated: {per_loop * n_ours:.2f} s)"
-    )
-    for gen in ("sufficient", "participants"):
-        t = best_of(
-            lambda g=gen: simulate_power(
-                n_per_arm=N_PER_ARM, effect=EFFECT, sd=SD, r=R, n_sims=n_ours, seed=2, generator=g
-            )
-        )
-        per = t / n_ours
-        print(
-            f"retrostats simulate_power ({gen}): 10,000 trials in {t:.4f} s -> {1 / per:,.0f} trials/s; "
-            f"ratio per trial vs statsmodels loop: {per_loop / per:,.0f}x"
-        )
-    res = simulate_power(n_per_arm=N_PER_ARM, effect=EFFECT, sd=SD, r=R, n_sims=n_ours, seed=2)
-    print(
-        f"check: simulated power {res.power:.4f} (MCSE {res.mcse:.4f}), analytic {res.analytic_power:.4f}, "
-        f"statsmodels loop on {n_loop} trials {statsmodels_loop(n_loop):.3f}"
-    )
+    t0 = time.perf_counter()
+    print(f"retrostats {rs.__version__}; {load()}; times per call (min and median of repeats)")
+    jobs = {"single": single, "grids": grids, "simulation": simulation}
+    for name in sys.argv[1:] or list(jobs):
+        jobs[name]()
+    print(f"\nbenchmark wall time {time.perf_counter() - t0:.0f} s; {load()}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ pd.DataFrame(rows)
 # the summary says so.
 
 # %%
-pain = rs.registry_effect_sizes(outcome="pain", comparison="retro vs control", measure="MD")
+pain = rs.registry_effect_sizes(outcome="pain", comparison="retro vs control", measure="MD", instrument="NPRS")
 pain = pain[pain["usable"]].reset_index(drop=True)
 print(rs.effects.render_derivation(pain.loc[0, "derivation"]))
 pain_res = rs.meta_analysis(pain, preset="cochrane", slab="study_id")

@@ -34,6 +34,9 @@ _LAZY: dict[str, str] = {
     "read_extraction": "retrostats.extraction",
     "extraction_template": "retrostats.extraction",
     "merge_extraction": "retrostats.extraction",
+    "merge_contrasts": "retrostats.extraction",
+    "contrast_template": "retrostats.extraction_contrasts",
+    "read_contrasts": "retrostats.extraction_contrasts",
     # effect sizes
     "Measure": "retrostats.measures",
     "get_measure": "retrostats.measures",
@@ -44,6 +47,7 @@ _LAZY: dict[str, str] = {
     # meta-analysis
     "meta_analysis": "retrostats.meta",
     "MetaAnalysisResult": "retrostats.meta",
+    "MetaAnalysisBatch": "retrostats.meta",
     "multiverse": "retrostats.meta",
     "meta_analysis_mh": "retrostats.meta",
     "meta_analysis_peto": "retrostats.meta",
@@ -65,6 +69,11 @@ _LAZY: dict[str, str] = {
     "assurance": "retrostats.planning",
     "n_for_assurance": "retrostats.planning",
     "n_for_conclusive_update": "retrostats.planning",
+    # evidence to decision
+    "trial_sequential_analysis": "retrostats.decision",
+    "trial_sequential_analysis_binary": "retrostats.decision",
+    "grade_profile": "retrostats.decision",
+    "summary_of_findings": "retrostats.decision",
     # participant-level data
     "read_participants": "retrostats.ipd",
     "ancova": "retrostats.ipd",
@@ -87,10 +96,11 @@ _LAZY: dict[str, str] = {
     "evidence_map": "retrostats.figures",
     "rob_traffic_light": "retrostats.figures",
     "rob_summary": "retrostats.figures",
+    "tsa_plot": "retrostats.figures",
     "reproduce": "retrostats.report",
 }
 _SUBMODULES = ("convert", "figures", "kernels", "datasets", "validators", "meta", "planning", "ipd", "bayes",
-               "report", "effects", "extraction", "exceptions", "measures")
+               "report", "effects", "extraction", "exceptions", "measures", "decision")
 
 __all__ = sorted(
     [

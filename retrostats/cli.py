@@ -62,7 +62,7 @@ def _template(args: argparse.Namespace) -> int:
         print(f"retrostats extraction-template: {args.path} exists (a filled sheet?); not overwritten. "
               "Choose another name or pass --force.", file=sys.stderr)
         return 1
-    p = extraction_template(args.path, example=args.example)
+    p = extraction_template(args.path, example=args.example, force=args.force)
     print(f"wrote {p}; fill one row per study x arm x outcome x timepoint x statistic, then check it with "
           f"`retrostats extraction-check {p}`")
     return 0
@@ -90,7 +90,8 @@ def _check(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from .report import reproduce
 
-    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only)
+    reproduce(args.out, quick=args.quick, progress=not args.quiet, only=args.only, jobs=args.jobs,
+              force=args.force)
     return 0
 
 
@@ -127,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small simulations (for tests)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--only", nargs="*", default=None, help="run only these steps")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that reproduce did not create")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for independent steps (default: 2 unless the machine is busy; 1 = none)",
+    )
     p.set_defaults(func=_reproduce)
 
     for mod in _PLUGINS:

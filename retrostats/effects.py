@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -187,33 +188,27 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                 )
     kern, _ = K.MEASURES[measure]
     yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
-    c = K.cmi(n1 + n2 - 2)
-    steps: list[list[dict]] = []
-    same: dict[float, list[dict]] = {}  # rows with the same df share one (immutable) step list
-    for i in range(inp.k):
-        key = 0.0 if measure in ("MD", "ROM") else float(n1[i] + n2[i] - 2)
-        hit = same.get(key)
-        if hit is not None:
-            steps.append(hit)
-            continue
+    same: list[list[dict]] = []  # rows with the same df share one (immutable) step list
+    keys = np.zeros(inp.k) if measure in ("MD", "ROM") else n1 + n2 - 2
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    names = {"SMD": "SMD (Hedges' g", "SMDH": "SMDH (heteroscedastic SDs", "ROM": "ROM (log ratio of means"}
+    dfs = keys[first].tolist()  # Python floats: the loop runs once per distinct size, not per row
+    cs = K.cmi(keys[first]).tolist() if measure in ("SMD", "SMDH") else [0.0] * len(dfs)
+    for df_i, c_i in zip(dfs, cs):
         if measure == "MD":
             chain = [_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")]
         else:
-            corr = f", exact correction c({_g(n1[i] + n2[i] - 2)}) = {c[i]:.6f}" if measure != "ROM" else ""
-            name = {
-                "SMD": "SMD (Hedges' g",
-                "SMDH": "SMDH (heteroscedastic SDs",
-                "ROM": "ROM (log ratio of means",
-            }
+            corr = f", exact correction c({_g(df_i)}) = {c_i:.6f}" if measure != "ROM" else ""
             chain = [
                 _step(
                     measure,
-                    f"{name[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
+                    f"{names[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
                 )
             ]
-        same[key] = chain
-        steps.append(chain)
+        same.append(chain)
+    steps = list(map(same.__getitem__, inverse.ravel().tolist()))
     if alt:
+        c = K.cmi(n1 + n2 - 2)
         t = inp.get("t", finite=True, allow_nan=True) if inp.given("t") else np.full(inp.k, np.nan)
         f = inp.get("f", nonnegative=True, allow_nan=True) if inp.given("f") else np.full(inp.k, np.nan)
         p = (
@@ -492,7 +487,7 @@ def effect_sizes(
         )
     sei, lo, hi = K.normal_ci(yi, vi, cl)
     if data is not None:
-        out = data.copy()
+        out = data  # copied below (one DataFrame constructor) or with .copy() before columns are set
     else:
         out = pd.DataFrame(
             {
@@ -511,17 +506,25 @@ def effect_sizes(
         chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
     else:
         chains = steps
-    for name, col in zip(_OUT, (yi, vi, sei, lo, hi)):
-        out[name] = col
-    out["measure"] = measure
-    encoded: dict[int, str] = {}  # shared step lists are encoded once (they stay alive in `chains`)
-    derivations = []
-    for ch in chains:
-        text = encoded.get(id(ch))
-        if text is None:
-            text = encoded[id(ch)] = json.dumps(ch)
-        derivations.append(text)
-    out["derivation"] = derivations
+    # shared step lists are encoded once (they stay alive in `chains`, so their ids are stable)
+    ids = list(map(id, chains))
+    encoded = {i: json.dumps(ch) for i, ch in dict(zip(ids, chains)).items()}
+    derivations = list(map(encoded.__getitem__, ids))
+    new = dict(zip(_OUT, (yi, vi, sei, lo, hi)))
+    new["measure"] = measure
+    new["derivation"] = derivations
+    if out.columns.is_unique and all(isinstance(c, str) for c in out.columns):
+        # one constructor (it copies a dict of columns) instead of a copy and seven column insertions;
+        # existing columns keep their place
+        cols = {c: out[c] for c in out.columns}
+        cols.update(new)
+        attrs = copy.deepcopy(out.attrs)
+        out = pd.DataFrame(cols, index=out.index, copy=True)
+        out.attrs.update(attrs)
+    else:
+        out = out.copy() if data is not None else out
+        for name, col in new.items():
+            out[name] = col
     return out
 
 

@@ -29,11 +29,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._readtable import normalise_decimal, read_table
 from .datasets import load_dataset
 from .datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
 from .exceptions import DataError, DataWarning
 
-__all__ = ["read_extraction", "extraction_template", "merge_extraction", "TEMPLATE_COLUMNS"]
+__all__ = [
+    "read_extraction",
+    "extraction_template",
+    "merge_extraction",
+    "merge_contrasts",
+    "MergedSources",
+    "TEMPLATE_COLUMNS",
+]
 
 #: Columns of an extraction sheet, in order (the ``retro_arms`` schema minus ``value_text``).
 TEMPLATE_COLUMNS = [
@@ -58,7 +66,7 @@ _HELP = {
 }
 
 
-def extraction_template(path: str | Path, *, example: bool = False) -> Path:
+def extraction_template(path: str | Path, *, example: bool = False, force: bool = False) -> Path:
     """Write an empty extraction sheet (CSV or XLSX, from the suffix) in the ``retro_arms`` schema.
 
     Parameters
@@ -68,6 +76,8 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
         documents each column and its allowed values.
     example : bool
         Add one clearly marked example row (``study_id = example2024``) to show the layout.
+    force : bool
+        Overwrite ``path`` if it exists (by default an existing file, perhaps a filled sheet, is kept).
 
     Returns
     -------
@@ -78,19 +88,25 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
     ------
     ValueError
         If the suffix is neither ``.csv`` nor ``.xlsx``.
+    FileExistsError
+        If ``path`` exists and ``force`` is false.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
+    if p.exists() and not force:
+        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
+                              "force=True.")
     rows = []
     if example:
         rows.append(["example2024", "retro", "pain", "NPRS", "baseline", 0, "mean", 6.5, "Table 2",
                      "https://doi.org/10.0000/example", False, "example row: delete before use", None, None])
     df = pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
     p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
     if suffix == ".csv":
-        df.to_csv(p, index=False, lineterminator="\n")
+        df.to_csv(part, index=False, lineterminator="\n")
     else:
         info = pd.DataFrame(
             [{"column": c, "required": c in _REQUIRED,
@@ -105,7 +121,7 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
                 }.get(c, ""))}
              for c in TEMPLATE_COLUMNS]
         )
-        with pd.ExcelWriter(p, engine="openpyxl") as xl:
+        with pd.ExcelWriter(part, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="extraction", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
             # the value column is formatted as text so that a typed "6.50" keeps its printed digits
@@ -114,21 +130,26 @@ def extraction_template(path: str | Path, *, example: bool = False) -> Path:
             col = TEMPLATE_COLUMNS.index("value") + 1
             for row in range(2, 2002):
                 ws.cell(row=row, column=col).number_format = "@"
+    part.replace(p)
     return p
 
 
-def _read_raw(path: Path) -> pd.DataFrame:
+def _read_raw(path: Path, sep: str | None = None, decimal: str | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: no such file." if not path.exists() else f"{path}: is not a file.")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, na_values=[""])
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{path}: could not be read as {suffix[1:].upper()} ({exc}).") from None
-    raise DataError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx.")
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise DataError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx.")
+    raw, dec = read_table(path, sep=sep, decimal=decimal, dtype=str, text_na=True)
+    for c in ("value", "week"):
+        if c in raw.columns:
+            raw[c] = normalise_decimal(raw[c], dec)
+    return raw
+
+
+def _blank(v: object) -> bool:
+    """An empty cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
 
 
 def _decimals(text: str) -> int:
@@ -155,7 +176,8 @@ def _grim_consistent(mean_text: str, n: int, items: int = 1) -> bool:
     return False
 
 
-def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep: str | None = None,
+                    decimal: str | None = None) -> pd.DataFrame:
     """Read a filled extraction sheet (CSV or XLSX) into the ``retro_arms`` schema, validating every cell.
 
     Parameters
@@ -164,6 +186,9 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
         A sheet written by :func:`extraction_template` and filled in.
     scales : DataFrame, optional
         Instrument definitions (default: the shipped ``outcome_scales``).
+    sep, decimal : str, optional
+        CSV separator and decimal mark. Default: detected from the header (a semicolon-separated sheet, as
+        European Excel saves CSV, is read with decimal commas: ``6,50`` is 6.50).
 
     Returns
     -------
@@ -183,7 +208,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
         naming the row.
     """
     p = Path(path)
-    raw = _read_raw(p)
+    raw = _read_raw(p, sep, decimal)
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
@@ -209,7 +234,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     texts: list[str] = []
     for i, r in raw.iterrows():
         for c in _REQUIRED:
-            if r[c] is None or (isinstance(r[c], float) and math.isnan(r[c])) or str(r[c]).strip() == "":
+            if _blank(r[c]):
                 raise err(i, c, f"a value is required; write {_HELP[c]}.")
         sid = str(r["study_id"]).strip()
         if not re.match(r"^[a-z0-9_]+$", sid):
@@ -241,7 +266,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
             raise err(i, "value", f"{r['value']!r} is not a finite number.")
         values[i] = x
         texts.append(text)
-        if r["week"] is not None and not (isinstance(r["week"], float) and math.isnan(r["week"])):
+        if not _blank(r["week"]):
             try:
                 w = float(str(r["week"]).strip())
             except ValueError:
@@ -266,18 +291,16 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
             lo, hi = sc.loc[inst, "min"], sc.loc[inst, "max"]
             if pd.notna(lo) and pd.notna(hi) and abs(x) > hi - lo:
                 raise err(i, "value", f"a change of {text} is larger than the {inst} range allows.")
-        if r["source_url"] is None and r["source_location"] is None or (
-            all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-                for v in (r["source_url"], r["source_location"]))
-        ):
+        if _blank(r["source_url"]) and _blank(r["source_location"]):
             raise err(i, "source_location", "every value needs a source: fill source_url and/or "
                       "source_location (e.g. 'Table 2').")
     out = raw.copy()
     for c in ("study_id", "arm", "outcome", "instrument", "timepoint", "statistic"):
         out[c] = out[c].astype(str).str.strip()
     for c in ("variant", "change_convention"):
-        out[c] = [None if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-                  else str(v).strip() for v in out[c]]
+        # object dtype: under pandas 3 a list of str and None would become a str column holding NaN
+        out[c] = pd.Series([None if _blank(v) else str(v).strip() for v in out[c]], index=out.index,
+                           dtype=object)
     for i, v in enumerate(out["change_convention"].tolist()):
         if v is not None and v not in ("post_minus_pre", "pre_minus_post"):
             raise err(i, "change_convention", f"{v!r} is not allowed; use post_minus_pre or pre_minus_post "
@@ -287,7 +310,7 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     out["week"] = weeks
     amb = []
     for i, v in enumerate(out["ambiguous"].tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+        if _blank(v):
             amb.append(False)
             continue
         s = str(v).strip().lower()
@@ -334,37 +357,151 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None) -> 
     return out[cols].reset_index(drop=True)
 
 
-def merge_extraction(extraction: str | Path | pd.DataFrame, *, on_conflict: str = "error") -> pd.DataFrame:
-    """Combine a user's extraction with the shipped ``retro_arms`` registry in one call.
+def _merge(reg: pd.DataFrame, ext: pd.DataFrame, key: list[str], on_conflict: str, what: str) -> pd.DataFrame:
+    """Registry rows plus extraction rows; a key given by both is a conflict (duplicates within one side are not)."""
+    reg, ext = reg.copy(), ext.copy()
+    reg["origin"] = "registry"
+    ext["origin"] = "extraction"
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        def cell(v: object) -> str:
+            return "" if pd.isna(v) else str(float(v)) if isinstance(v, (int, float, np.number)) else str(v)
+
+        return pd.Series(["|".join(map(cell, row)) for row in frame[key].itertuples(index=False)], index=frame.index)
+
+    k_reg, k_ext = keys(reg), keys(ext)
+    clash_ext = k_ext.isin(set(k_reg)).to_numpy()
+    if clash_ext.any():
+        if on_conflict == "error":
+            first = ext.loc[clash_ext, key].iloc[0].to_dict()
+            raise DataError(f"{int(clash_ext.sum())} extraction row(s) duplicate registry rows ({what}), e.g. "
+                            f"{first}; pass on_conflict='keep_registry' or 'keep_extraction'.")
+        if on_conflict == "keep_registry":
+            ext = ext[~clash_ext]
+        else:
+            reg = reg[~k_reg.isin(set(k_ext[clash_ext])).to_numpy()]
+    return pd.concat([reg, ext], ignore_index=True)
+
+
+def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:
+    """Refuse an extracted study that is a registry trial under another id (same DOI or registration)."""
+    from .meta.multiarm import TRIAL_ID_COLUMNS, _norm_id
+
+    if "study_id" not in trials.columns or not any(c in trials.columns for c in TRIAL_ID_COLUMNS):
+        raise DataError("trials must have a study_id column and a doi and/or registration column.")
+    reg = load_dataset("retro_trials")
+    for col in TRIAL_ID_COLUMNS:
+        if col not in trials.columns:
+            continue
+        known = {}
+        for sid, val in zip(reg["study_id"], reg[col]):
+            key = _norm_id(val)
+            if key is not None:
+                known.setdefault(key, str(sid))
+        for sid, val in zip(trials["study_id"].astype(str), trials[col]):
+            key = _norm_id(val)
+            if key is not None and key in known and known[key] != sid:
+                where = "the extraction" if sid in ext_ids else "trials"
+                raise DataError(
+                    f"study {sid!r} of {where} has {col} {key!r}, which is registry trial {known[key]!r}: the "
+                    f"same trial would be pooled twice. Use study_id {known[key]!r} for it (conflicting values "
+                    "then follow on_conflict=) or drop it."
+                )
+    return trials
+
+
+class MergedSources:
+    """What :func:`merge_extraction` attaches to the merged arms (``attrs["merged_sources"]``).
+
+    Attributes
+    ----------
+    contrasts : DataFrame
+        The merged between-arm results (``retro_contrasts`` columns plus ``origin``).
+    trials : DataFrame or None
+        The ``trials`` given (``study_id`` with ``doi``/``registration``).
+
+    Notes
+    -----
+    Held by identity (copies share it, comparisons are by identity), so that pandas can carry it through
+    filtering and concatenation cheaply.
+    """
+
+    def __init__(self, contrasts: pd.DataFrame, trials: pd.DataFrame | None) -> None:
+        self.contrasts, self.trials = contrasts, trials
+
+    def __deepcopy__(self, memo: dict) -> MergedSources:
+        return self
+
+    def __repr__(self) -> str:
+        return f"MergedSources({len(self.contrasts)} between-arm rows)"
+
+
+def merge_contrasts(
+    contrasts: str | Path | pd.DataFrame | None = None, *, on_conflict: str = "error"
+) -> pd.DataFrame:
+    """The shipped ``retro_contrasts`` merged with a user's between-arm sheet (or alone when None).
+
+    Returns ``retro_contrasts`` columns plus ``origin``; pass it to
+    :func:`retrostats.registry_effect_sizes` as ``contrasts=``. Conflicts follow ``on_conflict`` as in
+    :func:`merge_extraction`.
+    """
+    from .extraction_contrasts import read_contrasts
+    from .validators import check_option
+
+    check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
+    reg = load_dataset("retro_contrasts")
+    if contrasts is None:
+        return reg.assign(origin="registry")
+    key = ["study_id", "comparison", "outcome", "instrument", "week", "statistic", "variant"]
+    return _merge(reg, read_contrasts(contrasts), key, on_conflict, "between-arm")
+
+
+def merge_extraction(
+    extraction: str | Path | pd.DataFrame,
+    *,
+    contrasts: str | Path | pd.DataFrame | None = None,
+    trials: pd.DataFrame | None = None,
+    on_conflict: str = "error",
+) -> pd.DataFrame:
+    """Combine a user's extraction with the shipped registry (``retro_arms`` and ``retro_contrasts``) in one call.
 
     Parameters
     ----------
     extraction : path or DataFrame
-        A sheet path (read with :func:`read_extraction`) or a frame already read.
+        An arm-level sheet path (read with :func:`read_extraction`) or a frame already read.
+    contrasts : path or DataFrame, optional
+        The user's between-arm results (p-values with their relation, mean differences, CIs, t or F), a
+        sheet from :func:`retrostats.extraction_contrasts.contrast_template` or a frame in the
+        ``retro_contrasts`` schema; merged with the shipped ``retro_contrasts``.
+    trials : DataFrame, optional
+        ``study_id`` with ``doi`` and/or ``registration`` of the extracted studies: a study that is a
+        registry trial under another id is refused (it would be pooled twice).
     on_conflict : {"error", "keep_registry", "keep_extraction"}
-        What to do when both give a value for the same study/arm/outcome/instrument/timepoint/week/statistic.
+        What to do when both give a value for the same study/arm/outcome/instrument/timepoint/week/statistic
+        (or the same between-arm result).
 
     Returns
     -------
     DataFrame
-        ``retro_arms`` columns plus ``origin`` (``registry`` or ``extraction``).
+        ``retro_arms`` columns plus ``origin`` (``registry`` or ``extraction``). ``attrs["merged_sources"]``
+        is a :class:`MergedSources` holding the merged between-arm results (``.contrasts``, as
+        :func:`merge_contrasts` returns them) and ``.trials``; :func:`retrostats.registry_effect_sizes`
+        uses them, so no registry between-arm result is lost.
+
+    Raises
+    ------
+    DataError
+        Conflicting rows with ``on_conflict="error"``; an extracted study that duplicates a registry trial
+        (same DOI or registration id under another study id).
     """
     from .validators import check_option
 
     check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
     ext = read_extraction(extraction) if not isinstance(extraction, pd.DataFrame) else extraction.copy()
-    reg = load_dataset("retro_arms")
-    reg["origin"] = "registry"
-    ext["origin"] = "extraction"
-    both = pd.concat([reg, ext], ignore_index=True)
-    key = both[_KEY].astype(str)
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        clash = both.loc[dup & (both["origin"] == "extraction"), _KEY]
-        if on_conflict == "error":
-            first = clash.iloc[0].to_dict()
-            raise DataError(f"{len(clash)} extraction row(s) duplicate registry rows, e.g. {first}; pass "
-                            "on_conflict='keep_registry' or 'keep_extraction'.")
-        drop_origin = "extraction" if on_conflict == "keep_registry" else "registry"
-        both = both[~(dup & (both["origin"] == drop_origin))]
-    return both.reset_index(drop=True)
+    merged_c = merge_contrasts(contrasts, on_conflict=on_conflict)
+    if trials is not None:
+        ids = set(ext["study_id"].astype(str)) | set(merged_c.loc[merged_c["origin"] == "extraction", "study_id"])
+        _check_same_trials(trials, ids)
+    arms = _merge(load_dataset("retro_arms"), ext, _KEY, on_conflict, "arm")
+    arms.attrs["merged_sources"] = MergedSources(merged_c, None if trials is None else trials.copy())
+    return arms

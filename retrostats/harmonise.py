@@ -15,6 +15,7 @@ import pandas as pd
 
 from .effects import _step, derivation_steps
 from .exceptions import DataWarning
+from .measures import favours_text, oriented_towards
 
 __all__ = ["direction_of", "harmonise_direction", "rescale_factor", "check_smd_mixing"]
 
@@ -80,7 +81,7 @@ def harmonise_direction(
     >>> float(harmonise_direction(es, favours="retro")["yi"][0])
     1.0
     """
-    if "favours" in es.columns and len(es) and es["favours"].astype(str).str.startswith("positive favours").all():
+    if "favours" in es.columns and len(es) and all(oriented_towards(v) is not None for v in es["favours"]):
         # already oriented (e.g. registry_effect_sizes output): flipping again would undo it
         warnings.warn(
             "these effect sizes are already harmonised (favours: "
@@ -111,7 +112,7 @@ def harmonise_direction(
         chains.append(json.dumps(derivation_steps(d) + [_step("direction", text, flipped=bool(flip[i]))]))
     out["derivation"] = chains
     out["direction_known"] = known
-    out["favours"] = np.where(known, f"positive favours {favours}", "direction unknown")
+    out["favours"] = np.where(known, favours_text(favours), "direction unknown")
     return out
 
 

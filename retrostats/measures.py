@@ -62,6 +62,8 @@ __all__ = [
     "table_meaning",
     "favours_text",
     "oriented_towards",
+    "meaning_of",
+    "axis_label",
 ]
 
 
@@ -136,6 +138,9 @@ class Measure:
     sd_basis : str, optional
         For standardized measures: which SD divides (``final``, ``change``, ``baseline``, ``pooled``).
     description : str
+    axis_name : str, optional
+        Short name for axis labels (figures have little room); default: the label when it is short, else
+        the code.
     """
 
     code: str
@@ -149,6 +154,7 @@ class Measure:
     arguments: tuple[str, ...] = ()
     sd_basis: str | None = None
     description: str = ""
+    axis_name: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not self.code.strip():
@@ -167,6 +173,13 @@ class Measure:
             object.__setattr__(self, "mcid_applies", self.scale == "raw")
         if self.kernel is not None and not self.arguments:
             raise ValueError(f"Measure {self.code!r}: a kernel needs its arguments (names, in order).")
+
+    @property
+    def axis(self) -> str:
+        """The name figures put on an axis (:attr:`axis_name`, the short label, or the code)."""
+        if self.axis_name:
+            return self.axis_name
+        return self.label[0].upper() + self.label[1:] if len(self.label) <= 24 else self.code
 
     @property
     def standardized(self) -> bool:
@@ -230,12 +243,26 @@ def register_measure(measure: Measure, *, replace: bool = False) -> Measure:
 
 
 def unregister_measure(code: str) -> None:
-    """Remove a measure from the registry (e.g. a test's temporary measure)."""
+    """Remove a measure from the registry (e.g. a test's temporary measure); unknown codes are ignored.
+
+    Parameters
+    ----------
+    code : str
+    """
     MEASURES.pop(code, None)
 
 
 def get_measure(code: Any) -> Measure:
     """The registered :class:`Measure` of ``code``.
+
+    Parameters
+    ----------
+    code : str or Measure
+        A measure code as written in an effect table's ``measure`` column (a Measure is returned as is).
+
+    Returns
+    -------
+    Measure
 
     Raises
     ------
@@ -262,7 +289,23 @@ def get_measure(code: Any) -> Measure:
 
 
 def measure_codes(*, scale: str | None = None, family: str | None = None) -> tuple[str, ...]:
-    """Registered measure codes, optionally only those of one ``scale`` and/or ``family``."""
+    """Registered measure codes, optionally only those of one ``scale`` and/or ``family``.
+
+    Parameters
+    ----------
+    scale, family : str, optional
+        Keys of :data:`SCALES` and :data:`FAMILIES`.
+
+    Returns
+    -------
+    tuple of str
+        In registration order.
+
+    Examples
+    --------
+    >>> measure_codes(family="pre-post")
+    ('MC', 'SMCC', 'SMCR')
+    """
     return tuple(
         c
         for c, m in MEASURES.items()
@@ -276,7 +319,8 @@ _BUILTIN = [
     Measure("MD", "two-group", "raw", "mean difference", kernel=K.md, arguments=_TWO,
             description="group 1 minus group 2 in instrument units (metafor MD)"),
     Measure("SMD", "two-group", "sd", "standardized mean difference (Hedges' g)", kernel=K.smd,
-            arguments=_TWO, sd_basis="pooled", description="metafor SMD, exact small-sample correction"),
+            arguments=_TWO, sd_basis="pooled", description="metafor SMD, exact small-sample correction",
+            axis_name="SMD (Hedges' g)"),
     Measure("SMDH", "two-group", "sd", "standardized mean difference (heteroscedastic SDs)",
             kernel=K.smdh, arguments=_TWO, sd_basis="pooled", description="metafor SMDH (Bonett 2008)"),
     Measure("ROM", "two-group", "log", "log ratio of means", back_transform=np.exp,
@@ -336,24 +380,43 @@ _PREFIX = "positive favours "
 
 
 def favours_text(arm: str) -> str:
-    """The ``favours`` cell of an oriented effect table: ``"positive favours <arm>"``."""
+    """The ``favours`` cell of an oriented effect table: ``"positive favours <arm>"``.
+
+    Examples
+    --------
+    >>> favours_text("retro")
+    'positive favours retro'
+    """
     return f"{_PREFIX}{arm}"
 
 
 def oriented_towards(value: Any) -> str | None:
-    """The arm a ``favours`` cell names (``"positive favours retro"`` -> ``"retro"``), else None."""
+    """The arm a ``favours`` cell names (``"positive favours retro"`` -> ``"retro"``), else None.
+
+    Examples
+    --------
+    >>> oriented_towards("positive favours retro"), oriented_towards("direction unknown")
+    ('retro', None)
+    """
     if isinstance(value, str) and value.startswith(_PREFIX):
         return value[len(_PREFIX) :]
     return None
 
 
+def _cells(data: pd.DataFrame, column: str) -> set:
+    """The distinct non-missing cells of a column (plain Python: effect tables are small)."""
+    return {v for v in set(data[column].to_numpy(dtype=object).tolist()) if not (v is None or v != v)}
+
+
 def _distinct(data: pd.DataFrame, column: str) -> list[str]:
     if column not in data.columns:
         return []
-    return sorted({str(v) for v in data[column] if not pd.isna(v)})
+    return sorted({str(v) for v in _cells(data, column)})
 
 
-def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") -> EffectMeaning:
+def table_meaning(
+    data: pd.DataFrame | None, *, what: str = "the effect table", strict: bool = True
+) -> EffectMeaning:
     """Read (and check) the measure, instrument and orientation an effect table carries.
 
     Parameters
@@ -363,6 +426,10 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
         :func:`retrostats.registry_effect_sizes`, possibly filtered, concatenated or read back from CSV).
     what : str
         How messages name the table.
+    strict : bool
+        With False (for drawing rather than pooling, e.g. published estimates of several measures), mixed
+        or unregistered measures and mixed instruments give None instead of an error; mixed orientations
+        are still refused.
 
     Returns
     -------
@@ -384,6 +451,8 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
     if data is None or not isinstance(data, pd.DataFrame):
         return EffectMeaning(None, None, None)
     codes = _distinct(data, "measure")
+    if not strict and (len(codes) > 1 or (codes and codes[0] not in MEASURES)):
+        codes = []
     if len(codes) > 1:
         scales = {c: MEASURES[c].scale for c in codes if c in MEASURES}
         raise DataError(
@@ -397,7 +466,7 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
             f"{_suggest(measure, MEASURES)} Register it with retrostats.measures.register_measure()."
         )
     instruments = _distinct(data, "instrument")
-    if len(instruments) > 1 and measure is not None and MEASURES[measure].rescales_with_instrument:
+    if len(instruments) > 1 and strict and measure is not None and MEASURES[measure].rescales_with_instrument:
         raise DataError(
             f"{what} has {measure} effects on different instruments {instruments}; raw differences on "
             "different scales cannot be pooled: rescale them to one instrument (registry_effect_sizes("
@@ -406,8 +475,7 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
     instrument = instruments[0] if len(instruments) == 1 else None
     favours = None
     if "favours" in data.columns and len(data):
-        cells = [v for v in data["favours"] if not pd.isna(v)]
-        arms = {oriented_towards(v) for v in cells} or {None}
+        arms = {oriented_towards(v) for v in _cells(data, "favours")} or {None}
         if len(arms) > 1:
             shown = sorted(str(a) if a is not None else "not oriented" for a in arms)
             raise DataError(
@@ -416,3 +484,39 @@ def table_meaning(data: pd.DataFrame | None, *, what: str = "the effect table") 
             )
         favours = arms.pop()
     return EffectMeaning(measure, instrument, favours)
+
+
+def meaning_of(obj: Any, data: pd.DataFrame | None = None) -> EffectMeaning:
+    """The meaning of what a figure draws: a result's ``measure/instrument/favours``, else a frame's columns.
+
+    Lenient (``strict=False``): drawing published estimates of several measures is fine; mixed orientations
+    are not.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return table_meaning(obj, what="the frame", strict=False)
+    got = EffectMeaning(
+        getattr(obj, "measure", None), getattr(obj, "instrument", None), getattr(obj, "favours", None)
+    )
+    if got.measure is None and got.favours is None and isinstance(data, pd.DataFrame):
+        return table_meaning(data, what="data", strict=False)
+    return got
+
+
+def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
+    """An axis label saying what the effect is and what a positive value means.
+
+    Examples
+    --------
+    >>> axis_label(EffectMeaning("MD", "NPRS", "retro"))
+    'Mean difference, NPRS (positive favours retro)'
+    >>> axis_label(EffectMeaning(None, None, None))
+    'Effect (retro \u2212 control)'
+    """
+    m = MEASURES.get(meaning.measure) if meaning.measure else None
+    name = m.axis if m is not None else "Effect"
+    if m is not None and m.scale == "raw" and meaning.instrument:
+        name += f", {meaning.instrument}"
+    if meaning.favours is not None:
+        return f"{name} (positive favours {meaning.favours})"
+    exp_, comp = (str(a) for a in arms)
+    return f"{name} ({exp_} \u2212 {comp})"

@@ -47,12 +47,13 @@ from .effects import _step, effect_sizes
 from .exceptions import DataError, DataWarning
 from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
 from .kernels import escalc as K
-from .validators import check_confidence_level, check_option
+from .measures import get_measure
+from .validators import _suggest, check_confidence_level, check_option
 
 __all__ = ["registry_effect_sizes", "ROUTES"]
 
 ROUTES = ("final_values", "change_scores", "contrast", "none")
-_ARM_MEASURES = ("MD", "SMD", "SMDH", "ROM")
+_ARM_KINDS = ("retro", "forward", "control", "retro_plus", "other")
 _COLUMNS = [
     "study_id",
     "comparison",
@@ -79,6 +80,8 @@ _COLUMNS = [
     "direction_known",
     "ambiguous",
     "derivation",
+    "doi",
+    "registration",
 ]
 
 
@@ -105,14 +108,18 @@ def registry_effect_sizes(
     Parameters
     ----------
     arms, contrasts : DataFrame, optional
-        Frames in the ``retro_arms`` / ``retro_contrasts`` schema (default: the shipped datasets).
+        Frames in the ``retro_arms`` / ``retro_contrasts`` schema (default: the shipped datasets). When
+        ``contrasts`` is omitted and ``arms`` comes from :func:`retrostats.merge_extraction`, the merged
+        between-arm results it carries (``arms.attrs["merged_sources"]``) are used, or the shipped
+        ``retro_contrasts`` when ``arms`` has the registry's rows (an ``origin`` column).
     outcome : str
         Outcome code, e.g. ``"pain"``, ``"disability"``, ``"quadriceps_strength"``.
     comparison : str
         ``"A vs B"`` with arm kinds ``retro, forward, control, retro_plus, other``; arms ``retro1, retro2``
         count as ``retro`` and are combined. Positive effects favour A after harmonisation.
     measure : str
-        ``MD, SMD, SMDH, ROM`` (arm-level routes); contrast routes give ``MD`` or ``SMD`` only.
+        A two-group measure of :mod:`retrostats.measures` (``MD, SMD, SMDH, ROM`` built in) for the
+        arm-level routes; contrast routes give ``MD`` or ``SMD`` only.
     timepoint, week : which follow-up (default: the latest week at ``timepoint`` per trial).
     instrument : str, optional
         Use only this instrument; default: per trial, the first instrument with a usable route (listed
@@ -136,14 +143,23 @@ def registry_effect_sizes(
         route`` (one of :data:`ROUTES`), ``usable``, ``reason`` (why not, or notes), ``basis`` (``final``,
         ``change``, ``contrast``), the arm summaries used ``n1, m1, sd1, n2, m2, sd2``, ``yi, vi, sei,
         ci_low, ci_high, measure``, ``favours``, ``direction_known``, ``ambiguous`` (a value used is flagged
-        ambiguous in the registry) and ``derivation`` (JSON steps).
+        ambiguous in the registry), ``derivation`` (JSON steps) and ``doi``, ``registration`` (from
+        ``retro_trials`` or the ``trials`` given to :func:`retrostats.merge_extraction`), with which
+        :func:`retrostats.meta_analysis` refuses one trial pooled under two study ids.
+
+    Raises
+    ------
+    DataError
+        An outcome, comparison arm or instrument that the data do not have (with "did you mean").
 
     Warns
     -----
     DataWarning
         When standardized differences from change scores and final values are mixed.
     """
-    check_option("measure", measure, _ARM_MEASURES)
+    from .measures import measure_codes
+
+    check_option("measure", measure, [c for c in measure_codes(family="two-group") if get_measure(c).kernel])
     check_option("timepoint", timepoint, ("post", "followup"))
     check_option("mean_method", mean_method, convert.MEAN_METHODS)
     check_option("sd_method", sd_method, convert.SD_METHODS)
@@ -154,10 +170,21 @@ def registry_effect_sizes(
     if not m:
         raise ValueError(f"comparison must look like 'retro vs control'; got {comparison!r}.")
     kind_a, kind_b = m.group(1), m.group(2)
+    for kind in (kind_a, kind_b):
+        if kind not in _ARM_KINDS:
+            raise DataError(
+                f"comparison {comparison!r}: {kind!r} is not an arm kind; use {', '.join(_ARM_KINDS)}."
+                f"{_suggest(kind, _ARM_KINDS)}"
+            )
     from .datasets import load_dataset
 
     shipped = arms is None
     arms = load_dataset("retro_arms") if shipped else arms
+    sources = arms.attrs.get("merged_sources")
+    if contrasts is None and sources is not None:
+        contrasts = sources.contrasts  # merge_extraction(): the merged between-arm results
+    elif contrasts is None and "origin" in arms.columns and (arms["origin"] == "registry").any():
+        contrasts = load_dataset("retro_contrasts")  # the registry's rows keep their between-arm results
     if contrasts is None:
         contrasts = (
             load_dataset("retro_contrasts")
@@ -190,6 +217,7 @@ def registry_effect_sizes(
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise DataError(f"{name} lacks column(s) {missing} of the registry schema.")
+    _check_known("outcome", outcome, set(arms["outcome"].dropna()) | set(contrasts["outcome"].dropna()))
     a, flagged_a = _drop_flagged(arms[arms["outcome"] == outcome], include_flagged)
     c, flagged_c = _drop_flagged(
         contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)], include_flagged
@@ -198,6 +226,9 @@ def registry_effect_sizes(
     scale_names = (
         set(load_dataset("outcome_scales")["instrument"]) if scales is None else set(scales["instrument"])
     )
+    if instrument is not None:
+        have = set(a["instrument"].dropna()) | set(c["instrument"].dropna())
+        _check_known("instrument", instrument, have, f" for outcome {outcome!r}", scale_names)
     rows = []
     for study in sorted(set(a["study_id"]) | set(c["study_id"]) | set(flagged)):
         sa, sc = a[a["study_id"] == study], c[c["study_id"] == study]
@@ -266,6 +297,38 @@ def registry_effect_sizes(
     nums = [col for col in _COLUMNS if col not in text and col != "usable"]
     out[nums] = out[nums].astype(float)
     out = _finish(out, measure, target_instrument, scales, kind_a, cl)
+    ids = _trial_ids(arms)
+    for col in ("doi", "registration"):
+        out[col] = pd.Series([ids.get(str(s), {}).get(col) for s in out["study_id"]], index=out.index, dtype=object)
+    return out
+
+
+def _check_known(what: str, value: str, have: set, where: str = "", known: set | None = None) -> None:
+    """An outcome or instrument the data do not have is a typo until shown otherwise: say so."""
+    if value in have:
+        return
+    pool = sorted(map(str, have | (known or set())))
+    listed = sorted(map(str, have))
+    raise DataError(
+        f"{what} {value!r} has no rows in the data{where}; it has {listed}.{_suggest(value, pool)}"
+    )
+
+
+def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """study_id -> {doi, registration} from retro_trials, updated by merge_extraction(trials=...)."""
+    from .datasets import load_dataset
+
+    out: dict[str, dict[str, str]] = {}
+    frames = [load_dataset("retro_trials")]
+    sources = arms.attrs.get("merged_sources")
+    if sources is not None and sources.trials is not None:
+        frames.append(sources.trials)
+    for t in frames:
+        for col in ("doi", "registration"):
+            if col in t.columns:
+                for sid, val in zip(t["study_id"], t[col]):
+                    if not pd.isna(val):
+                        out.setdefault(str(sid), {})[col] = str(val)
     return out
 
 
@@ -367,7 +430,8 @@ def _one(
 
 def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -> pd.DataFrame:
     arm_rows = out["usable"] & out["basis"].isin(["final", "change"])
-    if measure == "MD" and target_instrument is not None:
+    raw = get_measure(measure).rescales_with_instrument  # instrument units: rescaling and mixing matter
+    if raw and target_instrument is not None:
         # arm summaries are rescaled before the MD is computed; a published MD (contrast route) directly
         for i in np.flatnonzero(out["usable"].to_numpy()):
             ins = out.at[i, "instrument"]
@@ -431,7 +495,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
         for col in ("yi", "ci_low", "ci_high", "derivation", "favours", "direction_known"):
             out.loc[usable.index, col] = harm[col].to_numpy()
         check_smd_mixing(out[out["usable"]], stacklevel=4)
-        if measure == "MD" and usable["instrument"].nunique() > 1 and target_instrument is None:
+        if raw and usable["instrument"].nunique() > 1 and target_instrument is None:
             warnings.warn(
                 f"mean differences on different instruments {sorted(usable['instrument'].unique())}; "
                 "pass target_instrument= or use an SMD.",

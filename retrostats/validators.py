@@ -170,6 +170,9 @@ def as_float_array(
     if out is None:
         out = _slow_float(name, values, labels, ndim)
     flat = out.ravel()
+    if finite and not (positive or nonnegative or integer) and low is None and high is None:
+        if np.isfinite(flat).all():  # the common case, in one pass
+            return out
     bad = np.zeros(flat.shape, dtype=bool)
     nan = np.isnan(flat)
     checks: list[tuple[np.ndarray, str]] = []
@@ -220,9 +223,12 @@ def as_float_array(
 def _fast_float(values: Any, ndim: int) -> np.ndarray | None:
     """Numeric input converted without a Python loop; None when an element needs the careful path."""
     if isinstance(values, pd.Series):
-        if not (pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)):
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiu":  # NumPy-backed: no pd.NA
+            arr = values.to_numpy().astype(float)
+        elif not (pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)):
             return None
-        arr = values.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = values.to_numpy(dtype=float, na_value=np.nan)
     else:
         arr = np.asarray(values)
         if arr.dtype.kind not in "fiu":

@@ -28,6 +28,8 @@ TOL = {
     "mmrm_sas_early_stop": {"rtol": 2e-3, "atol": 1e-3},
     # numerical integration (exact Bayesian meta-analysis) against an independent quadrature
     "quadrature": {"rtol": 1e-5, "atol": 1e-7},
+    # group-sequential boundaries (z units) against rpact: the 1e-6, absolute
+    "boundary": {"rtol": 0.0, "atol": 1e-6},
 }
 #: MCMC and Monte-Carlo results: within this many Monte-Carlo standard errors.
 MCSE_MULTIPLIER = 4.0

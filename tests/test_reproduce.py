@@ -15,8 +15,8 @@ from retrostats.report import reproduce, steps
 def two_runs(tmp_path_factory):
     a = tmp_path_factory.mktemp("run_a")
     b = tmp_path_factory.mktemp("run_b")
-    ctx = reproduce(a, quick=True, progress=False)
-    reproduce(b, quick=True, progress=False)
+    ctx = reproduce(a, quick=True, progress=False, jobs=1)
+    reproduce(b, quick=True, progress=False, jobs=2)  # steps in two worker processes: the same bytes
     return ctx, a, b
 
 

@@ -20,6 +20,9 @@ from .priors import PriorSpec, default_priors, parse_mu_prior, parse_tau_prior
 __all__ = ["bayes_meta_analysis", "BayesMetaResult", "prior_sensitivity"]
 
 _QUANTITIES = ("mu", "tau", "theta_new")
+#: the signature's defaults; left as they are (these very objects), the priors are chosen by the data's scale
+_DEFAULT_MU = ("normal", 0.0, 2.0)
+_DEFAULT_TAU = ("half-normal", 0.5)
 SUMMARY_COLUMNS = ["mean", "sd", "median", "q025", "q975", "hpd_low", "hpd_high"]
 
 
@@ -68,6 +71,8 @@ class BayesMetaResult:
         log p(y) (exact method; NaN for NUTS).
     instrument, measure : str or None
         Taken from the data's ``instrument``/``measure`` columns when they hold one value.
+    favours : str or None
+        The arm a positive effect favours when the data were oriented (``"positive favours <arm>"``).
     prior_note : str
         Where default priors came from (e.g. sized from the instrument's range); empty for priors given.
     harmonised : bool
@@ -97,6 +102,7 @@ class BayesMetaResult:
     diagnostics: pd.DataFrame | None = None
     harmonised: bool = False
     prior_note: str = ""
+    favours: str | None = None
     _posterior: Any = field(default=None, repr=False, compare=False)
 
     # --- distribution access ---------------------------------------------------------------------
@@ -277,8 +283,8 @@ def bayes_meta_analysis(
     *,
     yi: Any = "yi",
     vi: Any = "vi",
-    mu_prior: Any = None,
-    tau_prior: Any = None,
+    mu_prior: Any = _DEFAULT_MU,
+    tau_prior: Any = _DEFAULT_TAU,
     method: str = "exact",
     draws: int = 2000,
     tune: int = 1000,
@@ -297,9 +303,9 @@ def bayes_meta_analysis(
     yi, vi : str or array-like
         Estimates and sampling variances (> 0), e.g. the output of :func:`retrostats.effect_sizes`.
     mu_prior : tuple, optional
-        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. The default depends on the
-        scale of the data's ``measure`` (see :func:`retrostats.bayes.default_priors`): ``normal(0, 2)`` for
-        standardized (SD-unit) and log-ratio effects and for data without a measure; for effects in
+        ``("normal", mean, sd)`` or ``("student-t", location, scale, df)``. Left at its default, the prior
+        depends on the scale of the data's ``measure`` (see :func:`retrostats.bayes.default_priors`):
+        ``normal(0, 2)`` for standardized (SD-unit) and log-ratio effects and for data without a measure; for effects in
         instrument units (``MD``), sized from the instrument's range, or refused when it has none. The
         summary states which was used.
     tau_prior : tuple or str, optional
@@ -356,10 +362,10 @@ def bayes_meta_analysis(
     method = check_option("method", method, ("exact", "nuts"))
     meaning = table_meaning(data, what="data")
     prior_note = ""
-    if mu_prior is None or tau_prior is None:
+    if mu_prior is _DEFAULT_MU or tau_prior is _DEFAULT_TAU:
         d_mu, d_tau, prior_note = default_priors(meaning.measure, meaning.instrument)
-        mu_prior = d_mu if mu_prior is None else mu_prior
-        tau_prior = d_tau if tau_prior is None else tau_prior
+        mu_prior = d_mu if mu_prior is _DEFAULT_MU else mu_prior
+        tau_prior = d_tau if tau_prior is _DEFAULT_TAU else tau_prior
     mu_spec = parse_mu_prior(mu_prior)
     tau_spec = parse_tau_prior(tau_prior)
     if method == "nuts":
@@ -420,6 +426,7 @@ def bayes_meta_analysis(
         diagnostics=diagnostics,
         harmonised=_is_harmonised(data),
         prior_note=prior_note,
+        favours=meaning.favours,
         _posterior=post,
     )
 

@@ -22,6 +22,7 @@ power_curve_plot          power against n from ``power_grid()``
 assurance_plot            assurance and power at the predictive mean against n
 posterior_plot            posterior densities of mu / theta_new / tau
 shrinkage_plot            observed vs posterior study effects
+tsa_plot                  trial sequential analysis: z-curve, monitoring boundaries, RIS
 save_figure               deterministic PDF/SVG/PNG/TIFF/EPS at journal widths (re-lays out on resize)
 mark_synthetic            the visible "SYNTHETIC DATA" mark for figures of simulated data
 layout_problems           texts clipped by the figure edge, overlapping, or below 6 pt (empty: clean)
@@ -49,6 +50,7 @@ from .funnel import funnel_plot
 from .participants import ARM_COLOURS, prepost_plot, raincloud_plot, trajectory_plot
 from .planning import assurance_plot, power_curve_plot
 from .rob import ROB2_DOMAINS, example_rob_judgements, normalise_rob, rob_summary, rob_traffic_light
+from .tsa import tsa_plot
 
 __all__ = [
     "ARM_COLOURS",
@@ -82,4 +84,5 @@ __all__ = [
     "shrinkage_plot",
     "style_context",
     "trajectory_plot",
+    "tsa_plot",
 ]

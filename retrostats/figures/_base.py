@@ -246,7 +246,8 @@ def save_figure(
                     fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f])
             else:
                 extra = {"pil_kwargs": _PIL_KWARGS[f]} if f in _PIL_KWARGS else {}
-                fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f], **extra)
+                with _lean_font_subsets() if f == "pdf" else contextlib.nullcontext():
+                    fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f], **extra)
             written.append(path)
     if close or fig is not orig:
         import matplotlib.pyplot as plt
@@ -256,6 +257,40 @@ def save_figure(
         if close:
             plt.close(orig)
     return written
+
+
+_LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
+
+
+@contextlib.contextmanager
+def _lean_font_subsets() -> Iterator[None]:
+    """While a PDF is written, fonts are subset without their OpenType layout tables.
+
+    matplotlib embeds a subset of each TrueType font (Type 42) by glyph index; positioning and kerning are
+    already done when the PDF is drawn, so a PDF viewer never reads GSUB/GPOS/GDEF/kern. Subsetting those
+    tables (fontTools) was most of the time spent saving a PDF. The font is loaded as before and the layout
+    tables are dropped before subsetting; the embedded glyphs, widths and the output's determinism are
+    unchanged. matplotlib's state is restored on exit.
+    """
+    try:
+        from fontTools import subset
+    except ImportError:  # pragma: no cover - matplotlib requires fontTools
+        yield
+        return
+    original = subset.load_font
+
+    def load_font(*args: Any, **kwargs: Any):
+        font = original(*args, **kwargs)
+        for tag in _LAYOUT_TABLES:
+            if tag in font:
+                del font[tag]
+        return font
+
+    subset.load_font = load_font
+    try:
+        yield
+    finally:
+        subset.load_font = original
 
 
 def remember_layout(ax: Any, redraw: Any) -> None:

@@ -120,7 +120,7 @@ def study_rows(obj: Any, *, labels: Any = None, confidence_level: float | None =
             w = _float(frame, "weight")
         else:  # relative precision, only to size the squares (no weight column is printed)
             w = np.full(len(y), np.nan)
-        rows = StudyRows(lab, y, lo, hi, w, "s", frame)
+        rows = StudyRows(lab, y, lo, hi, w, "s", frame.copy(deep=False))  # attrs below: not on the user's frame
         rows.extra.attrs["size_from"] = "weight" if "weight" in frame.columns else "precision"
         rows.extra.attrs["precision"] = 1 / se**2
         return rows

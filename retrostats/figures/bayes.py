@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..measures import axis_label, meaning_of
 from ..validators import check_columns
 from ._base import PALETTE, new_axes, style_context
 
@@ -135,7 +136,7 @@ def posterior_plot(
         ax.set_ylim(-0.06 * top * (len(quantities) + 1), top * 1.45)
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(xlabel or "Effect (retro \u2212 control)")
+        ax.set_xlabel(xlabel or axis_label(meaning_of(result)))
         ax.set_ylabel("Posterior density")
         ax.legend(loc="upper left", fontsize=6)
     return ax
@@ -214,6 +215,6 @@ def shrinkage_plot(
         ax.set_ylim(0, k + 3)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(xlabel or "Effect (retro \u2212 control)")
+        ax.set_xlabel(xlabel or axis_label(meaning_of(result)))
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
     return ax

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..validators import check_option
+from ..measures import axis_label, meaning_of
+from ..validators import _suggest, check_option
 from ._base import MM, figure_width_inches, remember_layout, style_context
 from ._forest_draw import ci_text, draw_forest
 from ._forest_layout import Column, fit_forest
@@ -37,24 +38,19 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
     if instrument not in scales.index:
         raise ValueError(
             f"instrument {instrument!r} is not in outcome_scales; known: {sorted(scales.index)[:12]}..."
+            f"{_suggest(instrument, scales.index)}"
         )
     row = scales.loc[instrument]
     hib = row["higher_is_better"]
     return (bool(hib) if not pd.isna(hib) else None), float(row["mcid"])
 
 
-def _meaning(result: Any, data: pd.DataFrame | None) -> Any:
-    """Measure, instrument and orientation of what is drawn (from the result, else from the frame)."""
-    from ..measures import EffectMeaning, table_meaning
+def _reports_pi(result: Any) -> bool:
+    """Whether the result's preset reports a prediction interval (results without a preset do)."""
+    from ..meta.presets import PRESETS
 
-    if isinstance(result, pd.DataFrame):
-        return table_meaning(result, what="the frame")
-    got = EffectMeaning(
-        getattr(result, "measure", None), getattr(result, "instrument", None), getattr(result, "favours", None)
-    )
-    if got.measure is None and got.favours is None and data is not None:
-        return table_meaning(data, what="data")
-    return got
+    preset = getattr(result, "preset", None)
+    return preset is None or preset not in PRESETS or bool(PRESETS[preset].prediction_interval)
 
 
 def _favour_pair(arm: str, favours: Sequence[str]) -> tuple[str, str]:
@@ -63,20 +59,6 @@ def _favour_pair(arm: str, favours: Sequence[str]) -> tuple[str, str]:
     if arm in names:
         return arm, names[1 - names.index(arm)] if len(names) == 2 else "comparator"
     return arm, names[1] if len(names) == 2 and names[1] != arm else "comparator"
-
-
-def _axis_label(meaning: Any, favours: Sequence[str]) -> str:
-    """The x label: the measure's label and what a positive value means."""
-    from ..measures import MEASURES
-
-    m = MEASURES.get(meaning.measure) if meaning.measure else None
-    name = (m.label[0].upper() + m.label[1:]) if m is not None else "Effect"
-    if m is not None and m.scale == "raw" and meaning.instrument:
-        name += f", {meaning.instrument}"
-    if meaning.favours is not None:
-        return f"{name} (positive favours {meaning.favours})"
-    exp_, comp = (str(f) for f in favours)
-    return f"{name} ({exp_} \u2212 {comp})"
 
 
 def _fmt(v: Any, digits: int, integer: bool = False) -> str:
@@ -178,8 +160,8 @@ def forest_plot(
         comes from that orientation and the instrument only gives the MCID.
     higher_is_better : bool, optional
         Direction of benefit on the outcome; with effects computed as retro minus control, effects right
-        of ``null`` favour retro when higher is better. Sets the "favours" labels. Refused for oriented
-        effects (their direction is known).
+        of ``null`` favour retro when higher is better. Sets the "favours" labels. Oriented effects take
+        it from their orientation (``False`` is refused for them).
     mcid : float or True, optional
         Shade effects smaller than the minimal clinically important difference (``±mcid`` around ``null``);
         ``True`` takes it from ``instrument``. Only meaningful for effects on the instrument's scale (MD).
@@ -217,19 +199,19 @@ def forest_plot(
     """
     call_kwargs = {k: v for k, v in locals().items() if k not in ("result", "ax")}
     check_option("variant", variant, ["standard", "cumulative", "leave_one_out"])
-    meaning = _meaning(result, data)
+    meaning = meaning_of(result, data)
     if meaning.favours is not None:
-        if higher_is_better is not None:
+        if higher_is_better is False:
             raise ValueError(
-                f"the effects are oriented (positive favours {meaning.favours}); higher_is_better= does not "
-                "apply to them: drop it."
+                f"the effects are oriented (positive favours {meaning.favours}); higher_is_better=False "
+                "contradicts that: drop it."
             )
         higher_is_better = True  # positive favours the oriented arm, whatever the instrument's direction
         favours = _favour_pair(meaning.favours, favours)
     elif higher_is_better is None and instrument is not None:
         higher_is_better = scale_direction(instrument)[0]
     if xlabel is None and variant == "standard":
-        xlabel = _axis_label(meaning, favours)
+        xlabel = axis_label(meaning, favours)
     if mcid is True:
         if instrument is None:
             raise ValueError("mcid=True needs instrument= to look the MCID up in outcome_scales.")
@@ -248,6 +230,8 @@ def forest_plot(
     else:
         rows, ref = _variant_rows(result, variant, order, digits)
         pool = pooled_from(pooled if pooled is not None else ref) if variant == "leave_one_out" else None
+    if pool is not None and not is_frame and not _reports_pi(result):
+        pool.pi_low = pool.pi_high = math.nan  # the preset does not report a prediction interval
     extra = data if data is not None else (result if is_frame else None)
     if extra is not None and len(extra) != len(rows.labels):
         raise ValueError(f"data has {len(extra)} rows but there are {len(rows.labels)} studies; align them.")

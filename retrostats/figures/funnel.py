@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..measures import axis_label, meaning_of
 from ._base import PALETTE, style_context
 from ._rows import pooled_from
 
@@ -163,7 +164,7 @@ def funnel_plot(
         ax.set_xlim(*xlim)
         ax.set_ylim(ymax, 0)
         ax.set_ylabel("Standard error")
-        ax.set_xlabel(xlabel or "Effect (retro \u2212 control)")
+        ax.set_xlabel(xlabel or axis_label(meaning_of(result)))
         k = len(y)
         if k < min_k:
             t = ax.text(

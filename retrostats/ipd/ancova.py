@@ -16,6 +16,7 @@ from ..kernels.ols import ols
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_option
 from ._common import arm_order, choose_reference, contrast_pairs, contrast_table, means_table, numeric_column
+from ._guards import check_residual_variance, drop_incomplete_rows
 
 __all__ = ["ancova", "AncovaResult", "ancova_design"]
 
@@ -160,7 +161,13 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     ------
     DataError
         Text in a numeric column, fewer than two arms, no residual degrees of freedom, a design that is not
-        estimable.
+        estimable, an outcome that is constant or predicted almost exactly (residual variance below 1e-10 of
+        the outcome's: e.g. the baseline column passed as the outcome).
+
+    Warns
+    -----
+    DataWarning
+        Rows dropped for a missing arm, outcome, baseline or covariate, each named.
 
     Notes
     -----
@@ -188,7 +195,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     check_columns(data, [outcome, baseline, arm, *covariates, subject], what="data")
     check_option("vcov", vcov, ["classical", "HC3"])
     cl = check_confidence_level(confidence_level)
-    df = data.loc[data[arm].notna()].copy()
+    df = drop_incomplete_rows(data, {"arm": arm}, subject=subject)
     ids = df[subject].astype(str) if subject else pd.Series([f"row {i}" for i in df.index], index=df.index)
     for col, what in ((outcome, "outcome"), (baseline, "baseline")):
         df[col] = numeric_column(df, col, ids, what=what)
@@ -219,6 +226,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise DataError("the ANCOVA design is rank deficient: a covariate is constant or collinear with arm "
                         f"or baseline (terms {names}).")
+    check_residual_variance(y, X, outcome=outcome, terms=f"arm, baseline {baseline!r} and the covariates")
     fit = ols(y, X, vcov_type=vcov)
     V, b, dfr = fit["vcov"], fit["beta"], float(fit["df"])
     m_est, m_se = grid @ b, np.sqrt(np.einsum("ij,jk,ik->i", grid, V, grid))

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._readtable import normalise_decimal, read_table
 from ..datasets.schemas import ARM_PATTERN
 from ..exceptions import DataError, DataWarning
 from ..validators import check_columns, check_option
@@ -20,24 +21,6 @@ __all__ = ["read_participants", "CANONICAL_COLUMNS"]
 
 #: Columns of the canonical long frame, in order.
 CANONICAL_COLUMNS = ("participant", "arm", "visit", "week", "outcome", "value", "baseline")
-
-
-def _read_file(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    ext = path.suffix.lower()
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist.")
-    if ext in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if ext in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, sheet_name=0 if sheet is None else sheet)
-    if ext == ".sav":
-        import pyreadstat
-
-        df, _ = pyreadstat.read_sav(str(path), apply_value_formats=True)
-        return df
-    if ext == ".dta":
-        return pd.read_stata(path)
-    raise DataError(f"{path}: unknown file type {ext!r}; use .csv, .xlsx, .sav (SPSS) or .dta (Stata).")
 
 
 def read_participants(
@@ -50,6 +33,8 @@ def read_participants(
     arm_labels: Mapping[object, str] | None = None,
     baseline_week: float = 0.0,
     sheet: str | int | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
     baseline_column: str | None = None,
 ) -> pd.DataFrame:
     """Read participant-level data into the canonical long frame, validated.
@@ -75,6 +60,9 @@ def read_participants(
         The week that is baseline (default 0).
     sheet : str or int, optional
         Excel sheet.
+    sep, decimal : str, optional
+        CSV separator and decimal mark. Default: detected from the header (a semicolon-separated file, as
+        European Excel writes, is read with decimal commas).
     baseline_column : str, optional
         Long data whose baseline sits in a column on every row (ADaM ``BASE``; map ``value`` to ``AVAL`` or
         ``CHG``). The baseline then comes from this column (constant within participant), not from the rows at
@@ -86,18 +74,20 @@ def read_participants(
     DataFrame
         ``participant, arm, visit, week, outcome, value, baseline``: one row per participant and visit with
         an observed value; ``visit`` is ``"baseline"`` or ``"week 6"``; ``baseline`` repeats the
-        participant's baseline value (NaN if missing).
+        participant's baseline value (NaN if missing). Participant ids are text as written (``"001"`` stays
+        ``"001"``; numeric ids in SPSS/Stata files become ``"1"``).
 
     Raises
     ------
     DataError
-        Missing columns, text in the values, a participant in two arms, duplicated participant-visit rows,
-        unknown arms, values outside the instrument's range; each message names the participant and column.
+        A file that cannot be read, missing columns, text in the values, a participant in two arms, duplicated
+        participant-visit rows, missing or unknown arms, values outside the instrument's range, XLSX formula
+        cells without a saved value; each message names the file, the row, the participant and the column.
 
     Warns
     -----
     DataWarning
-        Participants without a baseline value.
+        Participants without a baseline value; rows without a participant id (dropped, named by row).
 
     Examples
     --------
@@ -110,19 +100,30 @@ def read_participants(
     6.0]]
     """
     check_option("layout", layout, ["long", "wide"])
-    where = str(source) if not isinstance(source, pd.DataFrame) else "data"
-    raw = source.copy() if isinstance(source, pd.DataFrame) else _read_file(Path(source), sheet)
     cmap = {"participant": "participant", "arm": "arm", "week": "week", "value": "value"}
     if columns:
         unknown = set(columns) - set(cmap) - ({"visit"} if baseline_column is not None else set())
         if unknown:
             raise ValueError(f"columns has unknown canonical name(s) {sorted(unknown)}; use {sorted(cmap)}.")
         cmap.update(columns)
+    dec = decimal or "."
+    if isinstance(source, pd.DataFrame):
+        where, raw, first_row = "data", source.copy(deep=False), 0
+    else:
+        where, first_row = str(source), 2  # rows as a spreadsheet numbers them (header = row 1)
+        need = [cmap["participant"], cmap["arm"], *(values or [])]
+        if layout == "long":
+            need += [cmap["week"], cmap["value"]]
+            need += [c for c in (baseline_column, cmap.get("visit")) if c is not None]
+        raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
+                              dtype={cmap["participant"]: str, cmap["arm"]: str}, usecols=need,
+                              categories=[cmap["participant"], cmap["arm"]])
+    raw["_row"] = np.arange(first_row, len(raw) + first_row, dtype=np.int32) if first_row else raw.index
     if layout == "wide":
         if not values:
             raise ValueError("layout='wide' needs values={column: week, ...} naming the visit columns.")
         check_columns(raw, [cmap["participant"], cmap["arm"], *values], what=where)
-        long = raw.melt(id_vars=[cmap["participant"], cmap["arm"]], value_vars=list(values),
+        long = raw.melt(id_vars=["_row", cmap["participant"], cmap["arm"]], value_vars=list(values),
                         var_name="_col", value_name="value")
         long["week"] = long["_col"].map(dict(values)).astype(float)
         long = long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
@@ -133,62 +134,94 @@ def read_participants(
         if baseline_column is not None:
             long["_base"] = raw[baseline_column].to_numpy()
             long["_visit"] = raw[cmap["visit"]].to_numpy() if "visit" in cmap else None
-        long["_col"] = cmap["value"]
-        wk = pd.to_numeric(long["week"], errors="coerce")
-        if wk.isna().any():
-            i = int(np.flatnonzero(wk.isna().to_numpy())[0])
-            raise DataError(f"{where}: column {cmap['week']!r} must hold numeric weeks; participant "
-                            f"{long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
+        long["_col"] = pd.Categorical.from_codes(np.zeros(len(long), dtype=np.int8), [cmap["value"]])
+        wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
+        if (wk.isna() | ~np.isfinite(wk.astype(float))).any():
+            i = int(np.flatnonzero((wk.isna() | ~np.isfinite(wk.astype(float))).to_numpy())[0])
+            raise DataError(f"{where}, row {long['_row'].iloc[i]}: column {cmap['week']!r} must hold numeric "
+                            f"weeks; participant {long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
         long["week"] = wk.astype(float)
-    long = long.loc[long["participant"].notna()].copy()
-    long["participant"] = [_id(p) for p in long["participant"]]
+        del wk
+    no_id = long["participant"].isna()
+    blank = [u for u in pd.unique(long["participant"].dropna()) if str(u).strip() == ""]
+    if blank:
+        no_id |= long["participant"].isin(blank)
+    if no_id.any():
+        rows = sorted(np.asarray(pd.unique(long.loc[no_id, "_row"])).tolist())
+        warnings.warn(f"{where}: {len(rows)} row(s) have no participant id in column {cmap['participant']!r} "
+                      f"and are excluded: rows {rows[:10]}{' ...' if len(rows) > 10 else ''}.", DataWarning,
+                      stacklevel=2)
+        long = long.loc[~no_id]
+    if long.empty:
+        raise DataError(f"{where}: no data rows (only a header, or every row without a participant id).")
+    long = long.reset_index(drop=True)
+    long["participant"] = _map_unique(long["participant"], _id)
+    long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
     arm = long["arm"]
-    if arm_labels:
-        arm = arm.map(lambda a: arm_labels.get(a, arm_labels.get(_id(a), a)) if pd.notna(a) else a)
-    long["arm"] = [None if pd.isna(a) else str(a).strip() for a in arm]
     if baseline_column is not None:  # trial data (ADaM): arms kept as written
-        bad_arm = long["arm"].map(lambda a: a is None)
+        bad_arm = arm.isna()
     else:
-        bad_arm = long["arm"].map(lambda a: a is None or not re.match(ARM_PATTERN, a))
+        bad_arm = arm.isna() | arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r} has unknown arm {r['arm']!r} in column "
+        what = "no arm (empty cell)" if pd.isna(r["arm"]) else f"unknown arm {r['arm']!r}"
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has {what} in column "
                         f"{cmap['arm']!r}; arms must be retro, forward, control, retro_plus or other "
-                        "(optionally numbered). Recode with arm_labels={...}.")
+                        "(optionally numbered). Fill it in or recode with arm_labels={...}.")
     # text in the values
-    num = pd.to_numeric(long["value"], errors="coerce")
-    text = num.isna() & long["value"].notna() & (long["value"].astype(str).str.strip() != "")
+    vals = normalise_decimal(long["value"], dec)
+    num = pd.to_numeric(vals, errors="coerce")
+    text = np.array(num.isna() & vals.notna(), dtype=bool)
+    if text.any():
+        text[text] = vals[text].astype(object).map(lambda v: str(v).strip() != "").to_numpy(bool)
     if text.any():
         r = long.loc[text].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} holds "
-                        f"{r['value']!r}, which is not a number. Fix it or leave the cell empty.")
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                        f"holds {r['value']!r}, which is not a number. Fix it or leave the cell empty.")
     long["value"] = num.astype(float)
-    two = long.groupby("participant")["arm"].nunique()
-    if (two > 1).any():
-        p = two.index[two > 1][0]
+    del vals, num, text
+    inf = np.isinf(long["value"].to_numpy())
+    if inf.any():
+        r = long.loc[inf].iloc[0]
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                        f"holds {r['value']!r}; values must be finite.")
+    pc = long["participant"].cat.codes.to_numpy().astype(np.int64)
+    n_arm = max(len(long["arm"].cat.categories), 1)
+    pairs = np.unique(pc * n_arm + long["arm"].cat.codes.to_numpy())
+    two = np.bincount(pairs // n_arm, minlength=len(long["participant"].cat.categories)) > 1
+    del pairs
+    if two.any():
+        p = long["participant"].cat.categories[int(np.flatnonzero(two)[0])]
         raise DataError(f"{where}: participant {p!r} appears in more than one arm "
                         f"({sorted(long.loc[long['participant'] == p, 'arm'].unique())}) in column "
                         f"{cmap['arm']!r}.")
-    dup = long.duplicated(["participant", "week"], keep=False)
-    if dup.any():
-        r = long.loc[dup].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r} has more than one row at week "
-                        f"{r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
+    wc, wu = pd.factorize(long["week"])
+    key = pc * max(len(wu), 1) + wc
+    del wc
+    srt = np.sort(key)
+    twice = srt[1:][srt[1:] == srt[:-1]]
+    del srt
+    if twice.size:
+        r = long.loc[key == twice[0]].iloc[0]
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has more than one row at "
+                        f"week {r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
     if instrument is not None:
         sc = scale_info(instrument)
         out = (long["value"] < sc["min"]) | (long["value"] > sc["max"])
         if out.any():
             r = long.loc[out].iloc[0]
-            raise DataError(f"{where}: participant {r['participant']!r}, column {r['_col']!r} has "
-                            f"{r['value']:g}, "
-                            f"outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
-    long["outcome"] = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
+            raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                            f"has {r['value']:g}, outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
+    pcodes = long["participant"].cat.codes.to_numpy()
+    at_base = (long["week"] == baseline_week).to_numpy()
+    base = np.full(len(long["participant"].cat.categories), np.nan)
+    base[pcodes[at_base]] = long["value"].to_numpy()[at_base]
     if baseline_column is not None:
         long["baseline"] = _baseline_from_column(long, baseline_column, where)
     else:
-        base = long.loc[long["week"] == baseline_week].set_index("participant")["value"]
-        long["baseline"] = long["participant"].map(base).astype(float)
-    nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"])
+        long["baseline"] = base[pcodes]
+    del pcodes, at_base, base, key, pc
+    nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"].astype(object))
     if len(nobase):
         src = f"column {baseline_column!r}" if baseline_column is not None else f"week {baseline_week:g}"
         warnings.warn(f"{len(nobase)} participant(s) have no baseline value ({src}): "
@@ -196,37 +229,77 @@ def read_participants(
                       "exclude them.", DataWarning, stacklevel=2)
     long = long.loc[long["value"].notna()]
     if baseline_column is not None and "visit" in cmap:
-        long["visit"] = [str(v).strip() for v in long["_visit"]]
+        visit = _map_unique(long["_visit"], lambda v: str(v).strip())
     else:
-        long["visit"] = ["baseline" if w == baseline_week else f"week {w:g}" for w in long["week"]]
-    long = long.sort_values(["participant", "week"], kind="mergesort", key=_sort_key).reset_index(drop=True)
-    return long[list(CANONICAL_COLUMNS)]
+        visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
+    # sort by participant (numerically when every id is a number) and week, stably
+    cats = pd.Series(long["participant"].cat.categories)
+    num = pd.to_numeric(cats, errors="coerce")
+    rank = np.argsort(np.argsort((num if num.notna().all() else cats).to_numpy(), kind="stable"), kind="stable")
+    order = np.lexsort((long["week"].to_numpy(), rank[long["participant"].cat.codes.to_numpy()]))
+    label = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
+    del raw
+    long = long[["participant", "arm", "week", "value", "baseline"]]
+    cols = {"visit": _as_object(visit, order)}
+    del visit
+    for c in ("participant", "arm"):  # each column freed as soon as it is converted: peak near the output
+        cols[c] = _as_object(long.pop(c), order)
+    for c in ("week", "value", "baseline"):
+        cols[c] = long.pop(c).to_numpy(float)[order]
+    cols["outcome"] = np.full(len(order), label, dtype=object)
+    del long
+    # object dtype on pandas 2 and 3 (pandas 3 would infer its str dtype, copying every column)
+    return pd.DataFrame({c: pd.Series(cols.pop(c), dtype=None if c in ("week", "value", "baseline") else object,
+                                      copy=False) for c in CANONICAL_COLUMNS}, copy=False)
 
 
-def _baseline_from_column(long: pd.DataFrame, column: str, where: str) -> pd.Series:
+def _baseline_from_column(long: pd.DataFrame, column: str, where: str) -> np.ndarray:
     """The baseline column as floats, checked to be numeric and constant within participant."""
     num = pd.to_numeric(long["_base"], errors="coerce")
     text = num.isna() & long["_base"].notna() & (long["_base"].astype(str).str.strip() != "")
     if text.any():
         r = long.loc[text].iloc[0]
-        raise DataError(f"{where}: participant {r['participant']!r}, column {column!r} holds {r['_base']!r}, "
-                        "which is not a number.")
-    varying = num.groupby(long["participant"]).nunique() > 1
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {column!r} holds "
+                        f"{r['_base']!r}, which is not a number.")
+    varying = num.groupby(long["participant"], observed=True).nunique() > 1
     if varying.any():
         raise DataError(f"{where}: baseline column {column!r} varies within participant "
                         f"{varying.index[varying][0]!r}; it must hold the participant's baseline on every row.")
-    first = num.groupby(long["participant"]).transform("first")
-    return first.astype(float)
+    return num.groupby(long["participant"], observed=True).transform("first").to_numpy(float)
+
+
+def _as_object(s: pd.Series, order: np.ndarray) -> np.ndarray:
+    """A categorical column as an object array (shared strings: 8 bytes a row), in ``order``."""
+    return np.asarray(s.cat.categories, dtype=object)[s.cat.codes.to_numpy()[order]]
+
+
+def _map_unique(s: pd.Series, func) -> pd.Series:
+    """``s.map(func)`` evaluated once per distinct value, as a categorical (compact on long files)."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    mapped = [func(u) for u in uniq]
+    keep = [m is not None for m in mapped]
+    new_codes, new_uniq = pd.factorize(pd.Series([m for m in mapped if m is not None], dtype=object))
+    table = np.full(len(mapped) + 1, -1, dtype=np.int64)
+    table[np.flatnonzero(keep)] = new_codes
+    cat = pd.Categorical.from_codes(table[codes], categories=pd.Index(new_uniq, dtype=object))
+    return pd.Series(cat, index=s.index)
+
+
+def _arm(a: object, labels: Mapping[object, str] | None) -> str | None:
+    if labels:
+        if a in labels:
+            a = labels[a]
+        else:
+            key = _id(a)
+            for k, v in labels.items():
+                if _id(k) == key:
+                    a = v
+                    break
+    s = str(a).strip()
+    return s or None
 
 
 def _id(p: object) -> str:
     if isinstance(p, (float, np.floating)) and float(p).is_integer():
         return str(int(p))
     return str(p).strip()
-
-
-def _sort_key(s: pd.Series) -> pd.Series:
-    if s.name == "participant":
-        num = pd.to_numeric(s, errors="coerce")
-        return num if num.notna().all() else s
-    return s

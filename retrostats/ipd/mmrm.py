@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..exceptions import ConvergenceWarning, DataError, DataWarning
+from ..exceptions import DataError, DataWarning
 from ..kernels import gls as _gls
 from ..kernels.gls_infer import DF_METHODS, GlsInference
 from ..provenance import make_provenance
@@ -24,6 +24,7 @@ from ._common import (
     means_table,
     numeric_column,
 )
+from ._guards import check_converged, check_residual_variance, drop_baseline_visit, drop_incomplete_rows
 from ._limits import blas_single_thread as _limits
 from .mmrm_design import Design, factor_levels, parse_formula
 from .mmrm_result import MmrmResult
@@ -110,7 +111,17 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     ------
     DataError
         Text in the outcome, a participant in two arms, duplicated visits, a single visit, an arm with no data
-        at a visit, fewer than two arms, a rank-deficient design.
+        at a visit, fewer than two arms, a rank-deficient design, an outcome that is constant or predicted
+        almost exactly.
+    ConvergenceError
+        The REML/ML fit did not converge (no unreliable numbers are returned).
+
+    Warns
+    -----
+    DataWarning
+        Rows dropped for a missing arm, visit, participant, baseline or covariate, and rows of the
+        baseline visit (labelled ``"baseline"`` or with the outcome equal to ``baseline`` on every row), each
+        named.
 
     Notes
     -----
@@ -173,12 +184,11 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     model_vars = list(dict.fromkeys(v for t in terms for v in t))
     extra = [v for v in model_vars if v not in (arm, visit, baseline)]
     check_columns(data, [outcome, arm, visit, subject, baseline, group, weights, *extra], what="data")
-    df_ = data.loc[data[arm].notna() & data[visit].notna() & data[subject].notna()].copy()
+    df_ = drop_incomplete_rows(data, {"arm": arm, "visit": visit, "participant": subject}, subject=subject)
+    df_[outcome] = numeric_column(df_, outcome, df_[subject].astype(str), what="outcome")
+    # a missing outcome is the missing data the model handles (MAR): those rows carry nothing and go quietly
+    df_ = df_.loc[df_[outcome].notna()]
     ids = df_[subject].astype(str)
-    y = numeric_column(df_, outcome, ids, what="outcome")
-    keep = ~np.isnan(y)
-    df_, ids = df_.loc[keep], ids[keep]
-    df_[outcome] = y[keep]
     check_one_arm(ids, df_[arm].astype(str), arm)
     dup = df_.duplicated([subject, visit], keep=False)
     if dup.any():
@@ -194,6 +204,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
             raise DataError(f"baseline column {baseline!r} varies within participant {who!r}; "
                             "it must hold the participant's baseline value on every row.")
         df_ = drop_missing_baseline(df_, subject, b, baseline)
+    df_ = drop_baseline_visit(df_, outcome=outcome, visit=visit, subject=subject, baseline=baseline)
     df_ = _drop_incomplete(df_, [c for c in extra + [group, weights] if c is not None], subject)
     levels = factor_levels(df_[visit])
     if len(levels) < 2:
@@ -251,13 +262,12 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
         w = numeric_column(df_, weights, df_[subject].astype(str), what="weights")
         if (w <= 0).any():
             raise DataError(f"weights column {weights!r} must be positive.")
+    check_residual_variance(df_[outcome].to_numpy(float), X, outcome=outcome, terms="the fixed effects")
     _, s_idx = np.unique(df_[subject].astype(str).to_numpy(), return_inverse=True)
     with _limits():
         fit = _gls.fit_gls(df_[outcome].to_numpy(float), X, v_idx, s_idx, structure, T=T, group=g_idx,
                            weights=w, coords=coords, method=method)
-        if not fit.converged:
-            warnings.warn(f"the {method} fit did not fully converge (max |gradient| {np.abs(fit.grad).max():.2g});"
-                          " try a simpler covariance or check the data.", ConvergenceWarning, stacklevel=2)
+        check_converged(fit, what=f"the {method} fit ({code} covariance)")
         inf = GlsInference(fit, df_method, vcov, between=design.between(df_, subject, X)
                            if df_method == "between-within" else None)
         coef = _coefficients(fit, inf, design.columns, cl)

@@ -8,10 +8,16 @@ Conventions follow R ``pwr`` (Champely 2020): for a two-sided test the power cou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 from scipy import optimize, special, stats
+
+try:  # the ufunc behind scipy.stats.nct.sf (Boost), without the distribution wrapper's ~100 us per call
+    from scipy.special._ufuncs import _nct_sf
+except ImportError:  # pragma: no cover - other SciPy layouts
+    _nct_sf = None
 
 __all__ = [
     "t_power",
@@ -22,6 +28,7 @@ __all__ = [
     "mmrm_phi",
     "dunnett_critical",
     "solve_increasing",
+    "solve_increasing_vec",
 ]
 
 _TAILS = ("two-sided", "less", "greater")
@@ -39,12 +46,12 @@ def t_power(ncp, df, alpha, alternative: str = "two-sided") -> np.ndarray:
     df = np.asarray(df, dtype=float)
     alpha = np.asarray(alpha, dtype=float)
     if alternative == "two-sided":
-        q = stats.t.isf(alpha / 2.0, df)
+        q = -special.stdtrit(df, alpha / 2.0)  # = stats.t.isf(alpha / 2, df)
         return _upper(q, df, ncp) + _upper(q, df, -ncp)
     if alternative == "greater":
-        return _upper(stats.t.isf(alpha, df), df, ncp)
+        return _upper(-special.stdtrit(df, alpha), df, ncp)
     if alternative == "less":
-        return _upper(stats.t.isf(alpha, df), df, -ncp)
+        return _upper(-special.stdtrit(df, alpha), df, -ncp)
     raise ValueError(f"alternative must be one of {_TAILS}; got {alternative!r}")
 
 
@@ -52,7 +59,11 @@ def _upper(q, df, ncp) -> np.ndarray:
     """``P(T > q)`` for noncentral t; scipy returns NaN for a few extreme far tails, where the normal
     approximation (then ~0 or ~1) stands in.
     """
-    p = np.asarray(stats.nct.sf(q, df, ncp), dtype=float)
+    if _nct_sf is None:  # pragma: no cover
+        p = np.asarray(stats.nct.sf(q, df, ncp), dtype=float)
+    else:
+        with np.errstate(over="ignore"):  # as scipy.stats.nct.sf
+            p = np.minimum(np.maximum(_nct_sf(q, df, ncp), 0.0), 1.0)  # np.clip, without its wrapper
     bad = np.isnan(p)
     if bad.any():
         approx = special.ndtr(np.broadcast_to(ncp, p.shape) - np.broadcast_to(q, p.shape))
@@ -113,7 +124,7 @@ def ancova_power(
     >>> 0 < p_borm - p_exact < 0.01
     True
     """
-    d, r, n1, n2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (d, r, n1, n2)))
+    d, r, n1, n2, alpha = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (d, r, n1, n2, alpha)))
     lam = d / np.sqrt((1.0 - r**2) * (1.0 / n1 + 1.0 / n2))
     df = n1 + n2 - 3.0
     if method == "borm":
@@ -121,13 +132,14 @@ def ancova_power(
     if method != "exact":
         raise ValueError(f"method must be 'exact' or 'borm'; got {method!r}")
     out = np.empty(lam.shape)
-    flat_lam, flat_df, flat_out = lam.ravel(), df.ravel(), out.ravel()
+    flat_lam, flat_df, flat_out, flat_alpha = lam.ravel(), df.ravel(), out.ravel(), alpha.ravel()
     # one quadrature per distinct df (the Beta shape depends on N); vectorised over nodes
     for dfi in np.unique(flat_df):
         sel = flat_df == dfi
         x, w = _gauss_jacobi(nodes, (dfi + 1.0) / 2.0 - 1.0, -0.5)  # B ~ Beta(1/2, (N-2)/2), N-2 = df+1
         ncp = flat_lam[sel][:, None] * np.sqrt(1.0 - x)[None, :]
-        flat_out[sel] = t_power(ncp, dfi, alpha, alternative) @ w
+        # a row-wise sum, not a matrix-vector product: BLAS may round differently with the number of rows
+        flat_out[sel] = (t_power(ncp, dfi, flat_alpha[sel][:, None], alternative) * w).sum(-1)
     return out
 
 
@@ -251,3 +263,207 @@ def tost_power(shift, margin, n1, n2, alpha) -> float:
 
     val, _ = integrate.quad(integrand, 0.0, vmax, epsabs=1e-13, epsrel=1e-11, limit=200)
     return float(min(max(val, 0.0), 1.0))
+
+
+def solve_increasing_vec(
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    target,
+    lo,
+    hi,
+    x0=None,
+    *,
+    xtol: float = 1e-13,
+    rtol: float = 1e-13,
+    maxiter: int = 200,
+    f_one: Callable[[float], float] | None = None,
+) -> np.ndarray:
+    """Roots of ``f(x) = target`` for many increasing functions at once; NaN where none is bracketed.
+
+    ``f(x, sel)`` evaluates problems ``sel`` (indices into the flattened ``target``) at ``x``. The bracket
+    starts at ``x0`` (a guess, e.g. a normal approximation; else ``lo``) and grows geometrically towards
+    ``hi``; the root is then found by
+    Chandrupatla's method (inverse quadratic interpolation safeguarded by bisection), each problem
+    stopping on its own when the bracket is narrower than ``xtol + rtol |x|``. Every problem takes exactly
+    the steps it takes alone, so a grid gives the same roots as one-at-a-time calls.
+
+    Examples
+    --------
+    >>> roots = solve_increasing_vec(lambda x, sel: x**2, np.array([4.0, 9.0]), 0.0, 10.0)
+    >>> np.round(roots, 12).tolist()
+    [2.0, 3.0]
+    """
+    target = np.asarray(target, dtype=float).ravel()
+    n = target.size
+    if n == 1:
+        x0_ = None if x0 is None else float(np.ravel(x0)[0])
+        one = np.zeros(1, dtype=int)
+        g = f_one if f_one is not None else (lambda x: float(f(np.array([x]), one)[0]))
+        return np.array(
+            [_solve_one(g, float(target[0]), float(np.ravel(lo)[0]), float(np.ravel(hi)[0]), x0_, xtol, rtol, maxiter)]
+        )
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (n,)).copy()
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (n,)).copy()
+    idx = np.arange(n)
+    root = np.full(n, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if x0 is not None:  # start at the guess; ``lo`` is only needed where the guess is already too high
+            x0 = np.minimum(np.maximum(np.broadcast_to(np.asarray(x0, dtype=float), (n,)), lo), hi)
+            f0 = f(x0, idx) - target
+            below = np.isfinite(f0) & (f0 < 0)
+            high = np.flatnonzero(~below)
+            fa = np.where(below, f0, np.nan)
+            fa[high] = f(lo[high], high) - target[high]
+            ok = below | (np.isfinite(fa) & (fa <= 0))
+            root[~below & ok & (fa == 0)] = lo[~below & ok & (fa == 0)]
+            ok &= below | (fa != 0)
+            a = np.where(below, x0, lo)
+            b = np.where(below, np.minimum(hi, 1.1 * x0 + 1e-3), x0)
+            fb = np.where(below, np.nan, f0)
+            need = below
+        else:
+            fa = f(lo, idx) - target
+            ok = np.isfinite(fa) & (fa <= 0)
+            root[ok & (fa == 0)] = lo[ok & (fa == 0)]
+            ok &= fa != 0
+            a = lo
+            b = np.minimum(hi, 2.0 * lo + 1.0)
+            fb = np.full(n, np.nan)
+            need = ok.copy()
+        for _ in range(2100):  # grow the bracket (doubling from 1 reaches 1e300 in ~1000 steps)
+            sel = np.flatnonzero(need)
+            if sel.size == 0:
+                break
+            fb[sel] = f(b[sel], sel) - target[sel]
+            low = need & (fb < 0) & np.isfinite(fb)
+            stuck = low & (b >= hi)
+            ok &= ~stuck & ~(need & ~np.isfinite(fb))
+            grow = low & ~stuck
+            a = np.where(grow, b, a)
+            fa = np.where(grow, fb, fa)
+            b = np.where(grow, np.minimum(hi, 2.0 * b), b)
+            need = grow
+        ok &= np.isfinite(fb)
+        root[ok & (fb == 0)] = b[ok & (fb == 0)]
+        ok &= fb != 0
+        # Chandrupatla on the bracketed problems, each dropped from the working set when done
+        act = np.flatnonzero(ok)
+        x1, f1, x2, f2 = b[act], fb[act], a[act], fa[act]
+        x3, f3 = x2.copy(), f2.copy()
+        t = np.full(act.size, 0.5)
+        for _ in range(maxiter):
+            if act.size == 0:
+                break
+            xt = x1 + t * (x2 - x1)
+            ft = f(xt, act) - target[act]
+            same = np.sign(ft) == np.sign(f1)
+            x3, f3 = np.where(same, x1, x2), np.where(same, f1, f2)
+            x2, f2 = np.where(same, x2, x1), np.where(same, f2, f1)
+            x1, f1 = xt, ft
+            first = np.abs(f1) < np.abs(f2)
+            xm, fm = np.where(first, x1, x2), np.where(first, f1, f2)
+            tl = (xtol + rtol * np.abs(xm)) / np.abs(x2 - x1)
+            done = (tl > 0.5) | (fm == 0) | ~np.isfinite(ft)
+            root[act[done]] = np.where(np.isfinite(ft[done]), xm[done], np.nan)
+            keep = ~done
+            if not keep.all():
+                act, x1, f1, x2, f2, x3, f3, tl = (z[keep] for z in (act, x1, f1, x2, f2, x3, f3, tl))
+            xi = (x1 - x2) / (x3 - x2)
+            phi = (f1 - f2) / (f3 - f2)
+            iqi = (phi * phi < xi) & ((1.0 - phi) * (1.0 - phi) < 1.0 - xi)
+            tq = f1 / (f2 - f1) * f3 / (f2 - f3) + (x3 - x1) / (x2 - x1) * f1 / (f3 - f1) * f2 / (f3 - f2)
+            t = np.minimum(np.maximum(np.where(iqi, tq, 0.5), tl), 1.0 - tl)
+    return root
+
+
+def t_power_one(ncp: float, df: float, alpha: float, alternative: str = "two-sided") -> float:
+    """:func:`t_power` for one point, on floats: the same operations (so the same bits) without NumPy's
+    per-call cost on one-element arrays.
+    """
+    if alternative == "two-sided":
+        q = -special.stdtrit(df, alpha / 2.0)
+        return float(_upper_one(q, df, ncp) + _upper_one(q, df, -ncp))
+    q = -special.stdtrit(df, alpha)
+    return float(_upper_one(q, df, ncp if alternative == "greater" else -ncp))
+
+
+def _upper_one(q, df, ncp):
+    if _nct_sf is None:  # pragma: no cover
+        return _upper(q, df, ncp)[()]
+    with np.errstate(over="ignore"):
+        p = np.minimum(np.maximum(_nct_sf(q, df, ncp), 0.0), 1.0)
+    if np.isnan(p):
+        p = special.ndtr(ncp - q)
+    return p
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else math.nan))
+
+
+def _solve_one(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
+    """:func:`solve_increasing_vec` for one problem in Python floats: the same operations in the same order
+    (IEEE double arithmetic either way), without the per-call cost of NumPy on one-element arrays.
+    """
+    if x0 is not None:
+        x0 = min(max(x0, lo), hi)
+        f0 = g(x0) - target
+        if math.isfinite(f0) and f0 < 0:
+            a, fa, b, fb, need = x0, f0, min(hi, 1.1 * x0 + 1e-3), math.nan, True
+        else:
+            fa = g(lo) - target
+            if not (math.isfinite(fa) and fa <= 0):
+                return math.nan
+            if fa == 0:
+                return lo
+            a, b, fb, need = lo, x0, f0, False
+    else:
+        fa = g(lo) - target
+        if not (math.isfinite(fa) and fa <= 0):
+            return math.nan
+        if fa == 0:
+            return lo
+        a, b, fb, need = lo, min(hi, 2.0 * lo + 1.0), math.nan, True
+    for _ in range(2100):
+        if not need:
+            break
+        fb = g(b) - target
+        if not math.isfinite(fb):
+            return math.nan
+        if fb < 0:
+            if b >= hi:
+                return math.nan
+            a, fa, b = b, fb, min(hi, 2.0 * b)
+        else:
+            need = False
+    if not math.isfinite(fb):
+        return math.nan
+    if fb == 0:
+        return b
+    x1, f1, x2, f2 = b, fb, a, fa
+    x3, f3 = x2, f2
+    t = 0.5
+    for _ in range(maxiter):
+        xt = x1 + t * (x2 - x1)
+        ft = g(xt) - target
+        if _sign(ft) == _sign(f1):
+            x3, f3 = x1, f1
+        else:
+            x3, f3 = x2, f2
+            x2, f2 = x1, f1
+        x1, f1 = xt, ft
+        xm, fm = (x1, f1) if abs(f1) < abs(f2) else (x2, f2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tl = float(np.float64(xtol + rtol * abs(xm)) / np.float64(abs(x2 - x1)))
+        if tl > 0.5 or fm == 0 or not math.isfinite(ft):
+            return xm if math.isfinite(ft) else math.nan
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x1_, x2_, x3_ = np.float64(x1), np.float64(x2), np.float64(x3)
+            f1_, f2_, f3_ = np.float64(f1), np.float64(f2), np.float64(f3)
+            xi = (x1_ - x2_) / (x3_ - x2_)
+            phi = (f1_ - f2_) / (f3_ - f2_)
+            iqi = (phi * phi < xi) & ((1.0 - phi) * (1.0 - phi) < 1.0 - xi)
+            tq = f1_ / (f2_ - f1_) * f3_ / (f2_ - f3_) + (x3_ - x1_) / (x2_ - x1_) * f1_ / (f3_ - f1_) * f2_ / (
+                f3_ - f2_
+            )
+        t = float(np.minimum(np.maximum(tq if iqi else 0.5, tl), 1.0 - tl))
+    return math.nan

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from .rma_linalg import p_stats, wls
 from .tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
@@ -26,6 +26,9 @@ __all__ = ["rma_fit", "METHODS", "TESTS"]
 
 METHODS = tuple(TAU2)
 TESTS = ("z", "knha")
+_EPS = float(np.finfo(float).eps)
+#: intercept-only designs by number of studies (read-only, shared)
+_ONES: dict[int, np.ndarray] = {}
 
 
 def rma_fit(
@@ -41,6 +44,7 @@ def rma_fit(
     btt: np.ndarray | None = None,
     tol: float = DEFAULT_TOL,
     maxiter: int = DEFAULT_MAXITER,
+    start: np.ndarray | float | None = None,
 ) -> dict[str, np.ndarray]:
     """Fit ``y ~ X`` with sampling variances ``v`` for every problem in a stack.
 
@@ -60,6 +64,9 @@ def rma_fit(
     btt : ndarray of int, optional
         Coefficients tested by QM (default: all but an intercept in column 0 when p > 1).
     tol, maxiter : solver settings of the iterative estimators.
+    start : float or ndarray, optional
+        Starting values of tau² for the ML/REML iterations (e.g. the full fit's, for leave-one-out); the
+        other estimators ignore it.
 
     Returns
     -------
@@ -71,74 +78,110 @@ def rma_fit(
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
     if X is None:
-        X = np.ones((*y.shape[-1:], 1))
+        X = _ONES.get(y.shape[-1])
+        if X is None:
+            X = np.ones((y.shape[-1], 1))
+            X.flags.writeable = False
+            _ONES[y.shape[-1]] = X
     X = np.asarray(X, dtype=float)
-    m = np.ones(np.broadcast_shapes(y.shape, v.shape)) if mask is None else np.asarray(mask, dtype=float)
     p = X.shape[-1]
-    k = np.sum(m, axis=-1)
-    shape = np.broadcast_shapes(y.shape[:-1], v.shape[:-1], m.shape[:-1], X.shape[:-2])
-    if tau2 is None:
-        t2, conv = TAU2[method](y, v, X, m, tol=tol, maxiter=maxiter)
-        t2 = np.broadcast_to(t2, shape)
+    if mask is None:
+        m = np.ones(y.shape if y.shape == v.shape else np.broadcast_shapes(y.shape, v.shape))
+        shape = m.shape[:-1] if X.ndim == 2 else np.broadcast_shapes(m.shape[:-1], X.shape[:-2])
     else:
-        t2 = np.broadcast_to(np.asarray(tau2, dtype=float), shape)
+        m = np.asarray(mask, dtype=float)
+        shape = np.broadcast_shapes(y.shape[:-1], v.shape[:-1], m.shape[:-1], X.shape[:-2])
+    k = m.sum(-1)
+    scalar = shape == ()
+    if tau2 is None:
+        opts = {"tol": tol, "maxiter": maxiter}
+        if start is not None:
+            opts["start"] = np.broadcast_to(np.asarray(start, dtype=float), shape)
+        t2, conv = TAU2[method](y, v, X, m, **opts)
+        if np.shape(t2) != shape:
+            t2 = np.broadcast_to(t2, shape)
+    else:
+        t2 = np.asarray(tau2, dtype=float)
+        t2 = t2 if t2.shape == shape else np.broadcast_to(t2, shape)
         conv = np.ones(shape, dtype=bool)
     w = m / (v + t2[..., None])
     beta, vb, resid = wls(y, w, X)
-    ddf = (k - p).astype(float) if np.ndim(k) else np.float64(k - p)
-    ddf = np.broadcast_to(ddf, shape)
+    if scalar and p == 1 and btt is None:
+        return _one_problem(y, v, X, m, w, beta, vb, resid, t2, conv, k, method, test, level)
+    ddf = k - p
+    if ddf.shape != shape:
+        ddf = np.broadcast_to(ddf, shape)
     # metafor switches to test="z" for a single study (cumulative analyses start there)
-    k1 = np.broadcast_to(k == 1, shape)
-    if test == "knha":
-        rss = np.sum(w * resid * resid, axis=-1)
+    k1 = k == 1
+    if k1.shape != shape:
+        k1 = np.broadcast_to(k1, shape)
+    any_k1 = bool(k1) if scalar else bool(k1.any())
+    knha = test == "knha"
+    if knha:
+        rss = (w * resid * resid).sum(-1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / ddf)
-        s2w = np.where(k1, 1.0, s2w)
+            s2w = np.where(rss <= _EPS, 0.0, rss / ddf)
+        if any_k1:
+            s2w = np.where(k1, 1.0, s2w)
+        vb = vb * s2w[..., None, None]
     else:
         s2w = np.ones(shape)
-    vb = vb * s2w[..., None, None]
     se = np.sqrt(np.diagonal(vb, axis1=-2, axis2=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
         zval = beta / se
     a = 1.0 - level
-    if test == "knha":
+    z_crit = -special.ndtri(a / 2.0)
+    if knha:
         pos = ddf > 0
-        dfx = np.where(pos, ddf, 1.0)[..., None]
-        pval = np.where(pos[..., None], 2.0 * stats.t.sf(np.abs(zval), dfx), np.nan)
-        crit = np.where(pos, stats.t.isf(a / 2.0, np.where(pos, ddf, 1.0)), np.nan)
-        pval = np.where(k1[..., None], 2.0 * stats.norm.sf(np.abs(zval)), pval)
-        crit = np.where(k1, stats.norm.isf(a / 2.0), crit)
+        all_pos = bool(pos) if scalar else bool(pos.all())
+        dfp = ddf if all_pos else np.where(pos, ddf, 1.0)
+        pval = 2.0 * special.stdtr(dfp[..., None], -np.abs(zval))
+        crit = -special.stdtrit(dfp, a / 2.0)
+        if not all_pos:
+            pval = np.where(pos[..., None], pval, np.nan)
+            crit = np.where(pos, crit, np.nan)
+        if any_k1:
+            pval = np.where(k1[..., None], 2.0 * special.ndtr(-np.abs(zval)), pval)
+            crit = np.where(k1, z_crit, crit)
     else:
-        pval = 2.0 * stats.norm.sf(np.abs(zval))
-        crit = np.broadcast_to(stats.norm.isf(a / 2.0), shape)
+        pval = 2.0 * special.ndtr(-np.abs(zval))
+        crit = np.full(shape, z_crit)
     ci_lb = beta - crit[..., None] * se
     ci_ub = beta + crit[..., None] * se
 
     # omnibus test of the moderators
     if btt is None:
-        intercept = bool(np.all(X[..., 0] == 1.0))
-        btt = np.arange(1, p) if (p > 1 and intercept) else np.arange(p)
+        intercept = p > 1 and bool(np.all(X[..., 0] == 1.0))
+        btt = np.arange(1, p) if intercept else np.arange(p)
     btt = np.asarray(btt, dtype=int)
-    bsel = beta[..., btt]
-    vsel = vb[..., btt[:, None], btt[None, :]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        qm = np.einsum("...i,...ij,...j->...", bsel, np.linalg.pinv(vsel), bsel)
     mq = len(btt)
-    if test == "knha":
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if mq == 1:
+            j = int(btt[0])
+            vjj = vb[..., j, j]
+            qm = beta[..., j] * np.where(vjj != 0.0, 1.0 / vjj, 0.0) * beta[..., j]  # = pinv for 1 x 1
+        else:
+            bsel = beta[..., btt]
+            vsel = vb[..., btt[:, None], btt[None, :]]
+            qm = np.einsum("...i,...ij,...j->...", bsel, np.linalg.pinv(vsel), bsel)
+    if knha:
         qm = qm / mq
         qm_df2 = ddf
-        qm_p = np.where(ddf > 0, stats.f.sf(qm, mq, np.where(ddf > 0, ddf, 1.0)), np.nan)
-        qm = np.where(k1, qm * mq, qm)
-        qm_p = np.where(k1, stats.chi2.sf(qm, mq), qm_p)
+        qm_p = special.fdtrc(mq, dfp, qm)
+        if not all_pos:
+            qm_p = np.where(pos, qm_p, np.nan)
+        if any_k1:
+            qm = np.where(k1, qm * mq, qm)
+            qm_p = np.where(k1, special.chdtrc(mq, qm), qm_p)
     else:
         qm_df2 = np.full(shape, np.nan)
-        qm_p = stats.chi2.sf(qm, mq)
+        qm_p = special.chdtrc(mq, qm)
 
     # heterogeneity (weights 1/v)
     s = p_stats(y, m / v, X)
     has_df = ddf > 0
     qe = np.where(has_df, np.maximum(0.0, s["ypy"]), 0.0)
-    qe_p = np.where(has_df, stats.chi2.sf(qe, np.where(has_df, ddf, 1.0)), 1.0)
+    qe_p = np.where(has_df, special.chdtrc(np.where(has_df, ddf, 1.0), qe), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         vt = np.where(has_df, ddf / s["trp"], 0.0)
         if method == "EE":
@@ -176,6 +219,102 @@ def rma_fit(
         "pred": pred,
         "pi_lb": pred - pi_half,
         "pi_ub": pred + pi_half,
+        "weights": w,
+        "converged": np.asarray(conv),
+        "resid": resid,
+    }
+
+
+def _one_problem(y, v, X, m, w, beta, vb, resid, t2, conv, k, method, test, level) -> dict:
+    """:func:`rma_fit` for one problem with one coefficient, with the scalar arithmetic on NumPy scalars.
+
+    The operations and their order are those of the stacked code in :func:`rma_fit` (IEEE double either
+    way), so a single fit equals the corresponding row of a stacked fit bit for bit (``tests/test_meta_batch``
+    checks it); it only skips the per-call cost of NumPy functions on 0-d arrays.
+    """
+    f64 = np.float64
+    nan = f64(np.nan)
+    t2 = f64(t2)
+    ddf = f64(k - 1)
+    k1 = bool(k == 1)
+    knha = test == "knha"
+    a = 1.0 - level
+    z_crit = -special.ndtri(a / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if knha:
+            rss = (w * resid * resid).sum(-1)
+            s2w = f64(1.0) if k1 else (f64(0.0) if rss <= _EPS else rss / ddf)
+            vb = vb * s2w
+        else:
+            s2w = f64(1.0)
+        vjj = vb[0, 0]
+        se0 = np.sqrt(vjj)
+        b0 = beta[0]
+        z0 = b0 / se0
+        pos = ddf > 0
+        if knha and not k1:
+            dfp = ddf if pos else f64(1.0)
+            pval = 2.0 * special.stdtr(dfp, -abs(z0)) if pos else nan
+            crit = -special.stdtrit(dfp, a / 2.0) if pos else nan
+        else:
+            pval = 2.0 * special.ndtr(-abs(z0))
+            crit = z_crit
+        qm = b0 * (1.0 / vjj if vjj != 0.0 else f64(0.0)) * b0
+        if knha:
+            qm_df2 = ddf
+            if k1:
+                qm_p = special.chdtrc(1, qm)
+            else:
+                qm_p = special.fdtrc(1, dfp, qm) if pos else nan
+        else:
+            qm_df2 = nan
+            qm_p = special.chdtrc(1, qm)
+        s = p_stats(y, m / v, X)
+        if pos:
+            ypy = s["ypy"]
+            qe = ypy if not (ypy < 0.0) else f64(0.0)  # np.maximum(0, ypy), NaN kept
+            qe_p = special.chdtrc(ddf, qe)
+            vt = ddf / s["trp"]
+            if method == "EE":
+                i2 = 100.0 * (qe - ddf) / qe
+                i2 = i2 if not (i2 < 0.0) else f64(0.0)
+                h2 = qe / ddf
+            else:
+                i2 = 100.0 * t2 / (vt + t2)
+                h2 = t2 / vt + 1.0
+            if np.isnan(i2):
+                i2 = f64(0.0)
+        else:
+            qe, qe_p, vt, i2 = f64(0.0), f64(1.0), f64(0.0), f64(0.0)
+            h2 = f64(1.0)
+        pi_half = crit * np.sqrt(se0 * se0 + t2)  # x * x, as NumPy squares arrays (not pow)
+    se = np.array([se0])
+    zval = np.array([z0])
+    return {
+        "beta": beta,
+        "vb": vb,
+        "se": se,
+        "zval": zval,
+        "pval": np.array([pval], dtype=float),
+        "ci_lb": beta - crit * se,
+        "ci_ub": beta + crit * se,
+        "tau2": np.asarray(t2),
+        "k": np.asarray(k),
+        "p": 1,
+        "ddf": ddf,
+        "s2w": s2w,
+        "qe": qe,
+        "qe_p": f64(qe_p),
+        "i2": i2,
+        "h2": h2,
+        "vt": vt,
+        "qm": qm,
+        "qm_df1": 1,
+        "qm_df2": qm_df2,
+        "qm_p": f64(qm_p),
+        "pred": b0,
+        "pi_lb": b0 - pi_half,
+        "pi_ub": b0 + pi_half,
         "weights": w,
         "converged": np.asarray(conv),
         "resid": resid,

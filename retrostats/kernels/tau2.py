@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .rma_linalg import p_stats, wls
+from .rma_linalg import int_stats, p_stats, wls
 
 __all__ = [
     "TAU2",
@@ -39,17 +39,37 @@ __all__ = [
     "DEFAULT_MAXITER",
 ]
 
-#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute)
+#: relative convergence threshold of the iterative estimators (metafor's default is 1e-5 absolute): a step
+#: ends the iteration when it is below ``tol * max(tau2, typical vi)`` (see :func:`_scale`), so the result
+#: does not depend on the units of the data
 DEFAULT_TOL = 1e-12
 DEFAULT_MAXITER = 1000
 
 
 def _kp(X: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, int]:
-    return np.sum(m, axis=-1), X.shape[-1]
+    return m.sum(-1), X.shape[-1]
 
 
 def _shape(X: np.ndarray, *arrs: np.ndarray) -> tuple[int, ...]:
-    return np.broadcast_shapes(X.shape[:-2], *(a.shape[:-1] for a in arrs))
+    shapes = {a.shape[:-1] for a in arrs}
+    shapes.add(X.shape[:-2])
+    return shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)
+
+
+def _scale(v: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The typical sampling variance (mean over the participating studies): the unit of convergence."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sum(m * v, axis=-1) / np.sum(m, axis=-1)
+    return np.where(np.isfinite(s) & (s > 0), s, 1.0)
+
+
+#: a step that no longer shrinks and is below this fraction of the scale is rounding noise (ill-conditioned
+#: moderators, e.g. an uncentred year): the iteration has converged as far as floating point allows
+NOISE_FLOOR = 1e-8
+
+
+def _at_noise_floor(step: np.ndarray, prev: np.ndarray, unit: np.ndarray, new: np.ndarray) -> np.ndarray:
+    return (step >= prev) & (step <= NOISE_FLOOR * np.maximum(unit, np.abs(new)))
 
 
 def _finish(tau2: np.ndarray, k: np.ndarray, p: int) -> np.ndarray:
@@ -76,11 +96,13 @@ def tau2_he(y, v, X, m, **_):
     k, p = _kp(X, m)
     _, a_inv, e = wls(y, m.astype(float), X)
     mv = m * v
-    tr_pv = np.sum(mv, axis=-1) - np.trace(
-        a_inv @ (np.swapaxes(X * mv[..., :, None], -1, -2) @ X), axis1=-2, axis2=-1
-    )
+    if p == 1:
+        x2 = X[..., 0] ** 2
+        tr_pv = mv.sum(-1) - a_inv[..., 0, 0] * (x2 * mv).sum(-1)
+    else:
+        tr_pv = mv.sum(-1) - np.trace(a_inv @ (np.swapaxes(X * mv[..., :, None], -1, -2) @ X), axis1=-2, axis2=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = (np.sum(m * e * e, axis=-1) - tr_pv) / (k - p)
+        t = ((m * e * e).sum(-1) - tr_pv) / (k - p)
     return _finish(t, k, p), np.ones(t.shape, dtype=bool)
 
 
@@ -104,25 +126,41 @@ def tau2_sj(y, v, X, m, **_):
     return _finish(t, k, p), np.ones(t.shape, dtype=bool)
 
 
-def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: Callable):
+#: a stack of problems whose still-iterating share falls below 1/_COMPACT continues on that subset alone
+_COMPACT = 4
+
+
+def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: Callable, t0=None):
     """Fisher scoring shared by ML and REML, with metafor's step halving at the boundary.
 
     ``score(stats, w) -> step``; when the iteration ends at (numerically) zero and the score at 0 points
-    below zero, tau² is set to exactly 0, the boundary optimum.
+    below zero, tau² is set to exactly 0, the boundary optimum. ``t0`` (internal) continues from given
+    values instead of the Hedges start. In a large stack, once most problems have converged the rest
+    continue as a smaller stack (the same steps on the same values, so every problem gets exactly the
+    result it gets alone).
     """
     k, p = _kp(X, m)
-    t = np.broadcast_to(tau2_he(y, v, X, m)[0], _shape(X, y, v, m)).copy()
+    shape = _shape(X, y, v, m)
+    t = tau2_he(y, v, X, m)[0] if t0 is None else t0
+    if shape == ():
+        return _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, np.float64(t), k, p)
+    t = np.array(t if np.shape(t) == shape else np.broadcast_to(t, shape))
     active = k - p > 0
-    active = np.broadcast_to(active, t.shape).copy()
+    active = np.array(active if np.shape(active) == shape else np.broadcast_to(active, shape))
     converged = ~active
-    for _ in range(maxiter):
+    ones = p == 1 and bool((X == 1.0).all())  # intercept-only: the same statistics in fewer operations
+    unit = np.broadcast_to(_scale(v, m), shape)
+    prev = np.full(shape, np.inf)
+    for it in range(maxiter):
         if not active.any():
+            break
+        if t.size >= 256 and _COMPACT * int(active.sum()) < t.size:
+            _continue_subset(score, y, v, X, m, tol, maxiter - it, zero_score, t, active, converged)
             break
         w = m / (v + t[..., None])
         with np.errstate(invalid="ignore", divide="ignore"):  # inactive problems with k <= p give 0/0
-            adj = score(p_stats(y, w, X, second=True), w)
-        adj = np.where(np.isfinite(adj), adj, 0.0)
-        adj = np.where(active, adj, 0.0)
+            adj = score(int_stats(y, w) if ones else p_stats(y, w, X, second=True), w)
+        adj = np.where(active & np.isfinite(adj), adj, 0.0)
         neg = t + adj < 0
         if neg.any():
             # metafor halves the step until tau2 stays >= 0; the number of halvings in closed form
@@ -130,8 +168,10 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
                 n = np.where(neg & (t > 0), np.ceil(np.log2(-adj / np.where(t > 0, t, 1.0))), 0.0)
             adj = np.where(neg, np.where(t > 0, adj / 2.0**n, 0.0), adj)
             adj = np.where(t + adj < 0, adj / 2.0, adj)
-        new = np.where(active, t + adj, t)
-        done = active & (np.abs(new - t) <= tol * np.maximum(1.0, new))
+        new = t + adj  # adj is 0 for inactive problems
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done
@@ -145,22 +185,101 @@ def _fisher(score: Callable, y, v, X, m, tol: float, maxiter: int, zero_score: C
     return _finish(t, k, p), converged
 
 
+def _fisher_one(score, y, v, X, m, tol, maxiter, zero_score, t, k, p):
+    """The loop of :func:`_fisher` for one problem, its scalar bookkeeping on NumPy scalars.
+
+    Keep it in step with the stacked loop above: the same operations in the same order, so one problem
+    gets the same bits either way (``tests/test_meta_batch.py`` compares them); it only avoids NumPy's
+    per-call cost on 0-d arrays.
+    """
+    active = bool(k - p > 0)
+    converged = not active
+    ones = p == 1 and bool((X == 1.0).all())
+    unit = _scale(v, m)
+    prev = np.float64(np.inf)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for _ in range(maxiter):
+            if not active:
+                break
+            w = m / (v + t)
+            adj = np.float64(score(int_stats(y, w) if ones else p_stats(y, w, X, second=True), w))
+            if not np.isfinite(adj):
+                adj = np.float64(0.0)
+            if t + adj < 0:
+                # metafor halves the step until tau2 stays >= 0; the number of halvings in closed form
+                if t > 0:
+                    n = np.ceil(np.log2(-adj / t))
+                    adj = adj / 2.0**n
+                else:
+                    adj = np.float64(0.0)
+                if t + adj < 0:
+                    adj = adj / 2.0
+            new = t + adj
+            step = np.abs(new - t)
+            done = bool((step <= tol * np.maximum(unit, new)) | _at_noise_floor(step, prev, unit, new))
+            prev = step
+            t = new
+            converged = converged or done
+            active = not done
+        # boundary: exact zero when the score at zero is not positive
+        if converged and t <= 1e-6 * np.maximum(np.mean(v, axis=-1), 1e-300):
+            w0 = m / v
+            if zero_score(p_stats(y, w0, X, second=True), w0) <= 0:
+                t = np.float64(0.0)
+    return _finish(t, k, p), np.asarray(converged)
+
+
+def _continue_subset(score, y, v, X, m, tol, maxiter, zero_score, t, active, converged) -> None:
+    """Iterate the still-active problems of a stack on their own, writing ``t`` and ``converged`` in place."""
+    full = t.shape
+    sub = np.flatnonzero(active.ravel())
+
+    def rows(a):
+        return np.broadcast_to(a, (*full, a.shape[-1])).reshape(-1, a.shape[-1])[sub]
+
+    Xs = X if X.ndim == 2 else np.broadcast_to(X, (*full, *X.shape[-2:])).reshape(-1, *X.shape[-2:])[sub]
+    ts, cs = _fisher(score, rows(y), rows(v), Xs, rows(m), tol, maxiter, zero_score, t0=t.ravel()[sub])
+    t.reshape(-1)[sub] = ts
+    converged.reshape(-1)[sub] = cs
+
+
 def _ml_step(s, w):
-    return (s["yppy"] - np.sum(w, axis=-1)) / np.sum(w * w, axis=-1)
+    return (s["yppy"] - w.sum(-1)) / (w * w).sum(-1)
 
 
 def _reml_step(s, w):
     return (s["yppy"] - s["trp"]) / s["trpp"]
 
 
-def tau2_ml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, **_):
-    """Maximum likelihood, by Fisher scoring."""
-    return _fisher(_ml_step, y, v, X, m, tol, maxiter, _ml_step)
+def _newton(fisher_info_key: str, score_fn: Callable) -> Callable:
+    """A step using the observed information ``2 y'PPPy - I`` where it is positive (intercept-only
+    statistics from :func:`int_stats` carry ``yp3y``), else the Fisher step: the same fixed point, reached in
+    a few quadratically convergent steps instead of many linear ones when tau² is near zero.
+    """
+
+    def step(s, w):
+        fisher = score_fn(s, w)
+        if "yp3y" not in s:
+            return fisher
+        info = s[fisher_info_key] if fisher_info_key in s else (w * w).sum(-1)
+        obs = 2.0 * s["yp3y"] - info
+        return np.where(obs > 0, fisher * info / np.where(obs > 0, obs, 1.0), fisher)
+
+    return step
 
 
-def tau2_reml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, **_):
-    """Restricted maximum likelihood, by Fisher scoring."""
-    return _fisher(_reml_step, y, v, X, m, tol, maxiter, _reml_step)
+_ml_newton = _newton("sww", _ml_step)
+_reml_newton = _newton("trpp", _reml_step)
+
+
+def tau2_ml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, start=None, **_):
+    """Maximum likelihood, by Fisher scoring (``start``: optional starting values, e.g. a full fit's tau²)."""
+    return _fisher(_ml_newton, y, v, X, m, tol, maxiter, _ml_step, t0=start)
+
+
+def tau2_reml(y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER, start=None, **_):
+    """Restricted maximum likelihood, by Fisher scoring (``start``: optional starting values)."""
+    return _fisher(_reml_newton, y, v, X, m, tol, maxiter, _reml_step, t0=start)
 
 
 def generalised_q(tau2, y, v, X, m) -> np.ndarray:
@@ -184,6 +303,8 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
     active = (q0 >= target) & (target > 0) & np.isfinite(hi)
     t = np.zeros(shape)
     converged = ~active
+    unit = np.broadcast_to(_scale(v, m), shape)
+    prev = np.full(shape, np.inf)
     for _ in range(maxiter):
         if not active.any():
             break
@@ -197,7 +318,9 @@ def q_root(target, y, v, X, m, *, tol=DEFAULT_TOL, maxiter=DEFAULT_MAXITER):
         inside = (newton > lo) & (newton < hi) & np.isfinite(newton)
         new = np.where(inside, newton, 0.5 * (lo + hi))
         new = np.where(active, new, t)
-        done = active & ((np.abs(new - t) <= tol * np.maximum(1.0, new)) | (f == 0))
+        step = np.abs(new - t)
+        done = active & ((step <= tol * np.maximum(unit, new)) | (f == 0) | _at_noise_floor(step, prev, unit, new))
+        prev = step
         t = new
         converged |= done
         active &= ~done

@@ -9,6 +9,7 @@ Examples
 """
 
 from .analysis import meta_analysis
+from .batch import MetaAnalysisBatch
 from .bias import EggerResult, RankTestResult, TrimFillResult
 from .binary import BinaryMetaResult, meta_analysis_mh, meta_analysis_peto
 from .dose import DoseResponseResult, dose_response
@@ -22,6 +23,7 @@ from .result import MetaAnalysisResult
 __all__ = [
     "meta_analysis",
     "MetaAnalysisResult",
+    "MetaAnalysisBatch",
     "multiverse",
     "shared_groups",
     "split_shared_groups",

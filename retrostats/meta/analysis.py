@@ -15,6 +15,8 @@ from ..kernels.tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
 from ..measures import table_meaning
 from ..provenance import make_provenance
 from ..validators import as_float_array, check_columns, check_confidence_level, check_option
+from ._guards import warn_extreme_variance_ratio
+from .batch import MetaAnalysisBatch
 from .multiarm import check_multiarm, check_same_trial
 from .presets import PRESETS
 from .result import MetaAnalysisResult
@@ -38,12 +40,27 @@ def _labels(data: pd.DataFrame | None, slab: Any, n: int) -> list[str]:
     return lab
 
 
+class _LazyLabels(Sequence):
+    """Study labels built on first use (a batch of many meta-analyses only needs them for messages)."""
+
+    def __init__(self, data: pd.DataFrame | None, slab: Any, n: int) -> None:
+        self._args, self._n, self._labels = (data, slab, n), n, None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        if self._labels is None:
+            self._labels = _labels(*self._args)
+        return self._labels[i]
+
+
 def _design(data: pd.DataFrame | None, mods: Any, n: int, labels: Sequence[str]) -> tuple[np.ndarray, list]:
     """Intercept plus moderators; text/categorical columns become treatment-coded dummies."""
     cols: list[np.ndarray] = [np.ones(n)]
     names: list[str] = ["intercept"]
     if mods is None:
-        return np.column_stack(cols), names
+        return np.ones((n, 1)), names
     if isinstance(mods, str):
         mods = [mods]
     if isinstance(mods, pd.DataFrame):
@@ -127,7 +144,8 @@ def meta_analysis(
     maxiter: int = DEFAULT_MAXITER,
     cluster: Any = None,
     weights: Any = None,
-) -> MetaAnalysisResult:
+    by: str | None = None,
+) -> MetaAnalysisResult | MetaAnalysisBatch:
     """Random- or equal-effects meta-analysis and meta-regression, as metafor's ``rma()``.
 
     Parameters
@@ -167,12 +185,18 @@ def meta_analysis(
         Cluster (trial) of each row, the default of ``result.robust()`` (CR2/CR1 cluster-robust inference).
     weights : str or array-like, optional
         User weights for the coefficients, as metafor's ``rma(weights=)`` (see :mod:`retrostats.meta.weighted`).
+    by : str, optional
+        A column of ``data``: fit one independent meta-analysis per value, all in one vectorised pass (for
+        simulation studies and sensitivity grids); returns a :class:`~retrostats.meta.batch.MetaAnalysisBatch`
+        whose ``to_frame()`` has one row per group, each equal to the single fit of that group. Not combined
+        with ``mods``, ``subgroup``, ``weights`` or ``cluster``.
 
     Returns
     -------
     MetaAnalysisResult
         ``k, estimate, se, statistic, p_value, ci_low, ci_high, pi_low, pi_high, tau2, tau, i2`` (percent),
-        ``h2, q, q_df, q_p_value, method, test, confidence_level`` and more (see the class).
+        ``h2, q, q_df, q_p_value, method, test, confidence_level`` and more (see the class). With ``by=``, a
+        :class:`~retrostats.meta.batch.MetaAnalysisBatch`.
 
     Raises
     ------
@@ -205,6 +229,13 @@ def meta_analysis(
     >>> res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9, -0.4], vi=[0.04, 0.05, 0.09, 0.03], method="DL")
     >>> round(res.estimate, 4), res.k
     (-0.4512, 4)
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"rep": [1, 1, 1, 2, 2, 2], "yi": [0.1, 0.3, 0.2, 0.5, 0.4, 0.9],
+    ...                   "vi": [0.01, 0.02, 0.03, 0.01, 0.02, 0.04]})
+    >>> rs.meta_analysis(d, by="rep", method="DL").to_frame()[["rep", "k", "estimate"]].round(4)
+       rep  k  estimate
+    0    1  3    0.1727
+    1    2  3    0.5584
     """
     if preset is not None:
         check_option("preset", preset, list(PRESETS))
@@ -236,7 +267,7 @@ def meta_analysis(
         y_raw, v_raw, s_raw = yi, vi, sei
     y = as_float_array("yi", y_raw, allow_nan=True)
     n = len(y)
-    labels = _labels(data, slab, n)
+    labels = _labels(data, slab, n) if by is None else _LazyLabels(data, slab, n)
     if s_raw is not None:
         s = as_float_array("sei", s_raw, labels=labels, allow_nan=True)
         v = s**2
@@ -259,16 +290,48 @@ def meta_analysis(
             f"{vname} must be > 0; row {i} (study {labels[i]!r}) has {v[i]!r}. A sampling variance "
             "of zero usually means a missing or zero SD; check the source."
         )
-    if data is not None and multiarm != "ignore":
-        check_multiarm(data[keep], multiarm=multiarm, stacklevel=3)
-    meaning = table_meaning(data[keep] if data is not None else None, what="data")
-    if data is not None:
-        check_same_trial(data[keep])
+    if by is not None:
+        if data is None or not isinstance(by, str):
+            raise ValueError("by= names a column of data=; pass data=DataFrame and by='column'.")
+        check_columns(data, [by])
+        if mods is not None or subgroup is not None or weights is not None or cluster is not None:
+            raise ValueError(
+                "by= fits intercept-only models with the usual weights; for moderators, subgroups, user "
+                "weights or clusters call meta_analysis per group."
+            )
+        from .batch import fit_by
+
+        args = {"method": method, "test": test, "confidence_level": level}
+        if preset is not None:
+            args["preset"] = preset
+        fixed = None if tau2 is None else float(as_float_array("tau2", tau2, nonnegative=True)[0])
+        return fit_by(
+            data,
+            by=by,
+            y=y,
+            v=v,
+            keep=keep,
+            method=method,
+            test=test,
+            level=level,
+            tau2=fixed,
+            multiarm=multiarm,
+            tol=tol,
+            maxiter=maxiter,
+            args=args,
+        )
+    kept = data if data is None or keep.all() else data[keep]
+    if kept is not None and multiarm != "ignore":
+        check_multiarm(kept, multiarm=multiarm, stacklevel=3)
+    meaning = table_meaning(kept, what="data")  # measure, instrument, orientation; mixtures are refused
+    if kept is not None:
+        check_same_trial(kept)
 
     X, names = _design(data, mods, n, labels)
-    X = X[keep]
-    y, v = y[keep], v[keep]
-    labels = [lab for lab, kp in zip(labels, keep) if kp]
+    if not keep.all():
+        X = X[keep]
+        y, v = y[keep], v[keep]
+        labels = [lab for lab, kp in zip(labels, keep) if kp]
     k, p = len(y), X.shape[1]
     if k == 0:
         raise DataError("no studies left to pool (all rows have a missing yi or vi).")
@@ -287,6 +350,7 @@ def meta_analysis(
     if tau2 is not None:
         tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
+    warn_extreme_variance_ratio(v, labels)
     fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
     if weights is not None:  # user weights: retrostats.meta.weighted
         if subgroup is not None or preset is not None:

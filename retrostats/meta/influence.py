@@ -11,6 +11,43 @@ from ..exceptions import ConvergenceError
 
 __all__ = ["leave_one_out", "influence", "cumulative"]
 
+#: elements per chunk of case-deletion refits (rows x studies): memory stays O(k), not O(k^2)
+_CHUNK = 1 << 20
+#: kernel outputs with one entry per study in each refit (O(k^2) in all), not kept
+_PER_STUDY = ("weights", "resid")
+
+
+def _refits(result, y, v, X, mask_rows, what: str) -> dict:
+    """Refit ``result``'s model once per row of the mask, a chunk of rows at a time.
+
+    ``mask_rows(start, stop)`` returns rows ``start:stop`` of the 0/1 mask (k columns). The ML/REML
+    iterations start from the full fit's tau² (each deletion moves it a little), and only per-refit results
+    are kept, so memory is O(k x chunk).
+    """
+    k = len(y)
+    size = max(1, _CHUNK // max(k, 1))
+    parts = []
+    for s in range(0, k, size):
+        m = mask_rows(s, min(k, s + size))
+        n = m.shape[0]
+        f = result._refit(np.broadcast_to(y, (n, k)), np.broadcast_to(v, (n, k)), X, m, start=result.tau2)
+        parts.append({key: val for key, val in f.items() if key not in _PER_STUDY})
+    f = {
+        key: np.concatenate([np.atleast_1d(pt[key]) for pt in parts]) if np.ndim(val) else val
+        for key, val in parts[0].items()
+    }
+    _check(f, what)
+    return f
+
+
+def _loo_mask(k: int):
+    def rows(start: int, stop: int) -> np.ndarray:
+        m = np.ones((stop - start, k))
+        m[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        return m
+
+    return rows
+
 
 def _frame(f: dict, index: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(
@@ -67,9 +104,7 @@ def leave_one_out(result) -> pd.DataFrame:
     k = result.k
     if k < 2:
         raise ValueError("leave_one_out() needs at least 2 studies (leaving out the only one leaves none).")
-    mask = 1.0 - np.eye(k)
-    f = result._refit(np.broadcast_to(result.yi, (k, k)), np.broadcast_to(result.vi, (k, k)), None, mask)
-    _check(f, "leave_one_out()")
+    f = _refits(result, result.yi, result.vi, None, _loo_mask(k), "leave_one_out()")
     return _frame(f, pd.Index(result.labels, name="omitted"))
 
 
@@ -104,9 +139,9 @@ def cumulative(result, order: Any = None) -> pd.DataFrame:
             raise ValueError(f"order must have one key per study ({k}); got {keys.shape[0]}.")
         ix = np.argsort(keys, kind="stable")
     y, v = result.yi[ix], result.vi[ix]
-    mask = np.tril(np.ones((k, k)))
-    f = result._refit(np.broadcast_to(y, (k, k)), np.broadcast_to(v, (k, k)), None, mask)
-    _check(f, "cumulative()")
+    f = _refits(
+        result, y, v, None, lambda a, b: (np.arange(k)[None, :] <= np.arange(a, b)[:, None]) * 1.0, "cumulative()"
+    )
     return _frame(f, pd.Index([result.labels[i] for i in ix], name="added"))
 
 
@@ -120,7 +155,9 @@ def influence(result) -> pd.DataFrame:
         ``cov_r`` (covariance ratio), ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), one
         ``dfbs_<term>``
         per coefficient, and ``influential`` (metafor's flag: any of ``|dffits| > 3 sqrt(p/(k-p))``,
-        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``).
+        ``pchisq(cook_d, p) > 0.5``, ``hat > 3p/k``, any ``|dfbs| > 1``). A study whose deletion leaves
+        the moderators not estimable gets NaN (``influential``: ``<NA>``, nullable boolean), except ``hat``
+        and ``weight``, as metafor's NA, with a DataWarning.
 
     Notes
     -----
@@ -139,9 +176,25 @@ def influence(result) -> pd.DataFrame:
     p = X.shape[1]
     if k - 1 < p:
         raise ValueError(f"influence() needs more than {p} studies.")
-    mask = 1.0 - np.eye(k)
-    f = result._refit(np.broadcast_to(y, (k, k)), np.broadcast_to(v, (k, k)), X, mask)
-    _check(f, "influence()")
+    # as metafor: a deletion that leaves the moderators rank deficient gives NA (refit with all studies,
+    # then blanked, so the batched linear algebra stays regular)
+    ok = np.array([np.linalg.matrix_rank(np.delete(X, i, axis=0)) == p for i in range(k)])
+    loo = _loo_mask(k)
+    if not ok.all():
+        import warnings
+
+        from ..exceptions import DataWarning
+
+        warnings.warn(f"influence(): leaving out {[result.labels[i] for i in np.flatnonzero(~ok)]} makes the "
+                      "moderators not estimable (a level or value only that study has); their rows are NaN, "
+                      "as metafor's NA.", DataWarning, stacklevel=3)
+
+        def loo(start: int, stop: int, _rows=loo) -> np.ndarray:
+            m = _rows(start, stop)
+            m[~ok[start:stop]] = 1.0
+            return m
+
+    f = _refits(result, y, v, X, loo, "influence()")
     beta_full = result.coefficients["estimate"].to_numpy()
     vb_full = result.vcov
     w = 1 / (v + result.tau2)
@@ -152,8 +205,10 @@ def influence(result) -> pd.DataFrame:
     vdelpred = np.einsum("ki,kij,kj->k", X, f["vb"], X)
     pred_full = X @ beta_full
     dffits = (pred_full - delpred) / np.sqrt(s2w * hat * (tau2_del + v))
-    wdel = 1 / (v[None, :] + tau2_del[:, None])
-    vb_del = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, wdel, X))
+    vb_del = np.empty((k, p, p))
+    for s in range(0, k, max(1, _CHUNK // k)):  # X' W_del X, a chunk of deletions at a time
+        wdel = 1 / (v[None, :] + tau2_del[s : s + max(1, _CHUNK // k), None])
+        vb_del[s : s + len(wdel)] = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, wdel, X))
     dfb = beta_full[None, :] - f["beta"]
     dfbs = dfb / np.sqrt(s2w[:, None] * np.diagonal(vb_del, axis1=1, axis2=2))
     svb = np.linalg.inv(vb_full)
@@ -177,10 +232,14 @@ def influence(result) -> pd.DataFrame:
     )
     for j, name in enumerate(result.coefficients.index):
         out[f"dfbs_{name}"] = dfbs[:, j]
+    out.loc[~ok, [c for c in out.columns if c not in ("weight", "hat")]] = np.nan
     out["influential"] = (
         (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
         | (stats.chi2.cdf(cook, p) > 0.5)
         | (hat > 3 * p / k)
         | np.any(np.abs(dfbs) > 1, axis=1)
     )
+    if not ok.all():
+        out["influential"] = out["influential"].astype("boolean")
+        out.loc[~ok, "influential"] = pd.NA
     return out

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._display import fmt_num, fmt_p
 from ..provenance import Provenance
@@ -92,8 +93,6 @@ class MetaAnalysisResult(UnivariateVerbs):
     confidence_level: float
     df: float
     weights: np.ndarray
-    blup: pd.DataFrame
-    coefficients: pd.DataFrame
     qm: float
     qm_df: tuple
     qm_p_value: float
@@ -117,6 +116,9 @@ class MetaAnalysisResult(UnivariateVerbs):
     maxiter: int = 1000
     vcov: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     cluster: np.ndarray | None = None  # codes of meta_analysis(cluster=), robust()'s default
+    #: the kernel's coefficient arrays and term names, from which ``coefficients`` and ``blup`` are built
+    #: on first use (most callers in a simulation never look at them)
+    _parts: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -146,38 +148,20 @@ class MetaAnalysisResult(UnivariateVerbs):
         favours: str | None = None,
     ) -> MetaAnalysisResult:
         """Build the result from the kernel's output (internal)."""
-        f = {key: (np.asarray(val) if not isinstance(val, int) else val) for key, val in fit.items()}
+        f = fit
         beta, se = f["beta"], f["se"]
         tau2 = float(f["tau2"])
         w = f["weights"]
-        coef = pd.DataFrame(
-            {
-                "estimate": beta,
-                "se": se,
-                "statistic": f["zval"],
-                "p_value": f["pval"],
-                "ci_low": f["ci_lb"],
-                "ci_high": f["ci_ub"],
-            },
-            index=pd.Index(names, name="term"),
-        )
-        # BLUPs (metafor blup.rma.uni)
-        lam = tau2 / (tau2 + v)
-        xb = X @ beta
-        pred = lam * y + (1 - lam) * xb
-        vpred = lam * v + (1 - lam) ** 2 * np.einsum("ki,ij,kj->k", X, f["vb"], X)
         ddf = float(f["ddf"])
-        a = 1 - level
-        crit = stats.t.isf(a / 2, ddf) if test == "knha" else stats.norm.isf(a / 2)
-        bl = pd.DataFrame(
-            {
-                "estimate": pred,
-                "se": np.sqrt(vpred),
-                "pi_low": pred - crit * np.sqrt(vpred),
-                "pi_high": pred + crit * np.sqrt(vpred),
-            },
-            index=pd.Index(labels, name="study"),
-        )
+        parts = {
+            "names": list(names),
+            "estimate": beta,
+            "se": se,
+            "statistic": f["zval"],
+            "p_value": f["pval"],
+            "ci_low": f["ci_lb"],
+            "ci_high": f["ci_ub"],
+        }
         ci_l, ci_h = float(f["ci_lb"][0]), float(f["ci_ub"][0])
         pi_l, pi_h = float(f["pi_lb"]), float(f["pi_ub"])
         return cls(
@@ -202,8 +186,6 @@ class MetaAnalysisResult(UnivariateVerbs):
             confidence_level=level,
             df=ddf if test == "knha" else math.nan,
             weights=100 * w / w.sum(),
-            blup=bl,
-            coefficients=coef,
             qm=float(f["qm"]),
             qm_df=(int(f["qm_df1"]), ddf if test == "knha" else math.nan),
             qm_p_value=float(f["qm_p"]),
@@ -225,7 +207,33 @@ class MetaAnalysisResult(UnivariateVerbs):
             vt=float(f["vt"]),
             tol=tol,
             maxiter=maxiter,
-            vcov=f["vb"],
+            vcov=np.asarray(f["vb"]),
+            _parts=parts,
+        )
+
+    @cached_property
+    def coefficients(self) -> pd.DataFrame:
+        """One row per model coefficient: ``estimate, se, statistic, p_value, ci_low, ci_high``."""
+        parts = self._parts
+        cols = ("estimate", "se", "statistic", "p_value", "ci_low", "ci_high")
+        return pd.DataFrame(
+            {c: np.asarray(parts[c], dtype=float) for c in cols}, index=pd.Index(parts["names"], name="term")
+        )
+
+    @cached_property
+    def blup(self) -> pd.DataFrame:
+        """Best linear unbiased predictions of the study effects (metafor ``blup.rma.uni``)."""
+        y, v, X, tau2 = self.yi, self.vi, self.X, self.tau2
+        beta = np.asarray(self._parts["estimate"], dtype=float)
+        lam = tau2 / (tau2 + v)
+        pred = lam * y + (1 - lam) * (X @ beta)
+        vpred = lam * v + (1 - lam) ** 2 * np.einsum("ki,ij,kj->k", X, self.vcov, X)
+        a = 1 - self.confidence_level
+        crit = -special.stdtrit(self.df, a / 2) if self.test == "knha" else -special.ndtri(a / 2)
+        sd = np.sqrt(vpred)
+        return pd.DataFrame(
+            {"estimate": pred, "se": sd, "pi_low": pred - crit * sd, "pi_high": pred + crit * sd},
+            index=pd.Index(self.labels, name="study"),
         )
 
     @property
@@ -300,7 +308,10 @@ class MetaAnalysisResult(UnivariateVerbs):
         return permutation_test(self, n_perm=n_perm, seed=seed, exact=exact)
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row per coefficient with the model-level statistics repeated, at full precision."""
+        """One tidy row per coefficient with the model-level statistics repeated, at full precision.
+
+        The last columns, ``measure, instrument, favours``, say what the numbers mean (None when unknown).
+        """
         df = self.coefficients.reset_index()
         for key in (
             "k",
@@ -319,6 +330,8 @@ class MetaAnalysisResult(UnivariateVerbs):
         ):
             df[key] = getattr(self, key)
         df["df"] = self.df
+        for key in ("measure", "instrument", "favours"):  # what the numbers mean travels with them
+            df[key] = pd.Series([getattr(self, key)] * len(df), index=df.index, dtype=object)
         return df
 
     def to_script(self) -> str:

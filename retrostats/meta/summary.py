@@ -16,6 +16,29 @@ __all__ = ["build_summary"]
 
 
 
+def _meaning_rows(res, lvl: str) -> list[tuple[str, str]]:
+    """What the estimate is (from the measure registry) and, for ratio measures, its back-transform."""
+    from ..measures import MEASURES
+
+    m = MEASURES.get(res.measure) if getattr(res, "measure", None) else None
+    if m is None:
+        return []
+    what = f"{m.code} ({m.label}"
+    what += f", {res.instrument} units)" if m.scale == "raw" and getattr(res, "instrument", None) else ")"
+    fav = getattr(res, "favours", None)
+    what += f"; positive favours {fav}" if fav else "; group 1 vs group 2, not oriented"
+    rows = [("Effect measure", what)]
+    if m.back_transform is not None and res.int_only:
+        est, lo, hi = (m.back(x) for x in (res.estimate, res.ci_low, res.ci_high))
+        rows.append(
+            (
+                f"Back-transformed ({m.back_label or 'reporting scale'})",
+                f"{fmt_num(est)} ({lvl} CI {fmt_num(lo)} to {fmt_num(hi)})",
+            )
+        )
+    return rows
+
+
 def build_summary(res) -> Summary:
     """Build the :class:`Summary` of a :class:`MetaAnalysisResult`."""
     lvl = f"{100 * res.confidence_level:g}%"
@@ -40,6 +63,7 @@ def build_summary(res) -> Summary:
         ),
     ]
     show_pi = res.preset is None or PRESETS[res.preset].prediction_interval
+    header += _meaning_rows(res, lvl)
     if res.method != "EE" and res.int_only and show_pi:
         header.append(("Prediction interval", f"{fmt_num(res.pi_low)} to {fmt_num(res.pi_high)}"))
     header += [

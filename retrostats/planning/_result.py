@@ -63,23 +63,40 @@ class PowerResult:
     provenance: Provenance | None = None
 
     @property
-    def n_per_arm(self) -> int:
-        """Group-1 size rounded up to a whole participant."""
-        return int(math.ceil(self.n - 1e-9))
+    def is_grid(self) -> bool:
+        """True when array arguments made this a grid of calculations (fields are then arrays)."""
+        return np.ndim(self.n) > 0
+
+    @staticmethod
+    def _ceil(x) -> Any:
+        if np.ndim(x) > 0:
+            return np.ceil(np.asarray(x) - 1e-9).astype(int)
+        return int(math.ceil(x - 1e-9))
 
     @property
-    def n_total(self) -> int:
+    def n_per_arm(self) -> Any:
+        """Group-1 size rounded up to a whole participant (an int array for a grid)."""
+        return self._ceil(self.n)
+
+    @property
+    def n_total(self) -> Any:
         """Whole participants analysed in both groups (each rounded up)."""
-        return self.n_per_arm + int(math.ceil(self.n2 - 1e-9))
+        return self.n_per_arm + self._ceil(self.n2)
 
     @property
-    def n_recruit_per_arm(self) -> int:
+    def n_recruit_per_arm(self) -> Any:
         """Group-1 participants to randomise, inflated for the ``dropout`` in ``parameters`` (if any)."""
-        drop = float(self.parameters.get("dropout", 0.0) or 0.0)
-        return int(math.ceil(self.n / (1.0 - drop) - 1e-9))
+        drop = self.parameters.get("dropout", 0.0)
+        drop = np.asarray(drop, dtype=float) if np.ndim(drop) else float(drop or 0.0)
+        return self._ceil(self.n / (1.0 - drop))
 
     def sentence(self) -> str:
         """The sample-size sentence a grant or protocol needs."""
+        if self.is_grid:
+            raise ValueError(
+                "sentence() describes one calculation; this result is a grid. Call it with scalars, or use "
+                "to_frame() for the grid."
+            )
         tail = {"two-sided": "two-sided", "less": "one-sided", "greater": "one-sided"}[self.alternative]
         shown = ("r", "margin", "adjustment", "n_visits", "retention_last")
         extra = "; ".join(
@@ -151,7 +168,24 @@ class PowerResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """One tidy row at full precision."""
+        """One tidy row at full precision (one row per grid point for a grid, in C order)."""
+        if self.is_grid:
+            shape = np.shape(self.n)
+            cols = {
+                "design": self.design,
+                "solved_for": self.solved_for,
+                **{
+                    k: np.broadcast_to(getattr(self, k), shape).ravel()
+                    for k in ("effect_size", "n", "n2", "n_per_arm", "n_total", "power", "alpha")
+                },
+                "alternative": self.alternative,
+                "ratio": np.broadcast_to(self.ratio, shape).ravel(),
+            }
+            for k, v in self.parameters.items():
+                cols[k] = np.broadcast_to(v, shape).ravel() if np.ndim(v) else v
+            if "dropout" in self.parameters:
+                cols["n_recruit_per_arm"] = np.broadcast_to(self.n_recruit_per_arm, shape).ravel()
+            return pd.DataFrame(cols)
         row = {
             "design": self.design,
             "solved_for": self.solved_for,
@@ -172,6 +206,20 @@ class PowerResult:
 
     def summary(self) -> Summary:
         """Display object (text/HTML/Markdown/LaTeX)."""
+        if self.is_grid:
+            frame = self.to_frame()
+            header = [
+                ("design", self.design),
+                ("method", self.method),
+                ("solved for", self.solved_for),
+                ("grid", " x ".join(str(s) for s in np.shape(self.n)) + f" = {len(frame)} calculations"),
+                (
+                    self.solved_for,
+                    f"{fmt_num(float(frame[self.solved_for].min()))} to "
+                    f"{fmt_num(float(frame[self.solved_for].max()))}",
+                ),
+            ]
+            return Summary(title=f"Power grid: {self.design}", header=header, notes=["to_frame() lists every point."])
         header = [
             ("design", self.design),
             ("method", self.method),

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..kernels.power import ancova_power, change_score_power
 from ..validators import check_option
-from ._result import PowerResult, check_inputs, solve_design
+from ._result import PowerResult
+from ._vector import grid_inputs, solve_grid
 from .simulation import check_dropout, check_r
+
+
+def _check_r(r):
+    """``r`` strictly inside (-1, 1): a float, or a float array for a grid."""
+    if np.ndim(r) == 0:
+        return check_r(r)
+    arr = np.asarray(r, dtype=float)
+    bad = ~((arr > -1) & (arr < 1))
+    if bad.any():
+        i = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), arr.shape)
+        raise ValueError(f"r must lie in (-1, 1); got {float(arr[i])!r} (element {tuple(int(j) for j in i)}).")
+    return arr
+
 
 __all__ = ["power_ancova", "power_change_score"]
 
@@ -37,8 +53,10 @@ def power_ancova(
     n : float, optional
         Participants analysed in group 1; group 2 has ``ratio * n``.
     power : float, optional
-    r : float
-        Correlation between baseline and outcome, in (-1, 1).
+    r : float or array-like
+        Correlation between baseline and outcome, in (-1, 1). ``effect_size, n, power, alpha, ratio`` and
+        ``r`` may be arrays: they broadcast into a grid solved in one pass (fields are then arrays), each
+        point equal to the scalar call.
     alpha, alternative, ratio
         As :func:`power_ttest`.
     dropout : float
@@ -77,27 +95,24 @@ def power_ancova(
     48.08
     """
     method = check_option("method", method, tuple(_METHODS))
-    r = check_r(r)
+    r = _check_r(r)
     dropout = check_dropout(dropout)
-    effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio
+    values, shape, solved_for, alternative = grid_inputs(
+        effect_size, n, power, alpha, alternative, ratio, extra={"r": r}
     )
-    if alternative == "two-sided" and effect_size is not None:
-        effect_size = abs(effect_size)
+    alpha_, ratio_, r_ = values["alpha"], values["ratio"], values["r"]
 
-    def fn(d: float, n1: float) -> float:
-        return float(ancova_power(d, r, n1, ratio * n1, alpha, alternative, method=method))
+    def fn(d, n1, sel):
+        return ancova_power(d, r_[sel], n1, ratio_[sel] * n1, alpha_[sel], alternative, method=method)
 
-    return solve_design(
+    return solve_grid(
         fn,
-        effect_size=effect_size,
-        n=n,
-        power=power,
-        alpha=alpha,
+        values,
+        shape=shape,
         alternative=alternative,
-        ratio=ratio,
         solved_for=solved_for,
-        n_min=2.0 / min(1.0, ratio) + 1e-9,
+        n_min=2.0 / np.minimum(1.0, ratio_) + 1e-9,
+        var_factor=1.0 - r_**2,
         design="ANCOVA",
         method=_METHODS[method],
         parameters={"r": r, "dropout": dropout},
@@ -135,27 +150,24 @@ def power_change_score(
     >>> round(power_change_score(effect_size=0.5, n=50, r=0.5).power, 4)  # same as the plain t test at r=0.5
     0.6969
     """
-    r = check_r(r)
+    r = _check_r(r)
     dropout = check_dropout(dropout)
-    effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio
+    values, shape, solved_for, alternative = grid_inputs(
+        effect_size, n, power, alpha, alternative, ratio, extra={"r": r}
     )
-    if alternative == "two-sided" and effect_size is not None:
-        effect_size = abs(effect_size)
+    alpha_, ratio_, r_ = values["alpha"], values["ratio"], values["r"]
 
-    def fn(d: float, n1: float) -> float:
-        return float(change_score_power(d, r, n1, ratio * n1, alpha, alternative))
+    def fn(d, n1, sel):
+        return change_score_power(d, r_[sel], n1, ratio_[sel] * n1, alpha_[sel], alternative)
 
-    return solve_design(
+    return solve_grid(
         fn,
-        effect_size=effect_size,
-        n=n,
-        power=power,
-        alpha=alpha,
+        values,
+        shape=shape,
         alternative=alternative,
-        ratio=ratio,
         solved_for=solved_for,
-        n_min=2.0 / min(1.0, ratio),
+        var_factor=2.0 * (1.0 - r_),
+        n_min=2.0 / np.minimum(1.0, ratio_),
         design="change-score t-test",
         method="noncentral t on change scores, SD sqrt(2(1-r))",
         parameters={"r": r, "dropout": dropout},

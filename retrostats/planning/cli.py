@@ -87,6 +87,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--plot", metavar="STEM", help="write power curves (STEM.pdf/.svg/.png)")
     p.add_argument("--out", metavar="CSV", help="write the plan as a tidy CSV (quantity, value)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(func=run_plan)
     return p
 
@@ -288,6 +289,8 @@ def run_plan(args: argparse.Namespace) -> int:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
     if args.n is not None and args.power is not None and not sensitivity:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
+    if args.measure is not None and args.from_csv is None:
+        raise ValueError("--measure names the measure of a --from-csv file's effects; it applies to nothing else.")
     if args.sd is not None and args.effect_size is not None and not args.instrument:
         raise ValueError(
             "--sd converts effects in instrument units, but --effect-size is already standardised; drop --sd "
@@ -429,9 +432,13 @@ def run_plan(args: argparse.Namespace) -> int:
         files = write_power_curves(args, res, _solve, args.plot)
         print("wrote " + ", ".join(str(f) for f in files))
     if args.out:
+        if Path(args.out).exists() and not getattr(args, "force", False):
+            raise FileExistsError(f"--out {args.out} exists; not overwritten. Choose another name or pass --force.")
+        tmp = Path(f"{args.out}.part")
         pd.DataFrame({"quantity": [k for k, _ in rows], "value": [str(v) for _, v in rows]}).to_csv(
-            args.out, index=False, lineterminator="\n"
+            tmp, index=False, lineterminator="\n"
         )
+        tmp.replace(args.out)  # complete or absent, never half-written
         print(f"wrote {args.out}")
         script = Path(args.out).with_suffix(".py")
         script.write_text(res.to_script(), encoding="utf-8")

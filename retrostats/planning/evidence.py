@@ -3,7 +3,9 @@ that makes an updated meta-analysis conclusive, and translation between standard
 
 Evidence is accepted from any object with ``estimate, se, tau2`` attributes (``retrostats.meta_analysis``
 results), or with a ``predictive_sample(size, seed)`` method (the Bayesian layer), or as an explicit normal
-``mean``/``sd`` for the effect in a new trial. Effects are standardised mean differences (SMD).
+``mean``/``sd`` for the effect in a new trial. Planning works in SD units: the evidence's recorded ``measure``
+is looked up in :mod:`retrostats.measures`; standardized evidence is used as it stands, evidence in
+instrument units (``MD``) is divided by ``outcome_sd=`` (required then), other scales are refused.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from scipy import special
 
 from ..exceptions import DataError
 from ..kernels.power import ancova_power, solve_increasing, t_power, two_sample_ncp
-from ..validators import check_confidence_level, check_interval, check_option, check_probability
+from ..validators import _suggest, check_confidence_level, check_interval, check_option, check_probability
 from .simulation import check_r
 
 __all__ = [
@@ -54,6 +56,17 @@ class _InSDUnits:
     tau2: float
     measure: str
     source: str
+
+
+@dataclass(frozen=True)
+class _DrawsInSDUnits:
+    """A predictive-sample source in instrument units, re-expressed in SD units."""
+
+    evidence: Any
+    outcome_sd: float
+
+    def predictive_sample(self, size: int, seed: Any = None) -> np.ndarray:
+        return np.asarray(self.evidence.predictive_sample(size, seed), dtype=float) / self.outcome_sd
 
 
 def _sd_units(evidence: Any, outcome_sd: float | None = None) -> Any:
@@ -92,6 +105,8 @@ def _sd_units(evidence: Any, outcome_sd: float | None = None) -> Any:
             "outcome_sd= (the outcome's between-participant SD in the same units), or fit SMDs."
         )
     sd = check_interval("outcome_sd", outcome_sd, 0.0, None, low_inclusive=False)
+    if hasattr(evidence, "predictive_sample"):  # e.g. a Bayesian fit: its draws, divided by the SD
+        return _DrawsInSDUnits(evidence, sd)
     for a in ("estimate", "se", "tau2"):
         if not hasattr(evidence, a):
             raise TypeError(f"evidence must have estimate, se and tau2; it lacks {a!r}.")
@@ -474,7 +489,7 @@ def _scale_row(instrument: str, scales: pd.DataFrame | None) -> pd.Series:
     if hit.empty:
         raise DataError(
             f"instrument {instrument!r} is not in outcome_scales; known: "
-            f"{sorted(map(str, scales['instrument']))}."
+            f"{sorted(map(str, scales['instrument']))}.{_suggest(instrument, scales['instrument'].astype(str))}"
         )
     return hit.iloc[0]
 

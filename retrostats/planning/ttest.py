@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from ..kernels.power import t_power, two_sample_ncp
-from ._result import PowerResult, check_inputs, solve_design
+import math
+
+import numpy as np
+
+from ..kernels.power import t_power, t_power_one, two_sample_ncp
+from ._result import PowerResult
+from ._vector import grid_inputs, solve_grid
 
 __all__ = ["power_ttest"]
 
@@ -24,7 +29,7 @@ def power_ttest(
 
     Parameters
     ----------
-    effect_size : float, optional
+    effect_size : float or array-like, optional
         Cohen's d, the mean difference (group 1 minus group 2) over the common SD. Must be negative under
         ``alternative="less"`` and positive under ``"greater"``; its sign is ignored when two-sided.
     n : float, optional
@@ -47,6 +52,11 @@ def power_ttest(
         A fixed group-2 size (two-sample only): pwr.t2n.test with ``n1 = n`` and this ``n2``; solving for
         ``n`` then finds ``n1`` given ``n2``. The result's ``ratio`` is ``n2 / n``.
 
+    Any of ``effect_size, n, power, alpha, ratio`` may be arrays (for the default two-sample design with
+    ``alpha`` given; ``type``, ``n2`` and ``alpha=None`` take scalars): they broadcast into a grid that is solved
+    in one vectorised pass, and the result's numeric fields are arrays of the grid's shape, each point equal
+    to the scalar call with that point's values.
+
     Returns
     -------
     PowerResult
@@ -64,8 +74,9 @@ def power_ttest(
     -----
     The statistic is noncentral t with ``n + n2 - 2`` df and noncentrality
     ``d / sqrt(1/n + 1/n2)``. Two-sided power is ``P(T > t_{1-alpha/2}) + P(T < -t_{1-alpha/2})``, the
-    pwr convention (both tails). Unknowns are found by Brent's method on the exact power function with
-    tolerance 1e-13 (pwr uses ``uniroot`` with its default tolerance ~1.2e-4).
+    pwr convention (both tails). Unknowns are found by Chandrupatla's bracketed method (inverse quadratic
+    interpolation with bisection) on the exact power function with tolerance 1e-13 relative (pwr uses
+    ``uniroot`` with its default tolerance ~1.2e-4), starting from the normal approximation.
 
     Validated against R pwr 1.3.0 (``tests/reference/r/pwr_ttest.R``) over a grid of n, d, power, alpha,
     ratio and alternatives, and cross-checked with statsmodels ``TTestIndPower`` and pingouin
@@ -91,33 +102,36 @@ def power_ttest(
     46.6653
     >>> round(power_ttest(effect_size=0.5, n=64, power=0.9, alpha=None).alpha, 4)
     0.1251
+    >>> power_ttest(effect_size=[0.3, 0.5, 0.8], power=0.8).n_per_arm.tolist()
+    [176, 64, 26]
     """
     if type != "two-sample" or n2 is not None or alpha is None:
         from .ttest_designs import power_t_design
 
         return power_t_design(effect_size, n, power, alpha, alternative, ratio, type, n2)
-    effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio
-    )
-    if alternative == "two-sided" and effect_size is not None:
-        effect_size = abs(effect_size)
+    values, shape, solved_for, alternative = grid_inputs(effect_size, n, power, alpha, alternative, ratio)
+    alpha_, ratio_ = values["alpha"], values["ratio"]
 
-    def fn(d: float, n1: float) -> float:
-        return float(t_power(two_sample_ncp(d, n1, ratio * n1), n1 * (1.0 + ratio) - 2.0, alpha, alternative))
+    def fn(d, n1, sel):
+        r = ratio_[sel]
+        return t_power(two_sample_ncp(d, n1, r * n1), n1 * (1.0 + r) - 2.0, alpha_[sel], alternative)
 
-    n_min = 2.0 / min(1.0, ratio)  # both groups at least 2, as pwr.t2n.test requires
-    return solve_design(
+    def fn_one(d: float, n1: float) -> float:  # fn for one point, on floats: the same operations
+        r, a = float(ratio_[0]), float(alpha_[0])
+        n2 = r * n1
+        return t_power_one(d / math.sqrt(1.0 / n1 + 1.0 / n2), n1 * (1.0 + r) - 2.0, a, alternative)
+
+    return solve_grid(
         fn,
-        effect_size=effect_size,
-        n=n,
-        power=power,
-        alpha=alpha,
+        values,
+        shape=shape,
         alternative=alternative,
-        ratio=ratio,
         solved_for=solved_for,
-        n_min=n_min,
+        n_min=2.0 / np.minimum(1.0, ratio_),  # both groups at least 2, as pwr.t2n.test requires
+        var_factor=np.ones(1),
         design="two-sample t-test",
         method="noncentral t (as R pwr.t.test / pwr.t2n.test)",
         parameters={},
         function="power_ttest",
+        power_one=fn_one,
     )

@@ -6,7 +6,10 @@ Steps are registered with :func:`step`; the order of registration is the order o
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Context", "Step", "step", "steps", "reproduce"]
+__all__ = ["Context", "Step", "step", "steps", "reproduce", "MANIFEST"]
+
+#: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
+MANIFEST = "MANIFEST.json"
+_GENERATOR = "retrostats reproduce"
 
 
 @dataclass
@@ -70,20 +77,23 @@ class Step:
     func: Callable[[Context], None]
     description: str = ""
     order: float = 50.0
+    needs: tuple[str, ...] = ()
 
 
 _STEPS: list[Step] = []
 
 
 def step(
-    name: str, description: str = "", *, order: float = 50.0
+    name: str, description: str = "", *, order: float = 50.0, needs: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules."""
-
+    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules;
+    ``needs`` names earlier steps whose ``ctx.cache`` entries it reads (they run in the same worker).
+    """
     def deco(func: Callable[[Context], None]) -> Callable[[Context], None]:
         if any(s.name == name for s in _STEPS):
             raise ValueError(f"a reproduce step named {name!r} is already registered")
-        _STEPS.append(Step(name, func, description or (func.__doc__ or "").strip().splitlines()[0], order))
+        text = description or (func.__doc__ or "").strip().splitlines()[0]
+        _STEPS.append(Step(name, func, text, order, tuple(needs)))
         return func
 
     return deco
@@ -99,7 +109,7 @@ def _load_steps() -> None:
     import importlib
 
     for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
-                "retrostats.report.steps_analysis"):
+                "retrostats.report.steps_decision", "retrostats.report.steps_analysis"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
@@ -131,25 +141,161 @@ def _write_numbers(ctx: Context) -> None:
     ctx.files.append(tex)
 
 
+#: steps at or after this order read what all earlier steps recorded (figure list, numbers): they run last,
+#: in the main process, after the results of the others are merged
+GATHER_ORDER = 100.0
+
+
+def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]:
+    """Run a chain of steps (in a worker process), sharing one cache, and return what each recorded."""
+    by_name = {s.name: s for s in steps()}
+    cache: dict[str, Any] = {}
+    parts = []
+    for name in names:
+        ctx = Context(out=out, quick=quick, cache=cache)
+        before = {k: (len(v) if isinstance(v, list) else None) for k, v in cache.items()}
+        t0 = time.perf_counter()
+        by_name[name].func(ctx)
+        new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
+               for k, v in cache.items() if k not in before or isinstance(v, list)}
+        parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
+                      "seconds": time.perf_counter() - t0})
+    return parts
+
+
+def _chains(todo: list[Step]) -> list[list[str]]:
+    """Group steps with the steps they need (transitively) into chains that run in one worker each."""
+    group = {s.name: i for i, s in enumerate(todo)}
+    for s in todo:
+        for dep in s.needs:
+            if dep in group:
+                old, new = group[s.name], group[dep]
+                group = {k: (new if g == old else g) for k, g in group.items()}
+    chains: dict[int, list[str]] = {}
+    for s in todo:
+        chains.setdefault(group[s.name], []).append(s.name)
+    return list(chains.values())
+
+
+def _merge(ctx: Context, part: dict[str, Any]) -> None:
+    ctx.numbers.update(part["numbers"])
+    ctx.sections.extend(part["sections"])
+    ctx.files.extend(part["files"])
+    for key, val in part["cache"].items():
+        if isinstance(val, list) and isinstance(ctx.cache.get(key), list):
+            ctx.cache[key].extend(val)  # e.g. the figure list, kept in step order
+        else:
+            ctx.cache.setdefault(key, val)
+
+
+def _default_jobs() -> int:
+    """Two workers on a machine with two or more cores that are not already saturated, else one."""
+    import os
+
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0] >= cores  # workers only add start-up cost when every core is taken
+    except OSError:  # pragma: no cover - platforms without a load average
+        busy = False
+    return 2 if cores >= 2 and not busy else 1
+
+
+def _check_target(target: Path, force: bool) -> bool:
+    """Whether ``target`` is a folder written by reproduce; refuse a user's non-empty folder unless forced."""
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"--out {target} is a file, not a folder; choose a folder.")
+    if not target.exists() or not any(target.iterdir()):
+        return False
+    man = target / MANIFEST
+    try:
+        ours = json.loads(man.read_text(encoding="utf-8")).get("generator") == _GENERATOR
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours and not force:
+        raise FileExistsError(f"{target} is not empty and was not written by `retrostats reproduce` (it has no "
+                              f"{MANIFEST}); its report.html, numbers.json, paper.md, tables/ and figures/ "
+                              "would be replaced. Choose an empty or new folder, or pass --force "
+                              "(force=True) to write into it.")
+    return ours
+
+
+def _write_manifest(ctx: Context) -> Path:
+    files = sorted({f.relative_to(ctx.out).as_posix() for f in ctx.files if f.is_file()})
+    entries = []
+    for rel in files:
+        h = hashlib.sha256((ctx.out / rel).read_bytes()).hexdigest()
+        entries.append({"path": rel, "sha256": h})
+    path = ctx.out / MANIFEST
+    path.write_text(json.dumps({"generator": _GENERATOR, "complete": True, "files": entries}, indent=2) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def _move_into_place(tmp: Path, target: Path, ours: bool) -> None:
+    """Put the finished folder ``tmp`` at ``target``: a swap for our own folder, a merge into a forced one."""
+    if not target.exists() or not any(target.iterdir()):
+        if target.exists():
+            target.rmdir()
+        tmp.rename(target)
+        return
+    if ours:
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        old.rmdir()
+        target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    # forced into a user's folder: replace our files only, keep everything else there
+    (target / MANIFEST).unlink(missing_ok=True)
+    for src in sorted(tmp.rglob("*")):
+        rel = src.relative_to(tmp)
+        if src.is_dir() or rel.as_posix() == MANIFEST:
+            continue
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        src.replace(dest)
+    (tmp / MANIFEST).replace(target / MANIFEST)  # last: the folder is complete
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool = True,
-              only: list[str] | None = None) -> Context:
-    """Run every registered step into ``out`` and write ``numbers.json`` and ``report.html``.
+              only: list[str] | None = None, jobs: int | None = None, force: bool = False) -> Context:
+    """Run every registered step into ``out`` and write ``numbers.json``, ``report.html`` and the manifest.
 
     Parameters
     ----------
     out : path
-        Output folder (created).
+        Output folder: new, empty, or one written by an earlier run (which is replaced as a whole).
     quick : bool
         Smaller simulations and draws (for tests); the numbers differ from a full run.
     progress : bool
         Print one line per step with its wall time.
     only : list of str, optional
-        Run only these steps (by name).
+        Run only these steps (by name); the folder then holds only their outputs.
+    force : bool
+        Write into a non-empty folder that an earlier run did not write (same-named files are replaced,
+        other files kept).
+    jobs : int, optional
+        Worker processes (joblib) for the independent steps; default 2 on a machine with two or more cores
+        whose load average is below the core count, else 1 (everything in this process). Each step is
+        deterministic and writes its own files, and the results are merged in step order, so the output is
+        the same byte for byte whatever ``jobs``.
 
     Returns
     -------
     Context
         With ``files`` (everything written) and ``numbers``.
+
+    Raises
+    ------
+    FileExistsError
+        ``out`` is a file, or a non-empty folder without a reproduce ``MANIFEST.json`` and ``force`` is false.
+
+    Notes
+    -----
+    Everything is written into a temporary folder beside ``out`` and moved into place only when every step
+    succeeded, with ``MANIFEST.json`` (each file's SHA-256) written last; a failed or interrupted run (Ctrl-C)
+    leaves ``out`` as it was and removes the temporary folder.
     """
     from .html import write_report
 
@@ -158,18 +304,52 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
         unknown = [name for name in only if name not in known]
         if unknown:
             raise ValueError(f"only names unknown step(s) {unknown}; the steps are {known}.")
-    ctx = Context(out=Path(out), quick=quick)
-    ctx.out.mkdir(parents=True, exist_ok=True)
+    target = Path(out)
+    ours = _check_target(target, force)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    ctx = Context(out=tmp, quick=quick)
+    try:
+        _run_all(ctx, only, jobs, quick, progress, write_report)
+        ctx.files.append(_write_manifest(ctx))
+        _move_into_place(tmp, target, ours)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    ctx.files = [target / f.relative_to(tmp) for f in ctx.files]
+    ctx.out = target
+    if progress:
+        print(f"wrote {len(ctx.files)} files to {ctx.out}", flush=True)
+    return ctx
+
+
+def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool, progress: bool,
+             write_report: Callable[[Context], Path]) -> None:
+    """Every step into ``ctx.out`` (in workers where independent), then numbers and the report."""
     todo = [s for s in steps() if only is None or s.name in only]
-    for i, s in enumerate(todo, 1):
+    jobs = _default_jobs() if jobs is None else int(jobs)
+    early = [s for s in todo if s.order < GATHER_ORDER]
+    if jobs > 1 and len(early) > 1:
+        from joblib import Parallel, delayed
+
+        chains = _chains(early)
+        results = Parallel(n_jobs=jobs, backend="loky")(delayed(_run_steps)(c, ctx.out, quick) for c in chains)
+        got = {name: part for chain, parts in zip(chains, results) for name, part in zip(chain, parts)}
+        for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
+            _merge(ctx, got[s.name])
+            if progress:
+                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {got[s.name]['seconds']:.1f} s "
+                      "(worker)", flush=True)
+        todo = [s for s in todo if s.order >= GATHER_ORDER]
+        start = len(early) + 1
+    else:
+        start = 1
+    for i, s in enumerate(todo, start):
         t0 = time.perf_counter()
         if progress:
-            print(f"[{i}/{len(todo)}] {s.name}: {s.description}", flush=True)
+            print(f"[{i}/{start + len(todo) - 1}] {s.name}: {s.description}", flush=True)
         s.func(ctx)
         if progress:
             print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
     _write_numbers(ctx)
     ctx.files.append(write_report(ctx))
-    if progress:
-        print(f"wrote {len(ctx.files)} files to {ctx.out}", flush=True)
-    return ctx

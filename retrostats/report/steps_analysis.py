@@ -180,22 +180,29 @@ def registry_effects_step(ctx: Context) -> None:
             res = meta_analysis(g, preset="cochrane", slab="study_id")
             key = f"{comp.replace(' vs ', '_vs_')}_{oc}"
             ctx.write_table(f"meta_{key}", res.to_frame())
-            # the effects carry their orientation (positive favours retro): the favours labels follow it
-            ax = F.forest_plot(res, xlabel="SMD (positive favours retro walking)")
+            ax = F.forest_plot(res)  # direction and axis label from the effects' measure and orientation
             parts.append(_fig(ctx, ax, f"fig_registry_{key}", f"Registry meta-analysis, {comp}, {oc}."))
-    if len(usable):
+    # a row whose direction of benefit is unknown cannot be drawn under "positive favours retro"
+    known = usable[usable["direction_known"].astype(str).str.lower() == "true"].reset_index(drop=True)
+    unknown = usable.loc[usable["direction_known"].astype(str).str.lower() != "true", "study_id"].tolist()
+    if len(known):
         ax = F.forest_plot(
-            usable,
+            known,
             labels="study_id",
-            subgroup=[f"{c}: {o}" for c, o in zip(usable["comparison"], usable["outcome"])],
-            xlabel="SMD (harmonised: positive favours retro walking)",
+            subgroup=[f"{c}: {o}" for c, o in zip(known["comparison"], known["outcome"])],
+        )
+        left_out = (
+            f" Not drawn, because the direction of benefit of their instrument is unknown: {', '.join(unknown)}."
+            if unknown
+            else ""
         )
         parts.append(
             _fig(
                 ctx,
                 ax,
                 "fig03_registry_effects",
-                "Every usable effect size in the registry, by outcome (one trial each: nothing to pool).",
+                "Every usable effect size in the registry whose direction of benefit is known, by outcome (one "
+                f"trial each: nothing to pool).{left_out}",
             )
         )
     if not pooled_any:
@@ -332,7 +339,12 @@ def synthetic_meta_step(ctx: Context) -> None:
     )
 
 
-@step("bayes", "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)", order=50)
+@step(
+    "bayes",
+    "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)",
+    order=50,
+    needs=("synthetic_meta",),
+)
 def bayes_step(ctx: Context) -> None:
     """Figures 7-8: posterior densities with the MCID, and the shrinkage forest (exact method, no PyMC)."""
     from ..bayes import bayes_meta_analysis
