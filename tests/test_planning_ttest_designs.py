@@ -164,6 +164,8 @@ def test_alpha_solve_default_alpha_unchanged():
         {"effect_size": 0.5, "power": 0.8, "n2": 1},
         {"effect_size": 0.5, "power": 0.8, "type": "welch"},
         {"effect_size": 0.5, "n": 20, "alpha": None},
+        {"effect_size": [0.3, 0.5], "power": 0.8, "type": "paired"},
+        {"effect_size": 0.5, "power": 0.8, "n2": [20, 40]},
         {"effect_size": 3.0, "n": 80, "power": 0.5, "alpha": None, "type": "paired"},
         {"effect_size": 0.5, "n": 1.5, "power": 0.5, "alpha": None, "type": "paired"},
     ],

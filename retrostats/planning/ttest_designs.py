@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
+
 from ..kernels.power import solve_increasing
 from ..kernels.power_t_designs import one_sample_power, two_sample_power_n1n2
 from ..validators import check_option, check_probability
@@ -39,6 +41,13 @@ def power_t_design(
     ``alpha=None``: the size at which the design reaches ``power`` (``pwr``'s ``sig.level = NULL``).
     """
     type = check_option("type", type, T_TYPES)  # noqa: A001
+    given = {"effect_size": effect_size, "n": n, "power": power, "alpha": alpha, "ratio": ratio, "n2": n2}
+    arrays = [k for k, v in given.items() if v is not None and np.ndim(v) > 0]
+    if arrays:
+        raise ValueError(
+            f"{', '.join(arrays)} given as arrays: type=, n2= and alpha=None take scalars (arrays are "
+            "supported for the two-sample design with alpha given). Call once per value."
+        )
     solve_alpha = alpha is None
     if solve_alpha:
         if effect_size is None or n is None or power is None:
