@@ -1,7 +1,7 @@
 # Reference values for retrostats.power_mmrm from R longpower (power.mmrm, power.mmrm.ar1) and an
 # independent closed form written from Lu, Luo & Chen (2008), formula (3).
-# longpower is not a Debian package: install it from its CRAN sources (github cran/longpower, version
-# 1.0.27) with `R CMD INSTALL -l <lib> longpower` and run with R_LIBS=<lib>.
+# longpower is not a Debian package: this script needs longpower 1.0.27 visible to R (R_LIBS); the committed
+# JSON records the version it was generated with.
 # retrostats arguments: n = longpower n1, ratio = 1 / lambda, effect_size = delta / sigmaa (sigmaa = 1),
 # sd_ratio = sigmab / sigmaa with sd_combination = "longpower" (longpower averages the two SDs).
 source("_common.R")
