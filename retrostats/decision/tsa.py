@@ -363,6 +363,10 @@ def trial_sequential_analysis(
         raise DataError(f"delta must be a finite, non-zero minimal relevant effect; got {delta!r}.")
     if sgn is None and instrument is not None and not standardized:
         _check_delta_against_instrument(delta, instrument, scales)
+    if sgn is None:
+        notes.append(f"the data carry no orientation: a benefit is taken to be a "
+                     f"{'positive' if delta > 0 else 'negative'} effect, the sign of delta = {delta:g} "
+                     "(check it, or pass direction=)")
     if sgn is not None and math.copysign(1.0, delta) != sgn:
         raise DataError(
             f"delta = {delta:g} has the wrong sign: the data say a benefit is a "
