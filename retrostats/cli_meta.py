@@ -40,7 +40,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "recomputes everything.",
     )
     p.add_argument("data", help="CSV or XLSX file of studies")
-    p.add_argument("--measure", default="SMD", help="effect measure (metafor escalc name: SMD, MD, SMDH, ROM)")
+    p.add_argument("--measure", default=None,
+                   help="effect measure (metafor escalc name: SMD, MD, SMDH, ROM; default SMD, or an effects sheet's "
+                   "'measure' column)")
     p.add_argument("--preset", choices=_PRESETS, default="metafor", help="analysis preset (default: metafor)")
     p.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first)")
     p.add_argument("--arms", nargs=2, metavar=("EXPERIMENTAL", "CONTROL"), help="arm names of a tidy sheet")
@@ -92,8 +94,14 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
+    where = ""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raw = pd.read_excel(path, sheet_name=sheet or 0)
+        if sheet is None:
+            with pd.ExcelFile(path) as book:
+                names = book.sheet_names
+            if len(names) > 1:
+                where = f" (first sheet {names[0]!r} read; the workbook also has {names[1:]}: choose with --sheet)"
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = pd.read_csv(path)
     else:
@@ -120,7 +128,7 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
         raise DataError(
             f"{path}: columns {list(raw.columns)} are none of the supported layouts: wide (one row per study: "
             "m1, sd1, n1, m2, sd2, n2 — or metafor's m1i, sd1i, ...), tidy (one row per study and arm: study, "
-            "arm, mean, sd, n) or effect sizes (yi with vi or sei)."
+            f"arm, mean, sd, n) or effect sizes (yi with vi or sei){where}."
         )
     if kind == "tidy":
         names = list(dict.fromkeys(df["arm"].astype(str)))
@@ -156,6 +164,7 @@ def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None
             notes.append(f"arms {dropped} are not part of this comparison and were left out")
         notes.append(f"tidy sheet reshaped to one row per study ({len(rows)} studies)")
         out = pd.DataFrame(rows)
+        out.attrs["arms"] = (exp, ctl)
     else:
         out = df.copy()
         if lab is None:
@@ -222,6 +231,7 @@ def run_meta(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     width: Any = args.width if args.width in ("single", "double") else float(args.width)
     frame, kind, notes = read_studies(args.data, sheet=args.sheet, arms=args.arms)
+    _settle_measure(args, frame, kind, notes)
     out = Path(args.out)
     _prepare_out(out, args.force)
     said: list[str] = []
@@ -241,6 +251,8 @@ def run_meta(args: argparse.Namespace) -> int:
                 fkw["mcid"] = True
         if args.favours:
             fkw["favours"] = tuple(args.favours)
+        elif frame.attrs.get("arms"):
+            fkw["favours"] = tuple(frame.attrs["arms"])  # a tidy sheet names its arms: label with them
         if kind != "effects" and F.figure_width_inches(width) * 25.4 >= 150:
             fkw["data"] = es  # arm columns (means, SDs, n) where they fit
         ax = F.forest_plot(res, **fkw)
@@ -301,6 +313,31 @@ def run_meta(args: argparse.Namespace) -> int:
     print(f"wrote {len(written)} files to {out}: " + ", ".join(written))
     print(f"recompute with: python {out / 'reproduce_meta.py'}")
     return 0
+
+
+def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list[str]) -> None:
+    """The measure of the analysis: --measure, else the sheet's own 'measure' column (an earlier run's
+    effect_sizes.csv read back; --measure may not contradict it on precomputed effects), else SMD, saying which.
+    """
+    from .exceptions import DataError
+
+    have = []
+    if "measure" in frame.columns:  # e.g. the effect_sizes.csv of an earlier run, read back
+        have = sorted({str(v) for v in frame["measure"].dropna()})
+        if len(have) > 1 and (kind == "effects" or args.measure is None):
+            raise DataError(f"{args.data}: the 'measure' column mixes {have}; pool one measure at a time.")
+        if have and args.measure is not None and args.measure != have[0] and kind == "effects":
+            raise DataError(f"--measure {args.measure} but {args.data} says its effects are {have[0]} (column "
+                            "'measure'); drop --measure or correct the sheet.")
+    if args.measure is None:
+        args.measure = have[0] if have else "SMD"
+        if have:
+            notes.append(f"measure {args.measure} from the sheet's 'measure' column")
+        elif kind == "effects":
+            notes.append("measure SMD assumed (the default); pass --measure MD for mean differences in "
+                         "instrument units")
+        else:
+            notes.append("measure SMD (the default; --measure changes it)")
 
 
 def _derivation_text(d: Any) -> str:

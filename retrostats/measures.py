@@ -511,6 +511,8 @@ def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
     'Mean difference, NPRS (positive favours retro)'
     >>> axis_label(EffectMeaning(None, None, None))
     'Effect (retro \u2212 control)'
+    >>> axis_label(EffectMeaning("OR", None, None)).endswith("(retro vs control)")
+    True
     """
     m = MEASURES.get(meaning.measure) if meaning.measure else None
     name = m.axis if m is not None else "Effect"
@@ -519,4 +521,6 @@ def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
     if meaning.favours is not None:
         return f"{name} (positive favours {meaning.favours})"
     exp_, comp = (str(a) for a in arms)
-    return f"{name} ({exp_} \u2212 {comp})"
+    # a ratio (log scale) compares the arms; "retro - control" would read as a difference of ratios
+    joint = " vs " if m is not None and m.scale == "log" else " \u2212 "
+    return f"{name} ({exp_}{joint}{comp})"

@@ -417,4 +417,4 @@ def test_binary_measures_mean_the_same_everywhere():
 
     with pytest.raises(DataError, match="log scale"):
         n_for_conclusive_update(res)
-    assert rs.forest_plot(res).get_xlabel() == "Log odds ratio (retro \u2212 control)"
+    assert rs.forest_plot(res).get_xlabel() == "Log odds ratio (retro vs control)"

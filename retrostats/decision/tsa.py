@@ -142,6 +142,26 @@ def _direction(favours: str | None, direction: str) -> tuple[float | None, str]:
     return None, ""
 
 
+def _check_delta_against_instrument(delta: float, instrument: str, scales: pd.DataFrame | None) -> None:
+    """Unoriented effects are group 1 minus group 2: a delta signed against the instrument's better direction
+    would turn a benefit into "harm" (and back), so it is refused rather than guessed.
+    """
+    from ..datasets import load_dataset
+
+    sc = load_dataset("outcome_scales") if scales is None else scales
+    hit = sc[sc["instrument"].astype(str) == instrument]
+    if hit.empty or "higher_is_better" not in hit.columns or pd.isna(hit["higher_is_better"].iloc[0]):
+        return
+    up = bool(hit["higher_is_better"].iloc[0])
+    if (delta > 0) != up:
+        raise DataError(
+            f"delta = {delta:g} is signed as a benefit, but on {instrument} {'higher' if up else 'lower'} is "
+            f"better, so with effects = group 1 minus group 2 a benefit is {'positive' if up else 'negative'}. "
+            f"Pass delta={-delta:g}, or direction='{'positive' if delta > 0 else 'negative'}' if your effects are "
+            "oriented the other way (or give the data a 'favours' column)."
+        )
+
+
 def _participants(data, n, labels) -> tuple[np.ndarray, str]:
     note = ""
     if isinstance(n, str) and data is not None and n not in data.columns and {"n1", "n2"} <= set(data.columns):
@@ -229,7 +249,9 @@ def trial_sequential_analysis(
         The instrument whose MCID is the default ``delta``.
     direction : {"auto", "positive", "negative"}
         Which sign of ``yi`` is a benefit; ``auto`` reads the data's orientation (a ``favours`` column
-        "positive favours <arm>", :mod:`retrostats.measures`) or, without it, takes the sign of ``delta``.
+        "positive favours <arm>", :mod:`retrostats.measures`) or, without it, takes the sign of ``delta``
+        (refused when that sign contradicts the instrument's better direction, effects being group 1 minus
+        group 2).
     scales : DataFrame, optional
         An ``outcome_scales`` table (default: the shipped one).
 
@@ -339,11 +361,20 @@ def trial_sequential_analysis(
     delta = float(delta)
     if not math.isfinite(delta) or delta == 0:
         raise DataError(f"delta must be a finite, non-zero minimal relevant effect; got {delta!r}.")
+    if sgn is None and instrument is not None and not standardized:
+        _check_delta_against_instrument(delta, instrument, scales)
+    if sgn is None:
+        notes.append(f"the data carry no orientation: a benefit is taken to be a "
+                     f"{'positive' if delta > 0 else 'negative'} effect, the sign of delta = {delta:g} "
+                     "(check it, or pass direction=)")
     if sgn is not None and math.copysign(1.0, delta) != sgn:
         raise DataError(
             f"delta = {delta:g} has the wrong sign: the data say a benefit is a "
             f"{'positive' if sgn > 0 else 'negative'} effect ({dir_note}). Give delta the sign of a benefit."
         )
+    if sd is not None and standardized and float(sd) != 1.0:
+        raise DataError(f"sd = {sd:g} was given but yi are {measure}s (SD units): the RIS is on the SMD scale with "
+                        "sd 1. Drop sd= and give delta= in SD units (or pass mean differences with their SD).")
     if sd is None:
         if standardized:
             sd = 1.0

@@ -166,7 +166,7 @@ class BinaryMetaResult:
         """Forest plot of the per-table outcomes with the pooled diamond; delegates to ``forest_plot``."""
         from ..figures import forest_plot
 
-        frame = pd.DataFrame({"study": list(self.labels), "yi": self.yi, "vi": self.vi})
+        frame = pd.DataFrame({"study": list(self.labels), "yi": self.yi, "vi": self.vi, "measure": self.measure})
         return forest_plot(frame, ax=ax, pooled=self, **kwargs)
 
     def __repr__(self) -> str:

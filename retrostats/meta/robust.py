@@ -74,7 +74,13 @@ class RobustResult(ResultDisplay):
     def __getattr__(self, name: str) -> Any:
         if name in ("estimate", "se", "df", "statistic", "p_value", "ci_low", "ci_high"):
             return float(self.coefficients.iloc[0][name])
-        raise AttributeError(name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"RobustResult has no attribute {name!r}: it holds the cluster-robust coefficients (coefficients, "
+            "vcov, adjust, n_clusters, to_frame() and the first coefficient's estimate, se, df, statistic, "
+            "p_value, ci_low, ci_high); summary() and predict() belong to the fitted model."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table with the adjustment and cluster count."""

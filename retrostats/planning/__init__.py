@@ -18,7 +18,7 @@ _LAZY = {
     "inflate_for_attrition": "designs",
     "n_for_precision": "designs",
     "power_equivalence": "designs",
-    "power_mmrm": "designs",
+    "power_mmrm": "mmrm_power",
     "power_noninferiority": "designs",
     "power_three_arm": "designs",
     "AssuranceResult": "evidence",

@@ -39,7 +39,7 @@ class PowerResult(ResultDisplay):
     ratio : float
         Allocation ratio ``n2 / n``.
     solved_for : str
-        ``"effect_size"``, ``"n"`` or ``"power"``.
+        ``"effect_size"``, ``"n"``, ``"power"`` or ``"alpha"``.
     design : str
         Which calculation (``"two-sample t-test"``, ``"ANCOVA"``, ...).
     method : str
@@ -110,6 +110,13 @@ class PowerResult(ResultDisplay):
         if drop > 0 and self.design != "MMRM (last visit)":
             rec = (
                 f" Allowing for {drop:.0%} attrition, {self.n_recruit_per_arm} will be randomised to group 1."
+            )
+        if self.parameters.get("type") in ("one-sample", "paired"):
+            unit = "pairs" if self.parameters["type"] == "paired" else "participants"
+            return (
+                f"With {self.n_per_arm} {unit} analysed, the {self.design} has {self.power:.0%} power to "
+                f"detect a standardised effect of {abs(self.effect_size):.2f} at a {tail} alpha of "
+                f"{self.alpha:g}."
             )
         return (
             f"With {self.n_per_arm} participants analysed in group 1 and "

@@ -21,7 +21,14 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_support import DEFAULTS, assumption_lines, evidence_caution, protocol_sentence, write_power_curves
+from .cli_support import (
+    DEFAULTS,
+    assumption_lines,
+    evidence_caution,
+    protocol_sentence,
+    scale_unit,
+    write_power_curves,
+)
 
 if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan --help` stays fast
     import pandas as pd
@@ -136,8 +143,8 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
         sd_note = "given with --sd"
     assumptions += [
         f"{why}: the trial is planned to detect the minimal clinically important difference instead",
-        f"MCID {mcid:g} {args.instrument} points ({sc.loc[args.instrument, 'mcid_source']})",
-        f"SD {args.sd:.3f} {args.instrument} points ({sd_note})",
+        f"MCID {mcid:g} {scale_unit(args.instrument)} on {args.instrument} ({sc.loc[args.instrument, 'mcid_source']})",
+        f"SD {args.sd:.3f} {scale_unit(args.instrument)} on {args.instrument} ({sd_note})",
         f"standardised effect = MCID / SD = {mcid / args.sd:.3f}",
     ]
     return mcid / args.sd
@@ -336,8 +343,9 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
             ("evidence_tau2", ma.tau2),
         ]
         assumptions += evidence_caution(ma)
-    if args.alternative == "less" and d is not None:
-        d = -abs(d)
+    if args.alternative == "less" and d is not None and args.effect_size is None:
+        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
+        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
     res = _solve(args, d)
     assumptions += assumption_lines(args, res)
     rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
@@ -367,7 +375,8 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
     ]
     if args.instrument and args.sd:
         raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
-        lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} points.")
+        unit = scale_unit(args.instrument)
+        lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} {unit}.")
         rows.append(("difference_scale_units", raw))
     if ma is not None:
         design = "ancova" if args.design == "ancova" else "ttest"

@@ -15,6 +15,7 @@ __all__ = [
     "assumption_lines",
     "evidence_caution",
     "protocol_sentence",
+    "scale_unit",
     "write_power_curves",
 ]
 
@@ -30,6 +31,20 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.0,
     "arms": ("retro walking", "control"),
 }
+
+
+def scale_unit(instrument: str | None) -> str:
+    """The unit of ``instrument`` in outcome_scales (``"mm"`` for VAS_100), or ``"points"`` when it has none."""
+    if not instrument:
+        return "points"
+    import pandas as pd
+
+    from ..datasets import load_dataset
+
+    sc = load_dataset("outcome_scales").set_index("instrument")
+    if instrument not in sc.index or pd.isna(sc.loc[instrument, "unit"]):
+        return "points"
+    return str(sc.loc[instrument, "unit"])
 
 
 def _d(args: argparse.Namespace, key: str) -> str:
@@ -140,7 +155,8 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
     tail = "two-sided" if res.alternative == "two-sided" else "one-sided"
     if args.instrument and raw is not None:
         what = (
-            f"a difference of {abs(raw):.2f} points on the {args.instrument} (standardised effect "
+            f"a difference of {abs(raw):.2f} {scale_unit(args.instrument)} on the {args.instrument} (standardised "
+            f"effect "
             f"{abs(res.effect_size):.2f}, SD {args.sd:g})"
         )
     elif args.instrument:

@@ -1,5 +1,5 @@
 """Further designs: three arms with multiplicity, non-inferiority, equivalence (TOST), attrition,
-precision (CI half-width with assurance) and MMRM with monotone dropout (as longpower's power.mmrm).
+precision (CI half-width with assurance). MMRM with monotone dropout is in :mod:`.mmrm_power`.
 """
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 from scipy import stats
 
 from .._display import ResultDisplay
-from ..kernels.power import dunnett_critical, mmrm_phi, solve_increasing, t_power_at, tost_power, z_power
+from ..kernels.power import dunnett_critical, solve_increasing, t_power_at, tost_power
 from ..provenance import Provenance, make_provenance
 from ..validators import check_confidence_level, check_interval, check_option, check_probability
 from ._result import PowerResult, check_inputs, solve_design
-from .simulation import check_dropout, check_r, visit_correlation
+from .mmrm_power import power_mmrm  # noqa: F401 - moved; importable from here as before
+from .simulation import check_dropout, check_r
 
 __all__ = [
     "power_three_arm",
@@ -25,7 +25,6 @@ __all__ = [
     "inflate_for_attrition",
     "n_for_precision",
     "PrecisionResult",
-    "power_mmrm",
 ]
 
 
@@ -322,111 +321,4 @@ def n_for_precision(
             "n_for_precision",
             {"half_width": half_width, "sd": sd, "confidence_level": cl, "assurance": assurance, "ratio": ratio},
         ),
-    )
-
-
-def power_mmrm(
-    effect_size: float | None = None,
-    n: float | None = None,
-    power: float | None = None,
-    *,
-    corr: np.ndarray | None = None,
-    r: float | None = None,
-    n_visits: int = 4,
-    correlation: str = "cs",
-    retention: np.ndarray | None = None,
-    retention2: np.ndarray | None = None,
-    dropout: float | None = None,
-    alpha: float = 0.05,
-    alternative: str = "two-sided",
-    ratio: float = 1.0,
-) -> PowerResult:
-    """Power or sample size of the last-visit contrast of an MMRM with monotone dropout.
-
-    Formula (3) of Lu, Luo & Chen (2008), as R longpower ``power.mmrm``: the variance of the last-visit
-    difference is ``sigma^2 (phi1 / n + phi2 / n2)`` with ``phi = [ (sum_j (r_j - r_{j+1})
-    pad(R_{1:j}^{-1}))^{-1} ]_{JJ}`` for visit correlation ``R`` and retention ``r_j``; power is
-    ``Phi(|d| / sqrt(phi1/n + phi2/n2) - z_{1 - alpha/2})`` (normal, one tail, as longpower; one-sided
-    uses ``z_{1 - alpha}``). ``n`` is the group-1 (longpower's group a) size; ``ratio = n2 / n`` is
-    ``1 / lambda`` in longpower.
-
-    Parameters
-    ----------
-    effect_size : float, optional
-        Last-visit mean difference over the outcome SD (longpower's ``delta / sigmaa``).
-    corr : array, optional
-        Visit correlation matrix; otherwise built from ``r``, ``n_visits`` and ``correlation``
-        (``"cs"`` or ``"ar1"``).
-    retention, retention2 : array, optional
-        Proportion still observed at each visit in group 1 / group 2 (starting at 1). Default: linear
-        from 1 to ``1 - dropout``.
-
-    References
-    ----------
-    Lu, K., Luo, X., & Chen, P.-Y. (2008). Sample size estimation for repeated measures analysis in
-    randomized clinical trials with missing data. Int J Biostat 4(1). https://doi.org/10.2202/1557-4679.1098
-
-    Examples
-    --------
-    >>> R = np.full((4, 4), 0.25) + 0.75 * np.eye(4)
-    >>> round(power_mmrm(effect_size=0.5, power=0.8, corr=R, retention=[1, 0.9, 0.8, 0.7]).n, 5)
-    86.99175
-    """
-    if corr is None:
-        if r is None:
-            raise ValueError("give the visit correlation: corr (a matrix) or r (with n_visits, correlation).")
-        corr = visit_correlation(
-            int(check_interval("n_visits", n_visits, 1, None, integer=True)), check_r(r), correlation
-        )
-    corr = np.asarray(corr, dtype=float)
-    J = corr.shape[0]
-    drop = check_dropout(0.0 if dropout is None else dropout)
-
-    def ret(x):
-        v = np.linspace(1.0, 1.0 - drop, J) if x is None else np.asarray(x, dtype=float)
-        if v.shape != (J,) or abs(v[0] - 1) > 1e-12 or np.any(np.diff(v) > 0) or v[-1] <= 0:
-            raise ValueError(
-                f"retention must have {J} values starting at 1, non-increasing, ending above 0; "
-                f"got {v.tolist()}."
-            )
-        return v
-
-    ra, rb = ret(retention), ret(retention if retention2 is None else retention2)
-    phia, phib = mmrm_phi(corr, ra), mmrm_phi(corr, rb)
-    effect_size, n, power, alpha, alternative, ratio, solved_for = check_inputs(
-        effect_size, n, power, alpha, alternative, ratio
-    )
-    one = "greater" if alternative == "two-sided" else alternative
-    a = alpha / 2.0 if alternative == "two-sided" else alpha
-    if alternative == "two-sided" and effect_size is not None:
-        effect_size = abs(effect_size)
-
-    def fn(d: float, n1: float) -> float:
-        return float(z_power(d / math.sqrt(phia / n1 + phib / (ratio * n1)), a, one))
-
-    params = {"n_visits": J, "phi1": phia, "phi2": phib, "retention_last": float(ra[-1])}
-    return solve_design(
-        fn,
-        effect_size=effect_size,
-        n=n,
-        power=power,
-        alpha=alpha,
-        alternative=alternative,
-        ratio=ratio,
-        solved_for=solved_for,
-        n_min=1e-6,
-        design="MMRM (last visit)",
-        method="Lu, Luo & Chen (2008) formula 3, as longpower power.mmrm",
-        parameters=params,
-        function="power_mmrm",
-        effect_max=1e3,
-        call={
-            "r": r,
-            "n_visits": J,
-            "correlation": correlation,
-            "dropout": dropout,
-            **({"corr": corr} if r is None else {}),
-            **({"retention": retention} if retention is not None else {}),
-            **({"retention2": retention2} if retention2 is not None else {}),
-        },
     )

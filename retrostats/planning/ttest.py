@@ -17,11 +17,15 @@ def power_ttest(
     effect_size: float | None = None,
     n: float | None = None,
     power: float | None = None,
-    alpha: float = 0.05,
+    alpha: float | None = 0.05,
     alternative: str = "two-sided",
     ratio: float = 1.0,
+    *,
+    type: str = "two-sample",  # noqa: A002 - pwr's argument name
+    n2: float | None = None,
 ) -> PowerResult:
-    """Power or sample size of the two-sample t test, solving for the one quantity left as None.
+    """Power or sample size of a t test (two-sample, one-sample or paired), solving for the one quantity
+    left as None.
 
     Parameters
     ----------
@@ -32,15 +36,24 @@ def power_ttest(
         Participants in group 1 (may be fractional).
     power : float, optional
         Target power, strictly between ``alpha`` and 1.
-    alpha : float
-        Size of the test.
+    alpha : float or None
+        Size of the test; None solves for it (all of ``effect_size, n, power`` given), as pwr's
+        ``sig.level = NULL``.
     alternative : {"two-sided", "less", "greater"}
         scipy's words; pwr's ``"two.sided"``, ``"less"``, ``"greater"``.
     ratio : float
         Allocation ratio ``n2 / n``; ``ratio=1`` is pwr.t.test, any other value pwr.t2n.test with
         ``n1 = n, n2 = ratio * n``.
+    type : {"two-sample", "one-sample", "paired"}
+        pwr.t.test's ``type``. One-sample and paired: ``n`` observations (pairs), noncentral t with
+        ``n - 1`` df and noncentrality ``d sqrt(n)``; ``d`` is the mean (of the paired differences) over its
+        SD (``ratio`` and ``n2`` do not apply).
+    n2 : float, optional
+        A fixed group-2 size (two-sample only): pwr.t2n.test with ``n1 = n`` and this ``n2``; solving for
+        ``n`` then finds ``n1`` given ``n2``. The result's ``ratio`` is ``n2 / n``.
 
-    Any of ``effect_size, n, power, alpha, ratio`` may be arrays: they broadcast into a grid that is solved
+    Any of ``effect_size, n, power, alpha, ratio`` may be arrays (for the default two-sample design with
+    ``alpha`` given; ``type``, ``n2`` and ``alpha=None`` take scalars): they broadcast into a grid that is solved
     in one vectorised pass, and the result's numeric fields are arrays of the grid's shape, each point equal
     to the scalar call with that point's values.
 
@@ -54,7 +67,7 @@ def power_ttest(
     Raises
     ------
     ValueError
-        If not exactly one of ``effect_size, n, power`` is None, if ``power <= alpha``, if the sign of
+        If not exactly one of ``effect_size, n, power, alpha`` is None, if ``power <= alpha``, if the sign of
         ``effect_size`` contradicts a one-sided ``alternative``, or if no solution exists.
 
     Notes
@@ -83,9 +96,19 @@ def power_ttest(
     0.8015
     >>> round(power_ttest(n=40, power=0.9, ratio=2).effect_size, 4)
     0.6329
+    >>> round(power_ttest(effect_size=0.5, power=0.8, type="paired").n, 4)
+    33.3672
+    >>> round(power_ttest(effect_size=0.5, power=0.8, n2=100).n, 4)
+    46.6653
+    >>> round(power_ttest(effect_size=0.5, n=64, power=0.9, alpha=None).alpha, 4)
+    0.1251
     >>> power_ttest(effect_size=[0.3, 0.5, 0.8], power=0.8).n_per_arm.tolist()
     [176, 64, 26]
     """
+    if type != "two-sample" or n2 is not None or alpha is None:
+        from .ttest_designs import power_t_design
+
+        return power_t_design(effect_size, n, power, alpha, alternative, ratio, type, n2)
     values, shape, solved_for, alternative = grid_inputs(effect_size, n, power, alpha, alternative, ratio)
     alpha_, ratio_ = values["alpha"], values["ratio"]
 

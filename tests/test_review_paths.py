@@ -1,0 +1,162 @@
+"""End-to-end paths tried as a new user would (review of 2026-11-30): each test failed before its fix."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import pytest
+
+import retrostats.figures as F
+from retrostats.cli import main
+
+TIDY = (
+    "study,arm,mean,sd,n\n"
+    "S1,retro,3.1,1.2,20\nS1,control,4.2,1.3,20\n"
+    "S2,control,4.6,1.4,30\nS2,retro,4.0,1.5,32\n"
+    "S3,retro,2.8,1.1,18\nS3,control,4.0,1.2,19\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _forest_texts(monkeypatch, argv):
+    seen = []
+    real = F.forest_plot
+
+    def spy(*a, **k):
+        ax = real(*a, **k)
+        seen.append(ax)
+        return ax
+
+    monkeypatch.setattr(F, "forest_plot", spy)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv) == 0
+    ax = seen[0]
+    texts = [t.get_text() for t in ax.figure.findobj(plt.Text)]
+    return ax.get_xlabel(), " | ".join(texts)
+
+
+def test_meta_tidy_sheet_arms_label_the_forest(tmp_path, monkeypatch):
+    """`--arms control retro` computes control - retro: the forest must say so, not 'retro - control'."""
+    data = tmp_path / "tidy.csv"
+    data.write_text(TIDY)
+    base = [str(data), "--measure", "SMD", "--instrument", "NPRS", "--formats", "png", "--dpi", "60"]
+    argv = ["meta", *base, "--arms", "control", "retro", "--out", str(tmp_path / "o")]
+    xlab, texts = _forest_texts(monkeypatch, argv)
+    assert "control − retro" in xlab or "control - retro" in xlab, xlab
+    # positive = control has more pain = favours retro (NPRS: lower is better)
+    assert texts.index("favours control") < texts.index("favours retro"), texts
+
+
+def test_plan_states_the_instruments_unit(capsys):
+    """A VAS in mm: the grant sentence must say 'mm', not 'points' (and NPRS keeps 'points')."""
+    assert main(["plan", "--n", "40", "--sd", "13.5", "--instrument", "VAS_100"]) == 0
+    out = capsys.readouterr().out
+    assert "7.47 mm on the VAS_100" in out and "points" not in out.split("Result:")[1], out
+    assert main(["plan", "--n", "40", "--sd", "1.35", "--instrument", "NPRS"]) == 0
+    assert "0.75 points on the NPRS" in capsys.readouterr().out
+
+
+
+def test_tsa_refuses_a_delta_signed_against_the_instrument():
+    """Unoriented NPRS mean differences (retro - control, negative = less pain): delta=+1 made the TSA call a
+    clear benefit 'Firm evidence of harm'; grade_profile reads the same data as a benefit."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"yi": [-1.1, -0.6, -1.2, -0.5], "vi": [0.09, 0.07, 0.08, 0.05], "n": [40, 62, 37, 81],
+                      "measure": "MD", "instrument": "NPRS"})
+    with pytest.raises(DataError, match="lower is better"):
+        rs.trial_sequential_analysis(d, delta=1.0, sd=1.35)
+    res = rs.trial_sequential_analysis(d, delta=-1.0, sd=1.35)
+    assert "benefit" in res.conclusion and "harm" not in res.conclusion
+    # an explicit direction still overrides (effects oriented control - retro)
+    flipped = rs.trial_sequential_analysis(d.assign(yi=-d["yi"]), delta=1.0, sd=1.35, direction="positive")
+    assert "benefit" in flipped.conclusion
+
+
+def test_tsa_refuses_an_sd_for_smds():
+    """SMDs are in SD units: an sd= of 1.35 silently rescaled delta and inflated the RIS (167 -> 305)."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"yi": [-0.86, -0.41, -1.02, -0.34], "vi": [0.11, 0.066, 0.12, 0.05], "n": [40, 62, 37, 81],
+                      "measure": "SMD"})
+    with pytest.raises(DataError, match="SD units"):
+        rs.trial_sequential_analysis(d, delta=-0.5, sd=1.35)
+    ris = rs.trial_sequential_analysis(d, delta=-0.5).required_information_size
+    assert ris == rs.trial_sequential_analysis(d, delta=-0.5, sd=1.0).required_information_size
+
+
+
+def test_meta_effects_sheet_keeps_its_measure(tmp_path, capsys):
+    """An effects sheet whose 'measure' column says SMD was relabelled MD by --measure MD (and drawn with an
+    NPRS MCID band) without a word; without --measure its own column is used."""
+    import pandas as pd
+
+    data = tmp_path / "eff.csv"
+    pd.DataFrame({"study": ["A", "B", "C"], "yi": [-0.8, -0.4, -1.0], "vi": [0.1, 0.07, 0.12],
+                  "measure": "SMD"}).to_csv(data, index=False)
+    fast = ["--formats", "png", "--dpi", "60"]
+    assert main(["meta", str(data), "--measure", "MD", "--instrument", "NPRS", "--out", str(tmp_path / "a"),
+                 *fast]) == 1
+    assert "says its effects are SMD" in capsys.readouterr().err
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["meta", str(data), "--out", str(tmp_path / "b"), *fast]) == 0
+    assert "measure SMD from the sheet's 'measure' column" in capsys.readouterr().out
+    assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"SMD"}
+
+
+def test_meta_xlsx_points_to_the_other_sheets(tmp_path, capsys):
+    """A workbook whose first sheet is a README: the error says which sheet was read and offers --sheet."""
+    import pandas as pd
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as w:
+        pd.DataFrame({"notes": ["data on the next sheet"]}).to_excel(w, sheet_name="README", index=False)
+        pd.DataFrame({"yi": [-0.5, -0.2], "vi": [0.1, 0.1]}).to_excel(w, sheet_name="data", index=False)
+    assert main(["meta", str(book), "--out", str(tmp_path / "o")]) == 1
+    assert "--sheet" in capsys.readouterr().err
+
+
+def test_robust_result_says_what_it_holds():
+    import retrostats as rs
+
+    res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9, -0.4], vi=[0.1, 0.08, 0.12, 0.05], cluster=["a", "a", "b", "c"])
+    rob = res.robust("CR2")
+    with pytest.raises(AttributeError, match="belong to the fitted model"):
+        rob.summary()
+
+
+def test_meta_round_trip_of_its_own_effect_sizes_csv(tmp_path):
+    """Feeding an MD run's effect_sizes.csv back to `retrostats meta` pooled SMDs (the default) silently."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "readme_smd.csv"
+    fast = ["--formats", "png", "--dpi", "60"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["meta", str(example), "--measure", "MD", "--out", str(tmp_path / "a"), *fast]) == 0
+        assert main(["meta", str(tmp_path / "a" / "effect_sizes.csv"), "--out", str(tmp_path / "b"), *fast]) == 0
+    a, b = (pd.read_csv(tmp_path / d / "pooled.csv") for d in ("a", "b"))
+    assert b.loc[0, "estimate"] == a.loc[0, "estimate"]
+    assert set(pd.read_csv(tmp_path / "b" / "effect_sizes.csv")["measure"]) == {"MD"}
+
+
+def test_plan_signed_effect_size_contradicting_alternative_is_refused(capsys):
+    """`--effect-size 0.5 --alternative less` was silently planned as -0.5 (the API refuses; so does 'greater')."""
+    assert main(["plan", "--effect-size", "0.5", "--alternative", "less"]) == 1
+    assert "contradicts alternative='less'" in capsys.readouterr().err
+    assert main(["plan", "--effect-size", "-0.5", "--alternative", "less"]) == 0
+    assert "39 analysed per arm" in capsys.readouterr().out
