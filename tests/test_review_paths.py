@@ -135,7 +135,8 @@ def test_robust_result_says_what_it_holds():
     res = rs.meta_analysis(yi=[-0.5, -0.2, -0.9, -0.4], vi=[0.1, 0.08, 0.12, 0.05], cluster=["a", "a", "b", "c"])
     rob = res.robust("CR2")
     with pytest.raises(AttributeError, match="belong to the fitted model"):
-        rob.summary()
+        rob.predict()
+    assert "Cluster-robust" in rob.summary().as_text()  # the result protocol (tests/test_result_protocol.py)
 
 
 def test_meta_round_trip_of_its_own_effect_sizes_csv(tmp_path):

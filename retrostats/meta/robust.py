@@ -79,7 +79,7 @@ class RobustResult(ResultDisplay):
         raise AttributeError(
             f"RobustResult has no attribute {name!r}: it holds the cluster-robust coefficients (coefficients, "
             "vcov, adjust, n_clusters, to_frame() and the first coefficient's estimate, se, df, statistic, "
-            "p_value, ci_low, ci_high); summary() and predict() belong to the fitted model."
+            "p_value, ci_low, ci_high, summary()); predict() and the other verbs belong to the fitted model."
         )
 
     def to_frame(self) -> pd.DataFrame:
