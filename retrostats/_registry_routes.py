@@ -38,7 +38,7 @@ class _Arm:
                     printed=printed,
                 ))
         self.ambiguous = (
-            bool(pd.concat([at, base])["ambiguous"].fillna(False).astype(bool).any())
+            any(bool(v) for part in (at, base) for v in part["ambiguous"] if not pd.isna(v))
             if "ambiguous" in rows.columns
             else False
         )

@@ -367,6 +367,33 @@ def _merge(reg: pd.DataFrame, ext: pd.DataFrame, key: list[str], on_conflict: st
             ext = ext[~clash_ext]
         else:
             reg = reg[~k_reg.isin(set(k_ext[clash_ext])).to_numpy()]
+    return _stack(reg, ext)
+
+
+def _stack(reg: pd.DataFrame, ext: pd.DataFrame) -> pd.DataFrame:
+    """Registry rows then extraction rows, with the same column dtypes on pandas 2 and 3.
+
+    pandas 2 and 3 type a column differently when one side is empty or all missing; such a column takes the
+    other side's dtype first, so the merged frame does not depend on the pandas version.
+    """
+    columns = list(dict.fromkeys([*reg.columns, *ext.columns]))
+    if ext.empty or reg.empty:
+        return (reg if ext.empty else ext).reindex(columns=columns).reset_index(drop=True)
+    reg, ext = reg.reindex(columns=columns), ext.reindex(columns=columns)
+    casts_reg, casts_ext = {}, {}
+    for col in columns:
+        a_na, b_na = reg[col].isna().all(), ext[col].isna().all()
+        if reg[col].dtype == ext[col].dtype or a_na == b_na:
+            continue
+        target, casts = (ext[col].dtype, casts_reg) if a_na else (reg[col].dtype, casts_ext)
+        if target.kind in "Of" or str(target).startswith("string"):
+            casts[col] = target
+        else:  # bool or integer with missing values: object on both sides (never NaN cast to True or 0)
+            casts_reg[col] = casts_ext[col] = object
+    if casts_reg:
+        reg = reg.astype(casts_reg)
+    if casts_ext:
+        ext = ext.astype(casts_ext)
     return pd.concat([reg, ext], ignore_index=True)
 
 
