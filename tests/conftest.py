@@ -59,6 +59,18 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(20261122)
 
 
+#: Test modules that take longest (the shared reproduce runs, the notebooks), collected first: xdist's loadscope
+#: hands out modules in collection order, so these start at once on separate workers and the many short
+#: modules fill in around them (collected last, the reproduce module ran alone for its last minute or two).
+SLOW_MODULES_FIRST = ("test_reproduce.py", "test_notebooks.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the modules of ``SLOW_MODULES_FIRST`` first (a stable sort: every other order is kept)."""
+    rank = {name: i for i, name in enumerate(SLOW_MODULES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 #: The figure widths every paper figure is checked at (journal single and double column).
 PAPER_WIDTHS = ("single", "double")
 

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from retrostats.cli import main
 from retrostats.report import reproduce, steps
 
 
@@ -87,14 +86,6 @@ def test_steps_are_registered_in_order():
     assert names[:2] == ["registry", "evidence_map"]
     assert {"synthetic_meta", "bayes", "planning", "participants", "colophon"} <= set(names)
     assert names[-1] == "colophon"
-
-
-def test_cli_reproduce_only_one_step(tmp_path, capsys):
-    assert main(["reproduce", "--out", str(tmp_path), "--quick", "--only", "evidence_map"]) == 0
-    out = capsys.readouterr().out
-    assert re.search(r"\[1/1\] evidence_map", out)
-    assert (tmp_path / "figures" / "fig01_evidence_map.pdf").exists()
-    assert (tmp_path / "report.html").exists()
 
 
 @pytest.mark.slow
