@@ -141,7 +141,7 @@ def test_grid_on_dask_cluster():
     kw = dict(n_per_arm=[20, 30], effect=[0.6], r=[0.5], method="simulation", n_sims=1000, seed=4)
     with (
         distributed.LocalCluster(
-            processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+            processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0"
         ) as cl,
         distributed.Client(cl) as client,
     ):

@@ -87,7 +87,7 @@ def test_analytic_grid_on_dask_equals_local(monkeypatch):
     monkeypatch.setattr(grid_module, "DASK_CHUNK", 7)  # several blocks
     kw = dict(n_per_arm=[20, 30, 45], effect=[0.3, 0.6], r=[0.2, 0.5], dropout=[0.0, 0.1])
     with (
-        distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cl,
+        distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0") as cl,
         distributed.Client(cl) as client,
     ):
         on_dask = power_grid(**kw, client=client)

@@ -246,12 +246,13 @@ def save_figure(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from retrostats.figures import evidence_map
-    >>> ax = evidence_map()
+    >>> import retrostats as rs
+    >>> from retrostats.figures import funnel_plot
+    >>> ax = funnel_plot(rs.meta_analysis(yi=[0.1, 0.5, 0.3, 0.4], vi=[0.02, 0.03, 0.02, 0.05]))
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     files = save_figure(ax, pathlib.Path(d) / "map", formats=("svg",), width="double")
+    ...     files = save_figure(ax, pathlib.Path(d) / "funnel", formats=("pdf", "png"), width="double")
     ...     [p.suffix for p in files]
-    ['.svg']
+    ['.pdf', '.png']
     """
     fig = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
     if not hasattr(fig, "savefig"):

@@ -152,8 +152,9 @@ def layout_problems(fig: Any, *, min_font: float = MIN_FONT_PT, tolerance_px: fl
 
     Examples
     --------
-    >>> from retrostats.figures import evidence_map
-    >>> layout_problems(evidence_map(width="double"))
+    >>> import retrostats as rs
+    >>> from retrostats.figures import funnel_plot
+    >>> layout_problems(funnel_plot(rs.meta_analysis(yi=[0.1, 0.5, 0.3, 0.4], vi=[0.02, 0.03, 0.02, 0.05])))
     []
     """
     fig = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
