@@ -1,4 +1,4 @@
-"""Pieces of ``retrostats plan`` for planners: the assumptions block with every default marked, the
+"""The text of ``retrostats plan`` for planners: the assumptions block with every default marked, the
 protocol sentence naming the arms and the instrument, a caution scaled to the evidence, power curves
 (``--plot``) and the sensitivity mode (minimum detectable effect for a given n, as G*Power's
 "sensitivity" analysis).
@@ -15,7 +15,6 @@ __all__ = [
     "assumption_lines",
     "evidence_caution",
     "protocol_sentence",
-    "scale_unit",
     "write_power_curves",
 ]
 
@@ -31,20 +30,6 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.0,
     "arms": ("retro walking", "control"),
 }
-
-
-def scale_unit(instrument: str | None) -> str:
-    """The unit of ``instrument`` in outcome_scales (``"mm"`` for VAS_100), or ``"points"`` when it has none."""
-    if not instrument:
-        return "points"
-    import pandas as pd
-
-    from ..datasets import load_dataset
-
-    sc = load_dataset("outcome_scales").set_index("instrument")
-    if instrument not in sc.index or pd.isna(sc.loc[instrument, "unit"]):
-        return "points"
-    return str(sc.loc[instrument, "unit"])
 
 
 def _d(args: argparse.Namespace, key: str) -> str:
@@ -140,6 +125,8 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
     >>> protocol_sentence(a, res, -1.0, 63)[:80]
     'With 49 participants analysed per arm (retro walking and forward walking), the A'
     """
+    from ..planning.scales import scale_unit
+
     exp, ctl = args.arms
     n1, n2 = res.n_per_arm, int(math.ceil(res.n2 - 1e-9))
     who = (

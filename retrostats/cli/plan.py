@@ -21,14 +21,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_support import (
-    DEFAULTS,
-    assumption_lines,
-    evidence_caution,
-    protocol_sentence,
-    scale_unit,
-    write_power_curves,
-)
+from ._plan_text import DEFAULTS, assumption_lines, evidence_caution, protocol_sentence, write_power_curves
 
 if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan --help` stays fast
     import pandas as pd
@@ -103,33 +96,12 @@ class _NoEvidence(ValueError):
     """No usable effect sizes for the requested outcome and comparison."""
 
 
-def _registry_sd(instrument: str) -> tuple[float, str]:
-    """Root mean square of the arm SDs the registry holds for ``instrument``, and where they come from."""
-    import numpy as np
-
-    from ..datasets import load_dataset
-
-    arms = load_dataset("retro_arms")
-    s = arms[(arms["instrument"] == instrument) & (arms["statistic"] == "sd")]
-    trials = sorted(set(s["study_id"]))
-    if len(trials) < 2:
-        seen = f" (only {', '.join(trials)} reports one)" if trials else ""
-        raise ValueError(
-            f"the registry has published SDs of {instrument!r} from fewer than two trials{seen}; too little to "
-            "plan on: give --sd (e.g. from a large trial or cohort in your population) and cite it."
-        )
-    sd = float(np.sqrt(np.mean(s["value"].to_numpy(dtype=float) ** 2)))
-    ids = ", ".join(trials)
-    flagged = int(s["ambiguous"].fillna(False).astype(bool).sum())
-    note = f"; {flagged} of them flagged ambiguous in the registry" if flagged else ""
-    return sd, f"root mean square of {len(s)} published arm SDs of {instrument} ({ids}{note})"
-
-
 def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> float:
     """Fallback when the registry has no usable evidence: plan to detect the instrument's MCID."""
     import pandas as pd
 
     from ..datasets import load_dataset
+    from ..planning.scales import registry_sd, scale_unit
 
     if not args.instrument:
         raise _NoEvidence(f"{why}; give --instrument (to plan for its MCID) or --effect-size.")
@@ -138,7 +110,7 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
         raise _NoEvidence(f"{why}, and {args.instrument!r} has no MCID in outcome_scales; give --effect-size.")
     mcid = float(sc.loc[args.instrument, "mcid"])
     if args.sd is None:
-        args.sd, sd_note = _registry_sd(args.instrument)
+        args.sd, sd_note = registry_sd(args.instrument)
     else:
         sd_note = "given with --sd"
     assumptions += [
@@ -255,7 +227,7 @@ def _evidence_scale(args: argparse.Namespace, ma: Any, assumptions: list[str]) -
 
 
 def _solve(args: argparse.Namespace, d: float | None):
-    from . import power_ancova, power_change_score, power_mmrm, power_ttest
+    from ..planning import power_ancova, power_change_score, power_mmrm, power_ttest
 
     if d is None:  # sensitivity: n and power given, the effect is solved for
         power = args.power if args.power is not None else DEFAULTS["power"]
@@ -273,13 +245,8 @@ def _solve(args: argparse.Namespace, d: float | None):
     return power_mmrm(**common, r=args.r, n_visits=args.visits, dropout=args.dropout)
 
 
-def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
-    """Handler of ``retrostats plan``: print the plan and optionally write the CSV."""
-    import pandas as pd
-
-    from .designs import inflate_for_attrition
-    from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
-
+def _check_arguments(args: argparse.Namespace) -> bool:
+    """Refuse contradictory or incomplete flags before any work; True in the sensitivity mode (only --n)."""
     sources = [
         args.effect_size is not None,
         args.effect is not None,
@@ -303,62 +270,66 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
             "--sd converts effects in instrument units, but --effect-size is already standardised; drop --sd "
             "(or give --instrument as well to translate the result into scale units)."
         )
+    if args.effect is not None and args.sd is None:
+        raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
     if args.from_csv is not None and not Path(args.from_csv).is_file():
         raise ValueError(f"--from-csv {args.from_csv}: no such file.")
-    rows: list[tuple[str, Any]] = []
-    assumptions: list[str] = []
-    ma = None
+    if args.instrument is not None:
+        from ..planning.scales import check_instrument
+
+        check_instrument(args.instrument, name="--instrument")
+    return sensitivity
+
+
+def _planning_effect(
+    args: argparse.Namespace, sensitivity: bool, assumptions: list[str], rows: list[tuple[str, Any]]
+) -> tuple[float | None, Any, float | None]:
+    """The standardised effect to plan for (None in the sensitivity mode), the meta-analysis behind it (or
+    None) and the outcome SD that converted raw-scale evidence (or None); says each step in ``assumptions``.
+    """
     if sensitivity:
-        d = None
         assumptions.append(f"sensitivity analysis: {args.n:g} analysed per arm; the effect is solved for")
-    elif args.effect is not None:
-        if args.sd is None:
-            raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
+        return None, None, None
+    if args.effect is not None:
         d = abs(args.effect) / args.sd
         assumptions.append(f"effect {abs(args.effect):g} scale units / SD {args.sd:g} = standardised {d:.3f}")
-    elif args.effect_size is not None:
-        d = args.effect_size
-        assumptions.append(f"standardised effect (SMD) {d:g}")
-    else:
-        try:
-            ma, label, ids = _evidence(args)
-        except _NoEvidence as exc:
-            if not args.from_registry:
-                raise ValueError(f"{exc}; give --effect-size instead.") from None
-            ma = None
-            d = _mcid_plan(args, str(exc), assumptions)
-    outcome_sd = None
-    if ma is not None:
-        outcome_sd = _evidence_scale(args, ma, assumptions)
-        d = abs(float(ma.estimate)) / (outcome_sd or 1.0)
-        assumptions.append(
-            f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): "
-            f"{ma.measure or 'SMD'} {ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 "
-            f"{ma.tau2:.3f}" + (f"; standardised effect {d:.3f}" if outcome_sd else "")
-        )
-        rows += [
-            ("evidence_k", ma.k),
-            ("evidence_estimate", ma.estimate),
-            ("evidence_se", ma.se),
-            ("evidence_tau2", ma.tau2),
-        ]
-        assumptions += evidence_caution(ma)
-    if args.alternative == "less" and d is not None and args.effect_size is None:
-        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
-        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
-    res = _solve(args, d)
-    assumptions += assumption_lines(args, res)
-    rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
-    n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
-    rows.append(("n_randomise_per_arm", n_rec))
+        return d, None, None
+    if args.effect_size is not None:
+        assumptions.append(f"standardised effect (SMD) {args.effect_size:g}")
+        return args.effect_size, None, None
+    try:
+        ma, label, ids = _evidence(args)
+    except _NoEvidence as exc:
+        if not args.from_registry:
+            raise ValueError(f"{exc}; give --effect-size instead.") from None
+        return _mcid_plan(args, str(exc), assumptions), None, None
+    outcome_sd = _evidence_scale(args, ma, assumptions)
+    d = abs(float(ma.estimate)) / (outcome_sd or 1.0)
+    assumptions.append(
+        f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): "
+        f"{ma.measure or 'SMD'} {ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 "
+        f"{ma.tau2:.3f}" + (f"; standardised effect {d:.3f}" if outcome_sd else "")
+    )
+    rows += [("evidence_k", ma.k), ("evidence_estimate", ma.estimate), ("evidence_se", ma.se),
+             ("evidence_tau2", ma.tau2)]
+    assumptions += evidence_caution(ma)
+    return d, ma, outcome_sd
+
+
+def _result_lines(
+    args: argparse.Namespace, res: Any, sensitivity: bool, n_rec: int, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The result: the sensitivity verdict (with --n only), n and power, the difference in scale units."""
+    from ..planning import mcid_effect_size, to_scale_units
+    from ..planning.scales import scale_unit
+
+    lines = []
     if sensitivity:
-        lines = [
+        lines.append(
             f"Sensitivity: with {args.n:g} analysed per arm the minimum detectable standardised effect is "
             f"{abs(res.effect_size):.3f} (power {res.power:.0%}, alpha {res.alpha:g} {res.alternative})."
-        ]
+        )
         if args.instrument and args.sd:
-            from .evidence import mcid_effect_size
-
             try:
                 m = mcid_effect_size(args.instrument, args.sd)
                 lines.append(
@@ -368,75 +339,75 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
                 )
             except ValueError as exc:
                 lines.append(f"MCID: {exc}")
-    lines = ([] if not sensitivity else lines) + [
+    lines.append(
         f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
         f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
         f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."
-    ]
+    )
     if args.instrument and args.sd:
         raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
         unit = scale_unit(args.instrument)
         lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} {unit}.")
         rows.append(("difference_scale_units", raw))
-    if ma is not None:
-        design = "ancova" if args.design == "ancova" else "ttest"
-        try:
-            ar = n_for_assurance(
-                ma,
-                target=args.assurance,
-                alpha=args.alpha,
-                design=design,
-                r=args.r,
-                ratio=args.ratio,
-                outcome_sd=outcome_sd,
-            )
-            lines.append(
-                f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
-                f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
-            )
-            rows += [
-                ("assurance_n_per_arm", ar.n_per_arm),
-                ("assurance", ar.assurance),
-                ("max_assurance", ar.max_assurance),
-            ]
-        except ValueError as exc:
-            lines.append(f"Assurance: {exc}")
-        thresholds = [("no effect", 0.0)]
-        if args.instrument and args.sd:
-            try:
-                thresholds.append(
-                    (
-                        "the MCID",
-                        math.copysign(mcid_effect_size(args.instrument, args.sd), float(ma.estimate)),
-                    )
-                )
-            except ValueError as exc:
-                lines.append(f"MCID: {exc}")
-        for name, thr in thresholds:
-            try:
-                up = n_for_conclusive_update(ma, threshold=thr, outcome_sd=outcome_sd)
-                if up.n_per_arm == 0:
-                    lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
-                    rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", 0))
-                    continue
-                lines.append(
-                    f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
-                    f"observes the current estimate (pooled SE {up.updated_se:.3f})."
-                )
-                rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", up.n_per_arm))
-            except ValueError as exc:
-                lines.append(f"Updated meta-analysis excludes {name}: {exc}")
-    print("Trial plan (retrostats plan)")
-    print("Assumptions:")
-    for a in assumptions:
-        print(f"  - {a}")
-    for line in lines:
-        print(line)
-    raw = None
+    return lines
+
+
+def _assurance_lines(
+    args: argparse.Namespace, ma: Any, outcome_sd: float | None, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The n that reaches the target assurance (power averaged over the evidence's predictive distribution)."""
+    from ..planning import n_for_assurance
+
+    design = "ancova" if args.design == "ancova" else "ttest"
+    try:
+        ar = n_for_assurance(ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r,
+                             ratio=args.ratio, outcome_sd=outcome_sd)
+    except ValueError as exc:
+        return [f"Assurance: {exc}"]
+    rows += [("assurance_n_per_arm", ar.n_per_arm), ("assurance", ar.assurance),
+             ("max_assurance", ar.max_assurance)]
+    return [
+        f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
+        f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
+    ]
+
+
+def _update_lines(
+    args: argparse.Namespace, ma: Any, outcome_sd: float | None, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The size of a new trial that makes the updated meta-analysis exclude no effect (and the MCID)."""
+    from ..planning import mcid_effect_size, n_for_conclusive_update
+
+    lines = []
+    thresholds = [("no effect", 0.0)]
     if args.instrument and args.sd:
-        raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
-    print("Sentence for the protocol / grant:")
-    print(f"  {protocol_sentence(args, res, raw, n_rec if args.design != 'mmrm' else None)}")
+        try:
+            mcid = mcid_effect_size(args.instrument, args.sd)
+            thresholds.append(("the MCID", math.copysign(mcid, float(ma.estimate))))
+        except ValueError as exc:
+            lines.append(f"MCID: {exc}")
+    for name, thr in thresholds:
+        key = f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}"
+        try:
+            up = n_for_conclusive_update(ma, threshold=thr, outcome_sd=outcome_sd)
+        except ValueError as exc:
+            lines.append(f"Updated meta-analysis excludes {name}: {exc}")
+            continue
+        rows.append((key, up.n_per_arm))
+        if up.n_per_arm == 0:
+            lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
+        else:
+            lines.append(
+                f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
+                f"observes the current estimate (pooled SE {up.updated_se:.3f})."
+            )
+    return lines
+
+
+def _write_outputs(args: argparse.Namespace, res: Any, rows: list[tuple[str, Any]]) -> None:
+    """--plot: the power curves; --out: the tidy CSV (complete or absent) and the script recomputing it."""
+    import pandas as pd
+
     if args.plot:
         files = write_power_curves(args, res, _solve, args.plot)
         print("wrote " + ", ".join(str(f) for f in files))
@@ -452,4 +423,35 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
         script = Path(args.out).with_suffix(".py")
         script.write_text(res.to_script(), encoding="utf-8")
         print(f"wrote {script} (recomputes the power calculation: python {script})")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Handler of ``retrostats plan``: print the plan and optionally write the CSV, its script and curves."""
+    from ..planning import inflate_for_attrition, to_scale_units
+
+    sensitivity = _check_arguments(args)
+    rows: list[tuple[str, Any]] = []
+    assumptions: list[str] = []
+    d, ma, outcome_sd = _planning_effect(args, sensitivity, assumptions, rows)
+    if args.alternative == "less" and d is not None and args.effect_size is None:
+        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
+        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
+    res = _solve(args, d)
+    assumptions += assumption_lines(args, res)
+    rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
+    n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
+    rows.append(("n_randomise_per_arm", n_rec))
+    lines = _result_lines(args, res, sensitivity, n_rec, rows)
+    if ma is not None:
+        lines += _assurance_lines(args, ma, outcome_sd, rows) + _update_lines(args, ma, outcome_sd, rows)
+    print("Trial plan (retrostats plan)")
+    print("Assumptions:")
+    for a in assumptions:
+        print(f"  - {a}")
+    for line in lines:
+        print(line)
+    raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument) if args.instrument and args.sd else None
+    print("Sentence for the protocol / grant:")
+    print(f"  {protocol_sentence(args, res, raw, n_rec if args.design != 'mmrm' else None)}")
+    _write_outputs(args, res, rows)
     return 0
