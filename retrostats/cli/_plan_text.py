@@ -52,20 +52,33 @@ def assumption_lines(args: argparse.Namespace, res: Any) -> list[str]:
     ('arms: retro walking (group 1) vs control (group 2) [default]', 'dropout 0% (no attrition assumed) [default]')
     """
     exp, ctl = args.arms
-    power_note = (
-        f"target power {res.power:.0%}" + (" [default]" if args.power is None else "")
-        if res.solved_for != "power"
-        else f"n fixed at {res.n:g} per arm (power solved for)"
-    )
+    kind = getattr(args, "type", "two-sample") if args.design == "ttest" else "two-sample"
+    per = {"paired": " pairs", "one-sample": ""}.get(kind, " per arm")
+    if res.solved_for == "power":
+        power_note = f"n fixed at {res.n:g}{per} (power solved for)"
+    elif res.solved_for == "alpha":
+        power_note = f"n fixed at {res.n:g}{per}, power {res.power:.0%} (alpha solved for)"
+    else:
+        power_note = f"target power {res.power:.0%}" + (" [default]" if args.power is None else "")
+    alpha = f"alpha {res.alpha:.4g} (solved for)" if res.solved_for == "alpha" else f"alpha {res.alpha:g}"
+    group = {"paired": "one group of pairs (the effect is the mean difference over its SD)",
+             "one-sample": "one group of participants (the effect is the mean over the SD)"}
     lines = [
-        f"arms: {exp} (group 1) vs {ctl} (group 2){_d(args, 'arms')}",
+        group.get(kind, f"arms: {exp} (group 1) vs {ctl} (group 2){_d(args, 'arms')}"),
         f"outcome: {args.instrument}" if args.instrument else "outcome: not named (give --instrument, e.g. NPRS)",
         f"design {args.design}: {res.design}; {res.method}{_d(args, 'design')}",
         power_note,
-        f"alpha {res.alpha:g}{_d(args, 'alpha')}, {res.alternative}{_d(args, 'alternative')}",
-        f"allocation ratio {res.ratio:g} (group 2 : group 1){_d(args, 'ratio')}",
+        f"{alpha}{_d(args, 'alpha')}, {res.alternative}{_d(args, 'alternative')}",
     ]
-    if args.design in ("ancova", "change", "mmrm"):
+    if getattr(args, "n2", None) is not None:
+        lines.append(f"group 2 fixed at {args.n2:g} (--n2): allocation ratio {res.ratio:.3g} (group 2 : group 1)")
+    elif kind == "two-sample":
+        lines.append(f"allocation ratio {res.ratio:g} (group 2 : group 1){_d(args, 'ratio')}")
+    if kind == "paired":
+        lines.append("paired t test on the within-pair differences")
+    elif kind == "one-sample":
+        lines.append("one-sample t test against zero")
+    elif args.design in ("ancova", "change", "mmrm"):
         what = f" between visits ({args.visits} visits{_d(args, 'visits')})" if args.design == "mmrm" else (
             " between baseline and outcome"
         )
@@ -129,11 +142,13 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
 
     exp, ctl = args.arms
     n1, n2 = res.n_per_arm, int(math.ceil(res.n2 - 1e-9))
-    who = (
-        f"{n1} participants analysed per arm ({exp} and {ctl})"
-        if n1 == n2
-        else f"{n1} participants analysed in the {exp} arm and {n2} in the {ctl} arm"
-    )
+    kind = res.parameters.get("type", "two-sample")
+    if kind != "two-sample":
+        who = f"{n1} {'pairs' if kind == 'paired' else 'participants'} analysed"
+    elif n1 == n2:
+        who = f"{n1} participants analysed per arm ({exp} and {ctl})"
+    else:
+        who = f"{n1} participants analysed in the {exp} arm and {n2} in the {ctl} arm"
     extra = []
     for key in ("r", "n_visits"):
         if key in res.parameters:
@@ -151,7 +166,9 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
     else:
         what = f"a standardised difference of {abs(res.effect_size):.2f} in the primary outcome"
     text = f"With {who}, the {design} has {res.power:.0%} power to detect {what} at a {tail} alpha of {res.alpha:g}."
-    if args.dropout and n_randomise is not None:
+    if args.dropout and n_randomise is not None and kind != "two-sample":
+        text += f" Allowing for {args.dropout:.0%} attrition, {n_randomise} will be recruited."
+    elif args.dropout and n_randomise is not None:
         total = n_randomise + int(math.ceil(res.ratio * n_randomise - 1e-9))
         text += (
             f" Allowing for {args.dropout:.0%} attrition, {n_randomise} will be randomised to the {exp} arm "
@@ -178,7 +195,7 @@ def write_power_curves(args: argparse.Namespace, res: Any, solve: Any, stem: str
     rows = []
     for scale in (0.75, 1.0, 1.25):
         a = copy.copy(args)
-        a.power = None
+        a.power, a.alpha = None, res.alpha  # power at each n (at the solved alpha when --alpha solve)
         for n in ns:
             a.n = float(n)
             r = solve(a, math.copysign(d * scale, res.effect_size))
@@ -190,5 +207,6 @@ def write_power_curves(args: argparse.Namespace, res: Any, solve: Any, stem: str
     ax.axvline(res.n, color="#555555", lw=0.6, ls=(0, (3, 2)))
     with style_context():
         exp, ctl = args.arms
-        ax.set_title(f"{res.design}: {exp} vs {ctl}", loc="left")
+        ax.set_title(f"{res.design}: {exp} vs {ctl}" if res.parameters.get("type", "two-sample") == "two-sample"
+                     else res.design, loc="left")
     return save_figure(ax, stem, close=True)

@@ -29,6 +29,17 @@ if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan
 __all__ = ["register", "run_plan"]
 
 _DESIGNS = ("ttest", "ancova", "change", "mmrm")
+_TTEST_TYPES = ("two-sample", "paired", "one-sample")
+
+
+def _alpha(text: str) -> float | None:
+    """``--alpha``: a number, or ``solve`` (None: the size of the test is solved for)."""
+    if text.strip().lower() == "solve":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number such as 0.05, or 'solve'; got {text!r}") from None
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -69,9 +80,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--instrument", help="outcome_scales instrument, e.g. NPRS (units, direction, MCID)")
     p.add_argument("--n", type=float, help="participants analysed per arm (then power is solved for)")
     p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
-    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--alpha", type=_alpha, default=0.05,
+                   help="size of the test (default 0.05); 'solve' finds it from --n, --power and the effect "
+                   "(--design ttest)")
     p.add_argument("--alternative", choices=("two-sided", "less", "greater"), default="two-sided")
     p.add_argument("--ratio", type=float, default=1.0, help="allocation ratio n2/n1")
+    ttest = p.add_argument_group("t-test designs (--design ttest; as R pwr.t.test / pwr.t2n.test)")
+    ttest.add_argument("--type", choices=_TTEST_TYPES, default="two-sample",
+                       help="two-sample (default), paired (n pairs, d of the differences) or one-sample")
+    ttest.add_argument("--n2", type=float, default=None,
+                       help="a fixed size of group 2 (two-sample): n of group 1 is solved for (pwr.t2n.test)")
     p.add_argument("--r", type=float, default=0.5, help="baseline-outcome (or between-visit) correlation")
     p.add_argument("--visits", type=int, default=4, help="post-baseline visits (mmrm)")
     p.add_argument("--dropout", type=float, default=0.0, help="proportion lost to follow-up")
@@ -229,7 +247,7 @@ def _evidence_scale(args: argparse.Namespace, ma: Any, assumptions: list[str]) -
 def _solve(args: argparse.Namespace, d: float | None):
     from ..planning import power_ancova, power_change_score, power_mmrm, power_ttest
 
-    if d is None:  # sensitivity: n and power given, the effect is solved for
+    if d is None or args.alpha is None:  # sensitivity (the effect) or the size of the test is solved for
         power = args.power if args.power is not None else DEFAULTS["power"]
     else:
         power = None if args.n is not None else (args.power if args.power is not None else DEFAULTS["power"])
@@ -237,12 +255,37 @@ def _solve(args: argparse.Namespace, d: float | None):
         effect_size=d, n=args.n, power=power, alpha=args.alpha, alternative=args.alternative, ratio=args.ratio
     )
     if args.design == "ttest":
-        return power_ttest(**common)
+        if args.type != "two-sample" or args.n2 is not None:
+            del common["ratio"]
+        return power_ttest(**common, type=args.type, n2=args.n2)
     if args.design == "ancova":
         return power_ancova(**common, r=args.r, dropout=args.dropout)
     if args.design == "change":
         return power_change_score(**common, r=args.r, dropout=args.dropout)
     return power_mmrm(**common, r=args.r, n_visits=args.visits, dropout=args.dropout)
+
+
+def _check_ttest_arguments(args: argparse.Namespace, sensitivity: bool) -> None:
+    """--type, --n2 and --alpha solve: the t-test designs of power_ttest, refused where they do not apply."""
+    if args.design != "ttest":
+        used = [f for f, on in (("--type", args.type != "two-sample"), ("--n2", args.n2 is not None),
+                                ("--alpha solve", args.alpha is None)) if on]
+        if used:
+            raise ValueError(f"{', '.join(used)}: for --design ttest only (the t-test designs of power_ttest); "
+                             f"--design {args.design} has none.")
+    if args.n2 is not None and (args.type != "two-sample" or args.ratio != DEFAULTS["ratio"]):
+        raise ValueError("--n2 fixes group 2 of a two-sample t test; it replaces --ratio and does not apply to "
+                         f"--type {args.type}.")
+    if args.type != "two-sample":
+        if args.ratio != DEFAULTS["ratio"]:
+            raise ValueError(f"--ratio does not apply to --type {args.type} (one group of n).")
+        if args.from_registry or args.from_csv is not None:
+            raise ValueError(
+                f"--type {args.type} plans a single-group study, but --from-registry/--from-csv give a between-arm "
+                "effect; give --effect-size (the mean of the differences over their SD) instead."
+            )
+    if args.alpha is None and (sensitivity or args.n is None or args.power is None):
+        raise ValueError("--alpha solve needs --n, --power and an effect (--effect-size or --effect with --sd).")
 
 
 def _check_arguments(args: argparse.Namespace) -> bool:
@@ -261,7 +304,8 @@ def _check_arguments(args: argparse.Namespace) -> bool:
         )
     if args.sd is not None and not args.sd > 0:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
-    if args.n is not None and args.power is not None and not sensitivity:
+    _check_ttest_arguments(args, sensitivity)
+    if args.n is not None and args.power is not None and not sensitivity and args.alpha is not None:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
     if args.measure is not None and args.from_csv is None:
         raise ValueError("--measure names the measure of a --from-csv file's effects; it applies to nothing else.")
@@ -288,7 +332,7 @@ def _planning_effect(
     None) and the outcome SD that converted raw-scale evidence (or None); says each step in ``assumptions``.
     """
     if sensitivity:
-        assumptions.append(f"sensitivity analysis: {args.n:g} analysed per arm; the effect is solved for")
+        assumptions.append(f"sensitivity analysis: {args.n:g} {_per(args)}; the effect is solved for")
         return None, None, None
     if args.effect is not None:
         d = abs(args.effect) / args.sd
@@ -326,7 +370,7 @@ def _result_lines(
     lines = []
     if sensitivity:
         lines.append(
-            f"Sensitivity: with {args.n:g} analysed per arm the minimum detectable standardised effect is "
+            f"Sensitivity: with {args.n:g} {_per(args)} the minimum detectable standardised effect is "
             f"{abs(res.effect_size):.3f} (power {res.power:.0%}, alpha {res.alpha:g} {res.alternative})."
         )
         if args.instrument and args.sd:
@@ -339,17 +383,41 @@ def _result_lines(
                 )
             except ValueError as exc:
                 lines.append(f"MCID: {exc}")
-    lines.append(
-        f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
-        f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
-        f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."
-    )
+    alpha = f", alpha {res.alpha:.4g} (solved for)" if args.alpha is None else ""
+    if _single_group(args):
+        lines.append(
+            f"Result: {res.n_per_arm} {_UNITS[args.type]} analysed (n = {res.n:.2f} unrounded), power "
+            f"{res.power:.3f}, standardised effect {abs(res.effect_size):.3f}{alpha}; recruit {n_rec}."
+        )
+    else:
+        rec2 = math.ceil(res.ratio * n_rec - 1e-9)
+        n2 = math.ceil(res.n2 - 1e-9)
+        who, rand = (
+            ("analysed per arm", f"{n_rec} per arm") if n2 == res.n_per_arm and rec2 == n_rec
+            else (f"analysed in group 1 and {n2} in group 2", f"{n_rec} to group 1 and {rec2} to group 2")
+        )
+        lines.append(
+            f"Result: {res.n_per_arm} {who} (n = {res.n:.2f} unrounded), power {res.power:.3f}, standardised "
+            f"effect {abs(res.effect_size):.3f}{alpha}; randomise {rand} ({n_rec + rec2} in total)."
+        )
     if args.instrument and args.sd:
         raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
         unit = scale_unit(args.instrument)
         lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} {unit}.")
         rows.append(("difference_scale_units", raw))
     return lines
+
+
+_UNITS = {"paired": "pairs", "one-sample": "participants"}
+
+
+def _single_group(args: argparse.Namespace) -> bool:
+    """A paired or one-sample t test: one group of n (pairs), no arms, no allocation ratio."""
+    return args.design == "ttest" and args.type != "two-sample"
+
+
+def _per(args: argparse.Namespace) -> str:
+    return f"{_UNITS[args.type]} analysed" if _single_group(args) else "analysed per arm"
 
 
 def _assurance_lines(
