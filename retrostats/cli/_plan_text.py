@@ -201,8 +201,13 @@ def write_power_curves(args: argparse.Namespace, res: Any, solve: Any, stem: str
             r = solve(a, math.copysign(d * scale, res.effect_size))
             rows.append({"n_per_arm": float(n), "effect_size": round(d * scale, 3), "power": r.power})
     grid = pd.DataFrame(rows)
+    kind = res.parameters.get("type", "two-sample")
+    xlabel = {"paired": "Pairs analysed", "one-sample": "Participants analysed"}.get(
+        kind, "Participants analysed in group 1" if getattr(args, "n2", None) is not None else
+        "Participants analysed per arm"
+    )
     ax = power_curve_plot(
-        grid, hue="effect_size", target=res.power, hue_format="d = {:.2f}", xlabel="Participants analysed per arm"
+        grid, hue="effect_size", target=res.power, hue_format="d = {:.2f}", xlabel=xlabel
     )
     ax.axvline(res.n, color="#555555", lw=0.6, ls=(0, (3, 2)))
     with style_context():
