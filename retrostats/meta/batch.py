@@ -18,6 +18,7 @@ import pandas as pd
 from .._display import ResultDisplay, Summary, fmt_num
 from ..exceptions import ConvergenceError, DataError
 from ..kernels.rma import rma_fit
+from ..measures import MEASURES, table_meaning
 from ..provenance import Provenance, make_provenance
 from .multiarm import check_multiarm
 
@@ -114,6 +115,32 @@ class MetaAnalysisBatch(ResultDisplay):
         return f"MetaAnalysisBatch({len(self)} groups by {self.by!r}, method={self.method!r}, test={self.test!r})"
 
 
+def _check_meaning_per_group(data: pd.DataFrame, by: str) -> None:
+    """Refuse a group that mixes measures, instruments or orientations, as a single fit does.
+
+    Groups may differ from one another (one measure per replicate, say); within a group the rules of
+    :func:`retrostats.measures.table_meaning` apply. Vectorised: ``table_meaning`` runs once per distinct
+    combination of the meaning columns and once on the first mixed group (to raise its message).
+    """
+    cols = [c for c in ("measure", "instrument", "favours") if c in data.columns]
+    if not cols or data.empty:
+        return
+    meaning = data[cols].astype(object).where(data[cols].notna(), "\x00missing")
+    mixed = meaning.groupby(data[by].to_numpy(), sort=True).nunique()
+    wrong = np.zeros(len(mixed), dtype=bool)
+    for col in ("measure", "favours"):  # always refused within one fit
+        if col in mixed.columns:
+            wrong |= (mixed[col] > 1).to_numpy()
+    if "instrument" in mixed.columns and "measure" in data.columns:  # refused where raw units differ
+        first = data.groupby(data[by].to_numpy(), sort=True)["measure"].first()
+        raw = first.map(lambda m: bool(getattr(MEASURES.get(m), "rescales_with_instrument", False)))
+        wrong |= (mixed["instrument"] > 1).to_numpy() & raw.to_numpy(dtype=bool)
+    for group in mixed.index[wrong][:1]:
+        table_meaning(data[(data[by] == group).to_numpy()], what=f"group {group!r} of {by!r}")
+    for _, combo in data[cols].drop_duplicates().iterrows():
+        table_meaning(combo.to_frame().T, what=f"the rows of {by!r}")
+
+
 def fit_by(
     data: pd.DataFrame,
     *,
@@ -139,6 +166,7 @@ def fit_by(
         scoped = data[keep].copy()
         scoped["study_id"] = scoped[by].astype(str) + " / " + scoped["study_id"].astype(str)
         check_multiarm(scoped, multiarm=multiarm, stacklevel=4)
+    _check_meaning_per_group(data[keep], by)
     codes, uniques = pd.factorize(g, sort=True)
     codes = codes[keep]
     y, v = y[keep], v[keep]
