@@ -125,18 +125,26 @@ def _check_meaning_per_group(data: pd.DataFrame, by: str) -> None:
     cols = [c for c in ("measure", "instrument", "favours") if c in data.columns]
     if not cols or data.empty:
         return
-    meaning = data[cols].astype(object).where(data[cols].notna(), "\x00missing")
-    mixed = meaning.groupby(data[by].to_numpy(), sort=True).nunique()
-    wrong = np.zeros(len(mixed), dtype=bool)
+    group, groups = pd.factorize(data[by], sort=True)
+    n_groups = len(groups)
+
+    def distinct(col: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+        code, values = pd.factorize(data[col], use_na_sentinel=False)  # a missing value counts as a value
+        pairs = np.unique(group.astype(np.int64) * (len(values) + 1) + code)
+        return np.bincount(pairs // (len(values) + 1), minlength=n_groups), code, values
+
+    wrong = np.zeros(n_groups, dtype=bool)
     for col in ("measure", "favours"):  # always refused within one fit
-        if col in mixed.columns:
-            wrong |= (mixed[col] > 1).to_numpy()
-    if "instrument" in mixed.columns and "measure" in data.columns:  # refused where raw units differ
-        first = data.groupby(data[by].to_numpy(), sort=True)["measure"].first()
-        raw = first.map(lambda m: bool(getattr(MEASURES.get(m), "rescales_with_instrument", False)))
-        wrong |= (mixed["instrument"] > 1).to_numpy() & raw.to_numpy(dtype=bool)
-    for group in mixed.index[wrong][:1]:
-        table_meaning(data[(data[by] == group).to_numpy()], what=f"group {group!r} of {by!r}")
+        if col in cols:
+            wrong |= distinct(col)[0] > 1
+    if "instrument" in cols and "measure" in cols:  # refused only where raw units differ
+        _, code, values = distinct("measure")
+        raw = np.array([bool(getattr(MEASURES.get(m), "rescales_with_instrument", False)) for m in values])
+        first = np.full(n_groups, -1)
+        first[group[::-1]] = code[::-1]  # the first row's measure of each group
+        wrong |= (distinct("instrument")[0] > 1) & raw[first]
+    for g in np.flatnonzero(wrong)[:1]:
+        table_meaning(data[group == g], what=f"group {groups[g:g + 1].tolist()[0]!r} of {by!r}")
     for _, combo in data[cols].drop_duplicates().iterrows():
         table_meaning(combo.to_frame().T, what=f"the rows of {by!r}")
 
