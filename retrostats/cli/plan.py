@@ -119,6 +119,7 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
     import pandas as pd
 
     from ..datasets import load_dataset
+    from ..planning import mcid_effect_size
     from ..planning.scales import registry_sd, scale_unit
 
     if not args.instrument:
@@ -131,13 +132,15 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
         args.sd, sd_note = registry_sd(args.instrument)
     else:
         sd_note = "given with --sd"
+    d = mcid_effect_size(args.instrument, args.sd, scales=sc.reset_index())
+    unit = scale_unit(args.instrument, scales=sc.reset_index())
     assumptions += [
         f"{why}: the trial is planned to detect the minimal clinically important difference instead",
-        f"MCID {mcid:g} {scale_unit(args.instrument)} on {args.instrument} ({sc.loc[args.instrument, 'mcid_source']})",
-        f"SD {args.sd:.3f} {scale_unit(args.instrument)} on {args.instrument} ({sd_note})",
-        f"standardised effect = MCID / SD = {mcid / args.sd:.3f}",
+        f"MCID {mcid:g} {unit} on {args.instrument} ({sc.loc[args.instrument, 'mcid_source']})",
+        f"SD {args.sd:.3f} {unit} on {args.instrument} ({sd_note})",
+        f"standardised effect = MCID / SD = {d:.3f}",
     ]
-    return mcid / args.sd
+    return d
 
 
 def _evidence(args: argparse.Namespace):
