@@ -143,3 +143,13 @@ def test_read_studies_is_library_api(tmp_path):
     assert df.loc[1, ["m1", "n1", "m2", "n2"]].tolist() == [4, 10, 5, 9]
     with pytest.raises(DataError, match="arms must name two arms"):
         rs.meta.read_studies(p, arms="retro")
+
+
+def test_misspelt_measure_and_method_name_the_flag_before_any_output(tmp_path, capsys):
+    out = tmp_path / "m"
+    assert main(["meta", str(ROOT / "examples" / "readme_smd.csv"), "--measure", "SDM", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "--measure must be one of" in err and "Did you mean 'SMD'?" in err
+    assert not out.exists()
+    assert main(["plan", "--from-registry", "--method", "RMEL"]) == 1
+    assert "--method must be one of" in capsys.readouterr().err

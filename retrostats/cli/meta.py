@@ -222,6 +222,10 @@ def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list
                          "instrument units")
         else:
             notes.append("measure SMD (the default; --measure changes it)")
+    from ..measures import MEASURES
+    from ..validators import check_option
+
+    check_option("--measure", args.measure, list(MEASURES))  # before --out is created
 
 
 def _derivation_text(d: Any) -> str:

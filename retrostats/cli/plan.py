@@ -321,6 +321,11 @@ def _check_arguments(args: argparse.Namespace) -> bool:
         raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
     if args.from_csv is not None and not Path(args.from_csv).is_file():
         raise ValueError(f"--from-csv {args.from_csv}: no such file.")
+    if args.from_registry or args.from_csv is not None:
+        from ..kernels.tau2 import TAU2
+        from ..validators import check_option
+
+        check_option("--method", args.method, list(TAU2))
     if args.instrument is not None:
         from ..planning.scales import check_instrument
 
