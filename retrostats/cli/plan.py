@@ -50,7 +50,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="Plan a two-arm trial (e.g. retro vs forward walking): solve for n (default) or power, "
         "from "
         "an explicit effect or from a meta-analysis of the registry or of your own effect sizes. With --n and "
-        "no effect, the sensitivity mode reports the minimum detectable effect at that n.",
+        "no effect, the sensitivity mode reports the minimum detectable effect at that n. --design ttest also "
+        "plans paired and one-sample studies (--type).",
     )
     p.add_argument(
         "--design",
@@ -78,7 +79,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     src.add_argument("--method", default="REML", help="tau2 estimator for the meta-analysis")
     p.add_argument("--sd", type=float, help="outcome SD in scale units (to convert --effect, the MCID)")
     p.add_argument("--instrument", help="outcome_scales instrument, e.g. NPRS (units, direction, MCID)")
-    p.add_argument("--n", type=float, help="participants analysed per arm (then power is solved for)")
+    p.add_argument("--n", type=float,
+                   help="participants analysed per arm, or pairs with --type paired (then power is solved for)")
     p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
     p.add_argument("--alpha", type=_alpha, default=0.05,
                    help="size of the test (default 0.05); 'solve' finds it from --n, --power and the effect "
