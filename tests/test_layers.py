@@ -192,7 +192,7 @@ def test_planning_imports_nothing_beside_or_above_it():
     assert "retrostats.planning.evidence" in planning
     bad = sorted(
         (m, e) for m in planning for e in graph[m]
-        if e.split(".")[1] in PLANNING_MUST_NOT_IMPORT
+        if e == "retrostats" or e.split(".")[1] in PLANNING_MUST_NOT_IMPORT  # the whole package reaches them all
     )
     assert not bad, f"planning imports {bad}: it stays beside meta, ipd and bayes (move the code to cli/ or report/)"
 
