@@ -373,8 +373,10 @@ def forest_layout(result: Any, *, ax: Any = None, **options: Any) -> ForestLayou
     Notes
     -----
     On a ratio axis (measures whose registry scale is ``log`` and which have a back-transform, e.g. OR, RR,
-    ROM; ``ratio_axis=None`` chooses it) the numbers are the registry's back-transform of the result's
-    (validated against metafor's ``forest(..., atransf=exp)`` reading of the same numbers).
+    ROM; ``ratio_axis=None`` chooses it) every number drawn or printed is the registry's back-transform of
+    the result's (as metafor's ``forest(..., atransf=exp)`` labels a log-scale fit); validated against the
+    result's own numbers in ``tests/test_forest_layout.py`` (markers, intervals, diamond and printed
+    estimates equal ``exp`` of the estimates and interval ends).
 
     Examples
     --------

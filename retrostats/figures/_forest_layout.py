@@ -55,7 +55,9 @@ class ForestLayout:
     Built by :func:`retrostats.figures.forest_layout` from the data and the measure registry, drawn by
     :func:`retrostats.figures.forest_plot` (``layout=``). Change fields with :meth:`replace` (or pass
     ``layout={"field": value, ...}`` to ``forest_plot``): those changes survive when
-    :func:`~retrostats.figures.save_figure` lays the figure out again for another width.
+    :func:`~retrostats.figures.save_figure` lays the figure out again for another width. Changing a field
+    does not fit the geometry again (a larger ``font_pt`` keeps the column widths measured for the fitted
+    font); for another width pass ``width=`` to ``forest_layout``.
 
     Attributes
     ----------
