@@ -177,3 +177,24 @@ def test_layout_errors(rr):
         F.forest_plot(rr, layout=[("font_pt", 6.0)])
     with pytest.raises(ValueError, match="unknown option.*'titel'"):
         F.forest_layout(rr, titel="x")
+
+
+def test_ratio_axis_subgroups_and_variants():
+    es = rs.effect_sizes(measure="OR", events1=[4, 6, 3, 10, 7, 2], n1=[20, 20, 20, 30, 25, 15],
+                         events2=[9, 10, 4, 15, 8, 6], n2=[21, 20, 20, 30, 25, 15])
+    res = rs.meta_analysis(es, subgroup=["a", "a", "a", "b", "b", "b"])
+    ax = F.forest_plot(res)
+    sub = res.subgroups
+    for g in ("a", "b"):
+        xy = _gid(ax, f"subgroup-diamond:{g}", "patches").get_xy()[:3, 0]
+        want = np.exp([sub.loc[g, "ci_low"], sub.loc[g, "estimate"], sub.loc[g, "ci_high"]])
+        np.testing.assert_allclose(xy, want, **TOL["closed_form"])
+    loo = res.leave_one_out()
+    ax = F.forest_plot(res, variant="leave_one_out")
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Pooled odds ratio"
+    np.testing.assert_allclose(_gid(ax, "study-points").get_offsets()[:, 0], np.exp(loo["estimate"]),
+                               **TOL["closed_form"])
+    assert _gid(ax, "reference-line").get_segments()[0][0, 0] == pytest.approx(math.exp(res.estimate), rel=1e-15)
+    ax = F.forest_plot(res, variant="cumulative")
+    final = f"Final estimate {math.exp(res.estimate):.2f} [{math.exp(res.ci_low):.2f}, {math.exp(res.ci_high):.2f}]"
+    assert final in _texts(ax)

@@ -333,6 +333,12 @@ def _width(ax: Any, width: Any) -> tuple[float | None, float | None]:
     return (figure_width_inches(width) * MM if width is not None else None), None
 
 
+def _fallback_xlabel(variant: str, ratio: Measure | None) -> str:
+    if variant == "standard":
+        return "Effect (retro \u2212 control)"
+    return "Pooled estimate" if ratio is None else f"Pooled {ratio.back_label}"
+
+
 _DEFAULTS: dict[str, Any] = dict(
     variant="standard", labels=None, data=None, columns=None, arms=None, arm_labels=("Retro", "Control"),
     subgroup=None, rob=None, pooled=None, instrument=None, higher_is_better=None, mcid=None,
@@ -422,7 +428,7 @@ def forest_layout(result: Any, *, ax: Any = None, **options: Any) -> ForestLayou
         width_mm=width_mm,
         title=opts["title"],
         plot_mm_given=plot_mm,
-        xlabel=xlabel or ("Effect (retro \u2212 control)" if variant == "standard" else "Pooled estimate"),
+        xlabel=xlabel or _fallback_xlabel(variant, ratio),
     )
     left_txt, right_txt = _favours_texts(higher_is_better, favours)
     xlim = opts["xlim"]

@@ -122,7 +122,8 @@ def forest_plot(
         Draw effects of a log-scale measure (the registry's ``scale="log"``: OR, RR, PETO, ROM) as ratios
         on a log axis: the registry's back-transform of the numbers, ticks labelled as ratios
         (``0.5, 1, 2``), the line of no effect at 1 and the estimates column in ratios. By default on for
-        those measures; ``False`` draws the log scale.
+        those measures; ``False`` draws the log scale. A frame's numbers are read on the measure's own
+        scale (log, as :func:`retrostats.effect_sizes` writes them), never as printed ratios.
     layout : ForestLayout or mapping, optional
         A layout from :func:`forest_layout` (drawn as it is; pass no other options), or field overrides
         applied to the layout built from the options (e.g. ``{"font_pt": 6.5, "favours_right": None}``;
