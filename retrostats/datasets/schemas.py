@@ -72,13 +72,28 @@ class Column:
 
 @dataclass(frozen=True)
 class Schema:
-    """A dataset's schema: title, description and columns, with a validator."""
+    """A dataset's schema: title, description, columns, how it is built and where its numbers come from.
+
+    A shipped dataset is one ``Schema`` in :data:`SCHEMAS`: ``built_by`` (the script and raw files that make
+    its CSV) and ``sources`` (where its numbers come from) are shown by ``list_datasets()`` and
+    ``dataset_info()``; a schema in :data:`SCHEMAS` without them is refused at import.
+
+    Attributes
+    ----------
+    name, title, description : the dataset's name, one-line title and what it holds
+    columns : the columns in order (:class:`Column`)
+    key : the columns that identify a row (no two rows share them)
+    built_by : how the dataset is built (script and raw inputs)
+    sources : where its numbers come from
+    """
 
     name: str
     title: str
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default_factory=tuple)
+    built_by: str = ""
+    sources: str = ""
 
     @property
     def names(self) -> list[str]:
@@ -247,6 +262,8 @@ RETRO_TRIALS = Schema(
         Column("allocation_source_location", "str", "Where the allocation statement was read."),
     ),
     key=("study_id",),
+    built_by="data/build_datasets.py from data/raw/*/trials.csv (hand extraction, see EXTRACTION_LOG.md)",
+    sources="Published trial reports, abstracts and registry records; each row has source_url.",
 )
 
 RETRO_ARMS = Schema(
@@ -282,6 +299,8 @@ RETRO_ARMS = Schema(
         Column("derivation", "str", "How a derived value was computed (empty for printed values)."),
     ),
     key=("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"),
+    built_by="data/build_datasets.py from data/raw/*/arms.csv",
+    sources="Published trial reports; each value has source_url and source_location.",
 )
 
 RETRO_CONTRASTS = Schema(
@@ -308,6 +327,8 @@ RETRO_CONTRASTS = Schema(
                "'implausible' or 'direction_conflict'; empty for usable rows.", allowed=FLAGS),
     ),
     key=("study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "variant"),
+    built_by="data/build_datasets.py from data/raw/*/contrasts.csv",
+    sources="Published trial reports; each value has source_url and source_location.",
 )
 
 RETRO_REVIEWS = Schema(
@@ -345,6 +366,8 @@ RETRO_REVIEWS = Schema(
                "instead of the comparator) or 'add_on' (retro walking added to the comparator, e.g. retro + "
                "forward vs forward); empty when the source does not say.", allowed=("head_to_head", "add_on")),
     ),
+    built_by="data/build_datasets.py from data/raw/reviews/reviews.csv",
+    sources="Published systematic reviews; each row has source_url and source_location.",
 )
 
 OUTCOME_SCALES = Schema(
@@ -378,11 +401,10 @@ OUTCOME_SCALES = Schema(
         Column("note", "str", "Notes."),
     ),
     key=("instrument",),
+    built_by="data/build_datasets.py from data/raw/scales.csv and data/raw/reviews/mcid.csv",
+    sources="Scale definitions; MCIDs with mcid_source and mcid_source_url.",
 )
 
-SCHEMAS: dict[str, Schema] = {
-    s.name: s for s in (RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES)
-}
 
 SYNTHETIC_THREE_ARM_TRIAL = Schema(
     "synthetic_three_arm_trial",
@@ -406,5 +428,22 @@ SYNTHETIC_THREE_ARM_TRIAL = Schema(
                required=True),
     ),
     key=("participant", "week"),
+    built_by="data/make_synthetic.py (retrostats.simulate_trial, seed 20190401): SYNTHETIC",
+    sources="SYNTHETIC (simulated), calibrated to Alghadir et al. 2019 (doi:10.1186/s12891-019-2537-9); see "
+            "retrostats.ipd.CALIBRATION.",
 )
-SCHEMAS[SYNTHETIC_THREE_ARM_TRIAL.name] = SYNTHETIC_THREE_ARM_TRIAL
+
+
+def _shipped(*schemas: Schema) -> dict[str, Schema]:
+    """The shipped datasets by name; each must say how it is built and where its numbers come from."""
+    for s in schemas:
+        if not (s.built_by and s.sources):
+            raise DataError(f"schema {s.name!r}: a shipped dataset needs built_by= and sources= (how its CSV is "
+                            "built and where its numbers come from).")
+    return {s.name: s for s in schemas}
+
+
+#: Every shipped dataset's schema by name: a new dataset is one entry here (its CSV in ``_data/``).
+SCHEMAS: dict[str, Schema] = _shipped(
+    RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES, SYNTHETIC_THREE_ARM_TRIAL,
+)
