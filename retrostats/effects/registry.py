@@ -32,8 +32,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from . import convert
-from ._registry_routes import (
+from .. import convert
+from ..exceptions import DataError, DataWarning
+from ..kernels import escalc as K
+from ..measures import get_measure
+from ..validators import _suggest, check_confidence_level, check_option
+from .escalc import _step, effect_sizes
+from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
+from .routes import (
     _Arm,
     _arm_md,
     _combine,
@@ -43,12 +49,6 @@ from ._registry_routes import (
     _g,
     _same_week,
 )
-from .effects import _step, effect_sizes
-from .exceptions import DataError, DataWarning
-from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
-from .kernels import escalc as K
-from .measures import get_measure
-from .validators import _suggest, check_confidence_level, check_option
 
 __all__ = ["registry_effect_sizes", "ROUTES"]
 
@@ -157,7 +157,7 @@ def registry_effect_sizes(
     DataWarning
         When standardized differences from change scores and final values are mixed.
     """
-    from .measures import measure_codes
+    from ..measures import measure_codes
 
     check_option("measure", measure, [c for c in measure_codes(family="two-group") if get_measure(c).kernel])
     check_option("timepoint", timepoint, ("post", "followup"))
@@ -176,7 +176,7 @@ def registry_effect_sizes(
                 f"comparison {comparison!r}: {kind!r} is not an arm kind; use {', '.join(_ARM_KINDS)}."
                 f"{_suggest(kind, _ARM_KINDS)}"
             )
-    from .datasets import load_dataset
+    from ..datasets import load_dataset
 
     shipped = arms is None
     arms = load_dataset("retro_arms") if shipped else arms
@@ -316,7 +316,7 @@ def _check_known(what: str, value: str, have: set, where: str = "", known: set |
 
 def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
     """study_id -> {doi, registration} from retro_trials, updated by merge_extraction(trials=...)."""
-    from .datasets import load_dataset
+    from ..datasets import load_dataset
 
     out: dict[str, dict[str, str]] = {}
     frames = [load_dataset("retro_trials")]

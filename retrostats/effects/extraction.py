@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._readtable import read_sheet as _read_raw
-from .datasets import load_dataset
-from .datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
-from .exceptions import DataError, DataWarning
+from .._readtable import read_sheet as _read_raw
+from ..datasets import load_dataset
+from ..datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
+from ..exceptions import DataError, DataWarning
 
 __all__ = [
     "read_extraction",
@@ -399,7 +399,7 @@ def _stack(reg: pd.DataFrame, ext: pd.DataFrame) -> pd.DataFrame:
 
 def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:
     """Refuse an extracted study that is a registry trial under another id (same DOI or registration)."""
-    from .meta.multiarm import TRIAL_ID_COLUMNS, _norm_id
+    from ..meta.multiarm import TRIAL_ID_COLUMNS, _norm_id
 
     if "study_id" not in trials.columns or not any(c in trials.columns for c in TRIAL_ID_COLUMNS):
         raise DataError("trials must have a study_id column and a doi and/or registration column.")
@@ -459,8 +459,8 @@ def merge_contrasts(
     :func:`retrostats.registry_effect_sizes` as ``contrasts=``. Conflicts follow ``on_conflict`` as in
     :func:`merge_extraction`.
     """
+    from ..validators import check_option
     from .extraction_contrasts import read_contrasts
-    from .validators import check_option
 
     check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
     reg = load_dataset("retro_contrasts")
@@ -508,7 +508,7 @@ def merge_extraction(
         Conflicting rows with ``on_conflict="error"``; an extracted study that duplicates a registry trial
         (same DOI or registration id under another study id).
     """
-    from .validators import check_option
+    from ..validators import check_option
 
     check_option("on_conflict", on_conflict, ["error", "keep_registry", "keep_extraction"])
     ext = read_extraction(extraction) if not isinstance(extraction, pd.DataFrame) else extraction.copy()

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .datasets import load_dataset
-from .datasets.schemas import CONTRAST_STATISTICS, OUTCOMES, RELATIONS
-from .exceptions import DataError
+from ..datasets import load_dataset
+from ..datasets.schemas import CONTRAST_STATISTICS, OUTCOMES, RELATIONS
+from ..exceptions import DataError
 
 __all__ = ["contrast_template", "read_contrasts", "CONTRAST_COLUMNS"]
 
@@ -128,7 +128,7 @@ def read_contrasts(  # noqa: C901
         comparison, outcome, statistic, relation or instrument ("did you mean"), a p-value outside
         [0, 1], ``ci_high`` below ``ci_low``, duplicate rows, a value without a source.
     """
-    from ._readtable import read_sheet as _read_raw
+    from .._readtable import read_sheet as _read_raw
 
     if isinstance(source, pd.DataFrame):
         name, raw = "contrasts", source.astype(object).where(source.notna(), None).copy()
