@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import retrostats as rs
-from retrostats.extraction import TEMPLATE_COLUMNS, _grim_consistent
+from retrostats.effects.extraction import TEMPLATE_COLUMNS, _grim_consistent
 
 HEADER = ",".join(TEMPLATE_COLUMNS)
 GOOD = [

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError
-from .kernels import escalc as K
-from .kernels.escalc_binary import BINARY, TO_OPTIONS, add_to_cells
-from .validators import as_float_array, check_option, row_label
+from ..exceptions import DataError
+from ..kernels import escalc as K
+from ..kernels.escalc_binary import BINARY, TO_OPTIONS, add_to_cells
+from ..validators import as_float_array, check_option, row_label
 
 __all__ = ["binary_effect_sizes", "BINARY_MEASURES", "binary_cells"]
 

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..exceptions import DataError
+from ..kernels import escalc as K
+from ..measures import MEASURES as _REGISTRY
+from ..measures import get_measure
+from ..validators import as_float_array, check_confidence_level, check_option, row_label
+from .binary import BINARY_MEASURES, binary_effect_sizes
 from .derivation import derivation_steps, render_derivation, step
-from .effects_binary import BINARY_MEASURES, binary_effect_sizes
-from .exceptions import DataError
-from .kernels import escalc as K
-from .measures import MEASURES as _REGISTRY
-from .measures import get_measure
-from .validators import as_float_array, check_confidence_level, check_option, row_label
 
 __all__ = [
     "effect_sizes",
@@ -573,15 +573,3 @@ def sensitivity(
     if analysis is None:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(rows)
-
-
-# harmonisation helpers live in retrostats.harmonise; re-exported here lazily (harmonise imports this module)
-_HARMONISE = ("check_smd_mixing", "direction_of", "harmonise_direction", "rescale_factor")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HARMONISE:
-        from . import harmonise
-
-        return getattr(harmonise, name)
-    raise AttributeError(f"module 'retrostats.effects' has no attribute {name!r}")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import convert
+from .. import convert
+from ..kernels import escalc as K
 from .derivation import step as _step
-from .kernels import escalc as K
 
 
 def _g(x: float) -> str:
