@@ -5,7 +5,10 @@ A schema is checked when a dataset is loaded, when it is built from ``data/raw``
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +17,10 @@ from ..exceptions import DataError
 if TYPE_CHECKING:  # numpy/pandas are imported inside the methods that use them (fast CLI start)
     import pandas as pd
 
-__all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN", "FLAGS"]
+__all__ = [
+    "Column", "Schema", "SCHEMAS", "CELL_MESSAGES", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN",
+    "FLAGS",
+]
 
 STATISTICS = (
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
@@ -57,6 +63,9 @@ class Column:
     allowed : the allowed values (strings), if restricted
     pattern : a regular expression every value must match, if restricted
     low, high : inclusive numeric range, if restricted
+    hint : what to write in a cell of an extraction sheet (its messages and instructions show it)
+    messages : ``(rule, template)`` pairs rewording :data:`CELL_MESSAGES` for this column's sheet cells
+    finite : whether a number in a sheet cell must be finite (:meth:`Schema.check_cell`)
     """
 
     name: str
@@ -68,6 +77,9 @@ class Column:
     pattern: str | None = None
     low: float | None = None
     high: float | None = None
+    hint: str = ""
+    messages: tuple[tuple[str, str], ...] = ()
+    finite: bool = True
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,46 @@ class Schema:
                 raise DataError(f"{where}duplicate rows for key {list(self.key)} at rows {rows[:10]}.")
         return df
 
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}; it has {self.names}.")
+
+    def check_required(self, row: Mapping[str, Any], *, where: str) -> None:
+        """Raise a :class:`DataError` for the first required column without a value in a sheet ``row``."""
+        for c in self.columns:
+            if c.required and _blank(row[c.name]):
+                raise _cell_error(c, "required", row[c.name], None, where)
+
+    def check_cell(self, name: str, raw: Any, *, where: str) -> Any:
+        """A sheet cell checked against column ``name``'s rules, as its type.
+
+        Text is stripped; numbers accept a Unicode minus; booleans are TRUE/FALSE, 1/0 or yes/no in any case.
+
+        Returns
+        -------
+        str, float, bool or None
+            The cell's value; None when the cell is empty and the column optional.
+
+        Raises
+        ------
+        DataError
+            ``"<where>, column '<name>': <message>"``, the message from :data:`CELL_MESSAGES` (or the
+            column's ``messages``) for the first rule broken: ``required``, ``number``, ``finite``, ``whole``,
+            ``low``, ``high``, ``bool``, ``allowed``, ``pattern``.
+        """
+        c = self.column(name)
+        if _blank(raw):
+            if c.required:
+                raise _cell_error(c, "required", raw, None, where)
+            return None
+        rule, value = _cell_rule(c, str(raw).strip())
+        if rule is not None:
+            raise _cell_error(c, rule, raw, value, where)
+        return value
+
     def card(self) -> pd.DataFrame:
         """The column documentation as a DataFrame (name, type, unit, required, allowed, description)."""
         import pandas as pd
@@ -192,6 +244,68 @@ class Schema:
                 for c in self.columns
             ]
         )
+
+
+#: How a sheet cell that breaks a rule is reported (a column's ``messages`` may reword a rule): ``raw`` is
+#: the cell as written, ``value`` the stripped text (or the number read), ``hint`` what to write.
+CELL_MESSAGES = {
+    "required": "a value is required; write {hint}.",
+    "number": "{raw!r} is not a number; use {hint}.",
+    "finite": "{raw!r} is not a finite number.",
+    "whole": "{raw!r} is not a whole number.",
+    "low": "{raw!r} must be >= {low:g}; use {hint}.",
+    "high": "{raw!r} must be <= {high:g}; use {hint}.",
+    "bool": "{raw!r} is not TRUE/FALSE.",
+    "allowed": "{value!r} is not allowed; use {hint}.{close}",
+    "pattern": "{value!r} does not match {pattern}; use {hint}.",
+}
+_TRUE_WORDS, _FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def _blank(v: Any) -> bool:
+    """An empty sheet cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
+    import pandas as pd
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
+
+
+def _cell_rule(c: Column, text: str) -> tuple[str | None, Any]:
+    """``(rule broken or None, value)`` for the stripped text of a non-empty sheet cell."""
+    if c.dtype in ("float", "int"):
+        try:
+            x = float(text.replace("\u2212", "-"))
+        except ValueError:
+            return "number", text
+        return _number_rule(c, x), x
+    if c.dtype == "bool":
+        s = text.lower()
+        return (None, s in _TRUE_WORDS) if s in _TRUE_WORDS + _FALSE_WORDS else ("bool", text)
+    if c.allowed is not None and text not in c.allowed:
+        return "allowed", text
+    if c.pattern is not None and not re.match(c.pattern, text):
+        return "pattern", text
+    return None, text
+
+
+def _number_rule(c: Column, x: float) -> str | None:
+    if c.finite and not math.isfinite(x):
+        return "finite"
+    if c.dtype == "int" and math.isfinite(x) and x != round(x):
+        return "whole"
+    if c.low is not None and x < c.low:
+        return "low"
+    if c.high is not None and x > c.high:
+        return "high"
+    return None
+
+
+def _cell_error(c: Column, rule: str, raw: Any, value: Any, where: str) -> DataError:
+    close = ""
+    if rule == "allowed":
+        match = difflib.get_close_matches(str(value), [str(a) for a in c.allowed or ()], n=1)
+        close = f" Did you mean {match[0]!r}?" if match else ""
+    template = dict(c.messages).get(rule, CELL_MESSAGES[rule])
+    return DataError(f"{where}, column {c.name!r}: " + template.format(
+        raw=raw, value=value, hint=c.hint, close=close, low=c.low, high=c.high, pattern=c.pattern))
 
 
 def _rowtxt(row: Any) -> str:
