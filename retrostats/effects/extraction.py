@@ -33,6 +33,7 @@ from .._readtable import read_sheet as _read_raw
 from ..datasets import load_dataset
 from ..datasets.sheets import EXTRACTION_SHEET as SHEET
 from ..exceptions import DataError, DataWarning
+from ..validators import TRIAL_ID_COLUMNS, trial_id_key
 
 __all__ = [
     "read_extraction",
@@ -365,8 +366,6 @@ def _stack(reg: pd.DataFrame, ext: pd.DataFrame) -> pd.DataFrame:
 
 def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:
     """Refuse an extracted study that is a registry trial under another id (same DOI or registration)."""
-    from ..meta.multiarm import TRIAL_ID_COLUMNS, _norm_id
-
     if "study_id" not in trials.columns or not any(c in trials.columns for c in TRIAL_ID_COLUMNS):
         raise DataError("trials must have a study_id column and a doi and/or registration column.")
     reg = load_dataset("retro_trials")
@@ -375,11 +374,11 @@ def _check_same_trials(trials: pd.DataFrame, ext_ids: set[str]) -> pd.DataFrame:
             continue
         known = {}
         for sid, val in zip(reg["study_id"], reg[col]):
-            key = _norm_id(val)
+            key = trial_id_key(val)
             if key is not None:
                 known.setdefault(key, str(sid))
         for sid, val in zip(trials["study_id"].astype(str), trials[col]):
-            key = _norm_id(val)
+            key = trial_id_key(val)
             if key is not None and key in known and known[key] != sid:
                 where = "the extraction" if sid in ext_ids else "trials"
                 raise DataError(

@@ -13,8 +13,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..datasets import load_dataset
 from ..exceptions import DataWarning
-from ..measures import favours_text, oriented_towards
+from ..measures import favours_text, measure_codes, oriented_towards
 from .derivation import derivation_steps
 from .derivation import step as _step
 
@@ -23,8 +24,6 @@ __all__ = ["direction_of", "harmonise_direction", "rescale_factor", "check_smd_m
 
 def _scales(scales: pd.DataFrame | None) -> pd.DataFrame:
     if scales is None:
-        from ..datasets import load_dataset
-
         scales = load_dataset("outcome_scales")
     return scales.set_index("instrument")
 
@@ -157,8 +156,6 @@ def check_smd_mixing(es: pd.DataFrame, *, basis: str = "basis", stacklevel: int 
     """
     if basis not in es.columns or "measure" not in es.columns:
         return False
-    from ..measures import measure_codes
-
     std = es["measure"].astype(str).isin(measure_codes(scale="sd"))
     kinds = set(es.loc[std, basis].dropna().astype(str))
     if {"change", "final"} <= kinds:

@@ -33,21 +33,23 @@ import numpy as np
 import pandas as pd
 
 from .. import convert
+from ..datasets import load_dataset
 from ..exceptions import DataError, DataWarning
 from ..kernels import escalc as K
-from ..measures import get_measure
+from ..measures import get_measure, measure_codes
 from ..validators import _suggest, check_confidence_level, check_option
-from .escalc import _step, effect_sizes
+from .derivation import format_number as _g
+from .derivation import step as _step
+from .escalc import effect_sizes
 from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
 from .routes import (
-    _Arm,
-    _arm_md,
-    _combine,
-    _contrast_route,
-    _direction_hint,
-    _drop_flagged,
-    _g,
-    _same_week,
+    Arm,
+    combine_sides,
+    contrast_route,
+    direction_hint,
+    drop_flagged,
+    md_from_arms,
+    same_week,
 )
 
 __all__ = ["registry_effect_sizes", "ROUTES"]
@@ -157,8 +159,6 @@ def registry_effect_sizes(
     DataWarning
         When standardized differences from change scores and final values are mixed.
     """
-    from ..measures import measure_codes
-
     check_option("measure", measure, [c for c in measure_codes(family="two-group") if get_measure(c).kernel])
     check_option("timepoint", timepoint, ("post", "followup"))
     check_option("mean_method", mean_method, convert.MEAN_METHODS)
@@ -176,8 +176,6 @@ def registry_effect_sizes(
                 f"comparison {comparison!r}: {kind!r} is not an arm kind; use {', '.join(_ARM_KINDS)}."
                 f"{_suggest(kind, _ARM_KINDS)}"
             )
-    from ..datasets import load_dataset
-
     shipped = arms is None
     arms = load_dataset("retro_arms") if shipped else arms
     sources = arms.attrs.get("merged_sources")
@@ -218,8 +216,8 @@ def registry_effect_sizes(
         if missing:
             raise DataError(f"{name} lacks column(s) {missing} of the registry schema.")
     _check_known("outcome", outcome, set(arms["outcome"].dropna()) | set(contrasts["outcome"].dropna()))
-    a, flagged_a = _drop_flagged(arms[arms["outcome"] == outcome], include_flagged)
-    c, flagged_c = _drop_flagged(
+    a, flagged_a = drop_flagged(arms[arms["outcome"] == outcome], include_flagged)
+    c, flagged_c = drop_flagged(
         contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)], include_flagged
     )
     flagged = {k: v for d in (flagged_a, flagged_c) for k, v in d.items()}
@@ -316,8 +314,6 @@ def _check_known(what: str, value: str, have: set, where: str = "", known: set |
 
 def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
     """study_id -> {doi, registration} from retro_trials, updated by merge_extraction(trials=...)."""
-    from ..datasets import load_dataset
-
     out: dict[str, dict[str, str]] = {}
     frames = [load_dataset("retro_trials")]
     sources = arms.attrs.get("merged_sources")
@@ -346,7 +342,7 @@ def _one(
     sides = []
     for kind in (kind_a, kind_b):
         codes = sorted(x for x in set(all_rows["arm"]) if re.fullmatch(rf"{kind}\d*", str(x)))
-        sides.append([_Arm(code, rows[rows["arm"] == code], all_rows, wk, timepoint) for code in codes])
+        sides.append([Arm(code, rows[rows["arm"] == code], all_rows, wk, timepoint) for code in codes])
     base["ambiguous"] = any(arm.ambiguous for side in sides for arm in side)
     no_arm = (
         "" if sides[0] and sides[1] else f"no {kind_a if not sides[0] else kind_b} arm in the arm-level rows"
@@ -363,7 +359,7 @@ def _one(
         got = [[getter(arm) for arm in side] for side in sized]
         if all(side and all(x is not None for x in side) for side in got):
             combined = [
-                _combine([(arm.n, *x) for arm, x in zip(sized[j], got[j])], (kind_a, kind_b)[j])
+                combine_sides([(arm.n, *x) for arm, x in zip(sized[j], got[j])], (kind_a, kind_b)[j])
                 for j in range(2)
             ]
             (n1, m1, sd1, st1), (n2, m2, sd2, st2) = combined
@@ -392,10 +388,10 @@ def _one(
         sum(arm.n for arm in side) if side and all(arm.n == arm.n for arm in side) else np.nan
         for side in sides
     )
-    hint = _direction_hint(sides) if not no_arm else np.nan
+    hint = direction_hint(sides) if not no_arm else np.nan
     if measure in ("MD", "SMD") and len(con):
-        cw = con[_same_week(con["week"], wk)] if wk == wk else con
-        res, why = _contrast_route(cw, n1, n2, hint, measure, _arm_md(sides) if not no_arm else None)
+        cw = con[same_week(con["week"], wk)] if wk == wk else con
+        res, why = contrast_route(cw, n1, n2, hint, measure, md_from_arms(sides) if not no_arm else None)
         if res is not None:
             yi, vi, steps = res
             steps = (
