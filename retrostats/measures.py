@@ -480,7 +480,7 @@ def table_meaning(
             shown = sorted(str(a) if a is not None else "not oriented" for a in arms)
             raise DataError(
                 f"{what} mixes orientations in its 'favours' column ({shown}); re-orient every row the same "
-                "way (retrostats.harmonise.harmonise_direction) before pooling."
+                "way (retrostats.effects.harmonise_direction) before pooling."
             )
         favours = arms.pop()
     return EffectMeaning(measure, instrument, favours)
