@@ -417,7 +417,9 @@ def test_binary_measures_mean_the_same_everywhere():
 
     with pytest.raises(DataError, match="log scale"):
         n_for_conclusive_update(res)
-    assert rs.forest_plot(res).get_xlabel() == "Log odds ratio (retro vs control)"
+    # drawn as ratios on a log axis (the registry's back-transform); ratio_axis=False keeps the log scale
+    assert rs.forest_plot(res).get_xlabel() == "Odds ratio (retro vs control)"
+    assert rs.forest_plot(res, ratio_axis=False).get_xlabel() == "Log odds ratio (retro vs control)"
 
 
 def test_batch_by_checks_meaning_within_each_group_not_across_groups():

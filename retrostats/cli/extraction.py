@@ -36,7 +36,7 @@ def run_template(args: argparse.Namespace) -> int:
     """Handler of ``retrostats extraction-template``: write the sheet unless a file is there already."""
     from pathlib import Path
 
-    from ..extraction import extraction_template
+    from ..effects.extraction import extraction_template
 
     if Path(args.path).exists() and not args.force:
         print(f"retrostats extraction-template: {args.path} exists (a filled sheet?); not overwritten. "
@@ -53,7 +53,7 @@ def run_check(args: argparse.Namespace) -> int:
     import warnings
 
     from ..exceptions import DataError, RetrostatsWarning
-    from ..extraction import read_extraction
+    from ..effects.extraction import read_extraction
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetrostatsWarning)
