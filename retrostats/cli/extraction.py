@@ -52,8 +52,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Handler of ``retrostats extraction-check``: read the sheet, print its warnings and the verdict."""
     import warnings
 
-    from ..exceptions import DataError, RetrostatsWarning
     from ..effects.extraction import read_extraction
+    from ..exceptions import DataError, RetrostatsWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetrostatsWarning)
