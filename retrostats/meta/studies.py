@@ -37,6 +37,75 @@ def _label_column(df: Any) -> str | None:
     return None
 
 
+def _read_table(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+    """The file as a frame, and a note on which workbook sheet was read (for the layout error)."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    where = ""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raw = pd.read_excel(path, sheet_name=sheet or 0)
+        if sheet is None:
+            with pd.ExcelFile(path) as book:
+                names = book.sheet_names
+            if len(names) > 1:
+                where = (f" (first sheet {names[0]!r} read; the workbook also has {names[1:]}: choose with "
+                         "--sheet, or sheet=)")
+    elif path.suffix.lower() in (".csv", ".txt"):
+        raw = pd.read_csv(path)
+    else:
+        raise DataError(f"{path}: give a .csv or .xlsx file.")
+    return raw, where
+
+
+def _tidy_to_wide(
+    df: pd.DataFrame, lab: str, arms: Sequence[str] | None, path: Path, notes: list[str]
+) -> pd.DataFrame:
+    """One row per study and arm -> one row per study (m1 sd1 n1 of the experimental arm, m2 sd2 n2 of the
+    control), every study holding both arms once; arms left out of the comparison are named in ``notes``.
+    """
+    import pandas as pd
+
+    names = list(dict.fromkeys(df["arm"].astype(str)))
+    if arms is None:
+        if len(names) != 2:
+            raise DataError(
+                f"{path}: the arm column holds {names}; say which two to compare with --arms "
+                "EXPERIMENTAL CONTROL (arms= in Python)."
+            )
+        arms = names
+        notes.append(
+            f"experimental arm {names[0]!r} (first listed), control {names[1]!r}; --arms (arms=) changes it"
+        )
+    exp, ctl = (str(a) for a in arms)
+    for a in (exp, ctl):
+        if a not in names:
+            raise DataError(f"{path}: no arm {a!r}; arms are {names}.")
+    rows = []
+    for study, g in df.groupby(df[lab].astype(str), sort=False):
+        by = {str(a): r for a, r in zip(g["arm"].astype(str), g.to_dict("records"))}
+        if len(g) != len(by):
+            raise DataError(f"{path}: study {study!r} lists an arm twice; one row per study and arm.")
+        missing = [a for a in (exp, ctl) if a not in by]
+        if missing:
+            raise DataError(f"{path}: study {study!r} has no row for arm(s) {missing}; add them or drop it.")
+        rows.append(
+            {
+                "study": study,
+                **{f"{k}1": by[exp][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
+                **{f"{k}2": by[ctl][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
+            }
+        )
+    dropped = sorted(set(names) - {exp, ctl})
+    if dropped:
+        notes.append(f"arms {dropped} are not part of this comparison and were left out")
+    notes.append(f"tidy sheet reshaped to one row per study ({len(rows)} studies)")
+    out = pd.DataFrame(rows)
+    out.attrs["arms"] = (exp, ctl)
+    return out
+
+
 def read_studies(
     path: str | Path, *, sheet: str | None = None, arms: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, str, list[str]]:
@@ -90,21 +159,7 @@ def read_studies(
     if arms is not None and (isinstance(arms, str) or len(arms) != 2):
         raise DataError(f"arms must name two arms (experimental, control); got {arms!r}.")
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    where = ""
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, sheet_name=sheet or 0)
-        if sheet is None:
-            with pd.ExcelFile(path) as book:
-                names = book.sheet_names
-            if len(names) > 1:
-                where = (f" (first sheet {names[0]!r} read; the workbook also has {names[1:]}: choose with "
-                         "--sheet, or sheet=)")
-    elif path.suffix.lower() in (".csv", ".txt"):
-        raw = pd.read_csv(path)
-    else:
-        raise DataError(f"{path}: give a .csv or .xlsx file.")
+    raw, where = _read_table(path, sheet)
     notes: list[str] = []
     rename = {c: str(c).strip().lower() for c in raw.columns}
     df = raw.rename(columns=rename)
@@ -130,42 +185,7 @@ def read_studies(
             f"arm, mean, sd, n) or effect sizes (yi with vi or sei){where}."
         )
     if kind == "tidy":
-        names = list(dict.fromkeys(df["arm"].astype(str)))
-        if arms is None:
-            if len(names) != 2:
-                raise DataError(
-                    f"{path}: the arm column holds {names}; say which two to compare with --arms "
-                    "EXPERIMENTAL CONTROL (arms= in Python)."
-                )
-            arms = names
-            notes.append(
-                f"experimental arm {names[0]!r} (first listed), control {names[1]!r}; --arms (arms=) changes it"
-            )
-        exp, ctl = (str(a) for a in arms)
-        for a in (exp, ctl):
-            if a not in names:
-                raise DataError(f"{path}: no arm {a!r}; arms are {names}.")
-        rows = []
-        for study, g in df.groupby(df[lab].astype(str), sort=False):
-            by = {str(a): r for a, r in zip(g["arm"].astype(str), g.to_dict("records"))}
-            if len(g) != len(by):
-                raise DataError(f"{path}: study {study!r} lists an arm twice; one row per study and arm.")
-            missing = [a for a in (exp, ctl) if a not in by]
-            if missing:
-                raise DataError(f"{path}: study {study!r} has no row for arm(s) {missing}; add them or drop it.")
-            rows.append(
-                {
-                    "study": study,
-                    **{f"{k}1": by[exp][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
-                    **{f"{k}2": by[ctl][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
-                }
-            )
-        dropped = sorted(set(names) - {exp, ctl})
-        if dropped:
-            notes.append(f"arms {dropped} are not part of this comparison and were left out")
-        notes.append(f"tidy sheet reshaped to one row per study ({len(rows)} studies)")
-        out = pd.DataFrame(rows)
-        out.attrs["arms"] = (exp, ctl)
+        out = _tidy_to_wide(df, lab, arms, path, notes)
     else:
         out = df.copy()
         if lab is None:
