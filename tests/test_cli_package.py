@@ -20,7 +20,8 @@ from retrostats.exceptions import DataError
 from retrostats.planning import check_instrument, registry_sd, scale_unit
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENTED = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "notebooks").rglob("*.ipynb")])
+DOCUMENTED = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "paper").rglob("*.md"),
+                     *(ROOT / "notebooks").glob("*.py"), *(ROOT / "notebooks").glob("*.ipynb")])
 COMMAND_LINE = re.compile(
     r"(?:^|`|!)\s*(retrostats (?:plan|meta|reproduce|datasets|extraction-template|extraction-check)\b[^`\n]*)",
     re.M,
