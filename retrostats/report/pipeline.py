@@ -1,7 +1,9 @@
 """The reproduce pipeline: an ordered list of steps, each writing tables, numbers, figures and report sections.
 
 Every step is deterministic (no clocks, no unseeded randomness), so a second run writes identical files.
-Steps are registered with :func:`step`; the order of registration is the order of execution.
+A step is a function decorated with :func:`step` in the module of its paper section under
+``retrostats/report/steps/``; ``retrostats.report.steps.STEPS`` lists them in the order of the paper, and
+that list is the order of execution (a name that is not there is an error, never a silent skip).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Context", "Step", "step", "steps", "reproduce", "MANIFEST", "PAPER_FIGURES", "resolve_only"]
+__all__ = ["Context", "Step", "step", "steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
+           "resolve_only"]
 
 #: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
 MANIFEST = "MANIFEST.json"
@@ -93,50 +96,99 @@ class Context:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the pipeline; steps run by increasing ``order`` (ties: registration order)."""
+    """One step of the pipeline, made by :func:`step`; calling it runs it on a :class:`Context`.
+
+    Attributes
+    ----------
+    name : str
+        What ``--only`` and the progress lines call it.
+    func : callable
+        ``func(ctx)`` writes the step's tables, numbers, figures and report section.
+    description : str
+        One line for the progress output.
+    needs : tuple of str
+        Earlier steps whose ``ctx.cache`` entries it reads (they run in the same worker, before it).
+    cost : float
+        Expected seconds of a ``--quick`` run on a quiet two-core machine; the scheduler starts the most
+        expensive chains of steps first, so that two workers finish at about the same time.
+    gather : bool
+        The step reads what every other step recorded (the figure list, the numbers): it runs last, in the
+        main process, after the workers' results are merged.
+    """
 
     name: str
     func: Callable[[Context], None]
     description: str = ""
-    order: float = 50.0
     needs: tuple[str, ...] = ()
+    cost: float = 1.0
+    gather: bool = False
 
-
-_STEPS: list[Step] = []
+    def __call__(self, ctx: Context) -> None:
+        """Run the step on ``ctx``."""
+        self.func(ctx)
 
 
 def step(
-    name: str, description: str = "", *, order: float = 50.0, needs: tuple[str, ...] = ()
-) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules;
-    ``needs`` names earlier steps whose ``ctx.cache`` entries it reads (they run in the same worker).
+    name: str, description: str = "", *, needs: tuple[str, ...] = (), cost: float = 1.0, gather: bool = False
+) -> Callable[[Callable[[Context], None]], Step]:
+    """Make a function a pipeline :class:`Step` (decorator); list it in ``retrostats.report.steps.STEPS``.
+
+    The decorated name is the :class:`Step` (still callable with a context); the order of the steps is the
+    order of that list, nothing else.
     """
-    def deco(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        if any(s.name == name for s in _STEPS):
-            raise ValueError(f"a reproduce step named {name!r} is already registered")
+    def deco(func: Callable[[Context], None]) -> Step:
         text = description or (func.__doc__ or "").strip().splitlines()[0]
-        _STEPS.append(Step(name, func, text, order, tuple(needs)))
-        return func
+        return Step(name, func, text, tuple(needs), float(cost), bool(gather))
 
     return deco
 
 
+def check_steps(listed: Any) -> list[Step]:
+    """The steps of ``listed`` after checking them: each a :class:`Step`, names unique, every ``needs`` an
+    earlier step, gathering steps last.
+
+    Raises
+    ------
+    TypeError
+        An entry is not a :class:`Step` (a plain function: decorate it with :func:`step`).
+    ValueError
+        Two steps share a name, a step needs one that is not listed before it, or a gathering step is
+        followed by an ordinary one.
+
+    Examples
+    --------
+    >>> a = step("a", "first")(lambda ctx: None)
+    >>> b = step("b", "second", needs=("a",))(lambda ctx: None)
+    >>> [s.name for s in check_steps([a, b])]
+    ['a', 'b']
+    >>> check_steps([b, a])
+    Traceback (most recent call last):
+    ...
+    ValueError: reproduce step 'b' needs ['a'], which are not listed before it.
+    """
+    out: list[Step] = []
+    for i, s in enumerate(listed):
+        if not isinstance(s, Step):
+            raise TypeError(f"reproduce step #{i + 1} is {s!r}, not a Step; decorate its function with "
+                            "@step(name, description) in its module under retrostats/report/steps/.")
+        seen = [t.name for t in out]
+        if s.name in seen:
+            raise ValueError(f"two reproduce steps are named {s.name!r}; rename one.")
+        missing = [n for n in s.needs if n not in seen]
+        if missing:
+            raise ValueError(f"reproduce step {s.name!r} needs {missing}, which are not listed before it.")
+        if out and out[-1].gather and not s.gather:
+            raise ValueError(f"reproduce step {s.name!r} is listed after the gathering step {out[-1].name!r}; "
+                             "gathering steps read what every other step recorded, so they come last.")
+        out.append(s)
+    return out
+
+
 def steps() -> list[Step]:
-    """The registered steps, in order."""
-    _load_steps()
-    return sorted(_STEPS, key=lambda s: s.order)  # stable: equal orders keep registration order
+    """The steps of ``retrostats reproduce``, in order (``retrostats.report.steps.STEPS``, checked)."""
+    from .steps import STEPS
 
-
-def _load_steps() -> None:
-    import importlib
-
-    for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
-                "retrostats.report.steps_decision", "retrostats.report.steps_analysis"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+    return check_steps(STEPS)
 
 
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -163,11 +215,6 @@ def _write_numbers(ctx: Context) -> None:
     ctx.files.append(tex)
 
 
-#: steps at or after this order read what all earlier steps recorded (figure list, numbers): they run last,
-#: in the main process, after the results of the others are merged
-GATHER_ORDER = 100.0
-
-
 def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]:
     """Run a chain of steps (in a worker process), sharing one cache, and return what each recorded."""
     by_name = {s.name: s for s in steps()}
@@ -177,7 +224,7 @@ def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]
         ctx = Context(out=out, quick=quick, cache=cache)
         before = {k: (len(v) if isinstance(v, list) else None) for k, v in cache.items()}
         t0 = time.perf_counter()
-        by_name[name].func(ctx)
+        by_name[name](ctx)
         new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
                for k, v in cache.items() if k not in before or isinstance(v, list)}
         parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
@@ -186,7 +233,19 @@ def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]
 
 
 def _chains(todo: list[Step]) -> list[list[str]]:
-    """Group steps with the steps they need (transitively) into chains that run in one worker each."""
+    """Group steps with the steps they need (transitively) into chains that run in one worker each, the
+    chains with the largest expected cost first (ties: step order).
+
+    Workers take the next chain when they finish one, so starting with the longest chains (the "longest
+    processing time first" rule) keeps two workers busy until about the same time instead of leaving one
+    step of several seconds for the end.
+
+    Examples
+    --------
+    >>> a, b, c = (step(n, n, cost=t, needs=nd)(print) for n, t, nd in (("a", 1, ()), ("b", 3, ()), ("c", 3, ("a",))))
+    >>> _chains([a, b, c])
+    [['a', 'c'], ['b']]
+    """
     group = {s.name: i for i, s in enumerate(todo)}
     for s in todo:
         for dep in s.needs:
@@ -194,9 +253,11 @@ def _chains(todo: list[Step]) -> list[list[str]]:
                 old, new = group[s.name], group[dep]
                 group = {k: (new if g == old else g) for k, g in group.items()}
     chains: dict[int, list[str]] = {}
+    cost: dict[int, float] = {}
     for s in todo:
         chains.setdefault(group[s.name], []).append(s.name)
-    return list(chains.values())
+        cost[group[s.name]] = cost.get(group[s.name], 0.0) + s.cost
+    return [chains[g] for g in sorted(chains, key=lambda g: -cost[g])]  # stable: ties keep step order
 
 
 def _merge(ctx: Context, part: dict[str, Any]) -> None:
@@ -376,19 +437,23 @@ def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool
     """Every step into ``ctx.out`` (in workers where independent), then numbers and the report."""
     todo = [s for s in steps() if only is None or s.name in only]
     jobs = _default_jobs() if jobs is None else int(jobs)
-    early = [s for s in todo if s.order < GATHER_ORDER]
-    if jobs > 1 and len(early) > 1:
+    early = [s for s in todo if not s.gather]
+    chains = _chains(early)
+    if jobs > 1 and len(chains) > 1:
         from joblib import Parallel, delayed
 
-        chains = _chains(early)
-        results = Parallel(n_jobs=jobs, backend="loky")(delayed(_run_steps)(c, ctx.out, quick) for c in chains)
+        # batch_size=1: each chain is dispatched alone, in the order of _chains (longest first), to whichever
+        # worker is free
+        results = Parallel(n_jobs=min(jobs, len(chains)), backend="loky", batch_size=1)(
+            delayed(_run_steps)(c, ctx.out, quick) for c in chains
+        )
         got = {name: part for chain, parts in zip(chains, results) for name, part in zip(chain, parts)}
         for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
             _merge(ctx, got[s.name])
             if progress:
                 print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {got[s.name]['seconds']:.1f} s "
                       "(worker)", flush=True)
-        todo = [s for s in todo if s.order >= GATHER_ORDER]
+        todo = [s for s in todo if s.gather]
         start = len(early) + 1
     else:
         start = 1
@@ -396,7 +461,7 @@ def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool
         t0 = time.perf_counter()
         if progress:
             print(f"[{i}/{start + len(todo) - 1}] {s.name}: {s.description}", flush=True)
-        s.func(ctx)
+        s(ctx)
         if progress:
             print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
     _write_numbers(ctx)
