@@ -81,6 +81,7 @@ _LAZY: dict[str, str] = {
     "ancova": "retrostats.ipd",
     "mmrm": "retrostats.ipd",
     "simulate_trial": "retrostats.ipd",
+    "arm_summaries": "retrostats.ipd",
     "responders": "retrostats.ipd",
     "ancova_mi": "retrostats.ipd",
     "tipping_point": "retrostats.ipd",

@@ -4,6 +4,7 @@ one-at-a-time calls and to the normal CDF."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import TOL
 from scipy import stats
@@ -62,3 +63,34 @@ def test_curve_refuses_bad_input():
         assurance_curve(mean=0.5, sd=0.2, n_per_arm=[1])
     with pytest.raises(ValueError, match="design"):
         assurance_curve(mean=0.5, sd=0.2, n_per_arm=[20], design="anova")
+
+
+# ---------------------------------------------------------------- the SDs the report steps used to compute
+def test_pooled_sd_and_sd_from_md_se():
+    from retrostats.convert import pooled_sd, sd_from_md_se
+    from retrostats.exceptions import DataError
+
+    cf = TOL["closed_form"]
+    assert pooled_sd([3.0, 4.0]) == pytest.approx(np.sqrt(12.5), rel=cf["rtol"])
+    # df-weighted: the usual pooled within-group SD of two groups
+    n1, n2, s1, s2 = 10, 30, 3.0, 4.0
+    ref = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
+    assert pooled_sd([s1, s2], df=[n1 - 1, n2 - 1]) == pytest.approx(ref, rel=cf["rtol"])
+    # the SE of a mean difference of two equal arms of n/2 is sd * sqrt(4 / n): back again
+    sd, n = 2.5, 48
+    assert sd_from_md_se(sd * np.sqrt(4 / n), n) == pytest.approx(sd, rel=cf["rtol"])
+    np.testing.assert_allclose(sd_from_md_se([0.5, 1.0], [64, 16]), [2.0, 2.0], **cf)
+    with pytest.raises(DataError, match="sd"):
+        pooled_sd([3.0, -1.0])
+    with pytest.raises(DataError, match="df"):
+        pooled_sd([3.0, 4.0], df=[0, 10])
+    with pytest.raises(DataError, match="n"):
+        sd_from_md_se(0.5, 1)
+
+
+def test_tsa_remaining_n_per_arm_rounds_half_the_remaining_participants_up():
+    es = pd.DataFrame({"yi": [-1.0, -0.8], "vi": [0.2, 0.3], "n": [40, 60]})
+    tsa = rs.trial_sequential_analysis(es, delta=-1.0, sd=2.0)
+    assert tsa.remaining_n_per_arm == (int(np.ceil(tsa.remaining_n / 2)) if tsa.remaining_n > 0 else 0)
+    big = rs.trial_sequential_analysis(es, delta=-0.2, sd=3.0)
+    assert big.remaining_n > 0 and big.remaining_n_per_arm == int(np.ceil(big.remaining_n / 2))

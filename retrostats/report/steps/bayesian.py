@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ... import figures as F
-from ...datasets import load_dataset
 from .._shared import SYNTH_NOTE, panel_title
 from .._shared import save_step_figure as _fig
 from ..html import table_html
@@ -22,6 +21,8 @@ from .synthetic_meta import synthetic_meta
 def bayes(ctx: Context) -> None:
     """Figures 7-8: posterior densities with the MCID, and the shrinkage forest (exact method, no PyMC)."""
     from ...bayes import bayes_meta_analysis
+    from ...convert import pooled_sd
+    from ...planning import mcid_effect_size
 
     if "synthetic_meta" not in ctx.cache:
         synthetic_meta(ctx)
@@ -37,8 +38,8 @@ def bayes(ctx: Context) -> None:
     )
     ctx.write_table("synthetic_bayes_posterior", fit.posterior_summary, index=True)
     # an MCID of 1 NPRS point (outcome_scales) over the synthetic trials' pooled SD, as a standardized effect
-    sd = float(np.sqrt(np.mean(np.r_[es["sd1"], es["sd2"]] ** 2)))
-    mcid = float(load_dataset("outcome_scales").set_index("instrument").loc["NPRS", "mcid"]) / sd
+    sd = pooled_sd(np.r_[es["sd1"], es["sd2"]])  # the trials' arms are of similar size: unweighted
+    mcid = mcid_effect_size("NPRS", sd)
     p_benefit = fit.probability("mu", 0.0, "less")
     p_mcid = fit.probability("mu", -mcid, "less")
     p_new = fit.probability("theta_new", -mcid, "less")

@@ -13,7 +13,6 @@ recorded) is stated, with a sensitivity table for the SD.
 from __future__ import annotations
 
 import html
-import math
 import warnings
 
 import numpy as np
@@ -304,17 +303,11 @@ def _participants(es: pd.DataFrame) -> tuple[list[float], list[str]]:
     return n, how
 
 
-def _implied_sd(es: pd.DataFrame, n: list[float]) -> float:
-    """Pooled outcome SD implied by each trial's SE of the mean difference, equal arms: se sqrt(n) / 2."""
-    sd = np.sqrt(es["vi"].to_numpy(float)) * np.sqrt(np.asarray(n)) / 2.0
-    df = np.asarray(n) - 2.0
-    return float(np.sqrt(np.sum(df * sd**2) / np.sum(df)))
-
-
 @step("registry_decision", "trial sequential analysis, GRADE profile and SoF table: registry pain evidence",
       cost=1.0)
 def registry_decision(ctx: Context) -> None:
     """TSA figure, GRADE profile, SoF table (HTML, DOCX) and the next trial's size for retro vs control pain."""
+    from ...convert import pooled_sd, sd_from_md_se
     from ...decision import grade_profile, summary_of_findings, trial_sequential_analysis
     from ...meta import meta_analysis
     from ...planning import power_ttest
@@ -329,7 +322,8 @@ def registry_decision(ctx: Context) -> None:
     es = es.reset_index(drop=True)
     n, how = _participants(es)
     es = es.assign(n=n)
-    sd = _implied_sd(es, n)
+    # the outcome SD implied by each trial's SE of its mean difference, pooled with n - 2 df per trial
+    sd = pooled_sd(sd_from_md_se(np.sqrt(es["vi"].to_numpy(float)), n), df=np.asarray(n) - 2.0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tsa = trial_sequential_analysis(es, sd=sd, futility=True)
@@ -365,13 +359,11 @@ def registry_decision(ctx: Context) -> None:
     rows = []
     for s in (sd, *SD_SENSITIVITY):
         t = trial_sequential_analysis(es, sd=s) if s != sd else tsa
-        more = t.remaining_n
-        per_arm = int(math.ceil(more / 2 - 1e-9)) if more > 0 else 0
         solo = power_ttest(effect_size=abs(t.delta) / s, power=1 - t.beta, alpha=t.alpha)
         rows.append({"sd": s, "sd_source": "implied by the trials' SEs" if s == sd else "sensitivity",
                      "required_information_size": t.required_information_size, "total_n": t.total_n,
                      "information_fraction": t.information_fraction, "crossed": t.crossed,
-                     "remaining_n": more, "next_trial_n_per_arm": per_arm,
+                     "remaining_n": t.remaining_n, "next_trial_n_per_arm": t.remaining_n_per_arm,
                      "standalone_trial_n_per_arm": solo.n_per_arm})
     sens = pd.DataFrame(rows)
     ctx.write_table("decision_pain_ris_sensitivity", sens)

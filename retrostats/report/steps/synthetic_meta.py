@@ -19,7 +19,7 @@ from ..pipeline import Context, step
 
 def _synthetic_studies(quick: bool) -> pd.DataFrame:
     """SYNTHETIC study summaries: two-arm NPRS trials made by simulate_trial, summarised at the last visit."""
-    from ...ipd import simulate_trial
+    from ...ipd import arm_summaries, simulate_trial
 
     k = 10
     sizes = [12, 15, 18, 20, 24, 30, 36, 45, 60, 80]
@@ -32,17 +32,17 @@ def _synthetic_studies(quick: bool) -> pd.DataFrame:
             change={"retro": 2.0 + 0.15 * (i % 4), "control": 1.0},
             seed=1000 + i,
         )
-        last = d[d["week"] == 6].groupby("arm")["value"].agg(["mean", "std", "count"])
+        last = arm_summaries(d[d["week"] == 6], outcome="value", arm="arm").set_index("arm")
         rows.append(
             {
                 "study": f"Synthetic {i + 1:02d}",
                 "setting": "treadmill" if i % 2 else "overground",
                 "m1": last.loc["retro", "mean"],
-                "sd1": last.loc["retro", "std"],
-                "n1": int(last.loc["retro", "count"]),
+                "sd1": last.loc["retro", "sd"],
+                "n1": int(last.loc["retro", "n"]),
                 "m2": last.loc["control", "mean"],
-                "sd2": last.loc["control", "std"],
-                "n2": int(last.loc["control", "count"]),
+                "sd2": last.loc["control", "sd"],
+                "n2": int(last.loc["control", "n"]),
             }
         )
     return pd.DataFrame(rows)
