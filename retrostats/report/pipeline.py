@@ -223,12 +223,12 @@ def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]
     for name in names:
         ctx = Context(out=out, quick=quick, cache=cache)
         before = {k: (len(v) if isinstance(v, list) else None) for k, v in cache.items()}
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         by_name[name](ctx)
         new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
                for k, v in cache.items() if k not in before or isinstance(v, list)}
         parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
-                      "seconds": time.perf_counter() - t0})
+                      "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0})
     return parts
 
 
@@ -451,18 +451,19 @@ def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool
         for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
             _merge(ctx, got[s.name])
             if progress:
-                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {got[s.name]['seconds']:.1f} s "
-                      "(worker)", flush=True)
+                part = got[s.name]
+                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {part['seconds']:.1f} s "
+                      f"({part['cpu']:.1f} s CPU, worker)", flush=True)
         todo = [s for s in todo if s.gather]
         start = len(early) + 1
     else:
         start = 1
     for i, s in enumerate(todo, start):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if progress:
             print(f"[{i}/{start + len(todo) - 1}] {s.name}: {s.description}", flush=True)
         s(ctx)
         if progress:
-            print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(f"      done in {time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU)", flush=True)
     _write_numbers(ctx)
     ctx.files.append(write_report(ctx))
