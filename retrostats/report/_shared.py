@@ -5,11 +5,25 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .. import figures as F
 from .html import figure_html
 from .pipeline import Context
 
-__all__ = ["save_step_figure", "warnings_html", "panel_title", "p_text", "SYNTH_NOTE"]
+__all__ = ["F", "save_step_figure", "warnings_html", "panel_title", "p_text", "SYNTH_NOTE"]
+
+
+class _Figures:
+    """``retrostats.figures``, imported on first use: listing the steps (``--only``, the scheduler, the main
+    process of a run with workers) then imports no plotting or statistics code.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        from .. import figures
+
+        return getattr(figures, name)
+
+
+#: the figure functions, as ``F.forest_plot(...)``
+F = _Figures()
 
 
 def save_step_figure(

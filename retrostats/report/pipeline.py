@@ -215,8 +215,8 @@ def _write_numbers(ctx: Context) -> None:
     ctx.files.append(tex)
 
 
-def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]:
-    """Run a chain of steps (in a worker process), sharing one cache, and return what each recorded."""
+def _run_steps(names: list[str], out: Path, quick: bool, where: str = "main process") -> list[dict[str, Any]]:
+    """Run a chain of steps (in a worker process or this one), sharing one cache; return what each recorded."""
     by_name = {s.name: s for s in steps()}
     cache: dict[str, Any] = {}
     parts = []
@@ -228,8 +228,60 @@ def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]
         new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
                for k, v in cache.items() if k not in before or isinstance(v, list)}
         parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
-                      "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0})
+                      "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "process": where})
     return parts
+
+
+def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> dict[str, dict[str, Any]]:
+    """Run the chains on ``jobs - 1`` worker processes and this one; return what each step recorded.
+
+    Chains are taken in the order given (longest expected cost first) by whichever process is free: a
+    worker that finishes is handed the next chain at once (a callback), and this process runs chains too
+    instead of waiting, so a run with two jobs starts one extra interpreter, not two. A chain that fails
+    stops the handing out; the error is raised after the running chains finished (none then writes into a
+    folder that is being removed).
+    """
+    import threading
+    from concurrent.futures import wait
+
+    from joblib.externals.loky import get_reusable_executor
+
+    pending = list(chains)
+    futures: list[Any] = []
+    lock = threading.Lock()
+    executor = get_reusable_executor(max_workers=min(jobs, len(chains)) - 1)
+
+    def hand_out(done: Any = None) -> None:
+        if done is not None and (done.cancelled() or done.exception() is not None):
+            return
+        with lock:  # take a chain and record its future in one go: the list is complete once pending is empty
+            if not pending:
+                return
+            chain = pending.pop(0)
+            fut = executor.submit(_run_steps, chain, out, quick, "worker")
+            futures.append((chain, fut))
+        fut.add_done_callback(hand_out)
+
+    got: dict[str, dict[str, Any]] = {}
+    try:
+        for _ in range(min(jobs, len(chains)) - 1):
+            hand_out()
+        while True:
+            with lock:
+                chain = pending.pop(0) if pending else None
+            if chain is None:
+                break
+            got.update(zip(chain, _run_steps(chain, out, quick, "main process")))
+    except Exception:
+        with lock:
+            pending.clear()
+        wait([f for _, f in futures])
+        raise
+    with lock:
+        running = list(futures)
+    for chain, fut in running:
+        got.update(zip(chain, fut.result()))
+    return got
 
 
 def _chains(todo: list[Step]) -> list[list[str]]:
@@ -440,20 +492,13 @@ def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool
     early = [s for s in todo if not s.gather]
     chains = _chains(early)
     if jobs > 1 and len(chains) > 1:
-        from joblib import Parallel, delayed
-
-        # batch_size=1: each chain is dispatched alone, in the order of _chains (longest first), to whichever
-        # worker is free
-        results = Parallel(n_jobs=min(jobs, len(chains)), backend="loky", batch_size=1)(
-            delayed(_run_steps)(c, ctx.out, quick) for c in chains
-        )
-        got = {name: part for chain, parts in zip(chains, results) for name, part in zip(chain, parts)}
+        got = _run_chains(chains, ctx.out, quick, jobs)
         for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
             _merge(ctx, got[s.name])
             if progress:
                 part = got[s.name]
                 print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {part['seconds']:.1f} s "
-                      f"({part['cpu']:.1f} s CPU, worker)", flush=True)
+                      f"({part['cpu']:.1f} s CPU, {part['process']})", flush=True)
         todo = [s for s in todo if s.gather]
         start = len(early) + 1
     else:

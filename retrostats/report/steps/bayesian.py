@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import figures as F
-from .._shared import SYNTH_NOTE, panel_title
+from .._shared import SYNTH_NOTE, F, panel_title
 from .._shared import save_step_figure as _fig
 from ..html import table_html
 from ..pipeline import Context, step

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ... import figures as F
 from ...datasets import load_dataset
+from .._shared import F
 from .._shared import save_step_figure as _fig
 from ..html import table_html
 from ..pipeline import Context, step
 
 
-@step("participants", "participant-level reanalysis of the synthetic three-arm trial", cost=1.8)
+@step("participants", "participant-level reanalysis of the synthetic three-arm trial", cost=1.5)
 def participants(ctx: Context) -> None:
     """Figures 11-13: raincloud, paired pre-post, MMRM adjusted-mean trajectories (SYNTHETIC trial)."""
     from ...ipd import ancova, mmrm

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ... import figures as F
 from ...datasets import load_dataset
-from .._shared import panel_title
+from .._shared import F, panel_title
 from .._shared import save_step_figure as _fig
 from ..pipeline import Context, step
 

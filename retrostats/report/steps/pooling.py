@@ -18,10 +18,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ... import figures as F
 from ...datasets import load_dataset
+from .._shared import F, warnings_html
 from .._shared import save_step_figure as _fig
-from .._shared import warnings_html
 from ..html import table_html
 from ..pipeline import Context, step
 
@@ -150,9 +149,18 @@ def _key(outcome: str, comparison: str, instrument: str) -> str:
     return f"{comparison.replace(' vs ', '_vs_')}_{outcome}_{instrument}".lower()
 
 
-def poolable_mean_differences(outcome: str, comparison: str) -> dict[str, pd.DataFrame]:
-    """Usable mean differences per instrument with at least two trials (harmonised: positive favours A)."""
+def poolable_mean_differences(outcome: str, comparison: str, cache: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Usable mean differences per instrument with at least two trials (harmonised: positive favours A).
+
+    With ``cache`` (a step's ``ctx.cache``) the result is kept there and reused by later steps of the chain.
+    """
     from ...registry_effects import registry_effect_sizes
+
+    if cache is not None:
+        kept = cache.setdefault("poolable_mean_differences", {})
+        if (outcome, comparison) not in kept:
+            kept[(outcome, comparison)] = poolable_mean_differences(outcome, comparison)
+        return {ins: es.copy() for ins, es in kept[(outcome, comparison)].items()}
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MD on several instruments is expected here: we split by instrument
@@ -164,7 +172,7 @@ def poolable_mean_differences(outcome: str, comparison: str) -> dict[str, pd.Dat
     return {ins: g.reset_index(drop=True) for ins, g in usable.groupby("instrument") if len(g) >= 2}
 
 
-@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)", cost=1.5)
+@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)", cost=1.6)
 def registry_meta(ctx: Context) -> None:
     """Cochrane-preset meta-analysis, forest plot and exact Bayesian clinical probabilities, real data."""
     from ...bayes import bayes_meta_analysis
@@ -175,7 +183,7 @@ def registry_meta(ctx: Context) -> None:
     rows = []
     n_pooled = 0
     for outcome, comparison in PAIRS:
-        for instrument, es in poolable_mean_differences(outcome, comparison).items():
+        for instrument, es in poolable_mean_differences(outcome, comparison, ctx.cache).items():
             n_pooled += 1
             key = _key(outcome, comparison, instrument)
             with warnings.catch_warnings(record=True) as caught:
@@ -304,7 +312,7 @@ def _participants(es: pd.DataFrame) -> tuple[list[float], list[str]]:
 
 
 @step("registry_decision", "trial sequential analysis, GRADE profile and SoF table: registry pain evidence",
-      cost=1.0)
+      needs=("registry_meta",), cost=1.2)
 def registry_decision(ctx: Context) -> None:
     """TSA figure, GRADE profile, SoF table (HTML, DOCX) and the next trial's size for retro vs control pain."""
     from ...convert import pooled_sd, sd_from_md_se
@@ -313,7 +321,7 @@ def registry_decision(ctx: Context) -> None:
     from ...planning import power_ttest
 
     title = "From evidence to decision: retro walking vs control, pain (NPRS; real data)"
-    es = poolable_mean_differences("pain", "retro vs control").get("NPRS")
+    es = poolable_mean_differences("pain", "retro vs control", ctx.cache).get("NPRS")  # registry_meta's
     if es is None:
         ctx.section(title, "<p>Fewer than two trials give an NPRS mean difference; no sequential analysis.</p>")
         return

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ... import figures as F
 from ...datasets import load_dataset
+from .._shared import F
 from .._shared import save_step_figure as _fig
 from ..html import table_html
 from ..pipeline import Context, step
@@ -28,7 +28,7 @@ def registry_counts(trials: pd.DataFrame, arms: pd.DataFrame, contrasts: pd.Data
                                        "contrast_values"])
 
 
-@step("registry", "evidence registry summary tables", cost=0.3)
+@step("registry", "evidence registry summary tables", cost=0.2)
 def registry(ctx: Context) -> None:
     """Summarise the registry: counts by data level, trial characteristics, outcomes reported."""
     trials = load_dataset("retro_trials")
@@ -86,7 +86,7 @@ def evidence_map(ctx: Context) -> None:
     )
 
 
-@step("reviews", "published pooled estimates of systematic reviews", cost=1.0)
+@step("reviews", "published pooled estimates of systematic reviews", cost=0.7)
 def reviews(ctx: Context) -> None:
     """Figure 2: the pooled standardized estimates that published reviews report for knee trials."""
     rev = load_dataset("retro_reviews")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ... import figures as F
+from .._shared import F
 from .._shared import save_step_figure as _fig
 from ..pipeline import Context, step
 
 
-@step("rob", "RoB 2 figures (illustrative judgements)", cost=1.2)
+@step("rob", "RoB 2 figures (illustrative judgements)", cost=1.4)
 def rob(ctx: Context) -> None:
     """Figure 14: RoB 2 traffic lights and summary for ILLUSTRATIVE synthetic judgements."""
     rob = F.example_rob_judgements()

@@ -10,8 +10,7 @@ import warnings
 
 import pandas as pd
 
-from ... import figures as F
-from .._shared import SYNTH_NOTE, p_text, panel_title, warnings_html
+from .._shared import SYNTH_NOTE, F, p_text, panel_title, warnings_html
 from .._shared import save_step_figure as _fig
 from ..html import table_html
 from ..pipeline import Context, step
