@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .context import Context
 from .html import figure_html
-from .pipeline import Context
 
 __all__ = ["F", "save_step_figure", "warnings_html", "panel_title", "p_text", "SYNTH_NOTE"]
 

@@ -18,7 +18,7 @@ module              paper section                                               
 
 :data:`STEPS` is the one list of steps: ``retrostats reproduce`` runs exactly these, in this order (workers
 may run independent steps at the same time; their outputs are merged in this order). A step is added by
-writing it in its section's module with :func:`retrostats.report.pipeline.step` and listing it here; a name
+writing it in its section's module with :func:`retrostats.report.context.step` and listing it here; a name
 that is not listed is an error for ``--only``, never a silent skip, and ``tests/test_report_steps.py`` checks
 that every step defined in these modules is listed.
 """

@@ -6,8 +6,8 @@ import numpy as np
 
 from .._shared import SYNTH_NOTE, F, panel_title
 from .._shared import save_step_figure as _fig
+from ..context import Context, step
 from ..html import table_html
-from ..pipeline import Context, step
 from .synthetic_meta import synthetic_meta
 
 

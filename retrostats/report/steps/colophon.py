@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from ..pipeline import Context, step
+from ..context import Context, step
 
 
 @step("colophon", "figure list, colophon and the paper's generated files", cost=0.3, gather=True)

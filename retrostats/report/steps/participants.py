@@ -5,8 +5,8 @@ from __future__ import annotations
 from ...datasets import load_dataset
 from .._shared import F
 from .._shared import save_step_figure as _fig
+from ..context import Context, step
 from ..html import table_html
-from ..pipeline import Context, step
 
 
 @step("participants", "participant-level reanalysis of the synthetic three-arm trial", cost=1.5)

@@ -7,7 +7,7 @@ import math
 from ...datasets import load_dataset
 from .._shared import F, panel_title
 from .._shared import save_step_figure as _fig
-from ..pipeline import Context, step
+from ..context import Context, step
 
 
 @step("planning", "power, sample size and assurance for a retro-vs-forward trial", cost=2.9)

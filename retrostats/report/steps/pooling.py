@@ -21,8 +21,8 @@ import pandas as pd
 from ...datasets import load_dataset
 from .._shared import F, warnings_html
 from .._shared import save_step_figure as _fig
+from ..context import Context, step
 from ..html import table_html
-from ..pipeline import Context, step
 
 #: Outcomes and comparisons whose standardized effect sizes are computed from the registry.
 OUTCOMES = ("pain", "disability", "quadriceps_strength", "function", "balance", "gait_speed")

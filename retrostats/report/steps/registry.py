@@ -10,8 +10,8 @@ import pandas as pd
 from ...datasets import load_dataset
 from .._shared import F
 from .._shared import save_step_figure as _fig
+from ..context import Context, step
 from ..html import table_html
-from ..pipeline import Context, step
 
 
 def registry_counts(trials: pd.DataFrame, arms: pd.DataFrame, contrasts: pd.DataFrame) -> pd.DataFrame:

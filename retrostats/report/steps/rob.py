@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._shared import F
 from .._shared import save_step_figure as _fig
-from ..pipeline import Context, step
+from ..context import Context, step
 
 
 @step("rob", "RoB 2 figures (illustrative judgements)", cost=1.4)

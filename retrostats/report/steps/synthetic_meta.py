@@ -12,8 +12,8 @@ import pandas as pd
 
 from .._shared import SYNTH_NOTE, F, p_text, panel_title, warnings_html
 from .._shared import save_step_figure as _fig
+from ..context import Context, step
 from ..html import table_html
-from ..pipeline import Context, step
 
 
 def _synthetic_studies(quick: bool) -> pd.DataFrame:
