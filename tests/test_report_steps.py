@@ -113,3 +113,10 @@ def test_a_step_is_still_callable_with_a_context(tmp_path):
     ctx = pipeline.Context(out=tmp_path)
     registry(ctx)
     assert ctx.numbers["n_trials"] > 0 and ctx.sections[0][0] == "Evidence registry"
+
+
+def test_a_failing_chain_in_a_worker_is_raised_after_every_process_finished(tmp_path):
+    # the worker takes the first chain (a name no step has), this process the next ones unless the worker has
+    # failed by then: the worker's error is raised here, once no process runs a chain any more
+    with pytest.raises(KeyError, match="no_such_step"):
+        pipeline._run_chains([["no_such_step"], ["registry"]], tmp_path, True, 2)

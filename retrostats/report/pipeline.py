@@ -127,23 +127,32 @@ def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> d
             futures.append((chain, fut))
         fut.add_done_callback(hand_out)
 
+    def failed() -> bool:
+        with lock:
+            return any(f.done() and not f.cancelled() and f.exception() is not None for _, f in futures)
+
     got: dict[str, dict[str, Any]] = {}
     try:
         for _ in range(min(jobs, len(chains)) - 1):
             hand_out()
-        while True:
+        while not failed():
             with lock:
                 chain = pending.pop(0) if pending else None
             if chain is None:
                 break
             got.update(zip(chain, _run_steps(chain, out, quick, "main process")))
-    except Exception:
         with lock:
             pending.clear()
-        wait([f for _, f in futures])
+            running = list(futures)
+        wait([f for _, f in running])  # every worker done before any error is raised
+    except BaseException as exc:
+        with lock:
+            pending.clear()
+        if isinstance(exc, Exception):
+            wait([f for _, f in futures])
+        else:  # Ctrl-C: stop the workers now
+            executor.shutdown(wait=True, kill_workers=True)
         raise
-    with lock:
-        running = list(futures)
     for chain, fut in running:
         got.update(zip(chain, fut.result()))
     return got
