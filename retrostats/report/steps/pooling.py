@@ -33,7 +33,7 @@ COMPARISONS = ("retro vs control", "retro vs forward")
 def registry_effects(ctx: Context) -> None:
     """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
     from ...meta import meta_analysis
-    from ...registry_effects import registry_effect_sizes
+    from ...effects.registry import registry_effect_sizes
 
     frames = []
     with warnings.catch_warnings(record=True) as caught:
@@ -154,7 +154,7 @@ def poolable_mean_differences(outcome: str, comparison: str, cache: dict | None 
 
     With ``cache`` (a step's ``ctx.cache``) the result is kept there and reused by later steps of the chain.
     """
-    from ...registry_effects import registry_effect_sizes
+    from ...effects.registry import registry_effect_sizes
 
     if cache is not None:
         kept = cache.setdefault("poolable_mean_differences", {})
