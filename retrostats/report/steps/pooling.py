@@ -32,8 +32,8 @@ COMPARISONS = ("retro vs control", "retro vs forward")
 @step("registry_effects", "effect sizes from the registry and what can be pooled", cost=2.0)
 def registry_effects(ctx: Context) -> None:
     """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
-    from ...meta import meta_analysis
     from ...effects.registry import registry_effect_sizes
+    from ...meta import meta_analysis
 
     frames = []
     with warnings.catch_warnings(record=True) as caught:
