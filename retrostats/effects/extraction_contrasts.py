@@ -203,7 +203,6 @@ def _check_rows(raw: pd.DataFrame, name: str, sc: pd.DataFrame) -> pd.DataFrame:
         out.loc[i, ["study_id", "comparison", "outcome", "instrument", "statistic"]] = [*fixed, inst, stat]
     out["value"], out["value_text"], out["week"], out["relation"] = values, texts, weeks, rel
     out["variant"] = [None if _empty(v) else str(v).strip() for v in out["variant"]]
-    out["ambiguous"] = [
-        False if _empty(v) else str(v).strip().lower() in ("true", "1", "yes") for v in out["ambiguous"]
-    ]
+    out["ambiguous"] = [bool(SHEET.check_cell("ambiguous", v, where=f"{name}, row {i + 2}"))
+                        for i, v in enumerate(out["ambiguous"].tolist())]
     return out
