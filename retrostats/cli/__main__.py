@@ -2,4 +2,5 @@
 
 from . import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when imported (pytest --doctest-modules imports every module of the package)
+    raise SystemExit(main())
