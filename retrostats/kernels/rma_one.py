@@ -66,7 +66,7 @@ def _wls(y: np.ndarray, w: np.ndarray) -> tuple[float, float, np.ndarray]:
 
 
 def _p_stats(y: np.ndarray, w: np.ndarray, second: bool) -> tuple[float, ...]:
-    """:func:`.rma_linalg.p_stats` with ``X = 1``: ``(ypy, trp, sw)`` or ``(ypy, trp, sw, yppy, trpp)``."""
+    """:func:`.rma_linalg.p_stats` with ``X = 1``: ``(ypy, trp, sw)`` or ``(ypy, trp, sw, yppy, trpp, sww)``."""
     _, a, resid = _wls(y, w)
     we = w * resid
     ypy = float(_sum(we * resid))
@@ -78,7 +78,7 @@ def _p_stats(y: np.ndarray, w: np.ndarray, second: bool) -> tuple[float, ...]:
         return ypy, trp, sw
     yppy = float(_sum(we * we))
     trpp = b2 - 2.0 * a * float(_sum(ww * w)) + _pow(a * b2, 2)
-    return ypy, trp, sw, yppy, trpp
+    return ypy, trp, sw, yppy, trpp, b2
 
 
 def _ols_resid(y: np.ndarray, k: float) -> np.ndarray:
@@ -95,11 +95,11 @@ def _he(y: np.ndarray, v: np.ndarray, k: float, sv: float) -> float:
     return _nonneg((float(_sum(e * e)) - tr_pv) / (k - 1.0))
 
 
-def _dl(y: np.ndarray, v: np.ndarray, k: float) -> float:
+def _dl(k: float, at_zero) -> float:
     """:func:`.tau2.tau2_dl`: ``(Q - (k - 1)) / tr P`` with weights ``1/v``."""
     if not k - 1.0 > 0:
         return 0.0
-    ypy, trp, _ = _p_stats(y, 1.0 / v, False)
+    ypy, trp = at_zero()[:2]
     return _nonneg(_div(ypy - (k - 1.0), trp))
 
 
@@ -127,17 +127,17 @@ def _newton_step(y: np.ndarray, w: np.ndarray, reml: bool) -> float:
     return fisher * info / obs if obs > 0 else fisher
 
 
-def _zero_score(y: np.ndarray, v: np.ndarray, reml: bool) -> float:
-    """The Fisher step at tau² = 0 (``_reml_step`` / ``_ml_step`` of :mod:`.tau2`)."""
-    w0 = 1.0 / v
-    ypy, trp, sw, yppy, trpp = _p_stats(y, w0, True)
-    if reml:
-        return _div(yppy - trp, trpp)
-    return _div(yppy - float(_sum(w0)), float(_sum(w0 * w0)))
+def _zero_score(s0: tuple, reml: bool) -> float:
+    """The Fisher step at tau² = 0 (``_reml_step`` / ``_ml_step`` of :mod:`.tau2`) from ``_p_stats(y, 1/v)``."""
+    _, trp, sw, yppy, trpp, sww = s0
+    return _div(yppy - trp, trpp) if reml else _div(yppy - sw, sww)
 
 
-def _fisher(y, v, k, sv, unit, reml, tol, maxiter) -> tuple[float, bool]:
-    """:func:`.tau2._fisher` (the loop of ``_fisher_one``) for ML/REML, from the Hedges start."""
+def _fisher(y, v, k, sv, unit, reml, tol, maxiter, at_zero) -> tuple[float, bool]:
+    """:func:`.tau2._fisher` (the loop of ``_fisher_one``) for ML/REML, from the Hedges start.
+
+    ``at_zero()`` gives (and keeps) ``_p_stats(y, 1 / v, True)``, for the boundary check.
+    """
     t = _he(y, v, k, sv)
     active = k - 1.0 > 0
     converged = not active
@@ -162,7 +162,7 @@ def _fisher(y, v, k, sv, unit, reml, tol, maxiter) -> tuple[float, bool]:
         prev, t = step, new
         converged = converged or done
         active = not done
-    if converged and t <= 1e-6 * max(sv / k, 1e-300) and _zero_score(y, v, reml) <= 0:
+    if converged and t <= 1e-6 * max(sv / k, 1e-300) and _zero_score(at_zero(), reml) <= 0:
         t = 0.0
     return (_nonneg(t) if k - 1.0 > 0 else 0.0), converged
 
@@ -180,7 +180,7 @@ def _pm(y, v, k, unit, tol, maxiter) -> tuple[float, bool]:
     for _ in range(maxiter):
         if not active:
             break
-        ypy, _, _, yppy, _ = _p_stats(y, 1.0 / (v + t), True)
+        ypy, _, _, yppy, _, _ = _p_stats(y, 1.0 / (v + t), True)
         f = ypy - target
         if f > 0:
             lo = t
@@ -204,15 +204,15 @@ def _pm(y, v, k, unit, tol, maxiter) -> tuple[float, bool]:
 FAST_TAU2 = ("REML", "ML", "PM", "EB", "DL", "EE", "HE")
 
 
-def _tau2(y, v, k, method, tol, maxiter) -> tuple[float, bool]:
+def _tau2(y, v, k, method, tol, maxiter, at_zero) -> tuple[float, bool]:
     sv = float(_sum(v))
     if method in ("EE", "HE", "DL"):
-        return (0.0 if method == "EE" else _he(y, v, k, sv) if method == "HE" else _dl(y, v, k)), True
+        return (0.0 if method == "EE" else _he(y, v, k, sv) if method == "HE" else _dl(k, at_zero)), True
     s = sv / k
     unit = s if math.isfinite(s) and s > 0 else 1.0  # :func:`.tau2._scale`
     if method in ("PM", "EB"):
         return _pm(y, v, k, unit, tol, maxiter)
-    return _fisher(y, v, k, sv, unit, method == "REML", tol, maxiter)
+    return _fisher(y, v, k, sv, unit, method == "REML", tol, maxiter, at_zero)
 
 
 def fit_one(y, v, *, method, test, level, tau2, tol, maxiter, estimator=None) -> dict:
@@ -221,17 +221,24 @@ def fit_one(y, v, *, method, test, level, tau2, tol, maxiter, estimator=None) ->
     ``estimator`` (a function of ``TAU2``) is used when ``method`` has no path here; ``tau2`` fixes tau².
     """
     k = float(y.shape[-1])
+    kept: list = []
+
+    def at_zero() -> tuple:  # the statistics with weights 1/v, computed once (tau² estimators, Q, tr P)
+        if not kept:
+            kept.append(_p_stats(y, 1.0 / v, True))
+        return kept[0]
+
     if tau2 is not None:
         t2, conv = float(tau2), True
     elif estimator is None:
-        t2, conv = _tau2(y, v, k, method, tol, maxiter)
+        t2, conv = _tau2(y, v, k, method, tol, maxiter, at_zero)
     else:
         t, c = estimator(y, v, np.ones((y.shape[-1], 1)), np.ones(y.shape[-1]), tol=tol, maxiter=maxiter)
         t2, conv = float(t), bool(c)
     w = 1.0 / (v + t2)
     beta, a_inv, resid = _wls(y, w)
     rss = float(_sum(w * resid * resid)) if test == "knha" else _NAN
-    s = _p_stats(y, 1.0 / v, False)
+    s = kept[0] if kept else _p_stats(y, 1.0 / v, False)
     out = final_stats(beta, a_inv, rss, s[0], s[1], t2, k, 1, method, test, level)
     out["weights"], out["resid"], out["converged"] = w, resid, np.asarray(conv)
     return out
