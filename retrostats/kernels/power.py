@@ -265,6 +265,13 @@ def tost_power(shift, margin, n1, n2, alpha) -> float:
     return float(min(max(val, 0.0), 1.0))
 
 
+#: the bracket above a starting guess that falls short: ``_STEP * x0 + 1e-3`` (the guesses of the power
+#: calculations are normal approximations, typically within a few tenths of a percent of the root)
+_STEP = 1.02
+#: the secant first step of Chandrupatla's iteration keeps this share of the bracket on either side
+_T0 = 0.001
+
+
 def solve_increasing_vec(
     f: Callable[[np.ndarray, np.ndarray], np.ndarray],
     target,
@@ -317,7 +324,7 @@ def solve_increasing_vec(
             root[~below & ok & (fa == 0)] = lo[~below & ok & (fa == 0)]
             ok &= below | (fa != 0)
             a = np.where(below, x0, lo)
-            b = np.where(below, np.minimum(hi, 1.1 * x0 + 1e-3), x0)
+            b = np.where(below, np.minimum(hi, _STEP * x0 + 1e-3), x0)
             fb = np.where(below, np.nan, f0)
             need = below
         else:
@@ -349,7 +356,7 @@ def solve_increasing_vec(
         act = np.flatnonzero(ok)
         x1, f1, x2, f2 = b[act], fb[act], a[act], fa[act]
         x3, f3 = x2.copy(), f2.copy()
-        t = np.full(act.size, 0.5)
+        t = np.minimum(np.maximum(f1 / (f1 - f2), _T0), 1.0 - _T0)  # a secant first step (not a bisection)
         for _ in range(maxiter):
             if act.size == 0:
                 break
@@ -422,7 +429,7 @@ def _solve_one_steps(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
         x0 = min(max(x0, lo), hi)
         f0 = g(x0) - target
         if math.isfinite(f0) and f0 < 0:
-            a, fa, b, fb, need = x0, f0, min(hi, 1.1 * x0 + 1e-3), math.nan, True
+            a, fa, b, fb, need = x0, f0, min(hi, _STEP * x0 + 1e-3), math.nan, True
         else:
             fa = g(lo) - target
             if not (math.isfinite(fa) and fa <= 0):
@@ -455,7 +462,7 @@ def _solve_one_steps(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
         return b
     x1, f1, x2, f2 = b, fb, a, fa
     x3, f3 = x2, f2
-    t = 0.5
+    t = _fmin(_fmax(_fdiv(f1, f1 - f2), _T0), 1.0 - _T0)  # a secant first step (not a bisection)
     for _ in range(maxiter):
         xt = x1 + t * (x2 - x1)
         ft = g(xt) - target

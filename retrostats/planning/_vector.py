@@ -110,26 +110,25 @@ def solve_grid(
     size = alpha.size
     if shape == () and power_one is not None:  # one point: the same steps on floats
         d, n, power = _solve_point(power_one, values, alternative, solved_for, n_min, var_factor, effect_max)
-        d, n, power = (np.array([x]) for x in (d, n, power))
-        power_fn = None
+        a, r = float(alpha[0]), float(ratio[0])
+        params = dict(parameters)
+        args = {"effect_size": d, "n": n, "power": power, "alpha": a, "alternative": alternative, "ratio": r}
+        prov = make_provenance(function, {**args, **params}, np.array([d, n, power, a, r]))
+        return PowerResult(d, n, r * n, power, a, alternative, r, solved_for, design, method, params, prov)
     n_min = n_min if np.shape(n_min) == (size,) else np.broadcast_to(n_min, (size,))
     if alternative == "two-sided" and d is not None:
         d = np.abs(d)
     every = np.arange(size)
-    if power_fn is None:
-        pass
-    elif n is not None:
+    if n is not None:
         small = n < n_min
         if small.any():
             i = int(np.flatnonzero(small)[0])
             raise ValueError(
                 f"n must be at least {n_min[i]:g} for this design (group 1); got {n[i]:g}{_where(i, shape)}."
             )
-    if solved_for != "power" and power_fn is not None:
+    if solved_for != "power":
         z_a = special.ndtri(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha))
-    if power_fn is None:
-        pass
-    elif solved_for == "power":
+    if solved_for == "power":
         power = np.asarray(power_fn(d, n, every), dtype=float)
     elif solved_for == "n":
         zero = d == 0
