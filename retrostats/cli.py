@@ -56,7 +56,7 @@ def _datasets(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .extraction import extraction_template
+    from .effects.extraction import extraction_template
 
     if Path(args.path).exists() and not args.force:
         print(f"retrostats extraction-template: {args.path} exists (a filled sheet?); not overwritten. "
@@ -71,8 +71,8 @@ def _template(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import warnings
 
+    from .effects.extraction import read_extraction
     from .exceptions import DataError, RetrostatsWarning
-    from .extraction import read_extraction
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetrostatsWarning)

@@ -262,3 +262,27 @@ def _slow_float(name: str, values: Any, labels: Sequence[Any] | None, ndim: int)
                 f"{name} must be numeric; {row_label(i, labels)} has {v!r} (text or a symbol?)"
             ) from None
     return out.reshape(raw.shape)
+
+
+#: columns that identify a trial across study ids (a DOI, a trial registration id)
+TRIAL_ID_COLUMNS = ("doi", "registration")
+
+
+def trial_id_key(value: Any) -> str | None:
+    """A DOI or registration id as compared across tables: stripped, lower case, without a DOI URL prefix.
+
+    Used to find one trial entered under two study ids (in a review's data or between an extraction and the
+    registry). Missing or empty values give None (they are never compared).
+
+    Examples
+    --------
+    >>> trial_id_key(" https://doi.org/10.1/ABC "), trial_id_key("doi:10.1/abc"), trial_id_key(float("nan"))
+    ('10.1/abc', '10.1/abc', None)
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text or None

@@ -1,5 +1,6 @@
 """The layer rules of STYLE.md: kernels use NumPy/SciPy only; only `bayes` touches PyMC; figures draw; no module
-imports itself through others (no import circles, counting imports inside functions)."""
+imports itself through others (no import circles, counting imports inside functions and the package
+``__init__`` modules that module-level imports run on the way; see `import_graph`)."""
 
 from __future__ import annotations
 
@@ -96,11 +97,32 @@ def _type_checking_nodes(tree: ast.AST) -> set[int]:
     return out
 
 
+def _with_packages(target: str, importer: str, at_import: bool) -> set[str]:
+    """``target``, and for an import that runs when the importer is imported (``at_import``) also the packages
+    Python imports first to reach it (``a`` and ``a.b`` for ``a.b.c``), except the importer's own packages,
+    which are already importing when the importer runs."""
+    if not at_import:
+        return {target}
+    parts = target.split(".")
+    own = {".".join(importer.split(".")[:i]) for i in range(1, importer.count(".") + 2)}
+    return {target} | {".".join(parts[:i]) for i in range(1, len(parts))} - own
+
+
+def _function_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside function bodies (their imports run when the function is called)."""
+    return {id(sub) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for stmt in node.body for sub in ast.walk(stmt)}
+
+
 def import_graph() -> dict[str, set[str]]:
     """Module -> the retrostats modules it imports, at module level or inside functions alike.
 
     ``from .pkg import name`` points at ``pkg.name`` when that is a module, else at ``pkg`` (its
-    ``__init__``); relative imports are resolved as Python resolves them.
+    ``__init__``); relative imports are resolved as Python resolves them. An import that runs when the module
+    is imported (not inside a function) also points at every package ``__init__`` on the way to its target
+    (importing ``retrostats.effects.binary`` runs ``retrostats/effects/__init__.py`` first), except the
+    importer's own enclosing packages: a circle through those fails at import time. An import inside a
+    function points at its target only: it states a dependency, and runs once every package has loaded.
     """
     paths = {_module_name(p): p for p in _modules()}
     graph: dict[str, set[str]] = {}
@@ -108,19 +130,23 @@ def import_graph() -> dict[str, set[str]]:
         base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         tree = ast.parse(path.read_text(encoding="utf-8"))
         skip = _type_checking_nodes(tree)
+        deferred = _function_nodes(tree)
         edges: set[str] = set()
         for node in ast.walk(tree):
             if id(node) in skip:
                 continue
             if isinstance(node, ast.Import):
-                edges |= {a.name for a in node.names}
+                for a in node.names:
+                    edges |= _with_packages(a.name, name, id(node) not in deferred)
             elif isinstance(node, ast.ImportFrom):
                 if node.level:
                     pkg = base[: len(base) - node.level + 1]
                     target = ".".join(pkg + ([node.module] if node.module else []))
                 else:
                     target = node.module or ""
-                edges |= {f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target for a in node.names}
+                for a in node.names:
+                    full = f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target
+                    edges |= _with_packages(full, name, id(node) not in deferred)
         graph[name] = {e for e in edges if e in paths and e != name}
     return graph
 
@@ -164,6 +190,13 @@ def test_the_import_graph_sees_imports_inside_functions():
     graph = import_graph()
     assert "retrostats.meta.bias" in graph["retrostats.meta.result"]  # a verb imported inside a method
     assert "retrostats.report.html" in graph["retrostats.report.pipeline"]
+    # a module-level import of another package's module runs that package's __init__ first (not the importer's
+    # own package); an import inside a function points at its target only
+    assert {"retrostats.effects.binary", "retrostats.effects"} <= graph["retrostats.meta.binary"]
+    assert "retrostats.meta" not in graph["retrostats.meta.binary"]
+    assert _with_packages("retrostats.meta.presets", "retrostats.figures.forest", True) == {
+        "retrostats.meta.presets", "retrostats.meta"}
+    assert _with_packages("retrostats.meta.presets", "retrostats.figures.forest", False) == {"retrostats.meta.presets"}
     assert import_circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 

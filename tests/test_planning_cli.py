@@ -69,7 +69,7 @@ def test_plan_from_csv_meta_analysis(tmp_path, capsys):
 
 
 def test_plan_from_registry(capsys):
-    pytest.importorskip("retrostats.registry_effects")
+    pytest.importorskip("retrostats.effects.registry")
     assert (
         _run(
             [

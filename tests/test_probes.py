@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import retrostats as rs
+from retrostats.effects.extraction import TEMPLATE_COLUMNS
 from retrostats.exceptions import ConvergenceError, DataError, RetrostatsWarning
-from retrostats.extraction import TEMPLATE_COLUMNS
 
 CLEAR = (DataError, ValueError, FileNotFoundError, FileExistsError, IsADirectoryError, ConvergenceError)
 PROBES: list[tuple[str, str, Callable[[Path], object], str]] = []  # (id, expected, func, message pattern)

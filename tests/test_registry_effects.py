@@ -9,8 +9,8 @@ from conftest import TOL
 
 import retrostats as rs
 from retrostats.effects import derivation_steps, render_derivation, sensitivity
+from retrostats.effects.registry import ROUTES
 from retrostats.exceptions import DataWarning
-from retrostats.registry_effects import ROUTES
 
 CF = TOL["closed_form"]
 URL = "https://example.org/trial"
@@ -312,7 +312,7 @@ def test_change_printed_as_reduction_and_md_from_arm_changes_with_p():
 
 
 def test_harmonising_twice_does_not_flip_back():
-    from retrostats.harmonise import harmonise_direction
+    from retrostats.effects.harmonise import harmonise_direction
 
     es = rs.effect_sizes(measure="MD", m1=[2.0], sd1=[1.0], n1=[10], m2=[3.0], sd2=[1.0], n2=[10])
     es["instrument"] = "NPRS"

@@ -12,8 +12,8 @@ import pytest
 
 import retrostats as rs
 from retrostats.cli import main
+from retrostats.effects.extraction import TEMPLATE_COLUMNS
 from retrostats.exceptions import DataError
-from retrostats.extraction import TEMPLATE_COLUMNS
 
 HEADER = ",".join(TEMPLATE_COLUMNS)
 ROW = "smith2024,retro,pain,NPRS,baseline,0,mean,6.50,Table 2,https://doi.org/10.1/x,,"

@@ -78,7 +78,7 @@ class BayesMetaResult(ResultDisplay):
     harmonised : bool
         True when the data come already oriented so that positive effects mean benefit (a ``favours`` column
         reading ``"positive favours ..."`` in every row, as :func:`retrostats.registry_effect_sizes` and
-        :func:`retrostats.harmonise.harmonise_direction` write it); clinical probabilities then take
+        :func:`retrostats.effects.harmonise_direction` write it); clinical probabilities then take
         positive as the benefit direction whatever the instrument's own direction.
     idata : arviz.InferenceData or None
         The NUTS draws (``method="nuts"``).

@@ -110,7 +110,7 @@ def trial_sequential_analysis_binary(
     >>> round(t.required_information_size, 1), t.measure
     (1230.5, 'RR')
     """
-    from ..effects_binary import binary_cells
+    from ..effects.binary import binary_cells
 
     check_option("heterogeneity", heterogeneity, HETEROGENEITY)
     check_option("boundary", boundary, list(SPENDING))

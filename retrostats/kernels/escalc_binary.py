@@ -1,6 +1,6 @@
 """Binary-outcome effect sizes from 2x2 tables: metafor 3.8 ``escalc`` ``OR RR RD PETO`` (``vtype="LS"``).
 
-NumPy only, arrays in and arrays out; the frame API (:mod:`retrostats.effects_binary`) validates the counts.
+NumPy only, arrays in and arrays out; the frame API (:mod:`retrostats.effects.binary`) validates the counts.
 Cells: ``a`` events and ``b`` non-events in group 1, ``c`` events and ``d`` non-events in group 2.
 
 Examples

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import Summary, fmt_num, fmt_p
-from ..effects_binary import binary_cells
+from ..effects.binary import binary_cells
 from ..exceptions import DataError
 from ..kernels.escalc_binary import BINARY, add_to_cells
 from ..kernels.rma_mh import mh_fit, peto_fit

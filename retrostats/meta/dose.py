@@ -177,7 +177,7 @@ def dose_response(
     if effects is None or dose not in effects.columns:
         check_option("dose", dose, list(DOSES))
     if effects is None:
-        from ..registry_effects import registry_effect_sizes
+        from ..effects.registry import registry_effect_sizes
 
         effects = registry_effect_sizes(outcome=outcome, comparison=comparison, measure=measure)
         if "usable" in effects.columns:

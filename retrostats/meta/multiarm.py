@@ -9,13 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, DataWarning
-from ..validators import as_float_array, check_columns, check_option
+from ..validators import TRIAL_ID_COLUMNS, as_float_array, check_columns, check_option, trial_id_key
 
 __all__ = ["shared_groups", "check_multiarm", "split_shared_groups", "check_same_trial"]
-
-#: columns that identify a trial across study ids (the first present are used)
-TRIAL_ID_COLUMNS = ("doi", "registration")
-
 
 def _arms(comparison: Any) -> tuple[str, str]:
     parts = str(comparison).split(" vs ")
@@ -200,16 +196,6 @@ def split_shared_groups(
     return out
 
 
-def _norm_id(value: Any) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    text = str(value).strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    return text or None
-
-
 def check_same_trial(data: pd.DataFrame, *, study: str = "study_id") -> None:
     """Refuse one trial entered under several study ids (the same DOI or registration id).
 
@@ -235,7 +221,7 @@ def check_same_trial(data: pd.DataFrame, *, study: str = "study_id") -> None:
             continue
         seen: dict[str, set[str]] = {}
         for sid, val in zip(data[study], data[col]):
-            key = _norm_id(val)
+            key = trial_id_key(val)
             if key is not None and not pd.isna(sid):
                 seen.setdefault(key, set()).add(str(sid))
         clash = {k: sorted(v) for k, v in seen.items() if len(v) > 1}

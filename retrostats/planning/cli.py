@@ -156,7 +156,7 @@ def _evidence(args: argparse.Namespace):
     from ..meta import meta_analysis
 
     if args.from_registry:
-        from ..registry_effects import registry_effect_sizes
+        from ..effects.registry import registry_effect_sizes
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

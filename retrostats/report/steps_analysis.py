@@ -123,8 +123,8 @@ def reviews_step(ctx: Context) -> None:
 @step("registry_effects", "effect sizes from the registry and what can be pooled", order=30)
 def registry_effects_step(ctx: Context) -> None:
     """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
+    from ..effects.registry import registry_effect_sizes
     from ..meta import meta_analysis
-    from ..registry_effects import registry_effect_sizes
 
     frames = []
     with warnings.catch_warnings(record=True) as caught:

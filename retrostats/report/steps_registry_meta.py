@@ -45,7 +45,7 @@ def _key(outcome: str, comparison: str, instrument: str) -> str:
 
 def poolable_mean_differences(outcome: str, comparison: str) -> dict[str, pd.DataFrame]:
     """Usable mean differences per instrument with at least two trials (harmonised: positive favours A)."""
-    from ..registry_effects import registry_effect_sizes
+    from ..effects.registry import registry_effect_sizes
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MD on several instruments is expected here: we split by instrument

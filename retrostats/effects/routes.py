@@ -1,5 +1,8 @@
 """Routes from a trial's published numbers to arm summaries or a between-arm effect (used by
-:func:`retrostats.registry_effects.registry_effect_sizes`).
+:func:`retrostats.effects.registry.registry_effect_sizes`).
+
+The names here are public inside the effects wing (the registry module builds on them); they are not part of
+the flat ``retrostats`` namespace.
 """
 
 from __future__ import annotations
@@ -7,21 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import convert
+from .. import convert
+from ..kernels import escalc as K
+from .derivation import format_number as _g
 from .derivation import step as _step
-from .kernels import escalc as K
+
+__all__ = ["Arm", "combine_sides", "contrast_route", "direction_hint", "drop_flagged", "md_from_arms", "same_week"]
 
 
-def _g(x: float) -> str:
-    return f"{x:.6g}"
-
-
-class _Arm:
+class Arm:
     """The statistics of one arm (code) for one study/outcome/instrument at the chosen week."""
 
     def __init__(self, code: str, rows: pd.DataFrame, all_rows: pd.DataFrame, week: float, timepoint: str):
         self.code = code
-        at = rows[(rows["timepoint"] == timepoint) & _same_week(rows["week"], week)]
+        at = rows[(rows["timepoint"] == timepoint) & same_week(rows["week"], week)]
         base = rows[rows["timepoint"] == "baseline"]
         self.post = dict(zip(at["statistic"], at["value"].astype(float)))
         self.base = dict(zip(base["statistic"], base["value"].astype(float)))
@@ -69,10 +71,12 @@ class _Arm:
         return np.nan, "n not reported"
 
     def final(self, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        """(mean, SD, steps) of the follow-up values, converted as the methods say; None if not derivable."""
         got = _mean_sd(self.post, self.n, "mean", "sd", "se", mean_method, sd_method, self.code)
         return None if got is None else (got[0], got[1], self.size_steps + got[2])
 
     def change(self, ri: float, mean_method: str, sd_method: str) -> tuple[float, float, list[dict]] | None:
+        """(mean change, SD of change, steps), the SD from baseline and follow-up SDs with ``ri`` if needed."""
         got = self._change(ri)
         return None if got is None else (got[0], got[1], self.size_steps + got[2])
 
@@ -150,7 +154,7 @@ def _derived(rows: pd.DataFrame) -> pd.Series:
     ).astype(bool)
 
 
-def _drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+def drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rows without a ``flag`` (or all rows when ``include``), and per study the flags of the rows left out."""
     if include or "flag" not in frame.columns:
         return frame, {}
@@ -162,7 +166,8 @@ def _drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dic
     return frame.loc[~flagged], dropped
 
 
-def _same_week(col: pd.Series, week: float) -> pd.Series:
+def same_week(col: pd.Series, week: float) -> pd.Series:
+    """Rows at ``week`` (a missing week matches any week; a missing ``week`` matches only missing weeks)."""
     w = col.astype(float)
     return w.isna() if week != week else (w == week) | w.isna()
 
@@ -225,7 +230,7 @@ def _mean_sd(s: dict, n: float, mk: str, sk: str, sek: str, mean_method: str, sd
     return m, sd, steps
 
 
-def _combine(side: list[tuple[float, float, float, list[dict]]], label: str):
+def combine_sides(side: list[tuple[float, float, float, list[dict]]], label: str):
     """Combine the (n, mean, sd, steps) of several arms of one kind (Cochrane formula)."""
     n, m, sd, steps = side[0]
     steps = list(steps)
@@ -243,7 +248,7 @@ def _combine(side: list[tuple[float, float, float, list[dict]]], label: str):
     return n, m, sd, steps
 
 
-def _contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, measure: str,
+def contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, measure: str,
                     arm_md: tuple[float, list[dict]] | None = None):
     """(yi, vi, steps) from between-arm statistics, or (None, reason).
 
@@ -329,7 +334,7 @@ def _why_not(con: pd.DataFrame, val: dict) -> str:
     return "no SD, SE, CI, median summary or between-arm statistic"
 
 
-def _arm_md(sides) -> tuple[float, list[dict]] | None:
+def md_from_arms(sides) -> tuple[float, list[dict]] | None:
     """MD (A - B) from one arm per side: mean changes, else follow-up means; None if neither is given."""
     if len(sides[0]) != 1 or len(sides[1]) != 1:
         return None
@@ -343,7 +348,7 @@ def _arm_md(sides) -> tuple[float, list[dict]] | None:
     return None
 
 
-def _direction_hint(sides) -> float:
+def direction_hint(sides) -> float:
     """Sign of (arm A - arm B) from whatever means or mean changes are reported, NaN if unknown."""
     for key in ("mean", "mean_change", "median"):
         vals = [[arm.post.get(key) for arm in side] for side in sides]

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .derivation import derivation_steps, render_derivation, step
-from .effects_binary import BINARY_MEASURES, binary_effect_sizes
-from .exceptions import DataError
-from .kernels import escalc as K
-from .measures import MEASURES as _REGISTRY
-from .measures import get_measure
-from .validators import as_float_array, check_confidence_level, check_option, row_label
+from ..exceptions import DataError
+from ..kernels import escalc as K
+from ..measures import MEASURES as _REGISTRY
+from ..measures import get_measure
+from ..validators import as_float_array, check_confidence_level, check_option, row_label
+from .binary import BINARY_MEASURES, binary_effect_sizes
+from .derivation import derivation_steps, format_number, render_derivation, step
 
 __all__ = [
     "effect_sizes",
@@ -59,12 +59,8 @@ _OUT = ("yi", "vi", "sei", "ci_low", "ci_high")
 
 
 # --------------------------------------------------------------------------------------------- derivations
-# the trail lives in retrostats.derivation (below effects, harmonise and the registry routes)
-_step = step
-
-
-def _g(x: float) -> str:
-    return f"{x:.6g}"
+# the trail lives in .derivation (below escalc, binary, harmonise and the registry routes)
+_step, _g = step, format_number
 
 
 # ------------------------------------------------------------------------------------------------ inputs
@@ -352,7 +348,7 @@ def effect_sizes(
         twice: ``m1`` minus ``m2``; SMCR standardises by ``sd1``), ``SMD_PPC2`` (Morris 2008) or
         ``MD_ANCOVA`` (baseline-adjusted MD); for the last two ``m1, sd1, m2, sd2`` are the post values
         and ``m1_pre, sd1_pre, m2_pre, sd2_pre`` the baseline values. ``OR, RR, RD, PETO``: binary outcomes
-        from ``events1, n1, events2, n2`` (see :func:`retrostats.effects_binary.binary_effect_sizes`).
+        from ``events1, n1, events2, n2`` (see :func:`retrostats.effects.binary.binary_effect_sizes`).
     m1, sd1, n1, m2, sd2, n2 : column names or array-likes
         Means, SDs and sizes of the two groups (or the two measurements for MC/SMCC/SMCR).
     n, ri : column names, array-likes or numbers
@@ -413,7 +409,7 @@ def effect_sizes(
     """
     check_option("measure", measure, _computable())
     cl = check_confidence_level(confidence_level)
-    if measure in BINARY_MEASURES:  # 2x2 tables: retrostats.effects_binary
+    if measure in BINARY_MEASURES:  # 2x2 tables: .binary
         return binary_effect_sizes(data, measure=measure, events1=events1, n1=n1, events2=events2, n2=n2,
                                    add=add, to=to, labels=labels, confidence_level=cl)
     args = dict(
@@ -573,15 +569,3 @@ def sensitivity(
     if analysis is None:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(rows)
-
-
-# harmonisation helpers live in retrostats.harmonise; re-exported here lazily (harmonise imports this module)
-_HARMONISE = ("check_smd_mixing", "direction_of", "harmonise_direction", "rescale_factor")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HARMONISE:
-        from . import harmonise
-
-        return getattr(harmonise, name)
-    raise AttributeError(f"module 'retrostats.effects' has no attribute {name!r}")

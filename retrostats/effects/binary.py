@@ -25,10 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError
-from .kernels import escalc as K
-from .kernels.escalc_binary import BINARY, TO_OPTIONS, add_to_cells
-from .validators import as_float_array, check_option, row_label
+from ..exceptions import DataError
+from ..kernels import escalc as K
+from ..kernels.escalc_binary import BINARY, TO_OPTIONS, add_to_cells
+from ..validators import as_float_array, check_option, row_label
+from .derivation import derivation_steps
+from .derivation import step as _step
 
 __all__ = ["binary_effect_sizes", "BINARY_MEASURES", "binary_cells"]
 
@@ -179,8 +181,6 @@ def binary_effect_sizes(
         out = pd.DataFrame({"events1": a0, "n1": a0 + b0, "events2": c0, "n2": c0 + d0})
         if labs is not None:
             out.insert(0, "study", labs)
-    from .derivation import derivation_steps
-    from .derivation import step as _step
 
     why = {"only0": "it has a zero cell", "all": "to='all'", "if0all": "some table has a zero cell"}
     base = _step(measure, f"{_TEXT[measure]} from events and group sizes [metafor escalc]")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["step", "derivation_steps", "render_derivation"]
+__all__ = ["step", "derivation_steps", "render_derivation", "format_number"]
 
 
 def step(step: str, text: str, **values: Any) -> dict[str, Any]:
@@ -45,6 +45,17 @@ def step(step: str, text: str, **values: Any) -> dict[str, Any]:
     """
     clean = {k: (float(v) if isinstance(v, (np.floating, np.integer)) else v) for k, v in values.items()}
     return {"step": step, "text": text, **clean}
+
+
+def format_number(x: float) -> str:
+    """A number as derivation texts write it: six significant digits (``%.6g``).
+
+    Examples
+    --------
+    >>> format_number(0.97475432), format_number(30.0), format_number(1e-7)
+    ('0.974754', '30', '1e-07')
+    """
+    return f"{x:.6g}"
 
 
 def derivation_steps(value: Any) -> list[dict[str, Any]]:

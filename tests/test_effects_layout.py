@@ -1,0 +1,47 @@
+"""The effect-size wing lives in ``retrostats/effects/``; its old top-level paths still import the same objects,
+and nothing inside the package goes through them."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from test_layers import import_graph
+
+import retrostats as rs
+
+OLD_PATHS = {
+    "retrostats.harmonise": "retrostats.effects.harmonise",
+    "retrostats.registry_effects": "retrostats.effects.registry",
+    "retrostats.extraction": "retrostats.effects.extraction",
+    "retrostats.extraction_contrasts": "retrostats.effects.extraction_contrasts",
+}
+
+
+@pytest.mark.parametrize(("old", "new"), OLD_PATHS.items())
+def test_old_path_reexports_the_same_objects(old, new):
+    old_mod, new_mod = importlib.import_module(old), importlib.import_module(new)
+    assert old_mod.__all__ == new_mod.__all__ and new_mod.__all__
+    for name in new_mod.__all__:
+        assert getattr(old_mod, name) is getattr(new_mod, name), f"{old}.{name}"
+
+
+def test_nothing_in_the_package_imports_an_old_path():
+    graph = import_graph()
+    users = {mod: sorted(set(OLD_PATHS) & deps) for mod, deps in graph.items() if set(OLD_PATHS) & deps}
+    assert not users, f"import the new module, not the old path: {users}"
+
+
+def test_the_flat_namespace_points_into_the_wing():
+    lazy = {n: m for n, m in rs._LAZY.items() if m in OLD_PATHS.values() or m == "retrostats.effects"}
+    assert set(lazy) >= {"effect_sizes", "sensitivity", "registry_effect_sizes", "read_extraction", "read_contrasts"}
+    for name, module in lazy.items():
+        assert getattr(rs, name) is getattr(importlib.import_module(module), name)
+
+
+def test_effects_package_exports_what_the_old_module_did():
+    from retrostats import effects
+
+    for name in ("effect_sizes", "sensitivity", "render_derivation", "derivation_steps", "MEASURES",
+                 "check_smd_mixing", "direction_of", "harmonise_direction", "rescale_factor", "step"):
+        assert name in effects.__all__ and hasattr(effects, name), name
