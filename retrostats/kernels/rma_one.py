@@ -31,6 +31,8 @@ _sum = np.add.reduce
 _EPS = float(np.finfo(float).eps)
 _NAN = math.nan
 _INF = math.inf
+#: the two-sided normal critical value by ``1 - level`` (a few levels are used over and over)
+_Z_CRIT: dict[float, float] = {}
 #: see :data:`retrostats.kernels.tau2.NOISE_FLOOR` (kept equal; tests/test_meta_kernels_one.py checks it)
 NOISE_FLOOR = 1e-8
 
@@ -57,22 +59,21 @@ def _nonneg(t: float) -> float:
     return 0.0 if t < 0.0 else t
 
 
-def _wls(y: np.ndarray, w: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """:func:`.rma_linalg.wls` with ``X = 1``: ``(beta, (sum w)^-1, y - beta)``."""
+def _wls(y: np.ndarray, w: np.ndarray) -> tuple[float, float, np.ndarray, float]:
+    """:func:`.rma_linalg.wls` with ``X = 1``: ``(beta, (sum w)^-1, y - beta, sum w)``."""
     sw = float(_sum(w))
     a_inv = 1.0 / sw if sw > 0 else _NAN
     beta = float(_sum(w * y)) * a_inv
-    return beta, a_inv, y - beta
+    return beta, a_inv, y - beta, sw
 
 
 def _p_stats(y: np.ndarray, w: np.ndarray, second: bool) -> tuple[float, ...]:
     """:func:`.rma_linalg.p_stats` with ``X = 1``: ``(ypy, trp, sw)`` or ``(ypy, trp, sw, yppy, trpp, sww)``."""
-    _, a, resid = _wls(y, w)
+    _, a, resid, sw = _wls(y, w)
     we = w * resid
     ypy = float(_sum(we * resid))
     ww = w * w
     b2 = float(_sum(ww))
-    sw = float(_sum(w))
     trp = sw - a * b2
     if not second:
         return ypy, trp, sw
@@ -236,7 +237,7 @@ def fit_one(y, v, *, method, test, level, tau2, tol, maxiter, estimator=None) ->
         t, c = estimator(y, v, np.ones((y.shape[-1], 1)), np.ones(y.shape[-1]), tol=tol, maxiter=maxiter)
         t2, conv = float(t), bool(c)
     w = 1.0 / (v + t2)
-    beta, a_inv, resid = _wls(y, w)
+    beta, a_inv, resid, _ = _wls(y, w)
     rss = float(_sum(w * resid * resid)) if test == "knha" else _NAN
     s = kept[0] if kept else _p_stats(y, 1.0 / v, False)
     out = final_stats(beta, a_inv, rss, s[0], s[1], t2, k, 1, method, test, level)
@@ -256,7 +257,11 @@ def final_stats(b0, vjj, rss, ypy, trp, t2, k, p, method, test, level) -> dict:
     k1 = k == 1
     knha = test == "knha"
     a = 1.0 - level
-    z_crit = -float(special.ndtri(a / 2.0))
+    z_crit = _Z_CRIT.get(a)
+    if z_crit is None:
+        z_crit = -float(special.ndtri(a / 2.0))
+        if len(_Z_CRIT) < 64:
+            _Z_CRIT[a] = z_crit
     if knha:
         s2w = 1.0 if k1 else (0.0 if rss <= _EPS else _div(rss, ddf))
         vjj = vjj * s2w
