@@ -98,10 +98,10 @@ def test_dask_blocks_give_every_worker_two():
     from retrostats.planning.grid import DASK_CHUNK, _block_size
 
     class TwoWorkers:
-        def scheduler_info(self):
-            return {"workers": {"tcp://a": {}, "tcp://b": {}}}
+        def nthreads(self):
+            return {"tcp://a": 1, "tcp://b": 1}
 
     assert _block_size(TwoWorkers(), 1000) == 250
     assert _block_size(TwoWorkers(), 3) == 1
     assert _block_size(TwoWorkers(), 10**7) == DASK_CHUNK
-    assert _block_size(object(), 10) == 5  # no scheduler_info: one worker
+    assert _block_size(object(), 10) == 5  # no nthreads(): one worker

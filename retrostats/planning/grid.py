@@ -55,8 +55,8 @@ def _block_size(client: Any, n: int) -> int:
     blocks (a block is one vectorised call whose rows do not depend on each other, so the blocking never
     changes a number).
     """
-    info = getattr(client, "scheduler_info", None)  # a client-like object without it: one worker assumed
-    workers = max(1, len(info().get("workers", {}))) if callable(info) else 1
+    nthreads = getattr(client, "nthreads", None)  # worker address -> threads; without it one worker assumed
+    workers = max(1, len(nthreads())) if callable(nthreads) else 1
     return max(1, min(DASK_CHUNK, -(-n // (2 * workers))))
 
 
