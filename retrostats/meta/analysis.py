@@ -26,8 +26,8 @@ from .weighted import check_weights, user_weighted_fit, weighted_result
 
 __all__ = ["meta_analysis"]
 
-_sum = np.add.reduce
-_min = np.minimum.reduce
+_min = np.minimum.reduce  # NaN propagates (no overflow, unlike a sum)
+_max = np.maximum.reduce
 
 
 #: the default labels "Study 1", ... by number of studies (up to 1,000), built once
@@ -383,7 +383,7 @@ def _kept_rows(y: np.ndarray, v: np.ndarray, vname: str, labels: Sequence[str], 
     """``(keep, all kept)``: rows with both ``yi`` and ``vi``, the others dropped with a DataWarning (or
     refused); ``vi > 0`` checked.
     """
-    if len(v) and _min(v) > 0 and not math.isnan(_sum(y)):  # the common case in two reductions: nothing missing, vi > 0
+    if len(v) and _min(v) > 0 and not math.isnan(_max(y)):  # the common case in two reductions: nothing missing, vi > 0
         return np.ones(len(y), dtype=bool), True
     bad = np.isnan(y) | np.isnan(v)
     if bad.any():
