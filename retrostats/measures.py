@@ -502,8 +502,12 @@ def meaning_of(obj: Any, data: pd.DataFrame | None = None) -> EffectMeaning:
     return got
 
 
-def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
+def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control"), *, back: bool = False) -> str:
     """An axis label saying what the effect is and what a positive value means.
+
+    With ``back=True`` the axis shows the measure's back-transform (a ratio axis of a log-scale measure):
+    the label names the back-transformed quantity and, for oriented effects, says that ratios above 1
+    favour the oriented arm.
 
     Examples
     --------
@@ -513,13 +517,19 @@ def axis_label(meaning: EffectMeaning, arms: Any = ("retro", "control")) -> str:
     'Effect (retro \u2212 control)'
     >>> axis_label(EffectMeaning("OR", None, None)).endswith("(retro vs control)")
     True
+    >>> axis_label(EffectMeaning("RR", None, "retro"), back=True)
+    'Risk ratio (above 1 favours retro)'
     """
     m = MEASURES.get(meaning.measure) if meaning.measure else None
-    name = m.axis if m is not None else "Effect"
+    back = back and m is not None and bool(m.back_label)
+    if back:
+        name = m.back_label[0].upper() + m.back_label[1:]
+    else:
+        name = m.axis if m is not None else "Effect"
     if m is not None and m.scale == "raw" and meaning.instrument:
         name += f", {meaning.instrument}"
     if meaning.favours is not None:
-        return f"{name} (positive favours {meaning.favours})"
+        return f"{name} ({'above 1' if back else 'positive'} favours {meaning.favours})"
     exp_, comp = (str(a) for a in arms)
     # a ratio (log scale) compares the arms; "retro - control" would read as a difference of ratios
     joint = " vs " if m is not None and m.scale == "log" else " \u2212 "

@@ -45,6 +45,22 @@ def test_dataset_card_documents_every_column(name):
     assert name in str(card)
 
 
+def test_each_schema_says_how_its_dataset_is_built_and_where_its_numbers_come_from():
+    from retrostats.datasets import BUILT_BY, SOURCES
+    from retrostats.datasets.schemas import Column, Schema, _shipped
+
+    listed = rs.list_datasets().set_index("name")
+    for name, schema in SCHEMAS.items():
+        assert schema.built_by and schema.sources, name
+        assert (BUILT_BY[name], SOURCES[name]) == (schema.built_by, schema.sources)
+        assert (listed.loc[name, "built_by"], listed.loc[name, "source"]) == (schema.built_by, schema.sources)
+        card = rs.dataset_info(name)
+        assert (card.built_by, card.source) == (schema.built_by, schema.sources)
+    bare = Schema("toy", "Toy", "A toy.", (Column("study_id", "str", "Study."),), built_by="data/build_datasets.py")
+    with pytest.raises(rs.DataError, match="'toy'.*sources="):
+        _shipped(bare)
+
+
 def test_load_dataset_returns_a_copy():
     a = rs.load_dataset("retro_trials")
     a.loc[:, "citation"] = "changed"

@@ -157,3 +157,17 @@ def test_benefit_direction_from_the_instrument():
     reason = p.domains.set_index("domain").loc["imprecision", "reason"]
     lo, hi = sorted((-p.ci_low, -p.ci_high))
     assert f"[{lo:.2f}, {hi:.2f}]" in reason
+
+
+@pytest.mark.parametrize("rating, down", [("not serious", 0), ("serious", 1), ("very serious", 2)])
+def test_risk_of_bias_as_the_reviewers_own_rating(rating, down):
+    p = rs.grade_profile(_ma(), risk_of_bias=rating)
+    assert p.domains.loc[0, "downgrade"] == down
+    assert "judgement supplied by the user" in p.domains.loc[0, "reason"]
+    per_trial = rs.grade_profile(_ma(), risk_of_bias={s: "high" for s in "abcd"})
+    assert per_trial.domains.loc[0, "downgrade"] == 2  # a mapping is still rated from the weights
+
+
+def test_risk_of_bias_rating_misspelt_is_refused():
+    with pytest.raises(ValueError, match="risk_of_bias"):
+        rs.grade_profile(_ma(), risk_of_bias="serous")

@@ -9,6 +9,7 @@ import pytest
 
 import retrostats as rs
 from retrostats.effects.extraction import TEMPLATE_COLUMNS, _grim_consistent
+from retrostats.effects.extraction_contrasts import CONTRAST_COLUMNS
 
 HEADER = ",".join(TEMPLATE_COLUMNS)
 GOOD = [
@@ -188,3 +189,72 @@ def test_xlsx_template_keeps_printed_digits(tmp_path):
     wb.save(p)
     df = rs.read_extraction(p)
     assert df.loc[0, "value_text"] == "6.50" and df.loc[0, "value"] == 6.5
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_contrast_template_keeps_an_existing_sheet(tmp_path, suffix):
+    p = rs.contrast_template(tmp_path / f"between{suffix}")
+    if suffix == ".csv":
+        with open(p, "a", encoding="utf-8") as fh:
+            fh.write("smith2024,retro vs control,pain,NPRS,4,p_value,,<,0.05,Table 3,https://doi.org/x,,\n")
+    filled = p.read_bytes()
+    with pytest.raises(FileExistsError, match=rf"between\{suffix} exists.*force=True"):
+        rs.contrast_template(p)
+    assert p.read_bytes() == filled
+    assert not p.with_name(p.name + ".part").exists()
+    rs.contrast_template(p, force=True)
+    if suffix == ".csv":
+        assert p.read_text(encoding="utf-8") == ",".join(CONTRAST_COLUMNS) + "\n"
+    else:
+        assert set(pd.read_excel(p, sheet_name=None)) == {"between_arms", "instructions"}
+
+
+def test_sheets_take_their_rules_from_the_dataset_schemas():
+    from retrostats.datasets.schemas import SCHEMAS
+    from retrostats.datasets.sheets import CONTRAST_SHEET, EXTRACTION_SHEET, SHEET_COMPARISON_PATTERN
+
+    assert EXTRACTION_SHEET.names == TEMPLATE_COLUMNS and CONTRAST_SHEET.names == CONTRAST_COLUMNS
+    assert EXTRACTION_SHEET.key == SCHEMAS["retro_arms"].key
+    rules = ("dtype", "allowed", "pattern", "low", "high")
+    for sheet, dataset, differ in ((EXTRACTION_SHEET, "retro_arms", {}),
+                                   (CONTRAST_SHEET, "retro_contrasts", {"comparison": "pattern"})):
+        for c in sheet.columns:
+            d = SCHEMAS[dataset].column(c.name)
+            for rule in rules:
+                if differ.get(c.name) != rule:
+                    assert getattr(c, rule) == getattr(d, rule), (sheet.name, c.name, rule)
+        # a source needs source_url or source_location, not both; everything else required as in the dataset
+        assert {c.name for c in sheet.columns if c.required} == {
+            c.name for c in SCHEMAS[dataset].columns if c.required and c.name in sheet.names} - {
+            "source_url", "source_location", "relation"}
+    assert CONTRAST_SHEET.column("comparison").pattern == SHEET_COMPARISON_PATTERN
+    # the XLSX instructions say what the schema says
+    assert all(c.hint for c in EXTRACTION_SHEET.columns)
+
+
+def test_sheet_cells_are_checked_by_the_schema():
+    from retrostats.datasets.sheets import CONTRAST_SHEET, EXTRACTION_SHEET
+
+    x, where = EXTRACTION_SHEET, "s.csv, row 2"
+    assert x.check_cell("value", " \u22122.5 ", where=where) == -2.5
+    assert x.check_cell("week", "", where=where) is None
+    assert [x.check_cell("ambiguous", v, where=where) for v in ("TRUE", " no ", "1", None)] == [True, False, True, None]
+    assert x.check_cell("arm", " retro2 ", where=where) == "retro2"
+    with pytest.raises(rs.DataError, match=r"^s\.csv, row 2, column 'value': a value is required; write the number"):
+        x.check_cell("value", "  ", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'statistic': 'man' is not allowed; .* Did you mean 'mean'\?$"):
+        x.check_cell("statistic", "man", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'week': 'inf' must be >= 0"):
+        x.check_cell("week", "inf", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'study_id': 'Smith 2024' is not a valid identifier"):
+        x.check_cell("study_id", "Smith 2024", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'comparison': 'all arms' is not a comparison"):
+        CONTRAST_SHEET.check_cell("comparison", "all arms", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'week': '-1' must be >= 0\.$"):
+        CONTRAST_SHEET.check_cell("week", "-1", where=where)
+    with pytest.raises(rs.DataError, match=r"column 'relation': '=<' is not allowed; use one of =, <"):
+        CONTRAST_SHEET.check_cell("relation", "=<", where=where)
+    row = dict.fromkeys(x.names, "x")
+    row["timepoint"] = None
+    with pytest.raises(rs.DataError, match=r"column 'timepoint': a value is required; write one of baseline, post"):
+        x.check_required(row, where=where)

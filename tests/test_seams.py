@@ -417,4 +417,26 @@ def test_binary_measures_mean_the_same_everywhere():
 
     with pytest.raises(DataError, match="log scale"):
         n_for_conclusive_update(res)
-    assert rs.forest_plot(res).get_xlabel() == "Log odds ratio (retro vs control)"
+    # drawn as ratios on a log axis (the registry's back-transform); ratio_axis=False keeps the log scale
+    assert rs.forest_plot(res).get_xlabel() == "Odds ratio (retro vs control)"
+    assert rs.forest_plot(res, ratio_axis=False).get_xlabel() == "Log odds ratio (retro vs control)"
+
+
+def test_batch_by_checks_meaning_within_each_group_not_across_groups():
+    """by= applies the single fit's meaning rules inside each group; groups may differ from one another."""
+    d = pd.DataFrame({"rep": [1, 1, 1, 2, 2, 2], "yi": [0.1, 0.3, 0.2, 0.5, 0.4, 0.9],
+                      "vi": [0.01, 0.02, 0.03, 0.01, 0.02, 0.04],
+                      "measure": ["MD"] * 3 + ["SMD"] * 3, "instrument": ["NPRS"] * 3 + ["NPRS", "VAS", "VAS"]})
+    batch = rs.meta_analysis(d, by="rep", method="DL")  # MD on one instrument; SMD may span instruments
+    single = rs.meta_analysis(d[d["rep"] == 2], method="DL")
+    assert batch.estimate[1] == single.estimate
+    with pytest.raises(DataError, match="group 1 of 'rep' mixes measures"):
+        rs.meta_analysis(d.assign(measure=["MD", "SMD", "MD", "SMD", "SMD", "SMD"]), by="rep", method="DL")
+    with pytest.raises(DataError, match="group 1 of 'rep' has MD effects on different instruments"):
+        rs.meta_analysis(d.assign(instrument=["NPRS", "VAS", "NPRS", "NPRS", "VAS", "VAS"]), by="rep",
+                         method="DL")
+    fav = d.assign(favours=["positive favours retro"] * 5 + ["positive favours control"])
+    with pytest.raises(DataError, match="group 2 of 'rep'"):
+        rs.meta_analysis(fav, by="rep", method="DL")
+    with pytest.raises(DataError, match="not registered"):
+        rs.meta_analysis(d.assign(measure=["MD"] * 3 + ["XYZ"] * 3), by="rep", method="DL")

@@ -23,24 +23,10 @@ if TYPE_CHECKING:  # pandas is imported where data are read, so `retrostats data
 
 __all__ = ["list_datasets", "load_dataset", "dataset_info", "DatasetCard", "SCHEMAS", "registry_changelog"]
 
-#: How each dataset was built and where its numbers come from.
-BUILT_BY = {
-    "retro_trials": "data/build_datasets.py from data/raw/*/trials.csv (hand extraction, see EXTRACTION_LOG.md)",
-    "retro_arms": "data/build_datasets.py from data/raw/*/arms.csv",
-    "retro_contrasts": "data/build_datasets.py from data/raw/*/contrasts.csv",
-    "retro_reviews": "data/build_datasets.py from data/raw/reviews/reviews.csv",
-    "outcome_scales": "data/build_datasets.py from data/raw/scales.csv and data/raw/reviews/mcid.csv",
-    "synthetic_three_arm_trial": "data/make_synthetic.py (retrostats.simulate_trial, seed 20190401): SYNTHETIC",
-}
-SOURCES = {
-    "retro_trials": "Published trial reports, abstracts and registry records; each row has source_url.",
-    "retro_arms": "Published trial reports; each value has source_url and source_location.",
-    "retro_contrasts": "Published trial reports; each value has source_url and source_location.",
-    "retro_reviews": "Published systematic reviews; each row has source_url and source_location.",
-    "outcome_scales": "Scale definitions; MCIDs with mcid_source and mcid_source_url.",
-    "synthetic_three_arm_trial": "SYNTHETIC (simulated), calibrated to Alghadir et al. 2019 "
-                                 "(doi:10.1186/s12891-019-2537-9); see retrostats.ipd.CALIBRATION.",
-}
+#: How each dataset was built and where its numbers come from: views of each schema's ``built_by`` and
+#: ``sources`` (the schema in ``schemas.py`` is the one place to say it).
+BUILT_BY = {name: s.built_by for name, s in SCHEMAS.items()}
+SOURCES = {name: s.sources for name, s in SCHEMAS.items()}
 
 
 def _names() -> list[str]:
@@ -128,7 +114,7 @@ def list_datasets() -> pd.DataFrame:
         df = _read(name)
         s = SCHEMAS[name]
         rows.append({"name": name, "title": s.title, "n_rows": len(df), "n_columns": df.shape[1],
-                     "source": SOURCES.get(name, ""), "built_by": BUILT_BY.get(name, "")})
+                     "source": s.sources, "built_by": s.built_by})
     return pd.DataFrame(rows)
 
 
@@ -200,5 +186,5 @@ def dataset_info(name: str) -> DatasetCard:
     """
     df = load_dataset(name)
     s: Schema = SCHEMAS[name]
-    return DatasetCard(name, s.title, s.description, len(df), s.card(), SOURCES.get(name, ""),
-                       BUILT_BY.get(name, ""), registry_changelog(latest=True) if name in REGISTRY else "")
+    return DatasetCard(name, s.title, s.description, len(df), s.card(), s.sources, s.built_by,
+                       registry_changelog(latest=True) if name in REGISTRY else "")

@@ -5,7 +5,10 @@ A schema is checked when a dataset is loaded, when it is built from ``data/raw``
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +17,10 @@ from ..exceptions import DataError
 if TYPE_CHECKING:  # numpy/pandas are imported inside the methods that use them (fast CLI start)
     import pandas as pd
 
-__all__ = ["Column", "Schema", "SCHEMAS", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN", "FLAGS"]
+__all__ = [
+    "Column", "Schema", "SCHEMAS", "CELL_MESSAGES", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN",
+    "FLAGS",
+]
 
 STATISTICS = (
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
@@ -57,6 +63,9 @@ class Column:
     allowed : the allowed values (strings), if restricted
     pattern : a regular expression every value must match, if restricted
     low, high : inclusive numeric range, if restricted
+    hint : what to write in a cell of an extraction sheet (its messages and instructions show it)
+    messages : ``(rule, template)`` pairs rewording :data:`CELL_MESSAGES` for this column's sheet cells
+    finite : whether a number in a sheet cell must be finite (:meth:`Schema.check_cell`)
     """
 
     name: str
@@ -68,17 +77,35 @@ class Column:
     pattern: str | None = None
     low: float | None = None
     high: float | None = None
+    hint: str = ""
+    messages: tuple[tuple[str, str], ...] = ()
+    finite: bool = True
 
 
 @dataclass(frozen=True)
 class Schema:
-    """A dataset's schema: title, description and columns, with a validator."""
+    """A dataset's schema: title, description, columns, how it is built and where its numbers come from.
+
+    A shipped dataset is one ``Schema`` in :data:`SCHEMAS`: ``built_by`` (the script and raw files that make
+    its CSV) and ``sources`` (where its numbers come from) are shown by ``list_datasets()`` and
+    ``dataset_info()``; a schema in :data:`SCHEMAS` without them is refused at import.
+
+    Attributes
+    ----------
+    name, title, description : the dataset's name, one-line title and what it holds
+    columns : the columns in order (:class:`Column`)
+    key : the columns that identify a row (no two rows share them)
+    built_by : how the dataset is built (script and raw inputs)
+    sources : where its numbers come from
+    """
 
     name: str
     title: str
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default_factory=tuple)
+    built_by: str = ""
+    sources: str = ""
 
     @property
     def names(self) -> list[str]:
@@ -160,6 +187,46 @@ class Schema:
                 raise DataError(f"{where}duplicate rows for key {list(self.key)} at rows {rows[:10]}.")
         return df
 
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}; it has {self.names}.")
+
+    def check_required(self, row: Mapping[str, Any], *, where: str) -> None:
+        """Raise a :class:`DataError` for the first required column without a value in a sheet ``row``."""
+        for c in self.columns:
+            if c.required and _blank(row[c.name]):
+                raise _cell_error(c, "required", row[c.name], None, where)
+
+    def check_cell(self, name: str, raw: Any, *, where: str) -> Any:
+        """A sheet cell checked against column ``name``'s rules, as its type.
+
+        Text is stripped; numbers accept a Unicode minus; booleans are TRUE/FALSE, 1/0 or yes/no in any case.
+
+        Returns
+        -------
+        str, float, bool or None
+            The cell's value; None when the cell is empty and the column optional.
+
+        Raises
+        ------
+        DataError
+            ``"<where>, column '<name>': <message>"``, the message from :data:`CELL_MESSAGES` (or the
+            column's ``messages``) for the first rule broken: ``required``, ``number``, ``finite``, ``whole``,
+            ``low``, ``high``, ``bool``, ``allowed``, ``pattern``.
+        """
+        c = self.column(name)
+        if _blank(raw):
+            if c.required:
+                raise _cell_error(c, "required", raw, None, where)
+            return None
+        rule, value = _cell_rule(c, str(raw).strip())
+        if rule is not None:
+            raise _cell_error(c, rule, raw, value, where)
+        return value
+
     def card(self) -> pd.DataFrame:
         """The column documentation as a DataFrame (name, type, unit, required, allowed, description)."""
         import pandas as pd
@@ -177,6 +244,68 @@ class Schema:
                 for c in self.columns
             ]
         )
+
+
+#: How a sheet cell that breaks a rule is reported (a column's ``messages`` may reword a rule): ``raw`` is
+#: the cell as written, ``value`` the stripped text (or the number read), ``hint`` what to write.
+CELL_MESSAGES = {
+    "required": "a value is required; write {hint}.",
+    "number": "{raw!r} is not a number; use {hint}.",
+    "finite": "{raw!r} is not a finite number.",
+    "whole": "{raw!r} is not a whole number.",
+    "low": "{raw!r} must be >= {low:g}; use {hint}.",
+    "high": "{raw!r} must be <= {high:g}; use {hint}.",
+    "bool": "{raw!r} is not TRUE/FALSE.",
+    "allowed": "{value!r} is not allowed; use {hint}.{close}",
+    "pattern": "{value!r} does not match {pattern}; use {hint}.",
+}
+_TRUE_WORDS, _FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
+
+
+def _blank(v: Any) -> bool:
+    """An empty sheet cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
+    import pandas as pd
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
+
+
+def _cell_rule(c: Column, text: str) -> tuple[str | None, Any]:
+    """``(rule broken or None, value)`` for the stripped text of a non-empty sheet cell."""
+    if c.dtype in ("float", "int"):
+        try:
+            x = float(text.replace("\u2212", "-"))
+        except ValueError:
+            return "number", text
+        return _number_rule(c, x), x
+    if c.dtype == "bool":
+        s = text.lower()
+        return (None, s in _TRUE_WORDS) if s in _TRUE_WORDS + _FALSE_WORDS else ("bool", text)
+    if c.allowed is not None and text not in c.allowed:
+        return "allowed", text
+    if c.pattern is not None and not re.match(c.pattern, text):
+        return "pattern", text
+    return None, text
+
+
+def _number_rule(c: Column, x: float) -> str | None:
+    if c.finite and not math.isfinite(x):
+        return "finite"
+    if c.dtype == "int" and math.isfinite(x) and x != round(x):
+        return "whole"
+    if c.low is not None and x < c.low:
+        return "low"
+    if c.high is not None and x > c.high:
+        return "high"
+    return None
+
+
+def _cell_error(c: Column, rule: str, raw: Any, value: Any, where: str) -> DataError:
+    close = ""
+    if rule == "allowed":
+        match = difflib.get_close_matches(str(value), [str(a) for a in c.allowed or ()], n=1)
+        close = f" Did you mean {match[0]!r}?" if match else ""
+    template = dict(c.messages).get(rule, CELL_MESSAGES[rule])
+    return DataError(f"{where}, column {c.name!r}: " + template.format(
+        raw=raw, value=value, hint=c.hint, close=close, low=c.low, high=c.high, pattern=c.pattern))
 
 
 def _rowtxt(row: Any) -> str:
@@ -247,6 +376,8 @@ RETRO_TRIALS = Schema(
         Column("allocation_source_location", "str", "Where the allocation statement was read."),
     ),
     key=("study_id",),
+    built_by="data/build_datasets.py from data/raw/*/trials.csv (hand extraction, see EXTRACTION_LOG.md)",
+    sources="Published trial reports, abstracts and registry records; each row has source_url.",
 )
 
 RETRO_ARMS = Schema(
@@ -282,6 +413,8 @@ RETRO_ARMS = Schema(
         Column("derivation", "str", "How a derived value was computed (empty for printed values)."),
     ),
     key=("study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"),
+    built_by="data/build_datasets.py from data/raw/*/arms.csv",
+    sources="Published trial reports; each value has source_url and source_location.",
 )
 
 RETRO_CONTRASTS = Schema(
@@ -308,6 +441,8 @@ RETRO_CONTRASTS = Schema(
                "'implausible' or 'direction_conflict'; empty for usable rows.", allowed=FLAGS),
     ),
     key=("study_id", "comparison", "outcome", "instrument", "week", "statistic", "relation", "variant"),
+    built_by="data/build_datasets.py from data/raw/*/contrasts.csv",
+    sources="Published trial reports; each value has source_url and source_location.",
 )
 
 RETRO_REVIEWS = Schema(
@@ -345,6 +480,8 @@ RETRO_REVIEWS = Schema(
                "instead of the comparator) or 'add_on' (retro walking added to the comparator, e.g. retro + "
                "forward vs forward); empty when the source does not say.", allowed=("head_to_head", "add_on")),
     ),
+    built_by="data/build_datasets.py from data/raw/reviews/reviews.csv",
+    sources="Published systematic reviews; each row has source_url and source_location.",
 )
 
 OUTCOME_SCALES = Schema(
@@ -378,11 +515,10 @@ OUTCOME_SCALES = Schema(
         Column("note", "str", "Notes."),
     ),
     key=("instrument",),
+    built_by="data/build_datasets.py from data/raw/scales.csv and data/raw/reviews/mcid.csv",
+    sources="Scale definitions; MCIDs with mcid_source and mcid_source_url.",
 )
 
-SCHEMAS: dict[str, Schema] = {
-    s.name: s for s in (RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES)
-}
 
 SYNTHETIC_THREE_ARM_TRIAL = Schema(
     "synthetic_three_arm_trial",
@@ -406,5 +542,22 @@ SYNTHETIC_THREE_ARM_TRIAL = Schema(
                required=True),
     ),
     key=("participant", "week"),
+    built_by="data/make_synthetic.py (retrostats.simulate_trial, seed 20190401): SYNTHETIC",
+    sources="SYNTHETIC (simulated), calibrated to Alghadir et al. 2019 (doi:10.1186/s12891-019-2537-9); see "
+            "retrostats.ipd.CALIBRATION.",
 )
-SCHEMAS[SYNTHETIC_THREE_ARM_TRIAL.name] = SYNTHETIC_THREE_ARM_TRIAL
+
+
+def _shipped(*schemas: Schema) -> dict[str, Schema]:
+    """The shipped datasets by name; each must say how it is built and where its numbers come from."""
+    for s in schemas:
+        if not (s.built_by and s.sources):
+            raise DataError(f"schema {s.name!r}: a shipped dataset needs built_by= and sources= (how its CSV is "
+                            "built and where its numbers come from).")
+    return {s.name: s for s in schemas}
+
+
+#: Every shipped dataset's schema by name: a new dataset is one entry here (its CSV in ``_data/``).
+SCHEMAS: dict[str, Schema] = _shipped(
+    RETRO_TRIALS, RETRO_ARMS, RETRO_CONTRASTS, RETRO_REVIEWS, OUTCOME_SCALES, SYNTHETIC_THREE_ARM_TRIAL,
+)

@@ -140,8 +140,9 @@ def _judgements(risk_of_bias: Any, labels: list[str]) -> dict[str, str]:
     elif isinstance(risk_of_bias, pd.DataFrame):
         frame = risk_of_bias
     else:
-        raise TypeError("risk_of_bias must be a mapping study -> overall judgement, a Series, or a RoB 2 "
-                        f"DataFrame; got {type(risk_of_bias).__name__}.")
+        raise TypeError("risk_of_bias must be a mapping study -> overall judgement, a Series, a RoB 2 "
+                        "DataFrame, or the reviewer's rating 'not serious'/'serious'/'very serious'; got "
+                        f"{type(risk_of_bias).__name__}.")
     norm = normalise_rob(frame)
     if "Overall" not in norm.columns:
         raise DataError("risk_of_bias needs an 'Overall' RoB 2 judgement per trial (column 'Overall').")
@@ -280,9 +281,11 @@ def grade_profile(
     result : TSAResult or MetaAnalysisResult
         With a :class:`~retrostats.decision.TSAResult`, the OIS is its required information size, the
         participants its total, the MCID ``|delta|`` and the direction of benefit its own.
-    risk_of_bias : mapping, Series or DataFrame
+    risk_of_bias : mapping, Series, DataFrame or {"not serious", "serious", "very serious"}
         The RoB 2 overall judgement of every analysed trial (``low``, ``some concerns``, ``high``), keyed
-        by the trial labels; a RoB 2 frame needs an ``Overall`` column.
+        by the trial labels; a RoB 2 frame needs an ``Overall`` column. The domain is then rated from the
+        weight of trials at high / not-low risk. A rating string instead is the reviewer's own judgement of
+        the domain, recorded as such.
     indirectness : {"no", "serious", "very serious"}
         The reviewer's judgement (GRADE cannot compute it); ``indirectness_reason`` explains it.
     mcid : float, optional
@@ -369,9 +372,16 @@ def grade_profile(
         if not (math.isfinite(mcid) and mcid > 0):
             raise DataError(f"mcid must be a positive magnitude; got {mcid!r}.")
     labels = [str(s) for s in meta.labels]
-    judg = _judgements(risk_of_bias, labels)
     rows = []
-    d, why = _rob(judg, labels, np.asarray(meta.weights, dtype=float))
+    if isinstance(risk_of_bias, str):  # the reviewer's own rating of the domain, as for indirectness
+        check_option("risk_of_bias", risk_of_bias, ("not serious", "serious", "very serious"))
+        judg: Any = risk_of_bias
+        d = {"not serious": 0, "serious": 1, "very serious": 2}[risk_of_bias]
+        why = ("judgement supplied by the user for the body of evidence (not computed from per-trial RoB 2 "
+               "judgements; pass a mapping trial -> overall judgement to compute it).")
+    else:
+        judg = _judgements(risk_of_bias, labels)
+        d, why = _rob(judg, labels, np.asarray(meta.weights, dtype=float))
     rows.append(("risk of bias", d, why))
     d, why = _inconsistency(meta, mcid)
     rows.append(("inconsistency", d, why))

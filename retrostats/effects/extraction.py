@@ -20,8 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import math
-import re
 import warnings
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,7 +31,7 @@ import pandas as pd
 
 from .._readtable import read_sheet as _read_raw
 from ..datasets import load_dataset
-from ..datasets.schemas import ARM_PATTERN, OUTCOMES, STATISTICS, TIMEPOINTS
+from ..datasets.sheets import EXTRACTION_SHEET as SHEET
 from ..exceptions import DataError, DataWarning
 from ..validators import TRIAL_ID_COLUMNS, trial_id_key
 
@@ -44,27 +44,14 @@ __all__ = [
     "TEMPLATE_COLUMNS",
 ]
 
-#: Columns of an extraction sheet, in order (the ``retro_arms`` schema minus ``value_text``).
-TEMPLATE_COLUMNS = [
-    "study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "value",
-    "source_location", "source_url", "ambiguous", "note", "variant", "change_convention",
-]
-_REQUIRED = ["study_id", "arm", "outcome", "instrument", "timepoint", "statistic", "value"]
-_KEY = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "statistic", "variant"]
+#: Columns of an extraction sheet, in order (the ``retro_arms`` schema minus ``value_text``): the columns of
+#: :data:`retrostats.datasets.sheets.EXTRACTION_SHEET`, which holds each column's rules.
+TEMPLATE_COLUMNS = SHEET.names
+_REQUIRED = [c.name for c in SHEET.columns if c.required]
+_KEY = list(SHEET.key)
 _LOCATION_STATS = {"mean", "median", "q1", "q3", "min", "max", "ci_low", "ci_high"}
 _POSITIVE_STATS = {"sd", "se", "sd_change", "se_change"}
 _ORDER = ["min", "q1", "median", "q3", "max"]
-
-_HELP = {
-    "study_id": "a study identifier such as 'smith2024' (lower case letters, digits, underscores)",
-    "arm": "an arm code: retro, forward, control, retro_plus or other (a digit may follow: retro2)",
-    "outcome": f"one of {', '.join(OUTCOMES)}",
-    "instrument": "an instrument code from rs.load_dataset('outcome_scales')",
-    "timepoint": f"one of {', '.join(TIMEPOINTS)}",
-    "week": "weeks since randomisation, a number >= 0 (0 at baseline), or empty",
-    "statistic": f"one of {', '.join(STATISTICS)}",
-    "value": "the number exactly as printed (e.g. 6.50), without units or symbols",
-}
 
 
 def extraction_template(path: str | Path, *, example: bool = False, force: bool = False) -> Path:
@@ -109,19 +96,8 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
     if suffix == ".csv":
         df.to_csv(part, index=False, lineterminator="\n")
     else:
-        info = pd.DataFrame(
-            [{"column": c, "required": c in _REQUIRED,
-              "what to write": _HELP.get(c, {"source_location": "where in the source, e.g. 'Table 2'",
-                                            "source_url": "the address of the source",
-                                            "ambiguous": "TRUE when unclear what the number is (explain in note)",
-                                            "note": "free text",
-                "variant": "optional: distinguishes rows that share everything else "
-                           "(e.g. 'after exhausting exercise')",
-                "change_convention": "optional, for change statistics: post_minus_pre (default) or "
-                                     "pre_minus_post when the source prints a reduction as a positive number",
-                }.get(c, ""))}
-             for c in TEMPLATE_COLUMNS]
-        )
+        info = pd.DataFrame([{"column": c.name, "required": c.required, "what to write": c.hint}
+                             for c in SHEET.columns])
         with pd.ExcelWriter(part, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="extraction", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
@@ -133,11 +109,6 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
                 ws.cell(row=row, column=col).number_format = "@"
     part.replace(p)
     return p
-
-
-def _blank(v: object) -> bool:
-    """An empty cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
-    return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
 
 
 def _decimals(text: str) -> int:
@@ -164,7 +135,7 @@ def _grim_consistent(mean_text: str, n: int, items: int = 1) -> bool:
     return False
 
 
-def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep: str | None = None,  # noqa: C901
+def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep: str | None = None,
                     decimal: str | None = None) -> pd.DataFrame:
     """Read a filled extraction sheet (CSV or XLSX) into the ``retro_arms`` schema, validating every cell.
 
@@ -194,9 +165,37 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep
     DataWarning
         A mean on an integer-valued scale that no whole-number scores of the given n could produce (GRIM),
         naming the row.
+
+    Notes
+    -----
+    Each cell is checked by the sheet's schema (:data:`retrostats.datasets.sheets.EXTRACTION_SHEET`, the
+    ``retro_arms`` columns with what to write in each); this function adds the checks that need the
+    instrument or the other rows: the instrument's range, the statistic's own limits (n, SD, p), ordered
+    summaries, duplicates and GRIM.
     """
     p = Path(path)
-    raw = _read_raw(p, sep, decimal)
+    raw = _sheet_rows(_read_raw(p, sep, decimal), p)
+    scales = load_dataset("outcome_scales") if scales is None else scales
+    sc = scales.set_index("instrument")
+    values, weeks, texts = _check_rows(raw, p, sc)
+    out = _typed(raw, p, values, weeks, texts)
+    keyframe = out[list(SHEET.key)].astype(str)
+    dup = keyframe.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = [int(j) + 2 for j in np.flatnonzero(dup)]
+        raise DataError(f"{p}, rows {rows}: duplicate rows for the same study, arm, outcome, instrument, "
+                        "timepoint, week and statistic; keep one (or flag the second as a different week).")
+    _check_arm_summaries(out, p, sc)
+    # registry-only columns: an extracted value is printed (never derived) and unflagged
+    for c, default in (("flag", None), ("derived", False), ("derivation", None)):
+        if c not in out.columns:
+            out[c] = default
+    cols = list(load_dataset("retro_arms").columns)
+    return out[cols].reset_index(drop=True)
+
+
+def _sheet_rows(raw: pd.DataFrame, p: Path) -> pd.DataFrame:
+    """The sheet's columns in order (absent optional ones empty), without empty rows."""
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
@@ -211,108 +210,83 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep
     raw = raw[~raw.isna().all(axis=1)].reset_index(drop=True)
     if raw.empty:
         raise DataError(f"{p}: the sheet has no data rows.")
-    scales = load_dataset("outcome_scales") if scales is None else scales
-    sc = scales.set_index("instrument")
+    return raw
 
-    def err(i: int, col: str, msg: str) -> DataError:
-        return DataError(f"{p}, row {i + 2}, column {col!r}: {msg}")
 
+def _check_rows(raw: pd.DataFrame, p: Path, sc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every row's cells checked (schema, instrument, the statistic's limits, a source); values and weeks."""
     values = np.empty(len(raw))
     weeks = np.full(len(raw), np.nan)
     texts: list[str] = []
     for i, r in raw.iterrows():
-        for c in _REQUIRED:
-            if _blank(r[c]):
-                raise err(i, c, f"a value is required; write {_HELP[c]}.")
-        sid = str(r["study_id"]).strip()
-        if not re.match(r"^[a-z0-9_]+$", sid):
-            raise err(i, "study_id", f"{sid!r} is not a valid identifier; use {_HELP['study_id']}.")
-        arm = str(r["arm"]).strip()
-        if not re.match(ARM_PATTERN, arm):
-            raise err(i, "arm", f"{arm!r} is not an arm code; use {_HELP['arm']}.")
-        for c, allowed in (("outcome", OUTCOMES), ("timepoint", TIMEPOINTS), ("statistic", STATISTICS)):
-            v = str(r[c]).strip()
-            if v not in allowed:
-                import difflib
-
-                close = difflib.get_close_matches(v, allowed, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise err(i, c, f"{v!r} is not allowed; use {_HELP[c]}.{hint}")
+        where = f"{p}, row {i + 2}"
+        SHEET.check_required(r, where=where)
+        for c in ("study_id", "arm", "outcome", "timepoint", "statistic"):
+            SHEET.check_cell(c, r[c], where=where)
         inst = str(r["instrument"]).strip()
         if inst not in sc.index:
-            import difflib
-
             close = difflib.get_close_matches(inst, list(sc.index), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise err(i, "instrument", f"{inst!r} is not a known instrument.{hint} Known: {', '.join(sc.index)}.")
-        text = str(r["value"]).strip().replace("\u2212", "-")
-        try:
-            x = float(text)
-        except ValueError:
-            raise err(i, "value", f"{r['value']!r} is not a number; {_HELP['value']}.") from None
-        if not math.isfinite(x):
-            raise err(i, "value", f"{r['value']!r} is not a finite number.")
+            raise DataError(f"{where}, column 'instrument': {inst!r} is not a known instrument.{hint} Known: "
+                            f"{', '.join(sc.index)}.")
+        x = SHEET.check_cell("value", r["value"], where=where)
+        text = str(r["value"]).strip().replace("\u2212", "-")  # as printed, for value_text and GRIM
         values[i] = x
         texts.append(text)
-        if not _blank(r["week"]):
-            try:
-                w = float(str(r["week"]).strip())
-            except ValueError:
-                raise err(i, "week", f"{r['week']!r} is not a number; use {_HELP['week']}.") from None
-            if w < 0 or not math.isfinite(w):
-                raise err(i, "week", f"{r['week']!r} must be >= 0; use {_HELP['week']}.")
+        w = SHEET.check_cell("week", r["week"], where=where)
+        if w is not None:
             weeks[i] = w
-        stat = str(r["statistic"]).strip()
-        if stat == "n" and (x != round(x) or x < 1):
-            raise err(i, "value", f"n must be a whole number >= 1; got {text}.")
-        if stat in _POSITIVE_STATS and not x > 0:
-            raise err(i, "value", f"{stat} must be > 0; got {text}. If the source prints 0 or a negative "
-                      "value, check whether it is a different statistic and flag it as ambiguous.")
-        if stat in ("p_within",) and not 0 <= x <= 1:
-            raise err(i, "value", f"a p-value must lie in [0, 1]; got {text}.")
-        if stat in _LOCATION_STATS:
-            lo, hi = sc.loc[inst, "min"], sc.loc[inst, "max"]
-            if (pd.notna(lo) and x < lo) or (pd.notna(hi) and x > hi):
-                raise err(i, "value", f"{stat} {text} lies outside the {inst} range [{lo:g}, {hi:g}]; "
-                          "check the instrument (e.g. VAS_100 for a 0-100 mm scale) or the value.")
-        if stat in ("mean_change",):
-            lo, hi = sc.loc[inst, "min"], sc.loc[inst, "max"]
-            if pd.notna(lo) and pd.notna(hi) and abs(x) > hi - lo:
-                raise err(i, "value", f"a change of {text} is larger than the {inst} range allows.")
-        if _blank(r["source_url"]) and _blank(r["source_location"]):
-            raise err(i, "source_location", "every value needs a source: fill source_url and/or "
-                      "source_location (e.g. 'Table 2').")
+        problem = _value_problem(str(r["statistic"]).strip(), x, text, inst, sc)
+        if problem:
+            raise DataError(f"{where}, column 'value': {problem}")
+        if SHEET.check_cell("source_url", r["source_url"], where=where) is None and SHEET.check_cell(
+                "source_location", r["source_location"], where=where) is None:
+            raise DataError(f"{where}, column 'source_location': every value needs a source: fill source_url "
+                            "and/or source_location (e.g. 'Table 2').")
+    return values, weeks, texts
+
+
+def _value_problem(stat: str, x: float, text: str, inst: str, sc: pd.DataFrame) -> str | None:
+    """What is wrong with value ``x`` for its statistic (n, SD, p, the instrument's range), if anything."""
+    if stat == "n" and (x != round(x) or x < 1):
+        return f"n must be a whole number >= 1; got {text}."
+    if stat in _POSITIVE_STATS and not x > 0:
+        return (f"{stat} must be > 0; got {text}. If the source prints 0 or a negative value, check whether it is "
+                "a different statistic and flag it as ambiguous.")
+    if stat == "p_within" and not 0 <= x <= 1:
+        return f"a p-value must lie in [0, 1]; got {text}."
+    if stat not in _LOCATION_STATS and stat != "mean_change":
+        return None
+    lo, hi = sc.loc[inst, "min"], sc.loc[inst, "max"]
+    if stat in _LOCATION_STATS and ((pd.notna(lo) and x < lo) or (pd.notna(hi) and x > hi)):
+        return (f"{stat} {text} lies outside the {inst} range [{lo:g}, {hi:g}]; check the instrument (e.g. "
+                "VAS_100 for a 0-100 mm scale) or the value.")
+    if stat == "mean_change" and pd.notna(lo) and pd.notna(hi) and abs(x) > hi - lo:
+        return f"a change of {text} is larger than the {inst} range allows."
+    return None
+
+
+def _typed(raw: pd.DataFrame, p: Path, values: np.ndarray, weeks: np.ndarray, texts: list[str]) -> pd.DataFrame:
+    """The checked rows with text stripped, values and weeks as floats, ``ambiguous`` as bool."""
     out = raw.copy()
     for c in ("study_id", "arm", "outcome", "instrument", "timepoint", "statistic"):
         out[c] = out[c].astype(str).str.strip()
     for c in ("variant", "change_convention"):
         # object dtype: under pandas 3 a list of str and None would become a str column holding NaN
-        out[c] = pd.Series([None if _blank(v) else str(v).strip() for v in out[c]], index=out.index,
-                           dtype=object)
-    for i, v in enumerate(out["change_convention"].tolist()):
-        if v is not None and v not in ("post_minus_pre", "pre_minus_post"):
-            raise err(i, "change_convention", f"{v!r} is not allowed; use post_minus_pre or pre_minus_post "
-                      "(or leave it empty).")
+        out[c] = pd.Series([SHEET.check_cell(c, v, where=f"{p}, row {i + 2}") for i, v in enumerate(out[c])],
+                           index=out.index, dtype=object)
     out["value"] = values
     out["value_text"] = texts
     out["week"] = weeks
-    amb = []
-    for i, v in enumerate(out["ambiguous"].tolist()):
-        if _blank(v):
-            amb.append(False)
-            continue
-        s = str(v).strip().lower()
-        if s not in ("true", "false", "1", "0", "yes", "no"):
-            raise err(i, "ambiguous", f"{v!r} is not TRUE/FALSE.")
-        amb.append(s in ("true", "1", "yes"))
-    out["ambiguous"] = amb
+    out["ambiguous"] = [bool(SHEET.check_cell("ambiguous", v, where=f"{p}, row {i + 2}"))
+                        for i, v in enumerate(out["ambiguous"].tolist())]
+    return out
 
-    keyframe = out[_KEY].astype(str)
-    dup = keyframe.duplicated(keep=False).to_numpy()
-    if dup.any():
-        rows = [int(j) + 2 for j in np.flatnonzero(dup)]
-        raise DataError(f"{p}, rows {rows}: duplicate rows for the same study, arm, outcome, instrument, "
-                        "timepoint, week and statistic; keep one (or flag the second as a different week).")
+
+def _check_arm_summaries(out: pd.DataFrame, p: Path, sc: pd.DataFrame) -> None:
+    """Within an arm at a time: min <= q1 <= median <= q3 <= max, ci_low <= ci_high, GRIM-consistent means."""
+    def err(i: int, msg: str) -> DataError:
+        return DataError(f"{p}, row {i + 2}, column 'value': {msg}")
 
     group_cols = ["study_id", "arm", "outcome", "instrument", "timepoint", "week", "variant"]
     for _, g in out.groupby(group_cols, dropna=False, sort=False):
@@ -320,12 +294,10 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep
         present = [s for s in _ORDER if s in stats]
         for a, b in zip(present, present[1:]):
             if stats[a][1] > stats[b][1]:
-                i = stats[b][0]
-                raise err(int(i), "value", f"{b} {stats[b][1]:g} is below {a} {stats[a][1]:g} of the same arm; "
+                raise err(int(stats[b][0]), f"{b} {stats[b][1]:g} is below {a} {stats[a][1]:g} of the same arm; "
                           f"summaries must be ordered {' <= '.join(_ORDER)}.")
         if "ci_low" in stats and "ci_high" in stats and stats["ci_low"][1] > stats["ci_high"][1]:
-            i = stats["ci_high"][0]
-            raise err(int(i), "value", "ci_high is below ci_low; swap them or check the source.")
+            raise err(int(stats["ci_high"][0]), "ci_high is below ci_low; swap them or check the source.")
         if "mean" in stats and "n" in stats and bool(sc.loc[g["instrument"].iloc[0], "integer_valued"]):
             i_mean = stats["mean"][0]
             n = int(stats["n"][1])
@@ -335,14 +307,8 @@ def read_extraction(path: str | Path, *, scales: pd.DataFrame | None = None, sep
                     f"arise from {n} whole-number scores on {g['instrument'].iloc[0]} (GRIM); check the mean, "
                     "the n, or whether the value is a change score.",
                     DataWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
-    # registry-only columns: an extracted value is printed (never derived) and unflagged
-    for c, default in (("flag", None), ("derived", False), ("derivation", None)):
-        if c not in out.columns:
-            out[c] = default
-    cols = list(load_dataset("retro_arms").columns)
-    return out[cols].reset_index(drop=True)
 
 
 def _merge(reg: pd.DataFrame, ext: pd.DataFrame, key: list[str], on_conflict: str, what: str) -> pd.DataFrame:

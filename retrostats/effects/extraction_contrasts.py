@@ -29,37 +29,26 @@ import numpy as np
 import pandas as pd
 
 from ..datasets import load_dataset
-from ..datasets.schemas import CONTRAST_STATISTICS, OUTCOMES, RELATIONS
+from ..datasets.sheets import CONTRAST_SHEET as SHEET
 from ..exceptions import DataError
 
 __all__ = ["contrast_template", "read_contrasts", "CONTRAST_COLUMNS"]
 
-#: columns of the between-arm sheet, in order (the ``retro_contrasts`` schema minus ``value_text``)
-CONTRAST_COLUMNS = [
-    "study_id", "comparison", "outcome", "instrument", "week", "statistic", "variant", "relation", "value",
-    "source_location", "source_url", "ambiguous", "note",
-]
-_REQUIRED = ["study_id", "comparison", "outcome", "instrument", "statistic", "value"]
-_KEY = ["study_id", "comparison", "outcome", "instrument", "week", "statistic", "variant"]
-_COMPARISON = r"^(retro|forward|control|retro_plus|other)\d* vs (retro|forward|control|retro_plus|other)\d*$"
-_HELP = {
-    "study_id": "a study identifier such as 'smith2024' (lower case letters, digits, underscores)",
-    "comparison": "'<arm> vs <arm>' with arms retro, forward, control, retro_plus, other (e.g. 'retro vs control')",
-    "outcome": f"one of {', '.join(OUTCOMES)}",
-    "instrument": "an instrument code from rs.load_dataset('outcome_scales')",
-    "statistic": f"one of {', '.join(CONTRAST_STATISTICS)} (a mean difference is first arm minus second)",
-    "relation": f"one of {', '.join(RELATIONS)} ('<' for 'p < 0.05'); empty means '='",
-    "value": "the number exactly as printed (e.g. 0.04), without units or symbols",
-}
+#: columns of the between-arm sheet, in order (the ``retro_contrasts`` schema minus ``value_text``): the columns of
+#: :data:`retrostats.datasets.sheets.CONTRAST_SHEET`, which holds each column's rules
+CONTRAST_COLUMNS = SHEET.names
+_REQUIRED = [c.name for c in SHEET.columns if c.required]
 
 
-def contrast_template(path: str | Path) -> Path:
+def contrast_template(path: str | Path, *, force: bool = False) -> Path:
     """Write an empty between-arm extraction sheet (CSV or XLSX, from the suffix).
 
     Parameters
     ----------
     path : str or Path
         Where to write; ``.csv`` or ``.xlsx`` (an XLSX sheet gets an ``instructions`` sheet).
+    force : bool
+        Overwrite ``path`` if it exists (by default an existing file, perhaps a filled sheet, is kept).
 
     Returns
     -------
@@ -70,26 +59,32 @@ def contrast_template(path: str | Path) -> Path:
     ------
     ValueError
         If the suffix is neither ``.csv`` nor ``.xlsx``.
+    FileExistsError
+        If ``path`` exists and ``force`` is false.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
+    if p.exists() and not force:
+        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
+                              "force=True.")
     df = pd.DataFrame(columns=CONTRAST_COLUMNS)
     p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
     if suffix == ".csv":
-        df.to_csv(p, index=False, lineterminator="\n")
+        df.to_csv(part, index=False, lineterminator="\n")
     else:
-        info = pd.DataFrame(
-            [{"column": c, "required": c in _REQUIRED, "what to write": _HELP.get(c, "")} for c in CONTRAST_COLUMNS]
-        )
-        with pd.ExcelWriter(p, engine="openpyxl") as xl:
+        info = pd.DataFrame([{"column": c.name, "required": c.required, "what to write": c.hint}
+                             for c in SHEET.columns])
+        with pd.ExcelWriter(part, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name="between_arms", index=False)
             info.to_excel(xl, sheet_name="instructions", index=False)
             ws = xl.sheets["between_arms"]
             col = CONTRAST_COLUMNS.index("value") + 1
             for row in range(2, 2002):  # text cells keep the printed digits
                 ws.cell(row=row, column=col).number_format = "@"
+    part.replace(p)
     return p
 
 
@@ -102,9 +97,7 @@ def _hint(value: str, options: Any) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
-def read_contrasts(  # noqa: C901
-    source: str | Path | pd.DataFrame, *, scales: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def read_contrasts(source: str | Path | pd.DataFrame, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read a filled between-arm sheet (CSV, XLSX or a frame) into the ``retro_contrasts`` schema.
 
     Parameters
@@ -127,7 +120,32 @@ def read_contrasts(  # noqa: C901
         Naming the file, row (as a spreadsheet numbers it), column and value, and what to do: unknown
         comparison, outcome, statistic, relation or instrument ("did you mean"), a p-value outside
         [0, 1], ``ci_high`` below ``ci_low``, duplicate rows, a value without a source.
+
+    Notes
+    -----
+    Each cell is checked by the sheet's schema (:data:`retrostats.datasets.sheets.CONTRAST_SHEET`, the
+    ``retro_contrasts`` columns with what to write in each); this function adds the instrument, the
+    statistic's own limits (p in [0, 1], F >= 0), duplicates and ordered confidence limits.
     """
+    name, raw = _sheet_rows(source)
+    sc = (load_dataset("outcome_scales") if scales is None else scales).set_index("instrument")
+    out = _check_rows(raw, name, sc)
+    dup = out[list(SHEET.key)].astype(str).duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = [int(j) + 2 for j in np.flatnonzero(dup)]
+        raise DataError(f"{name}, rows {rows}: duplicate rows for the same study, comparison, outcome, "
+                        "instrument, week and statistic; keep one.")
+    for _, g in out.groupby(["study_id", "comparison", "outcome", "instrument", "week", "variant"], dropna=False):
+        got = dict(zip(g["statistic"], zip(g.index, g["value"])))
+        if "ci_low" in got and "ci_high" in got and got["ci_low"][1] > got["ci_high"][1]:
+            raise DataError(f"{name}, row {int(got['ci_high'][0]) + 2}, column 'value': ci_high is below ci_low; "
+                            "swap them or check the source.")
+    cols = list(load_dataset("retro_contrasts").columns)
+    return out.reindex(columns=cols).reset_index(drop=True)
+
+
+def _sheet_rows(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """``(name, rows)``: the sheet's columns in order (absent optional ones empty), without empty rows."""
     from .._readtable import read_sheet as _read_raw
 
     if isinstance(source, pd.DataFrame):
@@ -148,72 +166,43 @@ def read_contrasts(  # noqa: C901
     raw = raw[~raw.map(_empty).all(axis=1)].reset_index(drop=True)
     if raw.empty:
         raise DataError(f"{name}: the sheet has no data rows.")
-    sc = (load_dataset("outcome_scales") if scales is None else scales).set_index("instrument")
+    return name, raw
 
-    def err(i: int, col: str, msg: str) -> DataError:
-        return DataError(f"{name}, row {i + 2}, column {col!r}: {msg}")
 
+def _check_rows(raw: pd.DataFrame, name: str, sc: pd.DataFrame) -> pd.DataFrame:
+    """Every row's cells checked (schema, instrument, the statistic's limits, a source), as typed columns."""
     out = raw.copy()
     values, weeks, texts, rel = np.empty(len(raw)), np.full(len(raw), np.nan), [], []
     for i, r in raw.iterrows():
-        for c in _REQUIRED:
-            if _empty(r[c]):
-                raise err(i, c, f"a value is required; write {_HELP[c]}.")
-        sid = str(r["study_id"]).strip()
-        if not re.match(r"^[a-z0-9_]+$", sid):
-            raise err(i, "study_id", f"{sid!r} is not a valid identifier; use {_HELP['study_id']}.")
-        comp = re.sub(r"\s+", " ", str(r["comparison"]).strip())
-        if not re.match(_COMPARISON, comp):
-            raise err(i, "comparison", f"{comp!r} is not a comparison; use {_HELP['comparison']}.")
-        for c, allowed in (("outcome", OUTCOMES), ("statistic", CONTRAST_STATISTICS)):
-            v = str(r[c]).strip()
-            if v not in allowed:
-                raise err(i, c, f"{v!r} is not allowed; use {_HELP[c]}.{_hint(v, allowed)}")
+        where = f"{name}, row {i + 2}"
+        SHEET.check_required(r, where=where)
+        comparison = re.sub(r"\s+", " ", str(r["comparison"]).strip())  # 'retro  vs control' as one space
+        fixed = [SHEET.check_cell("study_id", r["study_id"], where=where),
+                 SHEET.check_cell("comparison", comparison, where=where),
+                 SHEET.check_cell("outcome", r["outcome"], where=where)]
+        stat = SHEET.check_cell("statistic", r["statistic"], where=where)
         inst = str(r["instrument"]).strip()
         if inst not in sc.index:
-            raise err(i, "instrument", f"{inst!r} is not a known instrument.{_hint(inst, sc.index)}")
-        relation = "=" if _empty(r["relation"]) else str(r["relation"]).strip()
-        if relation not in RELATIONS:
-            raise err(i, "relation", f"{relation!r} is not allowed; use {_HELP['relation']}.")
-        text = str(r["value"]).strip().replace("\u2212", "-")
-        try:
-            x = float(text)
-        except ValueError:
-            raise err(i, "value", f"{r['value']!r} is not a number; {_HELP['value']}.") from None
-        if not math.isfinite(x):
-            raise err(i, "value", f"{r['value']!r} is not a finite number.")
-        stat = str(r["statistic"]).strip()
+            raise DataError(f"{where}, column 'instrument': {inst!r} is not a known instrument."
+                            f"{_hint(inst, sc.index)}")
+        rel.append("=" if _empty(r["relation"]) else SHEET.check_cell("relation", r["relation"], where=where))
+        x = SHEET.check_cell("value", r["value"], where=where)
+        text = str(r["value"]).strip().replace("\u2212", "-")  # as printed, for value_text
         if stat == "p_value" and not 0 <= x <= 1:
-            raise err(i, "value", f"a p-value must lie in [0, 1]; got {text}.")
+            raise DataError(f"{where}, column 'value': a p-value must lie in [0, 1]; got {text}.")
         if stat == "F" and x < 0:
-            raise err(i, "value", f"an F statistic cannot be negative; got {text}.")
-        if not _empty(r["week"]):
-            try:
-                weeks[i] = float(str(r["week"]).strip())
-            except ValueError:
-                raise err(i, "week", f"{r['week']!r} is not a number of weeks.") from None
-            if weeks[i] < 0:
-                raise err(i, "week", f"{r['week']!r} must be >= 0.")
-        if _empty(r["source_url"]) and _empty(r["source_location"]):
-            raise err(i, "source_location", "every value needs a source: fill source_url and/or source_location.")
+            raise DataError(f"{where}, column 'value': an F statistic cannot be negative; got {text}.")
+        week = SHEET.check_cell("week", r["week"], where=where)
+        weeks[i] = np.nan if week is None else week
+        if SHEET.check_cell("source_url", r["source_url"], where=where) is None and SHEET.check_cell(
+                "source_location", r["source_location"], where=where) is None:
+            raise DataError(f"{where}, column 'source_location': every value needs a source: fill source_url "
+                            "and/or source_location.")
         values[i] = x
         texts.append(text)
-        rel.append(relation)
-        fixed = [sid, comp, str(r["outcome"]).strip(), inst, stat]
-        out.loc[i, ["study_id", "comparison", "outcome", "instrument", "statistic"]] = fixed
+        out.loc[i, ["study_id", "comparison", "outcome", "instrument", "statistic"]] = [*fixed, inst, stat]
     out["value"], out["value_text"], out["week"], out["relation"] = values, texts, weeks, rel
     out["variant"] = [None if _empty(v) else str(v).strip() for v in out["variant"]]
-    out["ambiguous"] = [
-        False if _empty(v) else str(v).strip().lower() in ("true", "1", "yes") for v in out["ambiguous"]
-    ]
-    dup = out[_KEY].astype(str).duplicated(keep=False).to_numpy()
-    if dup.any():
-        rows = [int(j) + 2 for j in np.flatnonzero(dup)]
-        raise DataError(f"{name}, rows {rows}: duplicate rows for the same study, comparison, outcome, "
-                        "instrument, week and statistic; keep one.")
-    for _, g in out.groupby(["study_id", "comparison", "outcome", "instrument", "week", "variant"], dropna=False):
-        got = dict(zip(g["statistic"], zip(g.index, g["value"])))
-        if "ci_low" in got and "ci_high" in got and got["ci_low"][1] > got["ci_high"][1]:
-            raise err(int(got["ci_high"][0]), "value", "ci_high is below ci_low; swap them or check the source.")
-    cols = list(load_dataset("retro_contrasts").columns)
-    return out.reindex(columns=cols).reset_index(drop=True)
+    out["ambiguous"] = [bool(SHEET.check_cell("ambiguous", v, where=f"{name}, row {i + 2}"))
+                        for i, v in enumerate(out["ambiguous"].tolist())]
+    return out

@@ -26,7 +26,8 @@ tsa_plot                  trial sequential analysis: z-curve, monitoring boundar
 save_figure               deterministic PDF/SVG/PNG/TIFF/EPS at journal widths (re-lays out on resize)
 mark_synthetic            the visible "SYNTHETIC DATA" mark for figures of simulated data
 layout_problems           texts clipped by the figure edge, overlapping, or below 6 pt (empty: clean)
-ForestLayout              a forest plot's layout for one width (columns, widths, font, labels)
+ForestLayout              a forest plot's layout for one width (columns, widths, fonts, labels, rows)
+forest_layout             the ForestLayout of a result, from the data and the measure registry
 ========================  =====================================================================
 """
 
@@ -45,7 +46,7 @@ from ._layout import MIN_FONT_PT, layout_problems, mark_synthetic
 from .bayes import posterior_plot, shrinkage_plot
 from .dose import bubble_plot
 from .evidence import evidence_cells, evidence_map
-from .forest import forest_plot, scale_direction
+from .forest import forest_layout, forest_plot, scale_direction
 from .funnel import funnel_plot
 from .participants import ARM_COLOURS, prepost_plot, raincloud_plot, trajectory_plot
 from .planning import assurance_plot, power_curve_plot
@@ -68,6 +69,7 @@ __all__ = [
     "evidence_map",
     "example_rob_judgements",
     "figure_width_inches",
+    "forest_layout",
     "forest_plot",
     "funnel_plot",
     "layout_problems",

@@ -23,7 +23,7 @@ __all__ = ["read_participants", "CANONICAL_COLUMNS"]
 CANONICAL_COLUMNS = ("participant", "arm", "visit", "week", "outcome", "value", "baseline")
 
 
-def read_participants(  # noqa: C901
+def read_participants(
     source: str | PathLike | pd.DataFrame,
     *,
     layout: str = "long",
@@ -100,48 +100,114 @@ def read_participants(  # noqa: C901
     6.0]]
     """
     check_option("layout", layout, ["long", "wide"])
+    cmap = _column_map(columns, baseline_column)
+    where, raw, dec = _read_source(source, layout, cmap, values, baseline_column, sheet=sheet, sep=sep,
+                                   decimal=decimal)
+    if layout == "wide":
+        long = _melt_wide(raw, cmap, values, where)
+    else:
+        long = _long_rows(raw, cmap, baseline_column, where, dec)
+    del raw
+    long = _drop_rows_without_id(long, cmap, where)
+    long["participant"] = _map_unique(long["participant"], _id)
+    long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
+    _check_arms(long, cmap, where, as_written=baseline_column is not None)
+    long["value"] = _numeric_values(long, dec, where)
+    _check_one_arm_and_one_row_per_visit(long, cmap, where)
+    if instrument is not None:
+        _check_range(long, instrument, where)
+    long["baseline"] = _baselines(long, baseline_week, baseline_column, where)
+    long = long.loc[long["value"].notna()]
+    if baseline_column is not None and "visit" in cmap:
+        visit = _map_unique(long["_visit"], lambda v: str(v).strip())
+    else:
+        visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
+    label = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
+    order = _participant_week_order(long)
+    # the output built here, not in a helper, so each input column is freed as soon as it is converted
+    # (a helper's caller would keep them alive): peak memory near the output's size
+    long = long[["participant", "arm", "week", "value", "baseline"]]
+    cols = {"visit": _as_object(visit, order)}
+    del visit
+    for c in ("participant", "arm"):
+        cols[c] = _as_object(long.pop(c), order)
+    for c in ("week", "value", "baseline"):
+        cols[c] = long.pop(c).to_numpy(float)[order]
+    cols["outcome"] = np.full(len(order), label, dtype=object)
+    del long
+    # object dtype on pandas 2 and 3 (pandas 3 would infer its str dtype, copying every column)
+    return pd.DataFrame({c: pd.Series(cols.pop(c), dtype=None if c in ("week", "value", "baseline") else object,
+                                      copy=False) for c in CANONICAL_COLUMNS}, copy=False)
+
+
+def _column_map(columns: Mapping[str, str] | None, baseline_column: str | None) -> dict[str, str]:
+    """Canonical name -> column in the file (``visit`` only with ``baseline_column``)."""
     cmap = {"participant": "participant", "arm": "arm", "week": "week", "value": "value"}
     if columns:
         unknown = set(columns) - set(cmap) - ({"visit"} if baseline_column is not None else set())
         if unknown:
             raise ValueError(f"columns has unknown canonical name(s) {sorted(unknown)}; use {sorted(cmap)}.")
         cmap.update(columns)
-    dec = decimal or "."
+    return cmap
+
+
+def _read_source(source: str | PathLike | pd.DataFrame, layout: str, cmap: dict[str, str],
+                 values: Mapping[str, float] | None, baseline_column: str | None, *, sheet: str | int | None,
+                 sep: str | None, decimal: str | None) -> tuple[str, pd.DataFrame, str]:
+    """``(where, raw, decimal mark)``: the table with a ``_row`` column numbering rows as its source does.
+
+    A file's rows are numbered as a spreadsheet numbers them (header = row 1); a DataFrame's by its index.
+    Only the columns the layout needs are read from a file.
+    """
     if isinstance(source, pd.DataFrame):
-        where, raw, first_row = "data", source.copy(deep=False), 0
-    else:
-        where, first_row = str(source), 2  # rows as a spreadsheet numbers them (header = row 1)
-        need = [cmap["participant"], cmap["arm"], *(values or [])]
-        if layout == "long":
-            need += [cmap["week"], cmap["value"]]
-            need += [c for c in (baseline_column, cmap.get("visit")) if c is not None]
-        raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
-                              dtype={cmap["participant"]: str, cmap["arm"]: str}, usecols=need,
-                              categories=[cmap["participant"], cmap["arm"]])
-    raw["_row"] = np.arange(first_row, len(raw) + first_row, dtype=np.int32) if first_row else raw.index
-    if layout == "wide":
-        if not values:
-            raise ValueError("layout='wide' needs values={column: week, ...} naming the visit columns.")
-        check_columns(raw, [cmap["participant"], cmap["arm"], *values], what=where)
-        long = raw.melt(id_vars=["_row", cmap["participant"], cmap["arm"]], value_vars=list(values),
-                        var_name="_col", value_name="value")
-        long["week"] = long["_col"].map(dict(values)).astype(float)
-        long = long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
-    else:
-        extra = [c for c in (baseline_column, cmap.get("visit")) if c is not None]
-        check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")] + extra, what=where)
-        long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
-        if baseline_column is not None:
-            long["_base"] = raw[baseline_column].to_numpy()
-            long["_visit"] = raw[cmap["visit"]].to_numpy() if "visit" in cmap else None
-        long["_col"] = pd.Categorical.from_codes(np.zeros(len(long), dtype=np.int8), [cmap["value"]])
-        wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
-        if (wk.isna() | ~np.isfinite(wk.astype(float))).any():
-            i = int(np.flatnonzero((wk.isna() | ~np.isfinite(wk.astype(float))).to_numpy())[0])
-            raise DataError(f"{where}, row {long['_row'].iloc[i]}: column {cmap['week']!r} must hold numeric "
-                            f"weeks; participant {long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
-        long["week"] = wk.astype(float)
-        del wk
+        raw = source.copy(deep=False)
+        raw["_row"] = raw.index
+        return "data", raw, decimal or "."
+    need = [cmap["participant"], cmap["arm"], *(values or [])]
+    if layout == "long":
+        need += [cmap["week"], cmap["value"]]
+        need += [c for c in (baseline_column, cmap.get("visit")) if c is not None]
+    raw, dec = read_table(Path(source), sheet=sheet, sep=sep, decimal=decimal,
+                          dtype={cmap["participant"]: str, cmap["arm"]: str}, usecols=need,
+                          categories=[cmap["participant"], cmap["arm"]])
+    raw["_row"] = np.arange(2, len(raw) + 2, dtype=np.int32)
+    return str(source), raw, dec
+
+
+def _melt_wide(raw: pd.DataFrame, cmap: dict[str, str], values: Mapping[str, float] | None,
+               where: str) -> pd.DataFrame:
+    """One row per participant and visit column of a wide table (``_col`` names the column read)."""
+    if not values:
+        raise ValueError("layout='wide' needs values={column: week, ...} naming the visit columns.")
+    check_columns(raw, [cmap["participant"], cmap["arm"], *values], what=where)
+    long = raw.melt(id_vars=["_row", cmap["participant"], cmap["arm"]], value_vars=list(values),
+                    var_name="_col", value_name="value")
+    long["week"] = long["_col"].map(dict(values)).astype(float)
+    return long.rename(columns={cmap["participant"]: "participant", cmap["arm"]: "arm"})
+
+
+def _long_rows(raw: pd.DataFrame, cmap: dict[str, str], baseline_column: str | None, where: str,
+               dec: str) -> pd.DataFrame:
+    """A long table under canonical names, its weeks checked to be finite numbers."""
+    extra = [c for c in (baseline_column, cmap.get("visit")) if c is not None]
+    check_columns(raw, [cmap[k] for k in ("participant", "arm", "week", "value")] + extra, what=where)
+    long = raw.rename(columns={cmap[k]: k for k in ("participant", "arm", "week", "value")})
+    if baseline_column is not None:
+        long["_base"] = raw[baseline_column].to_numpy()
+        long["_visit"] = raw[cmap["visit"]].to_numpy() if "visit" in cmap else None
+    long["_col"] = pd.Categorical.from_codes(np.zeros(len(long), dtype=np.int8), [cmap["value"]])
+    wk = pd.to_numeric(normalise_decimal(long["week"], dec), errors="coerce")
+    bad = (wk.isna() | ~np.isfinite(wk.astype(float))).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where}, row {long['_row'].iloc[i]}: column {cmap['week']!r} must hold numeric "
+                        f"weeks; participant {long['participant'].iloc[i]!r} has {long['week'].iloc[i]!r}.")
+    long["week"] = wk.astype(float)
+    return long
+
+
+def _drop_rows_without_id(long: pd.DataFrame, cmap: dict[str, str], where: str) -> pd.DataFrame:
+    """Rows without a participant id dropped (a warning names them); no rows left is an error."""
     no_id = long["participant"].isna()
     blank = [u for u in pd.unique(long["participant"].dropna()) if str(u).strip() == ""]
     if blank:
@@ -150,25 +216,29 @@ def read_participants(  # noqa: C901
         rows = sorted(np.asarray(pd.unique(long.loc[no_id, "_row"])).tolist())
         warnings.warn(f"{where}: {len(rows)} row(s) have no participant id in column {cmap['participant']!r} "
                       f"and are excluded: rows {rows[:10]}{' ...' if len(rows) > 10 else ''}.", DataWarning,
-                      stacklevel=2)
+                      stacklevel=3)
         long = long.loc[~no_id]
     if long.empty:
         raise DataError(f"{where}: no data rows (only a header, or every row without a participant id).")
-    long = long.reset_index(drop=True)
-    long["participant"] = _map_unique(long["participant"], _id)
-    long["arm"] = _map_unique(long["arm"], lambda a: _arm(a, arm_labels))
+    return long.reset_index(drop=True)
+
+
+def _check_arms(long: pd.DataFrame, cmap: dict[str, str], where: str, *, as_written: bool) -> None:
+    """Every row has an arm, and (unless arms are kept as written, ADaM) a known arm code."""
     arm = long["arm"]
-    if baseline_column is not None:  # trial data (ADaM): arms kept as written
-        bad_arm = arm.isna()
-    else:
-        bad_arm = arm.isna() | arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
+    bad_arm = arm.isna()
+    if not as_written:
+        bad_arm |= arm.isin([a for a in arm.cat.categories if not re.match(ARM_PATTERN, a)])
     if bad_arm.any():
         r = long.loc[bad_arm].iloc[0]
         what = "no arm (empty cell)" if pd.isna(r["arm"]) else f"unknown arm {r['arm']!r}"
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has {what} in column "
                         f"{cmap['arm']!r}; arms must be retro, forward, control, retro_plus or other "
                         "(optionally numbered). Fill it in or recode with arm_labels={...}.")
-    # text in the values
+
+
+def _numeric_values(long: pd.DataFrame, dec: str, where: str) -> pd.Series:
+    """The values as finite floats (empty cells NaN); text or infinity is an error naming the row."""
     vals = normalise_decimal(long["value"], dec)
     num = pd.to_numeric(vals, errors="coerce")
     text = np.array(num.isna() & vals.notna(), dtype=bool)
@@ -178,13 +248,18 @@ def read_participants(  # noqa: C901
         r = long.loc[text].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
                         f"holds {r['value']!r}, which is not a number. Fix it or leave the cell empty.")
-    long["value"] = num.astype(float)
-    del vals, num, text
-    inf = np.isinf(long["value"].to_numpy())
+    del vals, text
+    num = num.astype(float)
+    inf = np.isinf(num.to_numpy())
     if inf.any():
         r = long.loc[inf].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
-                        f"holds {r['value']!r}; values must be finite.")
+                        f"holds {num[inf].iloc[0]!r}; values must be finite.")
+    return num
+
+
+def _check_one_arm_and_one_row_per_visit(long: pd.DataFrame, cmap: dict[str, str], where: str) -> None:
+    """Each participant in one arm, with at most one row per week."""
     pc = long["participant"].cat.codes.to_numpy().astype(np.int64)
     n_arm = max(len(long["arm"].cat.categories), 1)
     pairs = np.unique(pc * n_arm + long["arm"].cat.codes.to_numpy())
@@ -197,7 +272,7 @@ def read_participants(  # noqa: C901
                         f"{cmap['arm']!r}.")
     wc, wu = pd.factorize(long["week"])
     key = pc * max(len(wu), 1) + wc
-    del wc
+    del wc, pc
     srt = np.sort(key)
     twice = srt[1:][srt[1:] == srt[:-1]]
     del srt
@@ -205,52 +280,46 @@ def read_participants(  # noqa: C901
         r = long.loc[key == twice[0]].iloc[0]
         raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r} has more than one row at "
                         f"week {r['week']:g} (column {r['_col']!r}); keep one row per participant and visit.")
-    if instrument is not None:
-        sc = scale_info(instrument)
-        out = (long["value"] < sc["min"]) | (long["value"] > sc["max"])
-        if out.any():
-            r = long.loc[out].iloc[0]
-            raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
-                            f"has {r['value']:g}, outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
-    pcodes = long["participant"].cat.codes.to_numpy()
-    at_base = (long["week"] == baseline_week).to_numpy()
-    base = np.full(len(long["participant"].cat.categories), np.nan)
-    base[pcodes[at_base]] = long["value"].to_numpy()[at_base]
+
+
+def _check_range(long: pd.DataFrame, instrument: str, where: str) -> None:
+    """Every value inside the instrument's range (``outcome_scales``)."""
+    sc = scale_info(instrument)
+    out = (long["value"] < sc["min"]) | (long["value"] > sc["max"])
+    if out.any():
+        r = long.loc[out].iloc[0]
+        raise DataError(f"{where}, row {r['_row']}: participant {r['participant']!r}, column {r['_col']!r} "
+                        f"has {r['value']:g}, outside the {instrument} range [{sc['min']:g}, {sc['max']:g}].")
+
+
+def _baselines(long: pd.DataFrame, baseline_week: float, baseline_column: str | None, where: str) -> np.ndarray:
+    """Each row's participant baseline: the value at ``baseline_week`` or the baseline column.
+
+    Participants without one are named in a warning (their baseline is NaN).
+    """
     if baseline_column is not None:
-        long["baseline"] = _baseline_from_column(long, baseline_column, where)
+        base = _baseline_from_column(long, baseline_column, where)
     else:
-        long["baseline"] = base[pcodes]
-    del pcodes, at_base, base, key, pc
-    nobase = pd.unique(long.loc[long["baseline"].isna(), "participant"].astype(object))
+        pcodes = long["participant"].cat.codes.to_numpy()
+        at_base = (long["week"] == baseline_week).to_numpy()
+        per_participant = np.full(len(long["participant"].cat.categories), np.nan)
+        per_participant[pcodes[at_base]] = long["value"].to_numpy()[at_base]
+        base = per_participant[pcodes]
+    nobase = pd.unique(long.loc[np.isnan(base), "participant"].astype(object))
     if len(nobase):
         src = f"column {baseline_column!r}" if baseline_column is not None else f"week {baseline_week:g}"
         warnings.warn(f"{len(nobase)} participant(s) have no baseline value ({src}): "
                       f"{list(nobase[:10])}{' ...' if len(nobase) > 10 else ''}; ANCOVA and MMRM will "
-                      "exclude them.", DataWarning, stacklevel=2)
-    long = long.loc[long["value"].notna()]
-    if baseline_column is not None and "visit" in cmap:
-        visit = _map_unique(long["_visit"], lambda v: str(v).strip())
-    else:
-        visit = _map_unique(long["week"], lambda w: "baseline" if w == baseline_week else f"week {w:g}")
-    # sort by participant (numerically when every id is a number) and week, stably
+                      "exclude them.", DataWarning, stacklevel=3)
+    return base
+
+
+def _participant_week_order(long: pd.DataFrame) -> np.ndarray:
+    """Row order by participant, then week, stably: participants numerically when every id is a number."""
     cats = pd.Series(long["participant"].cat.categories)
     num = pd.to_numeric(cats, errors="coerce")
     rank = np.argsort(np.argsort((num if num.notna().all() else cats).to_numpy(), kind="stable"), kind="stable")
-    order = np.lexsort((long["week"].to_numpy(), rank[long["participant"].cat.codes.to_numpy()]))
-    label = instrument if instrument is not None else cmap["value"] if layout == "long" else "value"
-    del raw
-    long = long[["participant", "arm", "week", "value", "baseline"]]
-    cols = {"visit": _as_object(visit, order)}
-    del visit
-    for c in ("participant", "arm"):  # each column freed as soon as it is converted: peak near the output
-        cols[c] = _as_object(long.pop(c), order)
-    for c in ("week", "value", "baseline"):
-        cols[c] = long.pop(c).to_numpy(float)[order]
-    cols["outcome"] = np.full(len(order), label, dtype=object)
-    del long
-    # object dtype on pandas 2 and 3 (pandas 3 would infer its str dtype, copying every column)
-    return pd.DataFrame({c: pd.Series(cols.pop(c), dtype=None if c in ("week", "value", "baseline") else object,
-                                      copy=False) for c in CANONICAL_COLUMNS}, copy=False)
+    return np.lexsort((long["week"].to_numpy(), rank[long["participant"].cat.codes.to_numpy()]))
 
 
 def _baseline_from_column(long: pd.DataFrame, column: str, where: str) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 from .._display import ResultDisplay, Summary, fmt_num
 from ..exceptions import ConvergenceError, DataError
 from ..kernels.rma import rma_fit
+from ..measures import MEASURES, table_meaning
 from ..provenance import Provenance, make_provenance
 from .multiarm import check_multiarm
 
@@ -114,6 +115,40 @@ class MetaAnalysisBatch(ResultDisplay):
         return f"MetaAnalysisBatch({len(self)} groups by {self.by!r}, method={self.method!r}, test={self.test!r})"
 
 
+def _check_meaning_per_group(data: pd.DataFrame, by: str) -> None:
+    """Refuse a group that mixes measures, instruments or orientations, as a single fit does.
+
+    Groups may differ from one another (one measure per replicate, say); within a group the rules of
+    :func:`retrostats.measures.table_meaning` apply. Vectorised: ``table_meaning`` runs once per distinct
+    combination of the meaning columns and once on the first mixed group (to raise its message).
+    """
+    cols = [c for c in ("measure", "instrument", "favours") if c in data.columns]
+    if not cols or data.empty:
+        return
+    group, groups = pd.factorize(data[by], sort=True)
+    n_groups = len(groups)
+
+    def distinct(col: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+        code, values = pd.factorize(data[col], use_na_sentinel=False)  # a missing value counts as a value
+        pairs = np.unique(group.astype(np.int64) * (len(values) + 1) + code)
+        return np.bincount(pairs // (len(values) + 1), minlength=n_groups), code, values
+
+    wrong = np.zeros(n_groups, dtype=bool)
+    for col in ("measure", "favours"):  # always refused within one fit
+        if col in cols:
+            wrong |= distinct(col)[0] > 1
+    if "instrument" in cols and "measure" in cols:  # refused only where raw units differ
+        _, code, values = distinct("measure")
+        raw = np.array([bool(getattr(MEASURES.get(m), "rescales_with_instrument", False)) for m in values])
+        first = np.full(n_groups, -1)
+        first[group[::-1]] = code[::-1]  # the first row's measure of each group
+        wrong |= (distinct("instrument")[0] > 1) & raw[first]
+    for g in np.flatnonzero(wrong)[:1]:
+        table_meaning(data[group == g], what=f"group {groups[g:g + 1].tolist()[0]!r} of {by!r}")
+    for _, combo in data[cols].drop_duplicates().iterrows():
+        table_meaning(combo.to_frame().T, what=f"the rows of {by!r}")
+
+
 def fit_by(
     data: pd.DataFrame,
     *,
@@ -139,6 +174,7 @@ def fit_by(
         scoped = data[keep].copy()
         scoped["study_id"] = scoped[by].astype(str) + " / " + scoped["study_id"].astype(str)
         check_multiarm(scoped, multiarm=multiarm, stacklevel=4)
+    _check_meaning_per_group(data[keep], by)
     codes, uniques = pd.factorize(g, sort=True)
     codes = codes[keep]
     y, v = y[keep], v[keep]
