@@ -15,6 +15,7 @@ OLD_PATHS = {
     "retrostats.registry_effects": "retrostats.effects.registry",
     "retrostats.extraction": "retrostats.effects.extraction",
     "retrostats.extraction_contrasts": "retrostats.effects.extraction_contrasts",
+    "retrostats.derivation": "retrostats.effects.derivation",
 }
 
 
@@ -37,6 +38,11 @@ def test_the_flat_namespace_points_into_the_wing():
     assert set(lazy) >= {"effect_sizes", "sensitivity", "registry_effect_sizes", "read_extraction", "read_contrasts"}
     for name, module in lazy.items():
         assert getattr(rs, name) is getattr(importlib.import_module(module), name)
+
+
+def test_public_submodules_of_the_flat_namespace_import():
+    for name in rs._SUBMODULES:
+        assert importlib.import_module(f"retrostats.{name}") is getattr(rs, name), name
 
 
 def test_effects_package_exports_what_the_old_module_did():
