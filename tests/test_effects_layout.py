@@ -4,12 +4,14 @@ and nothing inside the package goes through them."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 from test_layers import import_graph
 
 import retrostats as rs
 
+ROOT = Path(__file__).resolve().parents[1]
 OLD_PATHS = {
     "retrostats.harmonise": "retrostats.effects.harmonise",
     "retrostats.registry_effects": "retrostats.effects.registry",
@@ -31,6 +33,22 @@ def test_nothing_in_the_package_imports_an_old_path():
     graph = import_graph()
     users = {mod: sorted(set(OLD_PATHS) & deps) for mod, deps in graph.items() if set(OLD_PATHS) & deps}
     assert not users, f"import the new module, not the old path: {users}"
+
+
+#: the wing bottom up, as CONTRIBUTING's map lists it: each module imports only modules before it
+WING = ["derivation", "binary", "escalc", "harmonise", "routes", "registry", "extraction_contrasts", "extraction"]
+
+
+def test_the_wing_imports_only_downwards():
+    graph = import_graph()
+    names = [f"retrostats.effects.{m}" for m in WING]
+    assert set(names) | {"retrostats.effects"} == {m for m in graph if m.startswith("retrostats.effects")}
+    for i, mod in enumerate(names):
+        upward = sorted(graph[mod] & set(names[i:]) | graph[mod] & {"retrostats.effects"})
+        assert not upward, f"{mod} imports {upward}, listed after it in the map (or the package itself)"
+    mapped = [line.split()[0] for line in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").splitlines()
+              if line.startswith("  effects/") and line.split()[0].endswith(".py")]
+    assert mapped == [f"effects/{m}.py" for m in WING]
 
 
 def test_the_flat_namespace_points_into_the_wing():
