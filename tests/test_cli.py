@@ -87,7 +87,7 @@ def test_reproduce_registry_step(tmp_path):
 
 
 def test_console_script_runs():
-    out = subprocess.run([sys.executable, "-m", "retrostats.cli", "datasets", "list"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "retrostats", "datasets", "list"], capture_output=True,
                          text=True, check=True)
     assert "retro_arms" in out.stdout
 

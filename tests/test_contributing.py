@@ -51,9 +51,10 @@ RECIPE_CODE = re.findall(r"```python\n(.*?)```", _section("Where it goes: recipe
 
 def test_there_is_a_recipe_for_each_kind():
     recipes = _section("Where it goes: recipes")
-    for kind in ("A new effect measure", "A new tau² estimator", "A new figure", "A new dataset"):
+    kinds = ("A new effect measure", "A new tau² estimator", "A new figure", "A new dataset", "A new command")
+    for kind in kinds:
         assert f"**{kind}**" in recipes, kind
-    assert len(RECIPE_CODE) == 4
+    assert len(RECIPE_CODE) == len(kinds)
 
 
 RUNNER = """

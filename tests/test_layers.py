@@ -208,3 +208,33 @@ def test_no_import_circles():
     assert not circles, "import circles:\n" + "\n".join(
         " <-> ".join(c) + ": " + "; ".join(f"{a} -> {sorted(graph[a] & set(c))}" for a in c) for c in circles
     )
+
+
+# ---------------------------------------------------------------- planning stays beside meta, ipd and bayes
+#: What planning may not import (inside functions too): the other frame-API packages beside it, the layers above
+#: it and the effect-size machinery (registry effects, harmonisation; planning reads a meta-analysis result
+#: passed in, it never fits one). The measure registry (`measures`) and the shipped data (`datasets`) are below it.
+PLANNING_MUST_NOT_IMPORT = ("meta", "ipd", "bayes", "decision", "figures", "report", "cli", "effects",
+                            "effects_binary", "registry_effects", "_registry_routes", "harmonise", "extraction",
+                            "extraction_contrasts")
+
+
+def test_planning_imports_nothing_beside_or_above_it():
+    graph = import_graph()
+    planning = [m for m in graph if m == "retrostats.planning" or m.startswith("retrostats.planning.")]
+    assert "retrostats.planning.evidence" in planning
+    bad = sorted(
+        (m, e) for m in planning for e in graph[m]
+        if e == "retrostats" or e.split(".")[1] in PLANNING_MUST_NOT_IMPORT  # the whole package reaches them all
+    )
+    assert not bad, f"planning imports {bad}: it stays beside meta, ipd and bayes (move the code to cli/ or report/)"
+
+
+def test_the_command_line_is_a_package_of_thin_commands():
+    """One module per command under cli/; nothing below cli imports it (it is the top layer)."""
+    graph = import_graph()
+    for command in ("reproduce", "plan", "meta", "datasets", "extraction"):
+        assert f"retrostats.cli.{command}" in graph["retrostats.cli"], command
+    below = sorted(m for m, edges in graph.items() if not m.startswith("retrostats.cli")
+                   and m != "retrostats.__main__" and any(e.startswith("retrostats.cli") for e in edges))
+    assert not below, f"{below} import the command line"

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from retrostats.cli.plan import register
 from retrostats.planning import power_ancova
-from retrostats.planning.cli import register
 
 
 def _run(argv):
@@ -118,7 +118,7 @@ def test_plan_retro_vs_forward_pain_from_registry_falls_back_to_the_mcid(tmp_pat
     plan = pd.read_csv(out).set_index("quantity")["value"]
     np.testing.assert_allclose(float(plan["n"]), expected.n, rtol=1e-12)
     # an SD from the registry needs at least two trials; with fewer the message says to give --sd
-    with pytest.raises(ValueError, match="give --sd"):
+    with pytest.raises(ValueError, match=r"fewer than two trials.*give the SD yourself \(--sd"):
         _run(argv[:-4] + ["--out", str(out)])
 
 
@@ -133,3 +133,47 @@ def test_plan_rejects_contradictory_or_impossible_arguments(tmp_path):
         _run(["--effect-size", "0.5", "--n", "20", "--power", "0.9"])
     with pytest.raises(ValueError, match="no such file"):
         _run(["--from-csv", str(tmp_path / "missing.csv")])
+
+
+@pytest.mark.parametrize(
+    "argv,call",
+    [
+        (["--type", "paired", "--effect-size", "0.5"], dict(effect_size=0.5, power=0.8, type="paired")),
+        (["--type", "one-sample", "--n", "20"], dict(n=20, power=0.8, type="one-sample")),
+        (["--n2", "40", "--effect-size", "0.6"], dict(effect_size=0.6, power=0.8, n2=40)),
+        (["--alpha", "solve", "--n", "64", "--power", "0.8", "--effect-size", "0.5"],
+         dict(effect_size=0.5, n=64, power=0.8, alpha=None)),
+    ],
+    ids=["paired", "one-sample-sensitivity", "n2-fixed", "alpha-solved"],
+)
+def test_plan_offers_the_t_test_designs_of_power_ttest(tmp_path, capsys, argv, call):
+    from retrostats import power_ttest
+
+    out = tmp_path / "plan.csv"
+    assert _run(["--design", "ttest", *argv, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    ref = power_ttest(**call)
+    plan = pd.read_csv(out).set_index("quantity")["value"]
+    for field in ("n", "power", "effect_size", "alpha", "n2"):
+        np.testing.assert_allclose(float(plan[field]), float(getattr(ref, field)), rtol=1e-12)
+    if "type" in call:
+        assert "analysed per arm" not in text and "one group of" in text
+    if "n2" in call:
+        assert f"{ref.n_per_arm} analysed in group 1 and 40 in group 2" in text
+    if call.get("alpha", 0.05) is None:
+        assert "alpha solved for" in text
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--design", "ancova", "--type", "paired", "--effect-size", "0.5"], "for --design ttest only"),
+        (["--design", "ttest", "--type", "paired", "--ratio", "2", "--effect-size", "0.5"], "--ratio does not apply"),
+        (["--design", "ttest", "--n2", "30", "--ratio", "2", "--effect-size", "0.5"], "it replaces --ratio"),
+        (["--design", "ttest", "--type", "paired", "--from-registry"], "single-group study"),
+        (["--design", "ttest", "--alpha", "solve", "--effect-size", "0.5"], "needs --n, --power"),
+    ],
+)
+def test_plan_refuses_t_test_options_where_they_do_not_apply(argv, message):
+    with pytest.raises(ValueError, match=message):
+        _run(argv)

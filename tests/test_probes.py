@@ -530,7 +530,7 @@ def _(tmp):
 def _(tmp):
     import argparse
 
-    from retrostats.planning.cli import register, run_plan
+    from retrostats.cli.plan import register, run_plan
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

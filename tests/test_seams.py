@@ -58,7 +58,7 @@ def _registry_md(instrument="NPRS", factor=1.0, comparison="retro vs control"):
 
 
 def _plan(argv, tmp_path, name="plan.csv"):
-    from retrostats.planning.cli import register
+    from retrostats.cli.plan import register
 
     parser = argparse.ArgumentParser(prog="retrostats")
     register(parser.add_subparsers())

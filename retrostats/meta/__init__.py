@@ -19,6 +19,7 @@ from .multiverse import multiverse
 from .permutation import PermutationResult
 from .presets import PRESETS
 from .result import MetaAnalysisResult
+from .studies import read_studies
 
 __all__ = [
     "meta_analysis",
@@ -41,4 +42,5 @@ __all__ = [
     "MultilevelResult",
     "dose_response",
     "DoseResponseResult",
+    "read_studies",
 ]

@@ -35,6 +35,9 @@ _LAZY = {
     "simulate_power": "simulation",
     "visit_correlation": "simulation",
     "power_ttest": "ttest",
+    "check_instrument": "scales",
+    "registry_sd": "scales",
+    "scale_unit": "scales",
 }
 
 __all__ = [
@@ -62,6 +65,9 @@ __all__ = [
     "mcid_effect_size",
     "to_scale_units",
     "to_effect_size",
+    "check_instrument",
+    "registry_sd",
+    "scale_unit",
 ]
 
 

@@ -10,8 +10,9 @@ Examples
 
 The sheet is either **wide** (one row per study, metafor ``escalc`` style: ``m1 sd1 n1 m2 sd2 n2`` or
 ``m1i sd1i n1i m2i sd2i n2i``, group 1 the experimental arm), **tidy** (one row per study and arm:
-``study arm mean sd n``) or already holds effect sizes (``yi`` with ``vi`` or ``sei``). A ``study``
-(or ``label``, ``author``, ``study_id``, ``trial``) column names the studies.
+``study arm mean sd n``) or already holds effect sizes (``yi`` with ``vi`` or ``sei``); it is read by
+:func:`retrostats.meta.read_studies`. A ``study`` (or ``label``, ``author``, ``study_id``, ``trial``)
+column names the studies.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "run_meta", "read_studies"]
+__all__ = ["register", "run_meta"]
 
-_WIDE = ("m1", "sd1", "n1", "m2", "sd2", "n2")
-_LABELS = ("study", "label", "slab", "author", "study_id", "trial")
 _PRESETS = ("metafor", "revman5", "cochrane")
 
 
@@ -58,130 +57,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _label_column(df: Any) -> str | None:
-    for c in _LABELS:
-        if c in df.columns:
-            return c
-    return None
-
-
-def read_studies(path: str | Path, *, sheet: str | None = None, arms: Any = None) -> tuple[Any, str, list[str]]:
-    r"""Read a sheet of studies into one row per study.
-
-    Returns ``(frame, kind, notes)``: ``kind`` is ``"wide"``, ``"tidy"`` or ``"effects"``; the frame has a
-    ``study`` column and ``m1 sd1 n1 m2 sd2 n2`` (wide/tidy) or ``yi vi`` (effects); ``notes`` says what was
-    renamed, reshaped or assumed.
-
-    Raises
-    ------
-    DataError
-        A file that is neither format, a study of a tidy sheet without both arms, duplicate studies.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = pathlib.Path(d) / "s.csv"
-    ...     _ = p.write_text("study,arm,mean,sd,n\nA,retro,3,1,20\nA,control,4,1,20\n")
-    ...     df, kind, notes = read_studies(p)
-    >>> kind, float(df.loc[0, "m1"]), float(df.loc[0, "m2"])
-    ('tidy', 3.0, 4.0)
-    """
-    import pandas as pd
-
-    from .exceptions import DataError
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    where = ""
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raw = pd.read_excel(path, sheet_name=sheet or 0)
-        if sheet is None:
-            with pd.ExcelFile(path) as book:
-                names = book.sheet_names
-            if len(names) > 1:
-                where = f" (first sheet {names[0]!r} read; the workbook also has {names[1:]}: choose with --sheet)"
-    elif path.suffix.lower() in (".csv", ".txt"):
-        raw = pd.read_csv(path)
-    else:
-        raise DataError(f"{path}: give a .csv or .xlsx file.")
-    notes: list[str] = []
-    rename = {c: str(c).strip().lower() for c in raw.columns}
-    df = raw.rename(columns=rename)
-    metafor = {f"{k[:-1]}{k[-1]}i": k for k in _WIDE}  # m1i -> m1 ...
-    hits = {c: metafor[c] for c in df.columns if c in metafor and metafor[c] not in df.columns}
-    if hits:
-        df = df.rename(columns=hits)
-        notes.append("read metafor column names " + ", ".join(f"{a} as {b}" for a, b in hits.items()))
-    lab = _label_column(df)
-    if all(c in df.columns for c in _WIDE):
-        kind = "wide"
-    elif all(c in df.columns for c in ("arm", "mean", "sd", "n")) and lab is not None:
-        kind = "tidy"
-    elif "yi" in df.columns and ("vi" in df.columns or "sei" in df.columns):
-        kind = "effects"
-        if "vi" not in df.columns:
-            df = df.assign(vi=pd.to_numeric(df["sei"], errors="coerce") ** 2)
-            notes.append("vi computed as sei squared")
-    else:
-        raise DataError(
-            f"{path}: columns {list(raw.columns)} are none of the supported layouts: wide (one row per study: "
-            "m1, sd1, n1, m2, sd2, n2 — or metafor's m1i, sd1i, ...), tidy (one row per study and arm: study, "
-            f"arm, mean, sd, n) or effect sizes (yi with vi or sei){where}."
-        )
-    if kind == "tidy":
-        names = list(dict.fromkeys(df["arm"].astype(str)))
-        if arms is None:
-            if len(names) != 2:
-                raise DataError(
-                    f"{path}: the arm column holds {names}; say which two to compare with --arms EXPERIMENTAL "
-                    "CONTROL."
-                )
-            arms = names
-            notes.append(f"experimental arm {names[0]!r} (first listed), control {names[1]!r}; --arms changes it")
-        exp, ctl = (str(a) for a in arms)
-        for a in (exp, ctl):
-            if a not in names:
-                raise DataError(f"{path}: no arm {a!r}; arms are {names}.")
-        rows = []
-        for study, g in df.groupby(df[lab].astype(str), sort=False):
-            by = {str(a): r for a, r in zip(g["arm"].astype(str), g.to_dict("records"))}
-            if len(g) != len(by):
-                raise DataError(f"{path}: study {study!r} lists an arm twice; one row per study and arm.")
-            missing = [a for a in (exp, ctl) if a not in by]
-            if missing:
-                raise DataError(f"{path}: study {study!r} has no row for arm(s) {missing}; add them or drop it.")
-            rows.append(
-                {
-                    "study": study,
-                    **{f"{k}1": by[exp][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
-                    **{f"{k}2": by[ctl][v] for k, v in (("m", "mean"), ("sd", "sd"), ("n", "n"))},
-                }
-            )
-        dropped = sorted(set(names) - {exp, ctl})
-        if dropped:
-            notes.append(f"arms {dropped} are not part of this comparison and were left out")
-        notes.append(f"tidy sheet reshaped to one row per study ({len(rows)} studies)")
-        out = pd.DataFrame(rows)
-        out.attrs["arms"] = (exp, ctl)
-    else:
-        out = df.copy()
-        if lab is None:
-            out.insert(0, "study", [f"Study {i + 1}" for i in range(len(out))])
-            notes.append("no study column: studies named Study 1..k in file order")
-        elif lab != "study":
-            out = out.rename(columns={lab: "study"}) if "study" not in out.columns else out
-            notes.append(f"study labels from column {lab!r}")
-        out["study"] = out["study"].astype(str)
-    dup = out["study"][out["study"].duplicated()].tolist()
-    if dup:
-        raise DataError(f"{path}: studies {dup} appear more than once; one row per study (or per study and arm).")
-    return out.reset_index(drop=True), kind, notes
-
-
 def _prepare_out(out: Path, force: bool) -> None:
-    from .exceptions import DataError
+    from ..exceptions import DataError
 
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out} is a file; give a folder.")
@@ -191,7 +68,8 @@ def _prepare_out(out: Path, force: bool) -> None:
 
 
 def _script(kind: str, frame: Any, args: argparse.Namespace, res: Any) -> str:
-    from ._scripts import render_script
+    from .._scripts import render_script
+    from ..meta.studies import STUDY_COLUMNS as _WIDE
 
     cols = ["study", *(_WIDE if kind != "effects" else ("yi", "vi"))]
     inputs = {c: frame[c].tolist() for c in cols}
@@ -224,12 +102,18 @@ def run_meta(args: argparse.Namespace) -> int:
     """Handler of ``retrostats meta``: compute, pool, draw, write, and say what was done."""
     import html
 
-    from . import figures as F
-    from .effects import effect_sizes
-    from .meta import meta_analysis
+    from .. import figures as F
+    from ..effects import effect_sizes
+    from ..meta import meta_analysis
+    from ..meta.studies import STUDY_COLUMNS as _WIDE
+    from ..meta.studies import read_studies
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     width: Any = args.width if args.width in ("single", "double") else float(args.width)
+    from ..planning.scales import check_instrument
+
+    if args.instrument is not None:  # before any work: a misspelt instrument, with a suggestion
+        check_instrument(args.instrument, name="--instrument")
     frame, kind, notes = read_studies(args.data, sheet=args.sheet, arms=args.arms)
     _settle_measure(args, frame, kind, notes)
     out = Path(args.out)
@@ -319,7 +203,7 @@ def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list
     """The measure of the analysis: --measure, else the sheet's own 'measure' column (an earlier run's
     effect_sizes.csv read back; --measure may not contradict it on precomputed effects), else SMD, saying which.
     """
-    from .exceptions import DataError
+    from ..exceptions import DataError
 
     have = []
     if "measure" in frame.columns:  # e.g. the effect_sizes.csv of an earlier run, read back
@@ -338,6 +222,10 @@ def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list
                          "instrument units")
         else:
             notes.append("measure SMD (the default; --measure changes it)")
+    from ..measures import MEASURES
+    from ..validators import check_option
+
+    check_option("--measure", args.measure, list(MEASURES))  # before --out is created
 
 
 def _derivation_text(d: Any) -> str:

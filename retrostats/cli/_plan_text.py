@@ -1,4 +1,4 @@
-"""Pieces of ``retrostats plan`` for planners: the assumptions block with every default marked, the
+"""The text of ``retrostats plan`` for planners: the assumptions block with every default marked, the
 protocol sentence naming the arms and the instrument, a caution scaled to the evidence, power curves
 (``--plot``) and the sensitivity mode (minimum detectable effect for a given n, as G*Power's
 "sensitivity" analysis).
@@ -15,7 +15,6 @@ __all__ = [
     "assumption_lines",
     "evidence_caution",
     "protocol_sentence",
-    "scale_unit",
     "write_power_curves",
 ]
 
@@ -31,20 +30,6 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.0,
     "arms": ("retro walking", "control"),
 }
-
-
-def scale_unit(instrument: str | None) -> str:
-    """The unit of ``instrument`` in outcome_scales (``"mm"`` for VAS_100), or ``"points"`` when it has none."""
-    if not instrument:
-        return "points"
-    import pandas as pd
-
-    from ..datasets import load_dataset
-
-    sc = load_dataset("outcome_scales").set_index("instrument")
-    if instrument not in sc.index or pd.isna(sc.loc[instrument, "unit"]):
-        return "points"
-    return str(sc.loc[instrument, "unit"])
 
 
 def _d(args: argparse.Namespace, key: str) -> str:
@@ -67,20 +52,33 @@ def assumption_lines(args: argparse.Namespace, res: Any) -> list[str]:
     ('arms: retro walking (group 1) vs control (group 2) [default]', 'dropout 0% (no attrition assumed) [default]')
     """
     exp, ctl = args.arms
-    power_note = (
-        f"target power {res.power:.0%}" + (" [default]" if args.power is None else "")
-        if res.solved_for != "power"
-        else f"n fixed at {res.n:g} per arm (power solved for)"
-    )
+    kind = getattr(args, "type", "two-sample") if args.design == "ttest" else "two-sample"
+    per = {"paired": " pairs", "one-sample": ""}.get(kind, " per arm")
+    if res.solved_for == "power":
+        power_note = f"n fixed at {res.n:g}{per} (power solved for)"
+    elif res.solved_for == "alpha":
+        power_note = f"n fixed at {res.n:g}{per}, power {res.power:.0%} (alpha solved for)"
+    else:
+        power_note = f"target power {res.power:.0%}" + (" [default]" if args.power is None else "")
+    alpha = f"alpha {res.alpha:.4g} (solved for)" if res.solved_for == "alpha" else f"alpha {res.alpha:g}"
+    group = {"paired": "one group of pairs (the effect is the mean difference over its SD)",
+             "one-sample": "one group of participants (the effect is the mean over the SD)"}
     lines = [
-        f"arms: {exp} (group 1) vs {ctl} (group 2){_d(args, 'arms')}",
+        group.get(kind, f"arms: {exp} (group 1) vs {ctl} (group 2){_d(args, 'arms')}"),
         f"outcome: {args.instrument}" if args.instrument else "outcome: not named (give --instrument, e.g. NPRS)",
         f"design {args.design}: {res.design}; {res.method}{_d(args, 'design')}",
         power_note,
-        f"alpha {res.alpha:g}{_d(args, 'alpha')}, {res.alternative}{_d(args, 'alternative')}",
-        f"allocation ratio {res.ratio:g} (group 2 : group 1){_d(args, 'ratio')}",
+        f"{alpha}{_d(args, 'alpha')}, {res.alternative}{_d(args, 'alternative')}",
     ]
-    if args.design in ("ancova", "change", "mmrm"):
+    if getattr(args, "n2", None) is not None:
+        lines.append(f"group 2 fixed at {args.n2:g} (--n2): allocation ratio {res.ratio:.3g} (group 2 : group 1)")
+    elif kind == "two-sample":
+        lines.append(f"allocation ratio {res.ratio:g} (group 2 : group 1){_d(args, 'ratio')}")
+    if kind == "paired":
+        lines.append("paired t test on the within-pair differences")
+    elif kind == "one-sample":
+        lines.append("one-sample t test against zero")
+    elif args.design in ("ancova", "change", "mmrm"):
         what = f" between visits ({args.visits} visits{_d(args, 'visits')})" if args.design == "mmrm" else (
             " between baseline and outcome"
         )
@@ -140,13 +138,17 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
     >>> protocol_sentence(a, res, -1.0, 63)[:80]
     'With 49 participants analysed per arm (retro walking and forward walking), the A'
     """
+    from ..planning.scales import scale_unit
+
     exp, ctl = args.arms
     n1, n2 = res.n_per_arm, int(math.ceil(res.n2 - 1e-9))
-    who = (
-        f"{n1} participants analysed per arm ({exp} and {ctl})"
-        if n1 == n2
-        else f"{n1} participants analysed in the {exp} arm and {n2} in the {ctl} arm"
-    )
+    kind = res.parameters.get("type", "two-sample")
+    if kind != "two-sample":
+        who = f"{n1} {'pairs' if kind == 'paired' else 'participants'} analysed"
+    elif n1 == n2:
+        who = f"{n1} participants analysed per arm ({exp} and {ctl})"
+    else:
+        who = f"{n1} participants analysed in the {exp} arm and {n2} in the {ctl} arm"
     extra = []
     for key in ("r", "n_visits"):
         if key in res.parameters:
@@ -164,7 +166,9 @@ def protocol_sentence(args: argparse.Namespace, res: Any, raw: float | None, n_r
     else:
         what = f"a standardised difference of {abs(res.effect_size):.2f} in the primary outcome"
     text = f"With {who}, the {design} has {res.power:.0%} power to detect {what} at a {tail} alpha of {res.alpha:g}."
-    if args.dropout and n_randomise is not None:
+    if args.dropout and n_randomise is not None and kind != "two-sample":
+        text += f" Allowing for {args.dropout:.0%} attrition, {n_randomise} will be recruited."
+    elif args.dropout and n_randomise is not None:
         total = n_randomise + int(math.ceil(res.ratio * n_randomise - 1e-9))
         text += (
             f" Allowing for {args.dropout:.0%} attrition, {n_randomise} will be randomised to the {exp} arm "
@@ -191,17 +195,23 @@ def write_power_curves(args: argparse.Namespace, res: Any, solve: Any, stem: str
     rows = []
     for scale in (0.75, 1.0, 1.25):
         a = copy.copy(args)
-        a.power = None
+        a.power, a.alpha = None, res.alpha  # power at each n (at the solved alpha when --alpha solve)
         for n in ns:
             a.n = float(n)
             r = solve(a, math.copysign(d * scale, res.effect_size))
             rows.append({"n_per_arm": float(n), "effect_size": round(d * scale, 3), "power": r.power})
     grid = pd.DataFrame(rows)
+    kind = res.parameters.get("type", "two-sample")
+    xlabel = {"paired": "Pairs analysed", "one-sample": "Participants analysed"}.get(
+        kind, "Participants analysed in group 1" if getattr(args, "n2", None) is not None else
+        "Participants analysed per arm"
+    )
     ax = power_curve_plot(
-        grid, hue="effect_size", target=res.power, hue_format="d = {:.2f}", xlabel="Participants analysed per arm"
+        grid, hue="effect_size", target=res.power, hue_format="d = {:.2f}", xlabel=xlabel
     )
     ax.axvline(res.n, color="#555555", lw=0.6, ls=(0, (3, 2)))
     with style_context():
         exp, ctl = args.arms
-        ax.set_title(f"{res.design}: {exp} vs {ctl}", loc="left")
+        ax.set_title(f"{res.design}: {exp} vs {ctl}" if res.parameters.get("type", "two-sample") == "two-sample"
+                     else res.design, loc="left")
     return save_figure(ax, stem, close=True)

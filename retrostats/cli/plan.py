@@ -21,14 +21,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli_support import (
-    DEFAULTS,
-    assumption_lines,
-    evidence_caution,
-    protocol_sentence,
-    scale_unit,
-    write_power_curves,
-)
+from ._plan_text import DEFAULTS, assumption_lines, evidence_caution, protocol_sentence, write_power_curves
 
 if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan --help` stays fast
     import pandas as pd
@@ -36,6 +29,17 @@ if TYPE_CHECKING:  # pandas is imported inside the handlers, so `retrostats plan
 __all__ = ["register", "run_plan"]
 
 _DESIGNS = ("ttest", "ancova", "change", "mmrm")
+_TTEST_TYPES = ("two-sample", "paired", "one-sample")
+
+
+def _alpha(text: str) -> float | None:
+    """``--alpha``: a number, or ``solve`` (None: the size of the test is solved for)."""
+    if text.strip().lower() == "solve":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number such as 0.05, or 'solve'; got {text!r}") from None
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,7 +50,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="Plan a two-arm trial (e.g. retro vs forward walking): solve for n (default) or power, "
         "from "
         "an explicit effect or from a meta-analysis of the registry or of your own effect sizes. With --n and "
-        "no effect, the sensitivity mode reports the minimum detectable effect at that n.",
+        "no effect, the sensitivity mode reports the minimum detectable effect at that n. --design ttest also "
+        "plans paired and one-sample studies (--type).",
     )
     p.add_argument(
         "--design",
@@ -74,11 +79,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     src.add_argument("--method", default="REML", help="tau2 estimator for the meta-analysis")
     p.add_argument("--sd", type=float, help="outcome SD in scale units (to convert --effect, the MCID)")
     p.add_argument("--instrument", help="outcome_scales instrument, e.g. NPRS (units, direction, MCID)")
-    p.add_argument("--n", type=float, help="participants analysed per arm (then power is solved for)")
+    p.add_argument("--n", type=float,
+                   help="participants analysed per arm, or pairs with --type paired (then power is solved for)")
     p.add_argument("--power", type=float, default=None, help="target power (default 0.8)")
-    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--alpha", type=_alpha, default=0.05,
+                   help="size of the test (default 0.05); 'solve' finds it from --n, --power and the effect "
+                   "(--design ttest)")
     p.add_argument("--alternative", choices=("two-sided", "less", "greater"), default="two-sided")
     p.add_argument("--ratio", type=float, default=1.0, help="allocation ratio n2/n1")
+    ttest = p.add_argument_group("t-test designs (--design ttest; as R pwr.t.test / pwr.t2n.test)")
+    ttest.add_argument("--type", choices=_TTEST_TYPES, default="two-sample",
+                       help="two-sample (default), paired (n pairs, d of the differences) or one-sample")
+    ttest.add_argument("--n2", type=float, default=None,
+                       help="a fixed size of group 2 (two-sample): n of group 1 is solved for (pwr.t2n.test)")
     p.add_argument("--r", type=float, default=0.5, help="baseline-outcome (or between-visit) correlation")
     p.add_argument("--visits", type=int, default=4, help="post-baseline visits (mmrm)")
     p.add_argument("--dropout", type=float, default=0.0, help="proportion lost to follow-up")
@@ -103,33 +116,13 @@ class _NoEvidence(ValueError):
     """No usable effect sizes for the requested outcome and comparison."""
 
 
-def _registry_sd(instrument: str) -> tuple[float, str]:
-    """Root mean square of the arm SDs the registry holds for ``instrument``, and where they come from."""
-    import numpy as np
-
-    from ..datasets import load_dataset
-
-    arms = load_dataset("retro_arms")
-    s = arms[(arms["instrument"] == instrument) & (arms["statistic"] == "sd")]
-    trials = sorted(set(s["study_id"]))
-    if len(trials) < 2:
-        seen = f" (only {', '.join(trials)} reports one)" if trials else ""
-        raise ValueError(
-            f"the registry has published SDs of {instrument!r} from fewer than two trials{seen}; too little to "
-            "plan on: give --sd (e.g. from a large trial or cohort in your population) and cite it."
-        )
-    sd = float(np.sqrt(np.mean(s["value"].to_numpy(dtype=float) ** 2)))
-    ids = ", ".join(trials)
-    flagged = int(s["ambiguous"].fillna(False).astype(bool).sum())
-    note = f"; {flagged} of them flagged ambiguous in the registry" if flagged else ""
-    return sd, f"root mean square of {len(s)} published arm SDs of {instrument} ({ids}{note})"
-
-
 def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> float:
     """Fallback when the registry has no usable evidence: plan to detect the instrument's MCID."""
     import pandas as pd
 
     from ..datasets import load_dataset
+    from ..planning import mcid_effect_size
+    from ..planning.scales import registry_sd, scale_unit
 
     if not args.instrument:
         raise _NoEvidence(f"{why}; give --instrument (to plan for its MCID) or --effect-size.")
@@ -138,16 +131,18 @@ def _mcid_plan(args: argparse.Namespace, why: str, assumptions: list[str]) -> fl
         raise _NoEvidence(f"{why}, and {args.instrument!r} has no MCID in outcome_scales; give --effect-size.")
     mcid = float(sc.loc[args.instrument, "mcid"])
     if args.sd is None:
-        args.sd, sd_note = _registry_sd(args.instrument)
+        args.sd, sd_note = registry_sd(args.instrument)
     else:
         sd_note = "given with --sd"
+    d = mcid_effect_size(args.instrument, args.sd, scales=sc.reset_index())
+    unit = scale_unit(args.instrument, scales=sc.reset_index())
     assumptions += [
         f"{why}: the trial is planned to detect the minimal clinically important difference instead",
-        f"MCID {mcid:g} {scale_unit(args.instrument)} on {args.instrument} ({sc.loc[args.instrument, 'mcid_source']})",
-        f"SD {args.sd:.3f} {scale_unit(args.instrument)} on {args.instrument} ({sd_note})",
-        f"standardised effect = MCID / SD = {mcid / args.sd:.3f}",
+        f"MCID {mcid:g} {unit} on {args.instrument} ({sc.loc[args.instrument, 'mcid_source']})",
+        f"SD {args.sd:.3f} {unit} on {args.instrument} ({sd_note})",
+        f"standardised effect = MCID / SD = {d:.3f}",
     ]
-    return mcid / args.sd
+    return d
 
 
 def _evidence(args: argparse.Namespace):
@@ -255,9 +250,9 @@ def _evidence_scale(args: argparse.Namespace, ma: Any, assumptions: list[str]) -
 
 
 def _solve(args: argparse.Namespace, d: float | None):
-    from . import power_ancova, power_change_score, power_mmrm, power_ttest
+    from ..planning import power_ancova, power_change_score, power_mmrm, power_ttest
 
-    if d is None:  # sensitivity: n and power given, the effect is solved for
+    if d is None or args.alpha is None:  # sensitivity (the effect) or the size of the test is solved for
         power = args.power if args.power is not None else DEFAULTS["power"]
     else:
         power = None if args.n is not None else (args.power if args.power is not None else DEFAULTS["power"])
@@ -265,7 +260,9 @@ def _solve(args: argparse.Namespace, d: float | None):
         effect_size=d, n=args.n, power=power, alpha=args.alpha, alternative=args.alternative, ratio=args.ratio
     )
     if args.design == "ttest":
-        return power_ttest(**common)
+        if args.type != "two-sample" or args.n2 is not None:
+            del common["ratio"]
+        return power_ttest(**common, type=args.type, n2=args.n2)
     if args.design == "ancova":
         return power_ancova(**common, r=args.r, dropout=args.dropout)
     if args.design == "change":
@@ -273,13 +270,31 @@ def _solve(args: argparse.Namespace, d: float | None):
     return power_mmrm(**common, r=args.r, n_visits=args.visits, dropout=args.dropout)
 
 
-def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
-    """Handler of ``retrostats plan``: print the plan and optionally write the CSV."""
-    import pandas as pd
+def _check_ttest_arguments(args: argparse.Namespace, sensitivity: bool) -> None:
+    """--type, --n2 and --alpha solve: the t-test designs of power_ttest, refused where they do not apply."""
+    if args.design != "ttest":
+        used = [f for f, on in (("--type", args.type != "two-sample"), ("--n2", args.n2 is not None),
+                                ("--alpha solve", args.alpha is None)) if on]
+        if used:
+            raise ValueError(f"{', '.join(used)}: for --design ttest only (the t-test designs of power_ttest); "
+                             f"--design {args.design} has none.")
+    if args.n2 is not None and (args.type != "two-sample" or args.ratio != DEFAULTS["ratio"]):
+        raise ValueError("--n2 fixes group 2 of a two-sample t test; it replaces --ratio and does not apply to "
+                         f"--type {args.type}.")
+    if args.type != "two-sample":
+        if args.ratio != DEFAULTS["ratio"]:
+            raise ValueError(f"--ratio does not apply to --type {args.type} (one group of n).")
+        if args.from_registry or args.from_csv is not None:
+            raise ValueError(
+                f"--type {args.type} plans a single-group study, but --from-registry/--from-csv give a between-arm "
+                "effect; give --effect-size (the mean of the differences over their SD) instead."
+            )
+    if args.alpha is None and (sensitivity or args.n is None or args.power is None):
+        raise ValueError("--alpha solve needs --n, --power and an effect (--effect-size or --effect with --sd).")
 
-    from .designs import inflate_for_attrition
-    from .evidence import mcid_effect_size, n_for_assurance, n_for_conclusive_update, to_scale_units
 
+def _check_arguments(args: argparse.Namespace) -> bool:
+    """Refuse contradictory or incomplete flags before any work; True in the sensitivity mode (only --n)."""
     sources = [
         args.effect_size is not None,
         args.effect is not None,
@@ -294,7 +309,8 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
         )
     if args.sd is not None and not args.sd > 0:
         raise ValueError(f"--sd must be a positive SD in scale units; got {args.sd:g}.")
-    if args.n is not None and args.power is not None and not sensitivity:
+    _check_ttest_arguments(args, sensitivity)
+    if args.n is not None and args.power is not None and not sensitivity and args.alpha is not None:
         raise ValueError("give --n (power is solved for) or --power (n is solved for), not both.")
     if args.measure is not None and args.from_csv is None:
         raise ValueError("--measure names the measure of a --from-csv file's effects; it applies to nothing else.")
@@ -303,62 +319,71 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
             "--sd converts effects in instrument units, but --effect-size is already standardised; drop --sd "
             "(or give --instrument as well to translate the result into scale units)."
         )
+    if args.effect is not None and args.sd is None:
+        raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
     if args.from_csv is not None and not Path(args.from_csv).is_file():
         raise ValueError(f"--from-csv {args.from_csv}: no such file.")
-    rows: list[tuple[str, Any]] = []
-    assumptions: list[str] = []
-    ma = None
+    if args.from_registry or args.from_csv is not None:
+        from ..kernels.tau2 import TAU2
+        from ..validators import check_option
+
+        check_option("--method", args.method, list(TAU2))
+    if args.instrument is not None:
+        from ..planning.scales import check_instrument
+
+        check_instrument(args.instrument, name="--instrument")
+    return sensitivity
+
+
+def _planning_effect(
+    args: argparse.Namespace, sensitivity: bool, assumptions: list[str], rows: list[tuple[str, Any]]
+) -> tuple[float | None, Any, float | None]:
+    """The standardised effect to plan for (None in the sensitivity mode), the meta-analysis behind it (or
+    None) and the outcome SD that converted raw-scale evidence (or None); says each step in ``assumptions``.
+    """
     if sensitivity:
-        d = None
-        assumptions.append(f"sensitivity analysis: {args.n:g} analysed per arm; the effect is solved for")
-    elif args.effect is not None:
-        if args.sd is None:
-            raise ValueError("--effect is in scale units: give --sd too (or use --effect-size).")
+        assumptions.append(f"sensitivity analysis: {args.n:g} {_per(args)}; the effect is solved for")
+        return None, None, None
+    if args.effect is not None:
         d = abs(args.effect) / args.sd
         assumptions.append(f"effect {abs(args.effect):g} scale units / SD {args.sd:g} = standardised {d:.3f}")
-    elif args.effect_size is not None:
-        d = args.effect_size
-        assumptions.append(f"standardised effect (SMD) {d:g}")
-    else:
-        try:
-            ma, label, ids = _evidence(args)
-        except _NoEvidence as exc:
-            if not args.from_registry:
-                raise ValueError(f"{exc}; give --effect-size instead.") from None
-            ma = None
-            d = _mcid_plan(args, str(exc), assumptions)
-    outcome_sd = None
-    if ma is not None:
-        outcome_sd = _evidence_scale(args, ma, assumptions)
-        d = abs(float(ma.estimate)) / (outcome_sd or 1.0)
-        assumptions.append(
-            f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): "
-            f"{ma.measure or 'SMD'} {ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 "
-            f"{ma.tau2:.3f}" + (f"; standardised effect {d:.3f}" if outcome_sd else "")
-        )
-        rows += [
-            ("evidence_k", ma.k),
-            ("evidence_estimate", ma.estimate),
-            ("evidence_se", ma.se),
-            ("evidence_tau2", ma.tau2),
-        ]
-        assumptions += evidence_caution(ma)
-    if args.alternative == "less" and d is not None and args.effect_size is None:
-        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
-        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
-    res = _solve(args, d)
-    assumptions += assumption_lines(args, res)
-    rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
-    n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
-    rows.append(("n_randomise_per_arm", n_rec))
-    if sensitivity:
-        lines = [
-            f"Sensitivity: with {args.n:g} analysed per arm the minimum detectable standardised effect is "
-            f"{abs(res.effect_size):.3f} (power {res.power:.0%}, alpha {res.alpha:g} {res.alternative})."
-        ]
-        if args.instrument and args.sd:
-            from .evidence import mcid_effect_size
+        return d, None, None
+    if args.effect_size is not None:
+        assumptions.append(f"standardised effect (SMD) {args.effect_size:g}")
+        return args.effect_size, None, None
+    try:
+        ma, label, ids = _evidence(args)
+    except _NoEvidence as exc:
+        if not args.from_registry:
+            raise ValueError(f"{exc}; give --effect-size instead.") from None
+        return _mcid_plan(args, str(exc), assumptions), None, None
+    outcome_sd = _evidence_scale(args, ma, assumptions)
+    d = abs(float(ma.estimate)) / (outcome_sd or 1.0)
+    assumptions.append(
+        f"effect from a {ma.method} meta-analysis of {ma.k} trial(s) ({label}; {ids}): "
+        f"{ma.measure or 'SMD'} {ma.estimate:.3f} (95% CI {ma.ci_low:.3f} to {ma.ci_high:.3f}), tau2 "
+        f"{ma.tau2:.3f}" + (f"; standardised effect {d:.3f}" if outcome_sd else "")
+    )
+    rows += [("evidence_k", ma.k), ("evidence_estimate", ma.estimate), ("evidence_se", ma.se),
+             ("evidence_tau2", ma.tau2)]
+    assumptions += evidence_caution(ma)
+    return d, ma, outcome_sd
 
+
+def _result_lines(
+    args: argparse.Namespace, res: Any, sensitivity: bool, n_rec: int, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The result: the sensitivity verdict (with --n only), n and power, the difference in scale units."""
+    from ..planning import mcid_effect_size, to_scale_units
+    from ..planning.scales import scale_unit
+
+    lines = []
+    if sensitivity:
+        lines.append(
+            f"Sensitivity: with {args.n:g} {_per(args)} the minimum detectable standardised effect is "
+            f"{abs(res.effect_size):.3f} (power {res.power:.0%}, alpha {res.alpha:g} {res.alternative})."
+        )
+        if args.instrument and args.sd:
             try:
                 m = mcid_effect_size(args.instrument, args.sd)
                 lines.append(
@@ -368,75 +393,99 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
                 )
             except ValueError as exc:
                 lines.append(f"MCID: {exc}")
-    lines = ([] if not sensitivity else lines) + [
-        f"Result: {res.n_per_arm} analysed per arm (n = {res.n:.2f} unrounded), power {res.power:.3f}, "
-        f"standardised effect {abs(res.effect_size):.3f}; randomise {n_rec} per arm "
-        f"({n_rec + math.ceil(args.ratio * n_rec - 1e-9)} in total)."
-    ]
+    alpha = f", alpha {res.alpha:.4g} (solved for)" if args.alpha is None else ""
+    if _single_group(args):
+        lines.append(
+            f"Result: {res.n_per_arm} {_UNITS[args.type]} analysed (n = {res.n:.2f} unrounded), power "
+            f"{res.power:.3f}, standardised effect {abs(res.effect_size):.3f}{alpha}; recruit {n_rec}."
+        )
+    else:
+        rec2 = math.ceil(res.ratio * n_rec - 1e-9)
+        n2 = math.ceil(res.n2 - 1e-9)
+        who, rand = (
+            ("analysed per arm", f"{n_rec} per arm") if n2 == res.n_per_arm and rec2 == n_rec
+            else (f"analysed in group 1 and {n2} in group 2", f"{n_rec} to group 1 and {rec2} to group 2")
+        )
+        lines.append(
+            f"Result: {res.n_per_arm} {who} (n = {res.n:.2f} unrounded), power {res.power:.3f}, standardised "
+            f"effect {abs(res.effect_size):.3f}{alpha}; randomise {rand} ({n_rec + rec2} in total)."
+        )
     if args.instrument and args.sd:
         raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
         unit = scale_unit(args.instrument)
         lines.append(f"On {args.instrument} (SD {args.sd:g}) the detectable difference is {raw:+.2f} {unit}.")
         rows.append(("difference_scale_units", raw))
-    if ma is not None:
-        design = "ancova" if args.design == "ancova" else "ttest"
-        try:
-            ar = n_for_assurance(
-                ma,
-                target=args.assurance,
-                alpha=args.alpha,
-                design=design,
-                r=args.r,
-                ratio=args.ratio,
-                outcome_sd=outcome_sd,
-            )
-            lines.append(
-                f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
-                f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
-            )
-            rows += [
-                ("assurance_n_per_arm", ar.n_per_arm),
-                ("assurance", ar.assurance),
-                ("max_assurance", ar.max_assurance),
-            ]
-        except ValueError as exc:
-            lines.append(f"Assurance: {exc}")
-        thresholds = [("no effect", 0.0)]
-        if args.instrument and args.sd:
-            try:
-                thresholds.append(
-                    (
-                        "the MCID",
-                        math.copysign(mcid_effect_size(args.instrument, args.sd), float(ma.estimate)),
-                    )
-                )
-            except ValueError as exc:
-                lines.append(f"MCID: {exc}")
-        for name, thr in thresholds:
-            try:
-                up = n_for_conclusive_update(ma, threshold=thr, outcome_sd=outcome_sd)
-                if up.n_per_arm == 0:
-                    lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
-                    rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", 0))
-                    continue
-                lines.append(
-                    f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
-                    f"observes the current estimate (pooled SE {up.updated_se:.3f})."
-                )
-                rows.append((f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}", up.n_per_arm))
-            except ValueError as exc:
-                lines.append(f"Updated meta-analysis excludes {name}: {exc}")
-    print("Trial plan (retrostats plan)")
-    print("Assumptions:")
-    for a in assumptions:
-        print(f"  - {a}")
-    for line in lines:
-        print(line)
-    raw = None
+    return lines
+
+
+_UNITS = {"paired": "pairs", "one-sample": "participants"}
+
+
+def _single_group(args: argparse.Namespace) -> bool:
+    """A paired or one-sample t test: one group of n (pairs), no arms, no allocation ratio."""
+    return args.design == "ttest" and args.type != "two-sample"
+
+
+def _per(args: argparse.Namespace) -> str:
+    return f"{_UNITS[args.type]} analysed" if _single_group(args) else "analysed per arm"
+
+
+def _assurance_lines(
+    args: argparse.Namespace, ma: Any, outcome_sd: float | None, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The n that reaches the target assurance (power averaged over the evidence's predictive distribution)."""
+    from ..planning import n_for_assurance
+
+    design = "ancova" if args.design == "ancova" else "ttest"
+    try:
+        ar = n_for_assurance(ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r,
+                             ratio=args.ratio, outcome_sd=outcome_sd)
+    except ValueError as exc:
+        return [f"Assurance: {exc}"]
+    rows += [("assurance_n_per_arm", ar.n_per_arm), ("assurance", ar.assurance),
+             ("max_assurance", ar.max_assurance)]
+    return [
+        f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
+        f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
+    ]
+
+
+def _update_lines(
+    args: argparse.Namespace, ma: Any, outcome_sd: float | None, rows: list[tuple[str, Any]]
+) -> list[str]:
+    """The size of a new trial that makes the updated meta-analysis exclude no effect (and the MCID)."""
+    from ..planning import mcid_effect_size, n_for_conclusive_update
+
+    lines = []
+    thresholds = [("no effect", 0.0)]
     if args.instrument and args.sd:
-        raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument)
-    print("Sentence for the protocol / grant:")
-    print(f"  {protocol_sentence(args, res, raw, n_rec if args.design != 'mmrm' else None)}")
+        try:
+            mcid = mcid_effect_size(args.instrument, args.sd)
+            thresholds.append(("the MCID", math.copysign(mcid, float(ma.estimate))))
+        except ValueError as exc:
+            lines.append(f"MCID: {exc}")
+    for name, thr in thresholds:
+        key = f"update_n_per_arm_{'null' if thr == 0 else 'mcid'}"
+        try:
+            up = n_for_conclusive_update(ma, threshold=thr, outcome_sd=outcome_sd)
+        except ValueError as exc:
+            lines.append(f"Updated meta-analysis excludes {name}: {exc}")
+            continue
+        rows.append((key, up.n_per_arm))
+        if up.n_per_arm == 0:
+            lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
+        else:
+            lines.append(
+                f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
+                f"observes the current estimate (pooled SE {up.updated_se:.3f})."
+            )
+    return lines
+
+
+def _write_outputs(args: argparse.Namespace, res: Any, rows: list[tuple[str, Any]]) -> None:
+    """--plot: the power curves; --out: the tidy CSV (complete or absent) and the script recomputing it."""
+    import pandas as pd
+
     if args.plot:
         files = write_power_curves(args, res, _solve, args.plot)
         print("wrote " + ", ".join(str(f) for f in files))
@@ -452,4 +501,35 @@ def run_plan(args: argparse.Namespace) -> int:  # noqa: C901
         script = Path(args.out).with_suffix(".py")
         script.write_text(res.to_script(), encoding="utf-8")
         print(f"wrote {script} (recomputes the power calculation: python {script})")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Handler of ``retrostats plan``: print the plan and optionally write the CSV, its script and curves."""
+    from ..planning import inflate_for_attrition, to_scale_units
+
+    sensitivity = _check_arguments(args)
+    rows: list[tuple[str, Any]] = []
+    assumptions: list[str] = []
+    d, ma, outcome_sd = _planning_effect(args, sensitivity, assumptions, rows)
+    if args.alternative == "less" and d is not None and args.effect_size is None:
+        d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
+        # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)
+    res = _solve(args, d)
+    assumptions += assumption_lines(args, res)
+    rows += [(k, v) for k, v in res.to_frame().iloc[0].items()]
+    n_rec = inflate_for_attrition(res.n, args.dropout) if args.design != "mmrm" else res.n_per_arm
+    rows.append(("n_randomise_per_arm", n_rec))
+    lines = _result_lines(args, res, sensitivity, n_rec, rows)
+    if ma is not None:
+        lines += _assurance_lines(args, ma, outcome_sd, rows) + _update_lines(args, ma, outcome_sd, rows)
+    print("Trial plan (retrostats plan)")
+    print("Assumptions:")
+    for a in assumptions:
+        print(f"  - {a}")
+    for line in lines:
+        print(line)
+    raw = to_scale_units(abs(res.effect_size), args.sd, args.instrument) if args.instrument and args.sd else None
+    print("Sentence for the protocol / grant:")
+    print(f"  {protocol_sentence(args, res, raw, n_rec if args.design != 'mmrm' else None)}")
+    _write_outputs(args, res, rows)
     return 0

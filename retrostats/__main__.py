@@ -1,0 +1,5 @@
+"""``python -m retrostats``: the ``retrostats`` command (:func:`retrostats.cli.main`)."""
+
+from .cli import main
+
+raise SystemExit(main())
