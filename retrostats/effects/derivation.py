@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii  # what json.dumps writes for a str (ensure_ascii=True)
 from typing import Any
@@ -93,15 +94,22 @@ class Trail:
         self._texts: list[str | None] = [None] * len(self.chains)
 
     @classmethod
-    def single_steps(cls, code: str, texts: Sequence[str], codes: Any) -> Trail:
-        """Chains of one step each, ``step(code, text)`` for each text, with their JSON written directly.
+    def single_steps(cls, code: str, texts: Sequence[str], codes: Any, **values: Sequence[float]) -> Trail:
+        """Chains of one step each, ``step(code, text, **values)`` per text, with their JSON written directly.
 
-        The JSON is the text ``json.dumps`` writes for the same chain, built without encoding a list of
-        dicts: ``[{"step": <code>, "text": <text>}]`` with both strings escaped as ``json.dumps`` escapes them.
+        ``values`` give one float per chain for each name (e.g. ``ri=[0.5, 0.7]``). The JSON is the text
+        ``json.dumps`` writes for the same chain, built without encoding a list of dicts:
+        ``[{"step": <code>, "text": <text>, <name>: <value>}]`` with strings escaped and floats written as
+        ``json.dumps`` writes them.
         """
-        trail = cls([[{"step": code, "text": t}] for t in texts], codes)
+        names = list(values)
+        columns = [[float(v) for v in values[k]] for k in names]
+        rows = list(zip(*columns)) if names else [()] * len(texts)
+        trail = cls([[{"step": code, "text": t, **dict(zip(names, row))}] for t, row in zip(texts, rows)], codes)
         head = '[{"step": ' + encode_basestring_ascii(code) + ', "text": '
-        trail._texts = [head + encode_basestring_ascii(t) + "}]" for t in texts]
+        keys = [", " + encode_basestring_ascii(k) + ": " for k in names]
+        trail._texts = [head + encode_basestring_ascii(t) + "".join(map(_json_float_item, keys, row)) + "}]"
+                        for t, row in zip(texts, rows)]
         return trail
 
     @classmethod
@@ -129,10 +137,26 @@ class Trail:
         self._texts.append(None)
         self.codes[i] = len(self.chains) - 1
 
+    def prepend(self, steps: list[dict[str, Any]]) -> Trail:
+        """A trail whose every chain starts with ``steps`` (e.g. a value assumed for every row)."""
+        trail = Trail([steps + c for c in self.chains], self.codes)
+        if steps:
+            lead = json.dumps(steps)[:-1]  # "[<steps>" : a chain's JSON goes on after ", "
+            trail._texts = [None if t is None else (lead + "]" if t == "[]" else lead + ", " + t[1:])
+                            for t in self._texts]
+        else:
+            trail._texts = list(self._texts)
+        return trail
+
     def to_json(self) -> list[str]:
         """The ``derivation`` cell of every row: its chain as JSON text (``json.dumps`` of the list of steps)."""
         texts = [json.dumps(c) if t is None else t for t, c in zip(self._texts, self.chains)]
         return np.array(texts, dtype=object)[self.codes].tolist()
+
+
+def _json_float_item(key: str, value: float) -> str:
+    """``key`` then ``value`` as ``json.dumps`` writes a float (its repr; NaN and infinities as JSON words)."""
+    return key + (float.__repr__(value) if math.isfinite(value) else json.dumps(value))
 
 
 def derivation_steps(value: Any) -> list[dict[str, Any]]:

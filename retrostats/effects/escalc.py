@@ -246,19 +246,32 @@ def _one_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trai
     else:
         sd2 = inp.get("sd2", positive=True)
         yi, vi = K.MEASURES[measure][0](m1, m2, sd1, sd2, n, ri)
-    c = K.cmi(n - 1)
     text = {
         "MC": "MC (raw mean change)",
         "SMCC": "SMCC (change-score standardisation",
         "SMCR": "SMCR (standardised by sd1",
     }[measure]
-    steps = []
-    for i in range(inp.k):
-        corr = "" if measure == "MC" else f", exact correction c({_g(n[i] - 1)}) = {c[i]:.6f})"
-        steps.append(
-            [_step(measure, f"{text}{corr} with r = {_g(ri[i])} [metafor escalc, vtype LS]", ri=ri[i])]
-        )
-    return yi, vi, Trail.per_row(steps)
+    codes, first = _distinct(n, ri)  # one text per distinct (n, r)
+    nf, rf = (n[first] - 1).tolist(), ri[first].tolist()
+    cf = K.cmi(n[first] - 1).tolist()
+    texts = [("" if measure == "MC" else f", exact correction c({_g(a)}) = {c_i:.6f})") for a, c_i in zip(nf, cf)]
+    texts = [f"{text}{corr} with r = {_g(r)} [metafor escalc, vtype LS]" for corr, r in zip(texts, rf)]
+    return yi, vi, Trail.single_steps(measure, texts, codes, ri=rf)
+
+
+def _distinct(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct rows of several float arrays, and each distinct row's first position.
+
+    Codes are numbered in order of first appearance (hashing, not sorting), so a row is a first appearance
+    exactly where the running maximum of the codes grows.
+    """
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    for a in arrays:
+        c, u = pd.factorize(a)
+        key = key * len(u) + c
+    codes, _ = pd.factorize(key)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    return codes, first
 
 
 def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
@@ -292,8 +305,9 @@ def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail
             ri,
         )
         txt = "MD_ANCOVA (baseline-adjusted MD reconstructed from arm summaries; equals ANCOVA on pseudo-IPD)"
-    steps = [[_step(measure, f"{txt} with baseline-outcome r = {_g(ri[i])}", ri=ri[i])] for i in range(inp.k)]
-    return yi, vi, Trail.per_row(steps)
+    codes, first = _distinct(ri)
+    rf = ri[first].tolist()
+    return yi, vi, Trail.single_steps(measure, [f"{txt} with baseline-outcome r = {_g(r)}" for r in rf], codes, ri=rf)
 
 
 def _registered(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
@@ -457,10 +471,10 @@ def effect_sizes(
         for k, v in inp.assumed.items()
         if k in ("ri", "sign")
     ]
-    if prior or assumed:
-        derivations = [json.dumps((prior[i] if prior else []) + assumed + steps[i]) for i in range(inp.k)]
+    if prior:  # a chain per row
+        derivations = [json.dumps(prior[i] + assumed + steps[i]) for i in range(inp.k)]
     else:  # each distinct chain encoded once
-        derivations = steps.to_json()
+        derivations = steps.prepend(assumed).to_json()
     new = dict(zip(_OUT, (yi, vi, sei, lo, hi)))
     new["measure"] = measure
     new["derivation"] = derivations
