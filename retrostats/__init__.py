@@ -68,6 +68,8 @@ _LAZY: dict[str, str] = {
     "n_for_precision": "retrostats.planning",
     "assurance": "retrostats.planning",
     "n_for_assurance": "retrostats.planning",
+    "assurance_curve": "retrostats.planning",
+    "max_assurance": "retrostats.planning",
     "n_for_conclusive_update": "retrostats.planning",
     # evidence to decision
     "trial_sequential_analysis": "retrostats.decision",
@@ -79,6 +81,7 @@ _LAZY: dict[str, str] = {
     "ancova": "retrostats.ipd",
     "mmrm": "retrostats.ipd",
     "simulate_trial": "retrostats.ipd",
+    "arm_summaries": "retrostats.ipd",
     "responders": "retrostats.ipd",
     "ancova_mi": "retrostats.ipd",
     "tipping_point": "retrostats.ipd",

@@ -25,6 +25,8 @@ from .validators import as_float_array, check_confidence_level, check_option
 
 __all__ = [
     "sd_from_se",
+    "sd_from_md_se",
+    "pooled_sd",
     "sd_from_ci",
     "se_from_p",
     "se_from_ci",
@@ -78,6 +80,47 @@ def sd_from_se(se: Any, n: Any) -> Any:
     """
     scalar, (se_, n_) = _arrays(se=(se, {"positive": True}), n=(n, {"low": 1}))
     return _ret(scalar, se_ * np.sqrt(n_))
+
+
+def sd_from_md_se(se: Any, n: Any) -> Any:
+    """Outcome SD implied by the SE of a two-arm mean difference with equal arms: ``sd = se * sqrt(n) / 2``.
+
+    ``n`` is the total of the two arms; with ``n / 2`` per arm, ``se = sd * sqrt(2 / (n / 2)) = 2 sd / sqrt(n)``.
+    Unequal arms make the implied SD slightly smaller than this (``se / sqrt(1/n1 + 1/n2)``).
+
+    References: Cochrane Handbook, section 6.5.2.3.
+
+    Examples
+    --------
+    >>> sd_from_md_se(0.5, 64)
+    2.0
+    """
+    scalar, (se_, n_) = _arrays(se=(se, {"positive": True}), n=(n, {"low": 2}))
+    return _ret(scalar, se_ * np.sqrt(n_) / 2.0)
+
+
+def pooled_sd(sd: Any, df: Any = None) -> float:
+    """One SD from several groups' SDs: ``sqrt(sum(df * sd**2) / sum(df))``; the root mean square without ``df``.
+
+    With ``df = n - 1`` per group this is the usual pooled within-group SD (equal means assumed); without
+    weights every group counts the same, which suits SDs of groups of similar size.
+
+    Raises
+    ------
+    DataError
+        An SD is not positive or a weight is not positive.
+
+    Examples
+    --------
+    >>> pooled_sd([3.0, 4.0])  # sqrt((9 + 16) / 2)
+    3.5355339059327378
+    >>> round(pooled_sd([3.0, 4.0], df=[9, 29]), 4)
+    3.7871
+    """
+    scalar, (sd_, df_) = _arrays(sd=(sd, {"positive": True}), df=(df, {"positive": True}))
+    if df_ is None:
+        return float(np.sqrt(np.mean(sd_**2)))
+    return float(np.sqrt(np.sum(df_ * sd_**2) / np.sum(df_)))
 
 
 def sd_from_ci(

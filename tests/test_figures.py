@@ -53,7 +53,7 @@ def _gid(ax, gid, kind="collections"):
 def test_import_does_not_touch_global_state():
     code = (
         "import matplotlib as mpl, sys; before = dict(mpl.rcParams); import retrostats, retrostats.figures; "
-        "import retrostats.report.steps_analysis; "
+        "import retrostats.report.steps; "
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported at import'; "
         "assert dict(mpl.rcParams) == before, 'rcParams changed'"
     )

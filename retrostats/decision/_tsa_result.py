@@ -97,6 +97,13 @@ class TSAResult:
         return self.total_n >= self.required_information_size
 
     @property
+    def remaining_n_per_arm(self) -> int:
+        """Participants per arm of a two-arm trial with equal arms that would reach the required information
+        size: ``remaining_n / 2`` rounded up (0 once it is reached).
+        """
+        return int(math.ceil(self.remaining_n / 2 - 1e-9)) if self.remaining_n > 0 else 0
+
+    @property
     def conclusion(self) -> str:
         """One sentence: firm evidence of benefit/harm, futility, absence of the effect, or inconclusive."""
         if self.crossed:

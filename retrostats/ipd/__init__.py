@@ -17,10 +17,11 @@ from .mmrm import COVARIANCES, MmrmResult, mmrm
 from .responders import ResponderResult, responders
 from .scales import scale_info
 from .secondary import change_score_ttest, mixed_anova
+from .summaries import arm_summaries
 from .synthetic import CALIBRATION, simulate_trial
 
 __all__ = [
     "read_participants", "CANONICAL_COLUMNS", "ancova", "AncovaResult", "mmrm", "MmrmResult", "COVARIANCES",
     "ancova_mi", "tipping_point", "rubin", "MIResult", "responders", "ResponderResult", "change_score_ttest",
-    "mixed_anova", "simulate_trial", "CALIBRATION", "scale_info",
+    "mixed_anova", "simulate_trial", "CALIBRATION", "scale_info", "arm_summaries",
 ]

@@ -1,15 +1,29 @@
-"""Helpers shared by the reproduce steps: saving a step's figure and listing the warnings it raised."""
+"""Helpers shared by the reproduce steps: saving a step's figure, the warnings it raised, titles and notes."""
 
 from __future__ import annotations
 
 import html
 from typing import Any
 
-from .. import figures as F
+from .context import Context
 from .html import figure_html
-from .pipeline import Context
 
-__all__ = ["save_step_figure", "warnings_html"]
+__all__ = ["F", "save_step_figure", "warnings_html", "panel_title", "p_text", "SYNTH_NOTE"]
+
+
+class _Figures:
+    """``retrostats.figures``, imported on first use: listing the steps (``--only``, the scheduler, the main
+    process of a run with workers) then imports no plotting or statistics code.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        from .. import figures
+
+        return getattr(figures, name)
+
+
+#: the figure functions, as ``F.forest_plot(...)``
+F = _Figures()
 
 
 def save_step_figure(
@@ -35,3 +49,21 @@ def warnings_html(caught: list) -> str:
     if not msgs:
         return ""
     return "<p class='note'>Warnings raised: " + "; ".join(html.escape(m) for m in msgs) + "</p>"
+
+
+#: what every synthetic section and figure says about its data
+SYNTH_NOTE = (
+    "SYNTHETIC DEMONSTRATION: simulated trials made by retrostats.simulate_trial(); not evidence about "
+    "retro walking."
+)
+
+
+def panel_title(ax: Any, text: str, loc: str = "left") -> None:
+    """Set a panel title in the shipped style (titles added after a figure function returns)."""
+    with F.style_context():
+        ax.set_title(text, loc=loc)
+
+
+def p_text(x: float) -> str:
+    """A p-value as the report prints it."""
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"

@@ -1,7 +1,9 @@
 """The reproduce pipeline: an ordered list of steps, each writing tables, numbers, figures and report sections.
 
 Every step is deterministic (no clocks, no unseeded randomness), so a second run writes identical files.
-Steps are registered with :func:`step`; the order of registration is the order of execution.
+A step is a function decorated with :func:`step` in the module of its paper section under
+``retrostats/report/steps/``; ``retrostats.report.steps.STEPS`` lists them in the order of the paper, and
+that list is the order of execution (a name that is not there is an error, never a silent skip).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from .context import Context, Step, check_steps, step
 
-__all__ = ["Context", "Step", "step", "steps", "reproduce", "MANIFEST", "PAPER_FIGURES", "resolve_only"]
+__all__ = ["Context", "Step", "step", "steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
+           "resolve_only"]
 
 #: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
 MANIFEST = "MANIFEST.json"
@@ -47,96 +49,11 @@ PAPER_FIGURES: dict[str, tuple[str, str]] = {
 _GENERATOR = "retrostats reproduce"
 
 
-@dataclass
-class Context:
-    """What steps share: the output folders, the collected numbers and the report's sections."""
-
-    out: Path
-    quick: bool = False
-    numbers: dict[str, Any] = field(default_factory=dict)
-    sections: list[tuple[str, str]] = field(default_factory=list)  # (title, html)
-    files: list[Path] = field(default_factory=list)
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def tables(self) -> Path:
-        """Folder of CSV tables."""
-        p = self.out / "tables"
-        p.mkdir(parents=True, exist_ok=True)
-        return p
-
-    @property
-    def figures(self) -> Path:
-        """Folder of figures."""
-        p = self.out / "figures"
-        p.mkdir(parents=True, exist_ok=True)
-        return p
-
-    def write_table(self, name: str, df: pd.DataFrame, *, index: bool = False) -> Path:
-        """Write a CSV table deterministically (10 significant digits, newline line ends)."""
-        path = self.tables / f"{name}.csv"
-        df.to_csv(path, index=index, lineterminator="\n", float_format="%.10g")
-        self.files.append(path)
-        return path
-
-    def number(self, key: str, value: Any) -> Any:
-        """Record a number for the paper (``numbers.json`` and ``numbers.tex``)."""
-        if hasattr(value, "item"):
-            value = value.item()
-        self.numbers[key] = value
-        return value
-
-    def section(self, title: str, html: str) -> None:
-        """Add a section to the HTML report."""
-        self.sections.append((title, html))
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the pipeline; steps run by increasing ``order`` (ties: registration order)."""
-
-    name: str
-    func: Callable[[Context], None]
-    description: str = ""
-    order: float = 50.0
-    needs: tuple[str, ...] = ()
-
-
-_STEPS: list[Step] = []
-
-
-def step(
-    name: str, description: str = "", *, order: float = 50.0, needs: tuple[str, ...] = ()
-) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a pipeline step (decorator). ``order`` fixes its place whatever the import order of modules;
-    ``needs`` names earlier steps whose ``ctx.cache`` entries it reads (they run in the same worker).
-    """
-    def deco(func: Callable[[Context], None]) -> Callable[[Context], None]:
-        if any(s.name == name for s in _STEPS):
-            raise ValueError(f"a reproduce step named {name!r} is already registered")
-        text = description or (func.__doc__ or "").strip().splitlines()[0]
-        _STEPS.append(Step(name, func, text, order, tuple(needs)))
-        return func
-
-    return deco
-
-
 def steps() -> list[Step]:
-    """The registered steps, in order."""
-    _load_steps()
-    return sorted(_STEPS, key=lambda s: s.order)  # stable: equal orders keep registration order
+    """The steps of ``retrostats reproduce``, in order (``retrostats.report.steps.STEPS``, checked)."""
+    from .steps import STEPS
 
-
-def _load_steps() -> None:
-    import importlib
-
-    for mod in ("retrostats.report.steps_registry", "retrostats.report.steps_registry_meta",
-                "retrostats.report.steps_decision", "retrostats.report.steps_analysis"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
+    return check_steps(STEPS)
 
 
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -163,30 +80,98 @@ def _write_numbers(ctx: Context) -> None:
     ctx.files.append(tex)
 
 
-#: steps at or after this order read what all earlier steps recorded (figure list, numbers): they run last,
-#: in the main process, after the results of the others are merged
-GATHER_ORDER = 100.0
-
-
-def _run_steps(names: list[str], out: Path, quick: bool) -> list[dict[str, Any]]:
-    """Run a chain of steps (in a worker process), sharing one cache, and return what each recorded."""
+def _run_steps(names: list[str], out: Path, quick: bool, where: str = "main process") -> list[dict[str, Any]]:
+    """Run a chain of steps (in a worker process or this one), sharing one cache; return what each recorded."""
     by_name = {s.name: s for s in steps()}
     cache: dict[str, Any] = {}
     parts = []
     for name in names:
         ctx = Context(out=out, quick=quick, cache=cache)
         before = {k: (len(v) if isinstance(v, list) else None) for k, v in cache.items()}
-        t0 = time.perf_counter()
-        by_name[name].func(ctx)
+        t0, c0 = time.perf_counter(), time.process_time()
+        by_name[name](ctx)
         new = {k: (v[before.get(k) or 0:] if isinstance(v, list) else v)  # lists: only this step's items
                for k, v in cache.items() if k not in before or isinstance(v, list)}
         parts.append({"numbers": ctx.numbers, "sections": ctx.sections, "files": ctx.files, "cache": new,
-                      "seconds": time.perf_counter() - t0})
+                      "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "process": where})
     return parts
 
 
+def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> dict[str, dict[str, Any]]:
+    """Run the chains on ``jobs - 1`` worker processes and this one; return what each step recorded.
+
+    Chains are taken in the order given (longest expected cost first) by whichever process is free: a
+    worker that finishes is handed the next chain at once (a callback), and this process runs chains too
+    instead of waiting, so a run with two jobs starts one extra interpreter, not two. A chain that fails
+    stops the handing out; the error is raised after the running chains finished (none then writes into a
+    folder that is being removed).
+    """
+    import threading
+    from concurrent.futures import wait
+
+    from joblib.externals.loky import get_reusable_executor
+
+    pending = list(chains)
+    futures: list[Any] = []
+    lock = threading.Lock()
+    executor = get_reusable_executor(max_workers=min(jobs, len(chains)) - 1)
+
+    def hand_out(done: Any = None) -> None:
+        if done is not None and (done.cancelled() or done.exception() is not None):
+            return
+        with lock:  # take a chain and record its future in one go: the list is complete once pending is empty
+            if not pending:
+                return
+            chain = pending.pop(0)
+            fut = executor.submit(_run_steps, chain, out, quick, "worker")
+            futures.append((chain, fut))
+        fut.add_done_callback(hand_out)
+
+    def failed() -> bool:
+        with lock:
+            return any(f.done() and not f.cancelled() and f.exception() is not None for _, f in futures)
+
+    got: dict[str, dict[str, Any]] = {}
+    try:
+        for _ in range(min(jobs, len(chains)) - 1):
+            hand_out()
+        while not failed():
+            with lock:
+                chain = pending.pop(0) if pending else None
+            if chain is None:
+                break
+            got.update(zip(chain, _run_steps(chain, out, quick, "main process")))
+        with lock:
+            pending.clear()
+            running = list(futures)
+        wait([f for _, f in running])  # every worker done before any error is raised
+    except BaseException as exc:
+        with lock:
+            pending.clear()
+        if isinstance(exc, Exception):
+            wait([f for _, f in futures])
+        else:  # Ctrl-C: stop the workers now
+            executor.shutdown(wait=True, kill_workers=True)
+        raise
+    for chain, fut in running:
+        got.update(zip(chain, fut.result()))
+    return got
+
+
 def _chains(todo: list[Step]) -> list[list[str]]:
-    """Group steps with the steps they need (transitively) into chains that run in one worker each."""
+    """Group steps with the steps they need (transitively) into chains that run in one worker each, the
+    chains with the largest expected cost first (ties: step order).
+
+    Workers take the next chain when they finish one, so starting with the longest chains (the "longest
+    processing time first" rule) keeps two workers busy until about the same time instead of leaving one
+    step of several seconds for the end.
+
+    Examples
+    --------
+    >>> a, b, c = (step(n, n, cost=t, needs=nd)(print) for n, t, nd in (("a", 1, ()), ("b", 3, ()), ("c", 3, ("a",))))
+    >>> _chains([a, b, c])
+    [['a', 'c'], ['b']]
+    """
     group = {s.name: i for i, s in enumerate(todo)}
     for s in todo:
         for dep in s.needs:
@@ -194,9 +179,11 @@ def _chains(todo: list[Step]) -> list[list[str]]:
                 old, new = group[s.name], group[dep]
                 group = {k: (new if g == old else g) for k, g in group.items()}
     chains: dict[int, list[str]] = {}
+    cost: dict[int, float] = {}
     for s in todo:
         chains.setdefault(group[s.name], []).append(s.name)
-    return list(chains.values())
+        cost[group[s.name]] = cost.get(group[s.name], 0.0) + s.cost
+    return [chains[g] for g in sorted(chains, key=lambda g: -cost[g])]  # stable: ties keep step order
 
 
 def _merge(ctx: Context, part: dict[str, Any]) -> None:
@@ -376,28 +363,26 @@ def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool
     """Every step into ``ctx.out`` (in workers where independent), then numbers and the report."""
     todo = [s for s in steps() if only is None or s.name in only]
     jobs = _default_jobs() if jobs is None else int(jobs)
-    early = [s for s in todo if s.order < GATHER_ORDER]
-    if jobs > 1 and len(early) > 1:
-        from joblib import Parallel, delayed
-
-        chains = _chains(early)
-        results = Parallel(n_jobs=jobs, backend="loky")(delayed(_run_steps)(c, ctx.out, quick) for c in chains)
-        got = {name: part for chain, parts in zip(chains, results) for name, part in zip(chain, parts)}
+    early = [s for s in todo if not s.gather]
+    chains = _chains(early)
+    if jobs > 1 and len(chains) > 1:
+        got = _run_chains(chains, ctx.out, quick, jobs)
         for i, s in enumerate(early, 1):  # merged in step order, as a run in one process records them
             _merge(ctx, got[s.name])
             if progress:
-                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {got[s.name]['seconds']:.1f} s "
-                      "(worker)", flush=True)
-        todo = [s for s in todo if s.order >= GATHER_ORDER]
+                part = got[s.name]
+                print(f"[{i}/{len(todo)}] {s.name}: {s.description}\n      done in {part['seconds']:.1f} s "
+                      f"({part['cpu']:.1f} s CPU, {part['process']})", flush=True)
+        todo = [s for s in todo if s.gather]
         start = len(early) + 1
     else:
         start = 1
     for i, s in enumerate(todo, start):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         if progress:
             print(f"[{i}/{start + len(todo) - 1}] {s.name}: {s.description}", flush=True)
-        s.func(ctx)
+        s(ctx)
         if progress:
-            print(f"      done in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(f"      done in {time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU)", flush=True)
     _write_numbers(ctx)
     ctx.files.append(write_report(ctx))
