@@ -9,7 +9,7 @@ import re
 import pytest
 
 from retrostats.cli import main
-from retrostats.report import reproduce, steps
+from retrostats.report import list_steps, reproduce
 
 
 @pytest.fixture(scope="session")  # session: a worker switching modules (xdist) would rebuild a module one
@@ -83,7 +83,7 @@ def test_second_run_is_byte_identical(two_runs):
 
 
 def test_steps_are_registered_in_order():
-    names = [s.name for s in steps()]
+    names = [s.name for s in list_steps()]
     assert names[:2] == ["registry", "evidence_map"]
     assert {"synthetic_meta", "bayes", "planning", "participants", "colophon"} <= set(names)
     assert names[-1] == "colophon"
@@ -119,7 +119,7 @@ def test_only_takes_paper_figures():
 
     assert resolve_only(["fig01"]) == ["evidence_map"]
     assert resolve_only(["fig05", "fig04_forest_synthetic", "synthetic_meta"]) == ["synthetic_meta"]
-    assert {name for name, _ in PAPER_FIGURES.values()} <= {s.name for s in steps()}
+    assert {name for name, _ in PAPER_FIGURES.values()} <= {s.name for s in list_steps()}
     with pytest.raises(ValueError, match="fig99"):
         resolve_only(["fig99"])
 
