@@ -19,7 +19,7 @@ from typing import Any
 
 from .context import Context, Step, check_steps, step
 
-__all__ = ["Context", "Step", "step", "steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
+__all__ = ["Context", "Step", "step", "list_steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
            "resolve_only"]
 
 #: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
