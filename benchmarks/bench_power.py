@@ -8,7 +8,10 @@ Jobs:
   vectorised over n in R), and n solved over effect sizes (an ``sapply`` loop over ``pwr.t.test`` in R, a
   Python loop over statsmodels); ``power_ancova`` grids (no anchor: pwr has no ANCOVA);
 * simulated ANCOVA trials, participant-level (like for like: each trial's participants are drawn and the
-  OLS is fitted) vs a statsmodels OLS loop; the sufficient-statistic generator is shown beside it.
+  OLS is fitted) vs a statsmodels OLS loop; the sufficient-statistic generator is shown beside it;
+* ``dask``: ``power_grid`` (exact ANCOVA power, and simulated scenarios) on a local Dask cluster of two
+  worker processes against the same grid in this process, checking that the powers are identical (the
+  ratio there is in-process time / Dask time).
 
 Both sides run the same loop and report the minimum and median per call (``_common.py``); the ratio is of
 minima (anchor / ours, > 1 means we are faster), with the machine's load on every line.
@@ -153,10 +156,39 @@ def simulation() -> None:
     print(f"check: simulated power {res.power:.4f} (MCSE {res.mcse:.4f}), analytic {res.analytic_power:.4f}")
 
 
+def dask_grid() -> None:
+    """The same scenario grid in this process and on a local Dask cluster (2 worker processes): identical powers."""
+    from distributed import Client, LocalCluster
+
+    from retrostats.planning import power_grid
+
+    analytic = dict(
+        design="ancova", n_per_arm=np.arange(20, 220, 20), effect=np.linspace(0.1, 1.0, 100), r=[0.3, 0.5, 0.7],
+        dropout=[0.0, 0.1],
+    )
+    simulated = dict(n_per_arm=[30, 60], effect=[0.3, 0.5], r=[0.5, 0.7], method="simulation", n_sims=2000, seed=3)
+    local_a = timed(lambda: power_grid(**analytic), 1, 2)
+    local_s = timed(lambda: power_grid(**simulated), 1, 2)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        dask_a = timed(lambda: power_grid(**analytic, client=client), 1, 2)
+        dask_s = timed(lambda: power_grid(**simulated, client=client), 1, 2)
+        same_a = np.array_equal(power_grid(**analytic, client=client).power, power_grid(**analytic).power)
+        same_s = np.array_equal(power_grid(**simulated, client=client).power, power_grid(**simulated).power)
+    n_a = len(power_grid(**analytic))
+    print("\n== power_grid: one process vs a local Dask cluster (2 worker processes, 1 thread each) ==")
+    print(HEADER)
+    print(row(f"exact ANCOVA power, {n_a:,} scenarios", dask_a, local_a, "the same grid in process"))
+    print(row("simulated ANCOVA power, 8 scenarios x 2,000", dask_s, local_s, "the same grid in process"))
+    print(f"identical powers on Dask and in process: analytic {same_a}, simulation {same_s}")
+
+
 def main() -> None:
     t0 = time.perf_counter()
     print(f"retrostats {rs.__version__}; {load()}; times per call (min and median of repeats)")
-    jobs = {"single": single, "grids": grids, "simulation": simulation}
+    jobs = {"single": single, "grids": grids, "simulation": simulation, "dask": dask_grid}
     for name in sys.argv[1:] or list(jobs):
         jobs[name]()
     print(f"\nbenchmark wall time {time.perf_counter() - t0:.0f} s; {load()}")

@@ -68,9 +68,9 @@ def main(argv: list[str]) -> None:
     sha = options(argv, "sha")
     only = []
     if skip:
-        from retrostats.report import steps
+        from retrostats.report import list_steps
 
-        only = [s.name for s in steps() if s.name not in skip]
+        only = [s.name for s in list_steps() if s.name not in skip]
         print(f"skipping steps {skip} (run: {only})")
     print(f"retrostats reproduce; {load()}")
     with tempfile.TemporaryDirectory() as tmp:

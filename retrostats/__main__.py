@@ -2,5 +2,5 @@
 
 from .cli import main
 
-if __name__ == "__main__":  # not when imported (pytest --doctest-modules imports every module of the package)
+if __name__ == "__main__":  # importing the module (e.g. pkgutil.walk_packages) runs nothing
     raise SystemExit(main())

@@ -16,6 +16,14 @@ from ._version import __version__
 __all__ = ["Provenance", "make_provenance", "checksum"]
 
 
+_F8 = np.dtype("<f8")
+_sha256 = hashlib.sha256
+
+
+def _as_f8(a: Any) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(a, dtype=float), dtype="<f8")
+
+
 def checksum(*arrays: Any) -> str:
     """SHA-256 (first 16 hex digits) of the inputs' float64 bytes, stable across runs and platforms.
 
@@ -24,18 +32,20 @@ def checksum(*arrays: Any) -> str:
     >>> checksum([1.0, 2.0]) == checksum(np.array([1.0, 2.0]))
     True
     """
-    h = hashlib.sha256()
+    h = _sha256()
     for a in arrays:
         if a is None:
             h.update(b"None")
             continue
-        arr = np.ascontiguousarray(np.asarray(a, dtype=float), dtype="<f8")
-        h.update(str(arr.shape).encode())
-        h.update(arr.tobytes())
+        arr = a if type(a) is np.ndarray and a.dtype == _F8 and a.flags.c_contiguous else _as_f8(a)
+        h.update(repr(arr.shape).encode())
+        h.update(arr)  # the buffer of a C-contiguous array: its bytes, as arr.tobytes()
     return h.hexdigest()[:16]
 
 
 def _fmt(v: Any) -> str:
+    if v is None or isinstance(v, (str, float, int)):
+        return repr(v)
     if isinstance(v, (np.ndarray, list, tuple)) and np.size(v) > 6:
         return f"<{type(v).__name__} len={np.size(v)}>"
     if hasattr(v, "shape") and hasattr(v, "columns"):
@@ -65,5 +75,7 @@ def make_provenance(function: str, arguments: dict[str, Any], *arrays: Any) -> P
     >>> p.call
     "meta_analysis(method='REML')"
     """
-    call = f"{function}(" + ", ".join(f"{k}={_fmt(v)}" for k, v in arguments.items()) + ")"
-    return Provenance(version=__version__, call=call, checksum=checksum(*arrays))
+    call = f"{function}(" + ", ".join([f"{k}={_fmt(v)}" for k, v in arguments.items()]) + ")"
+    prov = object.__new__(Provenance)  # Provenance(...) without the frozen __init__'s three setattr calls
+    prov.__dict__.update(version=__version__, call=call, checksum=checksum(*arrays))
+    return prov

@@ -171,7 +171,7 @@ def as_float_array(
         out = _slow_float(name, values, labels, ndim)
     flat = out.ravel()
     if finite and not (positive or nonnegative or integer) and low is None and high is None:
-        if np.isfinite(flat).all():  # the common case, in one pass
+        if np.logical_and.reduce(np.isfinite(flat)):  # the common case, in one pass
             return out
     bad = np.zeros(flat.shape, dtype=bool)
     nan = np.isnan(flat)

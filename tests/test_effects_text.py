@@ -63,6 +63,11 @@ def _cases() -> dict[str, pd.DataFrame]:
                         "r": [0.5, 0.3, 0.7, 0.1, 0.95]})
     for m in ("MC", "SMCC", "SMCR"):
         out[m] = rs.effect_sizes(one, measure=m, n="n", m1="m1", m2="m2", sd1="sd1", sd2="sd2", ri="r")
+    rep = pd.DataFrame({"n": [10, 10, 25, 10, 25, 10], "m1": [1.0, 2.0, 2.5, 0.3, 1.1, 1.0],
+                        "m2": [1.5, 1.2, 2.0, 0.9, 1.0, 0.2], "sd1": [1.0, 0.8, 1.1, 0.5, 2.0, 1.0],
+                        "sd2": [0.9, 1.0, 1.2, 0.4, 2.1, 1.1], "r": [0.5, 0.5, 0.5, 0.7, 0.5, 0.5]})
+    for m in ("MC", "SMCR"):  # repeated (n, r) pairs share a chain
+        out[f"{m}_repeats"] = rs.effect_sizes(rep, measure=m, n="n", m1="m1", m2="m2", sd1="sd1", sd2="sd2", ri="r")
     out["SMCC_assumed"] = rs.effect_sizes(one, measure="SMCC", n="n", m1="m1", m2="m2", sd1="sd1", sd2="sd2", ri=0.5)
     pp = pos.iloc[:12].copy()
     pp["m1_pre"], pp["m2_pre"] = pp["m1"] + 0.4, pp["m2"] + 0.1
@@ -71,6 +76,9 @@ def _cases() -> dict[str, pd.DataFrame]:
     for m in ("SMD_PPC2", "MD_ANCOVA"):
         out[m] = rs.effect_sizes(pp, measure=m, m1_pre="m1_pre", sd1_pre="sd1_pre", m2_pre="m2_pre",
                                  sd2_pre="sd2_pre", ri=0.6, **cols)
+        pp["r"] = np.where(np.arange(len(pp)) % 3 == 0, 0.4, 0.75)
+        out[f"{m}_per_row_r"] = rs.effect_sizes(pp, measure=m, m1_pre="m1_pre", sd1_pre="sd1_pre", m2_pre="m2_pre",
+                                                sd2_pre="sd2_pre", ri="r", **cols)
     return out
 
 
@@ -118,9 +126,11 @@ def test_rows_with_one_size_share_one_text_and_differ_from_other_sizes(measure):
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
+    import os
     import subprocess
 
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = os.environ.get("GOLDEN_COMMIT") or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
+                                                               text=True).stdout.strip()
     GOLDEN.write_text(json.dumps({
         "source": {"implementation": "retrostats effect_sizes, one step dict and one json.dumps per distinct "
                                      "chain (before the derivation text was built per distinct size directly)",

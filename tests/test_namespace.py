@@ -61,3 +61,26 @@ def test_import_is_light():
 
 def test_version():
     assert rs.__version__.count(".") == 2
+
+
+def test_no_public_name_is_shadowed_by_a_submodule():
+    """Importing a submodule binds it on its package: a lazily exported name with the same name as a submodule
+    becomes that module (the function ``assurance_curve`` became the module ``planning.assurance_curve``, and
+    ``report.steps()`` the package ``report.steps``). After importing every module, each exported name must
+    still be what the package exports, not a module."""
+    import importlib
+    import pkgutil
+    import types
+
+    infos = list(pkgutil.walk_packages(rs.__path__, "retrostats."))
+    for info in infos:
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    clashes = []
+    for info in infos:
+        if info.ispkg:
+            pkg = importlib.import_module(info.name)
+            subs = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+            clashes += [f"{info.name}.{n}" for n in getattr(pkg, "__all__", ())
+                        if n in subs and isinstance(getattr(pkg, n), types.ModuleType)]
+    assert not clashes

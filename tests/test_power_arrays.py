@@ -92,3 +92,16 @@ def test_analytic_grid_on_dask_equals_local(monkeypatch):
     ):
         on_dask = power_grid(**kw, client=client)
     np.testing.assert_array_equal(on_dask.power.to_numpy(), power_grid(**kw).power.to_numpy())
+
+
+def test_dask_blocks_give_every_worker_two():
+    from retrostats.planning.grid import DASK_CHUNK, _block_size
+
+    class TwoWorkers:
+        def nthreads(self):
+            return {"tcp://a": 1, "tcp://b": 1}
+
+    assert _block_size(TwoWorkers(), 1000) == 250
+    assert _block_size(TwoWorkers(), 3) == 1
+    assert _block_size(TwoWorkers(), 10**7) == DASK_CHUNK
+    assert _block_size(object(), 10) == 5  # no nthreads(): one worker

@@ -13,7 +13,7 @@ import pytest
 
 import retrostats.report.steps as steps_pkg
 from retrostats.report import pipeline
-from retrostats.report.pipeline import PAPER_FIGURES, Step, check_steps, resolve_only, step, steps
+from retrostats.report.pipeline import PAPER_FIGURES, Step, check_steps, list_steps, resolve_only, step
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_ORDER = ["registry", "evidence_map", "reviews", "registry_effects", "registry_meta", "registry_decision",
@@ -26,9 +26,9 @@ def _step_modules():
 
 
 def test_the_steps_are_the_explicit_list_in_the_papers_order():
-    assert [s.name for s in steps()] == PAPER_ORDER
+    assert [s.name for s in list_steps()] == PAPER_ORDER
     assert all(isinstance(s, Step) for s in steps_pkg.STEPS)
-    assert [s.name for s in steps() if s.gather] == ["colophon"]
+    assert [s.name for s in list_steps() if s.gather] == ["colophon"]
 
 
 def test_every_step_defined_in_a_section_module_is_listed():
@@ -50,7 +50,7 @@ def test_one_module_per_paper_section():
         listed = [s for s in steps_pkg.STEPS if s.func.__module__ == mod.__name__]
         assert listed, f"{mod.__name__} defines no listed step"
     # the modules follow the paper: steps of one section are listed together, sections in the paper's order
-    order = [headings.index(next(h for h, m in made.items() if m == s.func.__module__)) for s in steps()]
+    order = [headings.index(next(h for h, m in made.items() if m == s.func.__module__)) for s in list_steps()]
     assert order == sorted(order)
 
 
@@ -97,8 +97,8 @@ def test_unknown_only_names_are_errors():
 
 
 def test_chains_keep_needs_together_and_start_with_the_longest():
-    chains = pipeline._chains([s for s in steps() if not s.gather])
-    cost = {s.name: s.cost for s in steps()}
+    chains = pipeline._chains([s for s in list_steps() if not s.gather])
+    cost = {s.name: s.cost for s in list_steps()}
     assert sorted(n for c in chains for n in c) == sorted(PAPER_ORDER[:-1])
     assert ["synthetic_meta", "bayes"] in chains  # bayes reads synthetic_meta's cache: the same worker
     totals = [sum(cost[n] for n in c) for c in chains]

@@ -9,7 +9,7 @@ Modules, bottom up (each imports only those above it):
 - :mod:`~retrostats.effects.harmonise`: direction of benefit and instrument scale made explicit;
 - :mod:`~retrostats.effects.routes` and :mod:`~retrostats.effects.registry`: effects from the shipped registry
   (:func:`~retrostats.effects.registry.registry_effect_sizes`);
-- :mod:`~retrostats.effects.extraction` and :mod:`~retrostats.effects.extraction_contrasts`: extraction sheets.
+- :mod:`~retrostats.effects.extraction_contrasts` and :mod:`~retrostats.effects.extraction`: extraction sheets.
 
 The registry and extraction modules are not imported here (they read the shipped datasets); reach them as
 ``retrostats.registry_effect_sizes``, ``retrostats.read_extraction`` or by their module. Conversions for

@@ -34,7 +34,7 @@ from ..measures import MEASURES as _REGISTRY
 from ..measures import get_measure
 from ..validators import as_float_array, check_confidence_level, check_option, row_label
 from .binary import BINARY_MEASURES, binary_effect_sizes
-from .derivation import derivation_steps, format_number, render_derivation, step
+from .derivation import Trail, derivation_steps, format_number, render_derivation, step
 
 __all__ = [
     "effect_sizes",
@@ -126,7 +126,7 @@ def _need(inp: _Inputs, name: str, mask: np.ndarray, values: np.ndarray, why: st
 
 
 # ----------------------------------------------------------------------------------------------- compute
-def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[list[dict]]]:
+def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
     alt = any(inp.given(a) for a in ("t", "f", "p_value"))
     if alt and measure != "SMD":
         raise ValueError(f"t, f and p_value give only measure='SMD' (metafor's ti=); measure is {measure!r}.")
@@ -149,26 +149,19 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                     f"{inp.where(bad[0])} has {arr[bad[0]]!r}."
                 )
     kern, _ = K.MEASURES[measure]
-    yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
-    same: list[list[dict]] = []  # rows with the same df share one (immutable) step list
-    keys = np.zeros(inp.k) if measure in ("MD", "ROM") else n1 + n2 - 2
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    names = {"SMD": "SMD (Hedges' g", "SMDH": "SMDH (heteroscedastic SDs", "ROM": "ROM (log ratio of means"}
-    dfs = keys[first].tolist()  # Python floats: the loop runs once per distinct size, not per row
-    cs = K.cmi(keys[first]).tolist() if measure in ("SMD", "SMDH") else [0.0] * len(dfs)
-    for df_i, c_i in zip(dfs, cs):
-        if measure == "MD":
-            chain = [_step("MD", "MD from means, SDs and sizes [metafor escalc, vtype LS]")]
-        else:
-            corr = f", exact correction c({_g(df_i)}) = {c_i:.6f}" if measure != "ROM" else ""
-            chain = [
-                _step(
-                    measure,
-                    f"{names[measure]}{corr}) from means, SDs and sizes [metafor escalc, vtype LS]",
-                )
-            ]
-        same.append(chain)
-    steps = list(map(same.__getitem__, inverse.ravel().tolist()))
+    # one chain (and one JSON text) per distinct df, shared by its rows; the text needs no per-row work
+    how = "from means, SDs and sizes [metafor escalc, vtype LS]"
+    if measure in ("MD", "ROM"):
+        yi, vi = kern(m1, sd1, n1, m2, sd2, n2)
+        texts, codes = [f"{'MD' if measure == 'MD' else 'ROM (log ratio of means)'} {how}"], np.zeros(inp.k)
+    else:
+        codes, dfs = pd.factorize(n1 + n2 - 2)  # hashing, not sorting: the distinct df in order of appearance
+        cs = K.cmi(dfs)  # the exact correction once per distinct df, for the kernel and the text
+        yi, vi = kern(m1, sd1, n1, m2, sd2, n2, c=cs[codes])
+        name = {"SMD": "SMD (Hedges' g", "SMDH": "SMDH (heteroscedastic SDs"}[measure]
+        texts = [f"{name}, exact correction c({df_i:.6g}) = {c_i:.6f}) {how}"  # df as format_number writes it
+                 for df_i, c_i in zip(dfs.tolist(), cs.tolist())]
+    steps = Trail.single_steps(measure, texts, codes)
     if alt:
         c = K.cmi(n1 + n2 - 2)
         t = inp.get("t", finite=True, allow_nan=True) if inp.given("t") else np.full(inp.k, np.nan)
@@ -225,18 +218,18 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
                         t=tt[i],
                     )
                 )
-            steps[i] = pre + [
+            steps.replace(int(i), pre + [
                 _step(
                     "SMD_from_t",
                     f"SMD (Hedges' g, exact correction c({_g(df[i])}) = "
                     f"{c[i]:.6f}) from t = {tt[i]:.6g} and sizes [metafor escalc ti=, vtype LS]",
                     t=tt[i],
                 )
-            ]
+            ])
     return yi, vi, steps
 
 
-def _one_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[list[dict]]]:
+def _one_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
     n = inp.get("n", low=2)
     if measure != "MC":
         bad = np.flatnonzero(n < 3)
@@ -253,22 +246,35 @@ def _one_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list
     else:
         sd2 = inp.get("sd2", positive=True)
         yi, vi = K.MEASURES[measure][0](m1, m2, sd1, sd2, n, ri)
-    c = K.cmi(n - 1)
     text = {
         "MC": "MC (raw mean change)",
         "SMCC": "SMCC (change-score standardisation",
         "SMCR": "SMCR (standardised by sd1",
     }[measure]
-    steps = []
-    for i in range(inp.k):
-        corr = "" if measure == "MC" else f", exact correction c({_g(n[i] - 1)}) = {c[i]:.6f})"
-        steps.append(
-            [_step(measure, f"{text}{corr} with r = {_g(ri[i])} [metafor escalc, vtype LS]", ri=ri[i])]
-        )
-    return yi, vi, steps
+    codes, first = _distinct(n, ri)  # one text per distinct (n, r)
+    nf, rf = (n[first] - 1).tolist(), ri[first].tolist()
+    cf = K.cmi(n[first] - 1).tolist()
+    texts = [("" if measure == "MC" else f", exact correction c({_g(a)}) = {c_i:.6f})") for a, c_i in zip(nf, cf)]
+    texts = [f"{text}{corr} with r = {_g(r)} [metafor escalc, vtype LS]" for corr, r in zip(texts, rf)]
+    return yi, vi, Trail.single_steps(measure, texts, codes, ri=rf)
 
 
-def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[list[dict]]]:
+def _distinct(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code among the distinct rows of several float arrays, and each distinct row's first position.
+
+    Codes are numbered in order of first appearance (hashing, not sorting), so a row is a first appearance
+    exactly where the running maximum of the codes grows.
+    """
+    key = np.zeros(len(arrays[0]), dtype=np.int64)
+    for a in arrays:
+        c, u = pd.factorize(a)
+        key = key * len(u) + c
+    codes, _ = pd.factorize(key)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    return codes, first
+
+
+def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
     n1, n2 = inp.get("n1", low=2), inp.get("n2", low=2)
     m1p, m2p, m1, m2 = inp.get("m1_pre"), inp.get("m2_pre"), inp.get("m1"), inp.get("m2")
     s1p, s2p = inp.get("sd1_pre", positive=True), inp.get("sd2_pre", positive=True)
@@ -299,17 +305,18 @@ def _pre_post(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[
             ri,
         )
         txt = "MD_ANCOVA (baseline-adjusted MD reconstructed from arm summaries; equals ANCOVA on pseudo-IPD)"
-    steps = [[_step(measure, f"{txt} with baseline-outcome r = {_g(ri[i])}", ri=ri[i])] for i in range(inp.k)]
-    return yi, vi, steps
+    codes, first = _distinct(ri)
+    rf = ri[first].tolist()
+    return yi, vi, Trail.single_steps(measure, [f"{txt} with baseline-outcome r = {_g(r)}" for r in rf], codes, ri=rf)
 
 
-def _registered(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, list[list[dict]]]:
+def _registered(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trail]:
     """A measure added with :func:`retrostats.measures.register_measure`: its kernel on its arguments."""
     m = get_measure(measure)
     arrays = [inp.get(a, **(_r_rules() if a == "ri" else {})) for a in m.arguments]
     yi, vi = m.kernel(*arrays)
-    step = [_step(measure, f"{measure} ({m.label}) by its registered kernel from {', '.join(m.arguments)}")]
-    return np.asarray(yi, dtype=float), np.asarray(vi, dtype=float), [step] * inp.k
+    steps = [[_step(measure, f"{measure} ({m.label}) by its registered kernel from {', '.join(m.arguments)}")]]
+    return np.asarray(yi, dtype=float), np.asarray(vi, dtype=float), Trail(steps, np.zeros(inp.k))
 
 
 def effect_sizes(
@@ -464,14 +471,10 @@ def effect_sizes(
         for k, v in inp.assumed.items()
         if k in ("ri", "sign")
     ]
-    if prior or assumed:
-        chains = [(prior[i] if prior else []) + assumed + steps[i] for i in range(inp.k)]
-    else:
-        chains = steps
-    # shared step lists are encoded once (they stay alive in `chains`, so their ids are stable)
-    ids = list(map(id, chains))
-    encoded = {i: json.dumps(ch) for i, ch in dict(zip(ids, chains)).items()}
-    derivations = list(map(encoded.__getitem__, ids))
+    if prior:  # a chain per row
+        derivations = [json.dumps(prior[i] + assumed + steps[i]) for i in range(inp.k)]
+    else:  # each distinct chain encoded once
+        derivations = steps.prepend(assumed).to_json()
     new = dict(zip(_OUT, (yi, vi, sei, lo, hi)))
     new["measure"] = measure
     new["derivation"] = derivations

@@ -45,11 +45,8 @@ def cmi(m: Array) -> Array:
     0.980111
     """
     m = np.asarray(m, dtype=float)
-    out = np.full(m.shape, np.nan)
-    ok = m > 1
-    mm, back = np.unique(m[ok], return_inverse=True)  # sizes repeat: one gamma evaluation per distinct m
-    out[ok] = np.exp(special.gammaln(mm / 2) - 0.5 * np.log(mm / 2) - special.gammaln((mm - 1) / 2))[back.ravel()]
-    return out
+    half = np.where(m > 1, m / 2, np.nan)  # elementwise: cheaper than finding the distinct sizes first
+    return np.exp(special.gammaln(half) - 0.5 * np.log(half) - special.gammaln(half - 0.5))
 
 
 def _pooled_sd(sd1: Array, n1: Array, sd2: Array, n2: Array) -> Array:
@@ -61,16 +58,21 @@ def md(m1: Array, sd1: Array, n1: Array, m2: Array, sd2: Array, n2: Array) -> tu
     return m1 - m2, sd1**2 / n1 + sd2**2 / n2
 
 
-def smd(m1: Array, sd1: Array, n1: Array, m2: Array, sd2: Array, n2: Array) -> tuple[Array, Array]:
-    """Hedges' g with the exact correction; ``vtype="LS"``: ``vi = 1/n1 + 1/n2 + yi^2 / (2 (n1 + n2))``."""
+def smd(m1: Array, sd1: Array, n1: Array, m2: Array, sd2: Array, n2: Array, c: Array | None = None
+        ) -> tuple[Array, Array]:
+    """Hedges' g with the exact correction; ``vtype="LS"``: ``vi = 1/n1 + 1/n2 + yi^2 / (2 (n1 + n2))``.
+
+    ``c`` is ``cmi(n1 + n2 - 2)`` when the caller already has it (e.g. computed once per distinct size).
+    """
     d = (m1 - m2) / _pooled_sd(sd1, n1, sd2, n2)
-    yi = cmi(n1 + n2 - 2) * d
+    yi = (cmi(n1 + n2 - 2) if c is None else c) * d
     return yi, 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
 
 
-def smdh(m1: Array, sd1: Array, n1: Array, m2: Array, sd2: Array, n2: Array) -> tuple[Array, Array]:
-    """SMD with heteroscedastic SDs (Bonett 2008), metafor's ``vtype="LS"``."""
-    c = cmi(n1 + n2 - 2)
+def smdh(m1: Array, sd1: Array, n1: Array, m2: Array, sd2: Array, n2: Array, c: Array | None = None
+         ) -> tuple[Array, Array]:
+    """SMD with heteroscedastic SDs (Bonett 2008), metafor's ``vtype="LS"`` (``c`` as in :func:`smd`)."""
+    c = cmi(n1 + n2 - 2) if c is None else c
     s2 = sd1**2 + sd2**2
     yi = c * (m1 - m2) / np.sqrt(s2 / 2)
     vi = yi**2 * (sd1**4 / (n1 - 1) + sd2**4 / (n2 - 1)) / (2 * s2**2) + (

@@ -265,6 +265,13 @@ def tost_power(shift, margin, n1, n2, alpha) -> float:
     return float(min(max(val, 0.0), 1.0))
 
 
+#: the bracket above a starting guess that falls short: ``_STEP * x0 + 1e-3`` (the guesses of the power
+#: calculations are normal approximations, typically within a few tenths of a percent of the root)
+_STEP = 1.02
+#: the secant first step of Chandrupatla's iteration keeps this share of the bracket on either side
+_T0 = 0.001
+
+
 def solve_increasing_vec(
     f: Callable[[np.ndarray, np.ndarray], np.ndarray],
     target,
@@ -317,7 +324,7 @@ def solve_increasing_vec(
             root[~below & ok & (fa == 0)] = lo[~below & ok & (fa == 0)]
             ok &= below | (fa != 0)
             a = np.where(below, x0, lo)
-            b = np.where(below, np.minimum(hi, 1.1 * x0 + 1e-3), x0)
+            b = np.where(below, np.minimum(hi, _STEP * x0 + 1e-3), x0)
             fb = np.where(below, np.nan, f0)
             need = below
         else:
@@ -349,7 +356,7 @@ def solve_increasing_vec(
         act = np.flatnonzero(ok)
         x1, f1, x2, f2 = b[act], fb[act], a[act], fa[act]
         x3, f3 = x2.copy(), f2.copy()
-        t = np.full(act.size, 0.5)
+        t = np.minimum(np.maximum(f1 / (f1 - f2), _T0), 1.0 - _T0)  # a secant first step (not a bisection)
         for _ in range(maxiter):
             if act.size == 0:
                 break
@@ -379,6 +386,14 @@ def t_power_one(ncp: float, df: float, alpha: float, alternative: str = "two-sid
     """:func:`t_power` for one point, on floats: the same operations (so the same bits) without NumPy's
     per-call cost on one-element arrays.
     """
+    with np.errstate(over="ignore"):  # as scipy.stats.nct.sf
+        return t_power_point(ncp, df, alpha, alternative)
+
+
+def t_power_point(ncp: float, df: float, alpha: float, alternative: str = "two-sided") -> float:
+    """:func:`t_power_one` without its ``np.errstate(over="ignore")``: for callers that set it once around
+    many evaluations (a root finder), since entering the context costs more than the evaluation.
+    """
     if alternative == "two-sided":
         q = -special.stdtrit(df, alpha / 2.0)
         return float(_upper_one(q, df, ncp) + _upper_one(q, df, -ncp))
@@ -387,11 +402,12 @@ def t_power_one(ncp: float, df: float, alpha: float, alternative: str = "two-sid
 
 
 def _upper_one(q, df, ncp):
+    """:func:`_upper` for one point (the caller sets ``np.errstate(over="ignore")``)."""
     if _nct_sf is None:  # pragma: no cover
         return _upper(q, df, ncp)[()]
-    with np.errstate(over="ignore"):
-        p = np.minimum(np.maximum(_nct_sf(q, df, ncp), 0.0), 1.0)
-    if np.isnan(p):
+    p = _nct_sf(q, df, ncp)
+    p = 1.0 if p > 1.0 else (0.0 if p < 0.0 else p)  # np.minimum(np.maximum(p, 0), 1), NaN kept
+    if p != p:
         p = special.ndtr(ncp - q)
     return p
 
@@ -404,11 +420,16 @@ def _solve_one(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
     """:func:`solve_increasing_vec` for one problem in Python floats: the same operations in the same order
     (IEEE double arithmetic either way), without the per-call cost of NumPy on one-element arrays.
     """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # once, not per step
+        return _solve_one_steps(g, target, lo, hi, x0, xtol, rtol, maxiter)
+
+
+def _solve_one_steps(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
     if x0 is not None:
         x0 = min(max(x0, lo), hi)
         f0 = g(x0) - target
         if math.isfinite(f0) and f0 < 0:
-            a, fa, b, fb, need = x0, f0, min(hi, 1.1 * x0 + 1e-3), math.nan, True
+            a, fa, b, fb, need = x0, f0, min(hi, _STEP * x0 + 1e-3), math.nan, True
         else:
             fa = g(lo) - target
             if not (math.isfinite(fa) and fa <= 0):
@@ -441,7 +462,7 @@ def _solve_one(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
         return b
     x1, f1, x2, f2 = b, fb, a, fa
     x3, f3 = x2, f2
-    t = 0.5
+    t = _fmin(_fmax(_fdiv(f1, f1 - f2), _T0), 1.0 - _T0)  # a secant first step (not a bisection)
     for _ in range(maxiter):
         xt = x1 + t * (x2 - x1)
         ft = g(xt) - target
@@ -452,18 +473,33 @@ def _solve_one(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
             x2, f2 = x1, f1
         x1, f1 = xt, ft
         xm, fm = (x1, f1) if abs(f1) < abs(f2) else (x2, f2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tl = float(np.float64(xtol + rtol * abs(xm)) / np.float64(abs(x2 - x1)))
+        tl = _fdiv(xtol + rtol * abs(xm), abs(x2 - x1))
         if tl > 0.5 or fm == 0 or not math.isfinite(ft):
             return xm if math.isfinite(ft) else math.nan
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x1_, x2_, x3_ = np.float64(x1), np.float64(x2), np.float64(x3)
-            f1_, f2_, f3_ = np.float64(f1), np.float64(f2), np.float64(f3)
-            xi = (x1_ - x2_) / (x3_ - x2_)
-            phi = (f1_ - f2_) / (f3_ - f2_)
-            iqi = (phi * phi < xi) & ((1.0 - phi) * (1.0 - phi) < 1.0 - xi)
-            tq = f1_ / (f2_ - f1_) * f3_ / (f2_ - f3_) + (x3_ - x1_) / (x2_ - x1_) * f1_ / (f3_ - f1_) * f2_ / (
-                f3_ - f2_
-            )
-        t = float(np.minimum(np.maximum(tq if iqi else 0.5, tl), 1.0 - tl))
+        xi = _fdiv(x1 - x2, x3 - x2)
+        phi = _fdiv(f1 - f2, f3 - f2)
+        iqi = (phi * phi < xi) & ((1.0 - phi) * (1.0 - phi) < 1.0 - xi)
+        tq = _fdiv(_fdiv(f1, f2 - f1) * f3, f2 - f3) + _fdiv(
+            _fdiv(_fdiv(x3 - x1, x2 - x1) * f1, f3 - f1) * f2, f3 - f2
+        )
+        t = _fmin(_fmax(tq if iqi else 0.5, tl), 1.0 - tl)
     return math.nan
+
+
+def _fdiv(a: float, b: float) -> float:
+    """``a / b`` on floats with NumPy's IEEE results for ``b == 0`` (inf or NaN instead of an exception)."""
+    if b != 0.0:
+        return a / b
+    if a != a or a == 0.0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _fmax(a: float, b: float) -> float:
+    """``np.maximum`` on floats (NaN propagates)."""
+    return a if (a >= b or a != a) else b
+
+
+def _fmin(a: float, b: float) -> float:
+    """``np.minimum`` on floats (NaN propagates)."""
+    return a if (a <= b or a != a) else b

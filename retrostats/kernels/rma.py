@@ -20,6 +20,7 @@ import numpy as np
 from scipy import special
 
 from .rma_linalg import p_stats, wls
+from .rma_one import FAST_TAU2, fit_one
 from .tau2 import DEFAULT_MAXITER, DEFAULT_TOL, TAU2
 
 __all__ = ["rma_fit", "METHODS", "TESTS"]
@@ -29,6 +30,8 @@ TESTS = ("z", "knha")
 _EPS = float(np.finfo(float).eps)
 #: intercept-only designs by number of studies (read-only, shared)
 _ONES: dict[int, np.ndarray] = {}
+#: the built-in estimators that :func:`.rma_one.fit_one` has a path for (one replaced by register_tau2 is not)
+_FAST = {code: TAU2[code] for code in FAST_TAU2}
 
 
 def rma_fit(
@@ -77,6 +80,12 @@ def rma_fit(
     """
     y = np.asarray(y, dtype=float)
     v = np.asarray(v, dtype=float)
+    if _one_intercept_only(y, v, X, mask, btt, start, tau2):
+        est = TAU2[method]
+        return fit_one(
+            y, v, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter,
+            estimator=None if _FAST.get(method) is est else est,
+        )
     if X is None:
         X = _ONES.get(y.shape[-1])
         if X is None:
@@ -223,6 +232,15 @@ def rma_fit(
         "converged": np.asarray(conv),
         "resid": resid,
     }
+
+
+def _one_intercept_only(y, v, X, mask, btt, start, tau2) -> bool:
+    """One problem, intercept only, no mask: :func:`.rma_one.fit_one` computes it (the same bits, faster)."""
+    if mask is not None or btt is not None or start is not None or y.ndim != 1 or v.shape != y.shape:
+        return False
+    if not y.shape[0] or (tau2 is not None and np.ndim(tau2) != 0):
+        return False
+    return X is None or (np.shape(X) == (y.shape[0], 1) and bool((np.asarray(X) == 1.0).all()))
 
 
 def _one_problem(y, v, X, m, w, beta, vb, resid, t2, conv, k, method, test, level) -> dict:

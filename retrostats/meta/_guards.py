@@ -28,9 +28,12 @@ def warn_extreme_variance_ratio(v: np.ndarray, labels: Sequence[str], *, stackle
     True
     """
     v = np.asarray(v, dtype=float)
-    if v.size < 2 or not np.all(np.isfinite(v)) or v.min() <= 0:
+    if v.size < 2:
         return
-    ratio = float(v.max() / v.min())
+    lo, hi = float(np.minimum.reduce(v)), float(np.maximum.reduce(v))
+    if not (lo > 0 and hi < np.inf):  # a NaN makes both comparisons false
+        return
+    ratio = hi / lo
     if ratio >= VARIANCE_RATIO_LIMIT:
         lo, hi = int(np.argmin(v)), int(np.argmax(v))
         warnings.warn(f"the largest sampling variance (study {labels[hi]!r}, {v[hi]:.3g}) is {ratio:.2g} times "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -25,12 +26,24 @@ from .weighted import check_weights, user_weighted_fit, weighted_result
 
 __all__ = ["meta_analysis"]
 
+_min = np.minimum.reduce  # NaN propagates (no overflow, unlike a sum)
+_max = np.maximum.reduce
 
-def _labels(data: pd.DataFrame | None, slab: Any, n: int) -> list[str]:
+
+#: the default labels "Study 1", ... by number of studies (up to 1,000), built once
+_DEFAULT_LABELS: dict[int, tuple[str, ...]] = {}
+
+
+def _labels(data: pd.DataFrame | None, slab: Any, n: int) -> Sequence[str]:
     if slab is None:
         if data is not None and "study_id" in data.columns:
             return [str(s) for s in data["study_id"]]
-        return [f"Study {i + 1}" for i in range(n)]
+        lab = _DEFAULT_LABELS.get(n)
+        if lab is None:
+            lab = tuple(f"Study {i + 1}" for i in range(n))
+            if n <= 1000:
+                _DEFAULT_LABELS[n] = lab
+        return lab
     if isinstance(slab, str) and data is not None:
         check_columns(data, [slab])
         return [str(s) for s in data[slab]]
@@ -57,10 +70,10 @@ class _LazyLabels(Sequence):
 
 def _design(data: pd.DataFrame | None, mods: Any, n: int, labels: Sequence[str]) -> tuple[np.ndarray, list]:
     """Intercept plus moderators; text/categorical columns become treatment-coded dummies."""
+    if mods is None:
+        return np.ones((n, 1)), ["intercept"]
     cols: list[np.ndarray] = [np.ones(n)]
     names: list[str] = ["intercept"]
-    if mods is None:
-        return np.ones((n, 1)), names
     if isinstance(mods, str):
         mods = [mods]
     if isinstance(mods, pd.DataFrame):
@@ -124,7 +137,7 @@ def _r2(y, v, X, fit, **opts) -> float:
     return max(0.0, 100.0 * (t0 - float(fit["tau2"])) / t0) if t0 > 0 else 0.0
 
 
-def meta_analysis(  # noqa: C901
+def meta_analysis(
     data: pd.DataFrame | None = None,
     *,
     yi: Any = "yi",
@@ -237,6 +250,92 @@ def meta_analysis(  # noqa: C901
     0    1  3    0.1727
     1    2  3    0.5584
     """
+    method, test = _method_and_test(preset, method, test)
+    check_option("missing", missing, _MISSING)
+    check_option("multiarm", multiarm, _MULTIARM)
+    level = check_confidence_level(confidence_level)
+    data, y_raw, v_raw, s_raw = _inputs(data, yi, vi, sei)
+    y = as_float_array("yi", y_raw, allow_nan=True)
+    n = len(y)
+    labels = _labels(data, slab, n) if by is None else _LazyLabels(data, slab, n)
+    v, vname = _variances(v_raw, s_raw, labels, n)
+    keep, all_kept = _kept_rows(y, v, vname, labels, missing)
+    fixed = None if tau2 is None else float(as_float_array("tau2", tau2, nonnegative=True)[0])
+    args = {"method": method, "test": test, "confidence_level": level}
+    if preset is not None:
+        args["preset"] = preset
+    if by is not None:
+        return _batch(data, by, y, v, keep, (mods, subgroup, weights, cluster), multiarm, args, fixed, tol, maxiter)
+    kept = data if data is None or all_kept else data[keep]
+    if kept is not None and multiarm != "ignore":
+        check_multiarm(kept, multiarm=multiarm, stacklevel=3)
+    meaning = table_meaning(kept, what="data")  # measure, instrument, orientation; mixtures are refused
+    if kept is not None:
+        check_same_trial(kept)
+
+    X, names = _design(data, mods, n, labels)
+    if not all_kept:
+        X, y, v = X[keep], y[keep], v[keep]
+        labels = [lab for lab, kp in zip(labels, keep) if kp]
+    _check_model(X, names, test)
+
+    warn_extreme_variance_ratio(v, labels)
+    fit = rma_fit(
+        y, v, None if mods is None else X, method=method, test=test, level=level, tau2=fixed, tol=tol, maxiter=maxiter
+    )
+    if weights is not None:  # user weights: retrostats.meta.weighted
+        if subgroup is not None or preset is not None:
+            raise ValueError("weights= cannot be combined with subgroup= or preset=; fit the subgroups separately.")
+        a = check_weights(weights, data, len(keep), _labels(data, slab, len(keep)))[keep]
+        fit = user_weighted_fit(fit, y, v, X, a, test, level)
+    conv = fit["converged"]
+    if not (conv if conv.ndim == 0 else conv.all()):
+        raise ConvergenceError(
+            f"the {method} estimator of tau² did not converge in {maxiter} iterations; "
+            "increase maxiter or try method='DL' or 'PM'."
+        )
+    sub_table, sub_test, sub_labels = _subgroups(
+        data, subgroup, slab, keep, y, v, method=method, test=test, level=level, tol=tol, maxiter=maxiter
+    )
+    p = X.shape[1]
+    r2 = _r2(y, v, X, fit, method=method, test=test, level=level, tol=tol, maxiter=maxiter) if p > 1 else np.nan
+    if mods is not None:
+        args["mods"] = names[1:]
+    if subgroup is not None:
+        args["subgroup"] = subgroup if isinstance(subgroup, str) else "<array>"
+    res = MetaAnalysisResult.from_fit(
+        fit,
+        y=y,
+        v=v,
+        X=X,
+        names=names,
+        labels=labels,
+        method=method,
+        test=test,
+        level=level,
+        preset=preset,
+        tau2_fixed=fixed is not None,
+        r2=r2,
+        subgroups=sub_table,
+        subgroup_test=sub_test,
+        subgroup_labels=sub_labels,
+        measure=meaning.measure,
+        instrument=meaning.instrument,
+        favours=meaning.favours,
+        provenance=make_provenance("meta_analysis", args, y, v, X),
+        tol=tol,
+        maxiter=maxiter,
+    )
+    res = attach_cluster(res, data, cluster, keep)
+    return res if weights is None else weighted_result(res, a)
+
+
+_MISSING = ("drop", "raise")
+_MULTIARM = ("warn", "raise", "ignore")
+
+
+def _method_and_test(preset: str | None, method: str, test: str) -> tuple[str, str]:
+    """``method`` and ``test``, set by ``preset`` when given (refusing a contradicting explicit value)."""
     if preset is not None:
         check_option("preset", preset, list(PRESETS))
         pr = PRESETS[preset]
@@ -247,92 +346,93 @@ def meta_analysis(  # noqa: C901
                     "well. Pass one or the other."
                 )
         method, test = pr.method, pr.test
-    check_option("method", method, list(TAU2))
-    check_option("test", test, list(TESTS))
-    check_option("missing", missing, ["drop", "raise"])
-    check_option("multiarm", multiarm, ["warn", "raise", "ignore"])
-    level = check_confidence_level(confidence_level)
+    if method not in TAU2:
+        check_option("method", method, list(TAU2))
+    check_option("test", test, TESTS)
+    return method, test
 
-    if data is not None:
-        check_columns(data, [c for c in (yi, vi if sei is None else None, sei) if isinstance(c, str)])
-        data = data.reset_index(drop=True)
-        y_raw = data[yi] if isinstance(yi, str) else yi
-        v_raw = None if sei is not None else (data[vi] if isinstance(vi, str) else vi)
-        s_raw = (data[sei] if isinstance(sei, str) else sei) if sei is not None else None
-    else:
+
+def _inputs(data: pd.DataFrame | None, yi: Any, vi: Any, sei: Any) -> tuple:
+    """``(data, yi, vi, sei)`` with column names replaced by the columns (``data`` indexed 0..n-1)."""
+    if data is None:
         if isinstance(yi, str) or (sei is None and isinstance(vi, str)):
-            raise ValueError(
-                "yi and vi name columns only when data= is given; pass data=DataFrame or arrays."
-            )
-        y_raw, v_raw, s_raw = yi, vi, sei
-    y = as_float_array("yi", y_raw, allow_nan=True)
-    n = len(y)
-    labels = _labels(data, slab, n) if by is None else _LazyLabels(data, slab, n)
+            raise ValueError("yi and vi name columns only when data= is given; pass data=DataFrame or arrays.")
+        return None, yi, vi, sei
+    check_columns(data, [c for c in (yi, vi if sei is None else None, sei) if isinstance(c, str)])
+    idx = data.index
+    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
+        data = data.reset_index(drop=True)
+    y_raw = data[yi] if isinstance(yi, str) else yi
+    if sei is not None:
+        return data, y_raw, None, data[sei] if isinstance(sei, str) else sei
+    return data, y_raw, data[vi] if isinstance(vi, str) else vi, None
+
+
+def _variances(v_raw: Any, s_raw: Any, labels: Sequence[str], n: int) -> tuple[np.ndarray, str]:
+    """The sampling variances (``sei**2`` when standard errors were given) and the argument's name."""
     if s_raw is not None:
-        s = as_float_array("sei", s_raw, labels=labels, allow_nan=True)
-        v = s**2
-        vname = "sei"
+        v, vname = as_float_array("sei", s_raw, labels=labels, allow_nan=True) ** 2, "sei"
     else:
-        v = as_float_array("vi", v_raw, labels=labels, allow_nan=True)
-        vname = "vi"
+        v, vname = as_float_array("vi", v_raw, labels=labels, allow_nan=True), "vi"
     if len(v) != n:
         raise ValueError(f"yi has {n} values but {vname} has {len(v)}.")
+    return v, vname
+
+
+def _kept_rows(y: np.ndarray, v: np.ndarray, vname: str, labels: Sequence[str], missing: str) -> tuple:
+    """``(keep, all kept)``: rows with both ``yi`` and ``vi``, the others dropped with a DataWarning (or
+    refused); ``vi > 0`` checked.
+    """
+    if len(v) and _min(v) > 0 and not math.isnan(_max(y)):  # the common case in two reductions: nothing missing, vi > 0
+        return np.ones(len(y), dtype=bool), True
     bad = np.isnan(y) | np.isnan(v)
     if bad.any():
         rows = ", ".join(f"{i} ({labels[i]!r})" for i in np.flatnonzero(bad))
         msg = f"yi or {vname} is missing (NaN) in row(s) {rows}"
         if missing == "raise":
             raise DataError(msg + "; supply the values or use missing='drop'.")
-        warnings.warn(msg + "; these studies were dropped.", DataWarning, stacklevel=2)
+        warnings.warn(msg + "; these studies were dropped.", DataWarning, stacklevel=3)
     keep = ~bad
     for i in np.flatnonzero(keep & ~(v > 0)):
         raise DataError(
             f"{vname} must be > 0; row {i} (study {labels[i]!r}) has {v[i]!r}. A sampling variance "
             "of zero usually means a missing or zero SD; check the source."
         )
-    if by is not None:
-        if data is None or not isinstance(by, str):
-            raise ValueError("by= names a column of data=; pass data=DataFrame and by='column'.")
-        check_columns(data, [by])
-        if mods is not None or subgroup is not None or weights is not None or cluster is not None:
-            raise ValueError(
-                "by= fits intercept-only models with the usual weights; for moderators, subgroups, user "
-                "weights or clusters call meta_analysis per group."
-            )
-        from .batch import fit_by
+    return keep, bool(keep.all())
 
-        args = {"method": method, "test": test, "confidence_level": level}
-        if preset is not None:
-            args["preset"] = preset
-        fixed = None if tau2 is None else float(as_float_array("tau2", tau2, nonnegative=True)[0])
-        return fit_by(
-            data,
-            by=by,
-            y=y,
-            v=v,
-            keep=keep,
-            method=method,
-            test=test,
-            level=level,
-            tau2=fixed,
-            multiarm=multiarm,
-            tol=tol,
-            maxiter=maxiter,
-            args=args,
+
+def _batch(data, by, y, v, keep, others, multiarm, args, fixed, tol, maxiter) -> MetaAnalysisBatch:
+    """``meta_analysis(..., by=)``: one intercept-only fit per group (:func:`retrostats.meta.batch.fit_by`)."""
+    if data is None or not isinstance(by, str):
+        raise ValueError("by= names a column of data=; pass data=DataFrame and by='column'.")
+    check_columns(data, [by])
+    if any(o is not None for o in others):
+        raise ValueError(
+            "by= fits intercept-only models with the usual weights; for moderators, subgroups, user "
+            "weights or clusters call meta_analysis per group."
         )
-    kept = data if data is None or keep.all() else data[keep]
-    if kept is not None and multiarm != "ignore":
-        check_multiarm(kept, multiarm=multiarm, stacklevel=3)
-    meaning = table_meaning(kept, what="data")  # measure, instrument, orientation; mixtures are refused
-    if kept is not None:
-        check_same_trial(kept)
+    from .batch import fit_by
 
-    X, names = _design(data, mods, n, labels)
-    if not keep.all():
-        X = X[keep]
-        y, v = y[keep], v[keep]
-        labels = [lab for lab, kp in zip(labels, keep) if kp]
-    k, p = len(y), X.shape[1]
+    return fit_by(
+        data,
+        by=by,
+        y=y,
+        v=v,
+        keep=keep,
+        method=args["method"],
+        test=args["test"],
+        level=args["confidence_level"],
+        tau2=fixed,
+        multiarm=multiarm,
+        tol=tol,
+        maxiter=maxiter,
+        args=args,
+    )
+
+
+def _check_model(X: np.ndarray, names: list[str], test: str) -> None:
+    """Enough studies for the model: at least one, more than its coefficients, two for Knapp-Hartung."""
+    k, p = X.shape
     if k == 0:
         raise DataError("no studies left to pool (all rows have a missing yi or vi).")
     if p > 1:
@@ -347,79 +447,26 @@ def meta_analysis(  # noqa: C901
             "test='knha' needs at least 2 studies (it has k - 1 degrees of freedom); with one "
             "study use test='z', or do not pool."
         )
-    if tau2 is not None:
-        tau2 = float(as_float_array("tau2", tau2, nonnegative=True)[0])
 
-    warn_extreme_variance_ratio(v, labels)
-    fit = rma_fit(y, v, X, method=method, test=test, level=level, tau2=tau2, tol=tol, maxiter=maxiter)
-    if weights is not None:  # user weights: retrostats.meta.weighted
-        if subgroup is not None or preset is not None:
-            raise ValueError("weights= cannot be combined with subgroup= or preset=; fit the subgroups separately.")
-        a = check_weights(weights, data, len(keep), _labels(data, slab, len(keep)))[keep]
-        fit = user_weighted_fit(fit, y, v, X, a, test, level)
-    if not bool(np.all(fit["converged"])):
-        raise ConvergenceError(
-            f"the {method} estimator of tau² did not converge in {maxiter} iterations; "
-            "increase maxiter or try method='DL' or 'PM'."
+
+def _subgroups(data, subgroup, slab, keep, y, v, **opts) -> tuple:
+    """``(table, test, labels)`` of ``subgroup=`` (each group pooled alone, the between-group Q test)."""
+    if subgroup is None:
+        return None, None, ()
+    from .subgroups import subgroup_analysis
+
+    n = len(keep)
+    g_raw = data[subgroup] if (isinstance(subgroup, str) and data is not None) else subgroup
+    g_ser = pd.Series(list(g_raw))
+    if len(g_ser) != n:
+        raise ValueError(f"subgroup has {len(g_ser)} values but there are {n} studies.")
+    miss = np.flatnonzero(g_ser.isna().to_numpy() & keep)
+    if miss.size:
+        all_labels = _labels(data, slab, n)
+        raise DataError(
+            f"subgroup is missing for row {int(miss[0])} (study {all_labels[miss[0]]!r}); give every "
+            "study a subgroup (e.g. 'unclear') or drop the row."
         )
-
-    sub_table = sub_test = None
-    sub_labels: tuple = ()
-    if subgroup is not None:
-        from .subgroups import subgroup_analysis
-
-        g_raw = data[subgroup] if (isinstance(subgroup, str) and data is not None) else subgroup
-        g_ser = pd.Series(list(g_raw))
-        if len(g_ser) != n:
-            raise ValueError(f"subgroup has {len(g_ser)} values but there are {n} studies.")
-        miss = np.flatnonzero(g_ser.isna().to_numpy() & keep)
-        if miss.size:
-            all_labels = _labels(data, slab, n)
-            raise DataError(
-                f"subgroup is missing for row {int(miss[0])} (study {all_labels[miss[0]]!r}); give every "
-                "study a subgroup (e.g. 'unclear') or drop the row."
-            )
-        g = np.asarray(g_ser.astype(str), dtype=object)[keep]
-        sub_table, sub_test = subgroup_analysis(
-            y, v, g, method=method, test=test, level=level, tol=tol, maxiter=maxiter
-        )
-        sub_labels = tuple(g)
-
-    r2 = (
-        _r2(y, v, X, fit, method=method, test=test, level=level, tol=tol, maxiter=maxiter)
-        if p > 1
-        else np.nan
-    )
-
-    args = {"method": method, "test": test, "confidence_level": level}
-    if preset is not None:
-        args["preset"] = preset
-    if mods is not None:
-        args["mods"] = names[1:]
-    if subgroup is not None:
-        args["subgroup"] = subgroup if isinstance(subgroup, str) else "<array>"
-    prov = make_provenance("meta_analysis", args, y, v, X)
-    res = attach_cluster(MetaAnalysisResult.from_fit(
-        fit,
-        y=y,
-        v=v,
-        X=X,
-        names=names,
-        labels=labels,
-        method=method,
-        test=test,
-        level=level,
-        preset=preset,
-        tau2_fixed=tau2 is not None,
-        r2=r2,
-        subgroups=sub_table,
-        subgroup_test=sub_test,
-        subgroup_labels=sub_labels,
-        measure=meaning.measure,
-        instrument=meaning.instrument,
-        favours=meaning.favours,
-        provenance=prov,
-        tol=tol,
-        maxiter=maxiter,
-    ), data, cluster, keep)
-    return res if weights is None else weighted_result(res, a)
+    g = np.asarray(g_ser.astype(str), dtype=object)[keep]
+    table, test = subgroup_analysis(y, v, g, **opts)
+    return table, test, tuple(g)

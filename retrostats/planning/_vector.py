@@ -7,12 +7,14 @@ exactly the steps it takes alone. A scalar call is a grid of one point, so grids
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from scipy import special
 
+from ..kernels.power import _solve_one as _solve_one_kernel
 from ..kernels.power import solve_increasing_vec
 from ..provenance import make_provenance
 from ..validators import check_alternative
@@ -106,6 +108,13 @@ def solve_grid(
     d, n, power = values["effect_size"], values["n"], values["power"]
     alpha, ratio = values["alpha"], values["ratio"]
     size = alpha.size
+    if shape == () and power_one is not None:  # one point: the same steps on floats
+        d, n, power = _solve_point(power_one, values, alternative, solved_for, n_min, var_factor, effect_max)
+        a, r = float(alpha[0]), float(ratio[0])
+        params = dict(parameters)
+        args = {"effect_size": d, "n": n, "power": power, "alpha": a, "alternative": alternative, "ratio": r}
+        prov = make_provenance(function, {**args, **params}, np.array([d, n, power, a, r]))
+        return PowerResult(d, n, r * n, power, a, alternative, r, solved_for, design, method, params, prov)
     n_min = n_min if np.shape(n_min) == (size,) else np.broadcast_to(n_min, (size,))
     if alternative == "two-sided" and d is not None:
         d = np.abs(d)
@@ -184,3 +193,51 @@ def solve_grid(
         parameters=params,
         provenance=prov,
     )
+
+
+def _solve_point(power_one, values, alternative, solved_for, n_min, var_factor, effect_max) -> tuple:
+    """:func:`solve_grid` for a one-point grid on floats: ``(d, n, power)``, the same operations as the
+    vectorised path (squares as products, as NumPy squares arrays), so the same bits.
+    """
+    d, n, power = (None if values[k] is None else float(values[k][0]) for k in ("effect_size", "n", "power"))
+    alpha, ratio = float(values["alpha"][0]), float(values["ratio"][0])
+    n_min, vf = float(np.ravel(n_min)[0]), float(np.ravel(var_factor)[0])
+    if alternative == "two-sided" and d is not None:
+        d = abs(d)
+    if n is not None and n < n_min:
+        raise ValueError(f"n must be at least {n_min:g} for this design (group 1); got {n:g}.")
+    with np.errstate(over="ignore"):  # as scipy.stats.nct.sf, once for every evaluation
+        if solved_for == "power":
+            return d, n, power_one(d, n)
+        z_a = float(special.ndtri(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha)))
+        z_b = float(special.ndtri(power))
+        if solved_for == "n":
+            if d == 0:
+                raise ValueError(
+                    "effect_size is 0: no sample size gives power above alpha. Give a non-zero effect_size."
+                )
+            lo = n_min * (1 + 1e-10)
+            q = (z_a + z_b) / d
+            guess = vf * (1.0 + 1.0 / ratio) * (q * q) + z_a * z_a / 4.0
+            n = _solve_one(lambda x: power_one(d, x), power, lo, _N_MAX, guess)
+            if math.isnan(n) or n <= lo:
+                if power_one(d, lo) >= power:
+                    raise ValueError(
+                        f"power {power:g} is reached already at the smallest possible n ({n_min:g} in group 1); "
+                        f"effect_size = {d:g} is very large. Check the effect size (it is standardised)."
+                    )
+                raise ValueError(
+                    f"power {power:g} is not reached with n up to {_N_MAX:g} per group for effect_size = {d:g}; "
+                    "the effect is too small to detect."
+                )
+            return d, n, power
+        sign = -1.0 if alternative == "less" else 1.0
+        guess = (z_a + z_b) * math.sqrt(vf * (1.0 / n + 1.0 / (ratio * n)))
+        e = _solve_one(lambda x: power_one(sign * x, n), power, 1e-10, effect_max, guess)
+        if math.isnan(e):
+            raise ValueError(f"power {power:g} is not reached for any effect size with n = {n:g}; increase n.")
+        return sign * e, n, power
+
+
+def _solve_one(g, target, lo, hi, x0) -> float:
+    return _solve_one_kernel(g, target, lo, hi, x0, 1e-13, 1e-13, 200)

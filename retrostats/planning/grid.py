@@ -46,8 +46,18 @@ def _analytic(design: str, na: np.ndarray, d: np.ndarray, rr: np.ndarray, alpha:
     return t_power(two_sample_ncp(d, na, na), 2.0 * na - 2.0, alpha)
 
 
-#: scenarios per Dask task of an analytic grid
+#: at most this many scenarios per Dask task of an analytic grid
 DASK_CHUNK = 50_000
+
+
+def _block_size(client: Any, n: int) -> int:
+    """Scenarios per Dask task: at most :data:`DASK_CHUNK`, and small enough that every worker gets two
+    blocks (a block is one vectorised call whose rows do not depend on each other, so the blocking never
+    changes a number).
+    """
+    nthreads = getattr(client, "nthreads", None)  # worker address -> threads; without it one worker assumed
+    workers = max(1, len(nthreads())) if callable(nthreads) else 1
+    return max(1, min(DASK_CHUNK, -(-n // (2 * workers))))
 
 
 def power_grid(
@@ -84,8 +94,9 @@ def power_grid(
         joblib workers for simulation (``-1`` = all cores); ignored when ``client`` is given.
     client : dask.distributed.Client, optional
         Run the grid on this Dask cluster (``client.submit``/``client.gather``): one task per simulation
-        scenario, or blocks of :data:`DASK_CHUNK` analytic scenarios, each block one vectorised call (the
-        same arithmetic as locally, so the powers are identical).
+        scenario, or blocks of analytic scenarios (two per worker, at most :data:`DASK_CHUNK` each), each
+        block one vectorised call (the same arithmetic as locally, so the powers are identical;
+        ``benchmarks/bench_power.py dask`` times a 2-worker local cluster against one process).
 
     Returns
     -------
@@ -122,7 +133,8 @@ def power_grid(
     if method == "analytic":
         na, d, rr = (rows[c].to_numpy(dtype=float) for c in ("n_analysed", "effect_size", "r"))
         if client is not None:
-            blocks = [slice(i, i + DASK_CHUNK) for i in range(0, len(rows), DASK_CHUNK)]
+            size = _block_size(client, len(rows))
+            blocks = [slice(i, i + size) for i in range(0, len(rows), size)]
             futures = [client.submit(_analytic, design, na[b], d[b], rr[b], alpha, pure=False) for b in blocks]
             power = np.concatenate(client.gather(futures)) if blocks else np.empty(0)
         else:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..kernels.power import t_power, t_power_one, two_sample_ncp
+from ..kernels.power import t_power, t_power_point, two_sample_ncp
 from ._result import PowerResult
 from ._vector import grid_inputs, solve_grid
 
@@ -116,10 +116,11 @@ def power_ttest(
         r = ratio_[sel]
         return t_power(two_sample_ncp(d, n1, r * n1), n1 * (1.0 + r) - 2.0, alpha_[sel], alternative)
 
+    r1, a1 = float(ratio_[0]), float(alpha_[0])
+
     def fn_one(d: float, n1: float) -> float:  # fn for one point, on floats: the same operations
-        r, a = float(ratio_[0]), float(alpha_[0])
-        n2 = r * n1
-        return t_power_one(d / math.sqrt(1.0 / n1 + 1.0 / n2), n1 * (1.0 + r) - 2.0, a, alternative)
+        # (solve_grid calls it inside np.errstate(over="ignore"), as t_power_point needs)
+        return t_power_point(d / math.sqrt(1.0 / n1 + 1.0 / (r1 * n1)), n1 * (1.0 + r1) - 2.0, a1, alternative)
 
     return solve_grid(
         fn,

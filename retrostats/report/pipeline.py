@@ -19,7 +19,7 @@ from typing import Any
 
 from .context import Context, Step, check_steps, step
 
-__all__ = ["Context", "Step", "step", "steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
+__all__ = ["Context", "Step", "step", "list_steps", "check_steps", "reproduce", "MANIFEST", "PAPER_FIGURES",
            "resolve_only"]
 
 #: written last into every reproduce folder: the files and their SHA-256 (a folder without it is incomplete)
@@ -49,7 +49,7 @@ PAPER_FIGURES: dict[str, tuple[str, str]] = {
 _GENERATOR = "retrostats reproduce"
 
 
-def steps() -> list[Step]:
+def list_steps() -> list[Step]:
     """The steps of ``retrostats reproduce``, in order (``retrostats.report.steps.STEPS``, checked)."""
     from .steps import STEPS
 
@@ -82,7 +82,7 @@ def _write_numbers(ctx: Context) -> None:
 
 def _run_steps(names: list[str], out: Path, quick: bool, where: str = "main process") -> list[dict[str, Any]]:
     """Run a chain of steps (in a worker process or this one), sharing one cache; return what each recorded."""
-    by_name = {s.name: s for s in steps()}
+    by_name = {s.name: s for s in list_steps()}
     cache: dict[str, Any] = {}
     parts = []
     for name in names:
@@ -283,7 +283,7 @@ def resolve_only(only: list[str] | None) -> list[str] | None:
     """
     if only is None:
         return None
-    known = [s.name for s in steps()]
+    known = [s.name for s in list_steps()]
     by_stem = {stem: name for name, stem in PAPER_FIGURES.values()}
     out: list[str] = []
     for item in only:
@@ -361,7 +361,7 @@ def reproduce(out: str | Path = "output", *, quick: bool = False, progress: bool
 def _run_all(ctx: Context, only: list[str] | None, jobs: int | None, quick: bool, progress: bool,
              write_report: Callable[[Context], Path]) -> None:
     """Every step into ``ctx.out`` (in workers where independent), then numbers and the report."""
-    todo = [s for s in steps() if only is None or s.name in only]
+    todo = [s for s in list_steps() if only is None or s.name in only]
     jobs = _default_jobs() if jobs is None else int(jobs)
     early = [s for s in todo if not s.gather]
     chains = _chains(early)
