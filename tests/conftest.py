@@ -71,6 +71,18 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Close the pyplot figures a test left open: a worker runs hundreds of tests in one process, and
+    matplotlib warns (an error here) once more than 20 figures are open, in whichever test comes next."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
 #: The figure widths every paper figure is checked at (journal single and double column).
 PAPER_WIDTHS = ("single", "double")
 
