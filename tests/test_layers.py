@@ -5,6 +5,7 @@ imports itself through others (no import circles, counting imports inside functi
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,14 @@ def _function_nodes(tree: ast.AST) -> set[int]:
 
 
 def import_graph() -> dict[str, set[str]]:
+    """Module -> the retrostats modules it imports, at module level or inside functions alike (a fresh copy of
+    :func:`_import_graph`, which parses the package once per test process: several tests ask for it).
+    """
+    return {name: set(edges) for name, edges in _import_graph().items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _import_graph() -> dict[str, set[str]]:
     """Module -> the retrostats modules it imports, at module level or inside functions alike.
 
     ``from .pkg import name`` points at ``pkg.name`` when that is a module, else at ``pkg`` (its
