@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 
 from .._version import __version__
 
@@ -274,7 +275,7 @@ def save_figure(
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     # svg.hashsalt makes SVG ids deterministic; the style is re-applied so save-time rcParams match
-    with style_context({"svg.hashsalt": "retrostats"}):
+    with style_context({"svg.hashsalt": "retrostats"}), _laid_out_once(fig, fmts, int(dpi)):
         for f in fmts:
             path = stem.with_name(stem.name + "." + f)
             if f == "eps":
@@ -294,6 +295,54 @@ def save_figure(
         if close:
             plt.close(orig)
     return written
+
+
+@contextlib.contextmanager
+def _laid_out_once(fig: Any, fmts: Sequence[str], dpi: int) -> Iterator[None]:
+    """Lay ``fig`` out once for all the formats being saved, and switch its layout engine off meanwhile.
+
+    With a layout engine (constrained layout), every ``savefig`` draws the figure twice (a layout pass, then
+    the drawing), each time running the engine: six draws for three formats. Here the engine runs once,
+    measuring text as the raster formats do (Agg at ``dpi``, what the PNG's own layout pass measured), and
+    each format is then drawn once at those positions. The PDF and SVG therefore take the PNG's text metrics
+    (their margins may move by a fraction of a point); the PNG is what it was. The engine is restored on exit.
+    With one format, or a figure without a layout engine, nothing changes.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or len(fmts) < 2 or not fig.axes:
+        yield
+        return
+    raster = any(f in ("png", "tiff") for f in fmts)
+    old_dpi = fig.dpi
+    fig.dpi = dpi if raster else 72  # the vector backends measure text at 72 dpi
+    try:
+        # run to its fixed point: a legend or label placed relative to an axes moves with it, so one pass
+        # may not settle it (geometric convergence; a few passes reach 1e-9 of the figure)
+        before = _placement(fig)
+        for _ in range(_MAX_LAYOUT_PASSES):
+            engine.execute(fig)
+            now = _placement(fig)
+            if now.shape == before.shape and np.allclose(now, before, rtol=0, atol=1e-9):
+                break
+            before = now
+    finally:
+        fig.dpi = old_dpi
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # positions stay where the engine put them
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
+
+
+_MAX_LAYOUT_PASSES = 12
+
+
+def _placement(fig: Any) -> Any:
+    """Where the layout engine put things: every Axes' position and every figure text's position."""
+    vals = [v for a in fig.axes for v in a.get_position().bounds]
+    vals += [float(v) for t in fig.texts for v in t.get_position()]
+    return np.asarray(vals, dtype=float)
 
 
 _LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
