@@ -85,6 +85,20 @@ def test_save_figure_is_byte_identical_and_journal_sized(tmp_path, result):
         assert im.info.get("Software", "").startswith("retrostats")
 
 
+def test_save_figure_lays_out_once_for_every_format(tmp_path):
+    # a legend placed below the axes moves with it: the layout is iterated to its fixed point, so a PNG
+    # saved alone and one saved after the PDF and SVG are the same bytes; the engine is restored afterwards
+    pngs = []
+    for run, formats in (("alone", ("png",)), ("all", ("pdf", "svg", "png"))):
+        ax = F.rob_summary(F.example_rob_judgements())
+        engine = ax.figure.get_layout_engine()
+        assert engine is not None
+        files = F.save_figure(ax, tmp_path / run / "rob", formats=formats, dpi=150)
+        assert ax.figure.get_layout_engine() is engine
+        pngs.append(files[-1].read_bytes())
+    assert pngs[0] == pngs[1]
+
+
 def test_save_figure_rejects_bad_input(tmp_path):
     ax = F.forest_plot(pd.DataFrame({"yi": [0.1, 0.2], "vi": [0.1, 0.1]}))
     with pytest.raises(ValueError, match="formats"):

@@ -275,7 +275,7 @@ def save_figure(
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     # svg.hashsalt makes SVG ids deterministic; the style is re-applied so save-time rcParams match
-    with style_context({"svg.hashsalt": "retrostats"}), _laid_out_once(fig, fmts, int(dpi)):
+    with style_context({"svg.hashsalt": "retrostats"}), _laid_out_once(fig, int(dpi)):
         for f in fmts:
             path = stem.with_name(stem.name + "." + f)
             if f == "eps":
@@ -298,23 +298,23 @@ def save_figure(
 
 
 @contextlib.contextmanager
-def _laid_out_once(fig: Any, fmts: Sequence[str], dpi: int) -> Iterator[None]:
+def _laid_out_once(fig: Any, dpi: int) -> Iterator[None]:
     """Lay ``fig`` out once for all the formats being saved, and switch its layout engine off meanwhile.
 
     With a layout engine (constrained layout), every ``savefig`` draws the figure twice (a layout pass, then
-    the drawing), each time running the engine: six draws for three formats. Here the engine runs once,
-    measuring text as the raster formats do (Agg at ``dpi``, what the PNG's own layout pass measured), and
-    each format is then drawn once at those positions. The PDF and SVG therefore take the PNG's text metrics
-    (their margins may move by a fraction of a point); the PNG is what it was. The engine is restored on exit.
-    With one format, or a figure without a layout engine, nothing changes.
+    the drawing), each time running the engine: six draws for three formats. Here the engine runs until the
+    positions settle, measuring text as the PNG's own layout pass did (Agg at ``dpi``), and each format is
+    then drawn once at those positions, so every format (and a PNG saved alone) has the same layout. The PDF
+    and SVG take the raster text metrics (their margins may move by a fraction of a point; before, each
+    vector format was laid out with its own renderer's metrics). The engine is restored on exit; a figure
+    without a layout engine is saved as before.
     """
     engine = fig.get_layout_engine()
-    if engine is None or len(fmts) < 2 or not fig.axes:
+    if engine is None or not fig.axes:
         yield
         return
-    raster = any(f in ("png", "tiff") for f in fmts)
     old_dpi = fig.dpi
-    fig.dpi = dpi if raster else 72  # the vector backends measure text at 72 dpi
+    fig.dpi = dpi
     try:
         # run to its fixed point: a legend or label placed relative to an axes moves with it, so one pass
         # may not settle it (geometric convergence; a few passes reach 1e-9 of the figure)
