@@ -80,7 +80,7 @@ def test_pyplot_only_inside_functions(path):
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PKG)))
 def test_module_size(path):
     n = len(path.read_text(encoding="utf-8").splitlines())
-    assert n <= 700, f"{path} has {n} lines; split it (soft cap ~600)"
+    assert n <= 600, f"{path} has {n} lines; split it (the cap is 600)"
 
 
 # ---------------------------------------------------------------- no import circles

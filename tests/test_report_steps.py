@@ -120,3 +120,13 @@ def test_a_failing_chain_in_a_worker_is_raised_after_every_process_finished(tmp_
     # failed by then: the worker's error is raised here, once no process runs a chain any more
     with pytest.raises(KeyError, match="no_such_step"):
         pipeline._run_chains([["no_such_step"], ["registry"]], tmp_path, True, 2)
+
+
+def test_a_two_process_run_leaves_joblib_usable_in_the_same_session(tmp_path):
+    """The pool of reproduce(jobs=2) is private and shut down: joblib.Parallel afterwards (power_grid with
+    n_jobs=2) used to fail on loky's shared executor ('no attribute _temp_folder_manager')."""
+    from joblib import Parallel, delayed
+
+    got = pipeline._run_chains([["registry"], ["reviews"]], tmp_path, True, 2)
+    assert set(got) == {"registry", "reviews"}
+    assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]

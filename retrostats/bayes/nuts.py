@@ -183,7 +183,7 @@ def check_convergence(idata: Any, var_names: list[str], *, stacklevel: int = 3) 
 
 def sample_meta(y, v, mu_spec, tau_spec, *, draws: int, tune: int, chains: int, random_seed: int | None):
     """Sample the meta-analysis model; returns (DrawPosterior, InferenceData, diagnostics)."""
-    from ..kernels.bayes_exact import mu_logpdf
+    from ..kernels.bayes_priors import mu_logpdf
 
     model = meta_model(y, v, mu_spec, tau_spec)
     idata = run_sampler(

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import DataError
-from ..kernels.bayes_exact import MU_FAMILIES, TAU_FAMILIES
+from ..kernels.bayes_priors import MU_FAMILIES, TAU_FAMILIES
 from ..validators import _suggest
 
 __all__ = [

@@ -107,14 +107,25 @@ def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> d
     folder that is being removed).
     """
     import threading
-    from concurrent.futures import wait
 
-    from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky import ProcessPoolExecutor
 
     pending = list(chains)
     futures: list[Any] = []
     lock = threading.Lock()
-    executor = get_reusable_executor(max_workers=min(jobs, len(chains)) - 1)
+    # a private pool, shut down on return: loky's process-wide reusable executor would be picked up later by
+    # joblib.Parallel (power_grid(n_jobs=2) in the same session), which fails on one it did not create
+    executor = ProcessPoolExecutor(max_workers=min(jobs, len(chains)) - 1)
+    try:
+        return _hand_out(chains, pending, futures, lock, executor, out, quick, jobs)
+    finally:
+        executor.shutdown(wait=True)
+
+
+def _hand_out(chains: list[list[str]], pending: list[list[str]], futures: list[Any], lock: Any, executor: Any,
+              out: Path, quick: bool, jobs: int) -> dict[str, dict[str, Any]]:
+    """The body of :func:`_run_chains`: hand the chains to the pool's workers and to this process."""
+    from concurrent.futures import wait
 
     def hand_out(done: Any = None) -> None:
         if done is not None and (done.cancelled() or done.exception() is not None):
