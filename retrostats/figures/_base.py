@@ -242,7 +242,9 @@ def save_figure(
     PDF files carry no creation date, SVG files no date and a fixed ``svg.hashsalt`` (so element ids are
     stable), PNG files a fixed ``Software`` entry; fonts are the bundled DejaVu Sans. Under these settings
     matplotlib writes byte-identical files for identical figures (checked by ``tests/test_figures.py``).
-    TIFF files are LZW-compressed without a date; EPS files carry a fixed creation date.
+    TIFF files are LZW-compressed without a date; EPS files carry a fixed creation date. A figure with a
+    layout engine (constrained layout) is laid out once for all formats, measuring text as the PNG does, and
+    its engine is off while the formats are drawn (each is drawn once), so every format has the same layout.
 
     Examples
     --------
