@@ -46,7 +46,7 @@ import pandas as pd
 from .exceptions import DataError
 from .kernels import escalc as K
 from .kernels.escalc_binary import from_counts
-from .validators import _suggest
+from .validators import did_you_mean
 
 __all__ = [
     "Measure",
@@ -162,12 +162,12 @@ class Measure:
         if self.family not in FAMILIES:
             raise ValueError(
                 f"Measure {self.code!r}: family must be one of {list(FAMILIES)}; got {self.family!r}."
-                f"{_suggest(self.family, FAMILIES)}"
+                f"{did_you_mean(self.family, FAMILIES)}"
             )
         if self.scale not in SCALES:
             raise ValueError(
                 f"Measure {self.code!r}: scale must be one of {list(SCALES)}; got {self.scale!r}."
-                f"{_suggest(self.scale, SCALES)}"
+                f"{did_you_mean(self.scale, SCALES)}"
             )
         if self.mcid_applies is None:
             object.__setattr__(self, "mcid_applies", self.scale == "raw")
@@ -283,7 +283,7 @@ def get_measure(code: Any) -> Measure:
     m = MEASURES.get(str(code))
     if m is None:
         raise ValueError(
-            f"unknown measure {code!r}; registered: {', '.join(MEASURES)}.{_suggest(code, MEASURES)}"
+            f"unknown measure {code!r}; registered: {', '.join(MEASURES)}.{did_you_mean(code, MEASURES)}"
         )
     return m
 
@@ -463,7 +463,7 @@ def table_meaning(
     if measure is not None and measure not in MEASURES:
         raise DataError(
             f"{what} has measure {measure!r}, which is not registered; registered: {', '.join(MEASURES)}."
-            f"{_suggest(measure, MEASURES)} Register it with retrostats.measures.register_measure()."
+            f"{did_you_mean(measure, MEASURES)} Register it with retrostats.measures.register_measure()."
         )
     instruments = _distinct(data, "instrument")
     if len(instruments) > 1 and strict and measure is not None and MEASURES[measure].rescales_with_instrument:

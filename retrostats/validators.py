@@ -17,6 +17,7 @@ import pandas as pd
 from .exceptions import DataError
 
 __all__ = [
+    "did_you_mean",
     "check_option",
     "check_interval",
     "check_columns",
@@ -30,7 +31,14 @@ __all__ = [
 ALTERNATIVES = ("two-sided", "less", "greater")
 
 
-def _suggest(value: Any, options: Iterable[str]) -> str:
+def did_you_mean(value: Any, options: Iterable[str]) -> str:
+    """The message tail naming the closest of ``options`` to ``value`` (empty when none is close).
+
+    Examples
+    --------
+    >>> did_you_mean("pian", ["pain", "function"])
+    " Did you mean 'pain'?"
+    """
     close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
@@ -45,7 +53,7 @@ def check_option(name: str, value: Any, options: Sequence[Any]) -> Any:
     """
     if value not in options:
         shown = ", ".join(repr(o) for o in options)
-        raise ValueError(f"{name} must be one of {shown}; got {value!r}.{_suggest(value, options)}")
+        raise ValueError(f"{name} must be one of {shown}; got {value!r}.{did_you_mean(value, options)}")
     return value
 
 
@@ -116,7 +124,7 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: st
     missing = [c for c in columns if c is not None and c not in data.columns]
     if missing:
         have = list(map(str, data.columns))
-        hints = "".join(_suggest(m, have) for m in missing)
+        hints = "".join(did_you_mean(m, have) for m in missing)
         raise DataError(f"{what} has no column(s) {missing}; it has {have}.{hints}")
 
 

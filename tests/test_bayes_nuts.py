@@ -44,7 +44,7 @@ def test_meta_model_structure_and_logp_match_exact_kernel(tau_prior):
     assert model["eta"].type.shape == (8,) or model.eval_rv_shapes()["eta"] == (8,)
     assert {"theta"} <= {d.name for d in model.deterministics}
     # the prior on tau that PyMC uses equals the kernel's (compare log densities at a few values)
-    from retrostats.kernels.bayes_exact import tau_logpdf
+    from retrostats.kernels.bayes_priors import tau_logpdf
 
     t = np.array([0.3, 2.0, 7.5])
     with model:

@@ -14,7 +14,7 @@ from scipy import special
 
 from ..exceptions import DataError
 from ..measures import get_measure
-from ..validators import _suggest, check_interval
+from ..validators import check_interval, did_you_mean
 
 __all__ = ["clinical_probabilities", "lookup_scale"]
 
@@ -37,7 +37,7 @@ def lookup_scale(instrument: str, scales: pd.DataFrame | None = None) -> dict[st
         raise DataError(
             f"instrument {instrument!r} is not in outcome_scales; known instruments: "
             f"{sorted(map(str, scales['instrument']))}. Pass mcid= and higher_is_better= instead."
-            f"{_suggest(instrument, scales['instrument'].astype(str))}"
+            f"{did_you_mean(instrument, scales['instrument'].astype(str))}"
         )
     row = hit.iloc[0]
     mcid = row.get("mcid")

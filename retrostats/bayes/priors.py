@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..exceptions import DataError
 from ..kernels.bayes_priors import MU_FAMILIES, TAU_FAMILIES
-from ..validators import _suggest
+from ..validators import did_you_mean
 
 __all__ = [
     "PriorSpec",
@@ -152,7 +152,7 @@ def _parse(argname: str, spec: Any, families: dict[str, int], kind: str) -> Prio
     if name not in families:
         shown = ", ".join(repr(f) for f in families)
         raise ValueError(
-            f"{argname}: unknown {kind} prior {spec[0]!r}; use one of {shown}.{_suggest(name, families)}"
+            f"{argname}: unknown {kind} prior {spec[0]!r}; use one of {shown}.{did_you_mean(name, families)}"
         )
     params = list(spec[1:])
     if name == "uniform" and len(params) == 1:
@@ -220,7 +220,7 @@ def parse_tau_prior(spec: Any) -> PriorSpec:
         opts = [*TAU_FAMILIES, *EMPIRICAL_TAU_PRIORS]
         raise ValueError(
             f"tau_prior: unknown prior {spec!r}; use a tuple such as ('half-normal', 0.5) or one of "
-            f"the empirical priors {list(EMPIRICAL_TAU_PRIORS)}.{_suggest(spec, opts)}"
+            f"the empirical priors {list(EMPIRICAL_TAU_PRIORS)}.{did_you_mean(spec, opts)}"
         )
     return _parse("tau_prior", spec, TAU_FAMILIES, "tau")
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # numpy/pandas are imported inside the methods that use them 
 
 __all__ = [
     "Column", "Schema", "SCHEMAS", "CELL_MESSAGES", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN",
-    "FLAGS",
+    "FLAGS", "is_blank",
 ]
 
 STATISTICS = (
@@ -197,7 +197,7 @@ class Schema:
     def check_required(self, row: Mapping[str, Any], *, where: str) -> None:
         """Raise a :class:`DataError` for the first required column without a value in a sheet ``row``."""
         for c in self.columns:
-            if c.required and _blank(row[c.name]):
+            if c.required and is_blank(row[c.name]):
                 raise _cell_error(c, "required", row[c.name], None, where)
 
     def check_cell(self, name: str, raw: Any, *, where: str) -> Any:
@@ -218,7 +218,7 @@ class Schema:
             ``low``, ``high``, ``bool``, ``allowed``, ``pattern``.
         """
         c = self.column(name)
-        if _blank(raw):
+        if is_blank(raw):
             if c.required:
                 raise _cell_error(c, "required", raw, None, where)
             return None
@@ -262,7 +262,7 @@ CELL_MESSAGES = {
 _TRUE_WORDS, _FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
 
 
-def _blank(v: Any) -> bool:
+def is_blank(v: Any) -> bool:
     """An empty sheet cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
     import pandas as pd
     return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""

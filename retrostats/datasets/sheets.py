@@ -36,7 +36,7 @@ from .schemas import (
     Schema,
 )
 
-__all__ = ["EXTRACTION_SHEET", "CONTRAST_SHEET", "SHEET_COMPARISON_PATTERN"]
+__all__ = ["EXTRACTION_SHEET", "CONTRAST_SHEET", "SHEET_COMPARISON_PATTERN", "write_template"]
 
 _ARMS = r"(retro|forward|control|retro_plus|other)\d*"
 #: A between-arm sheet compares two arms (the registry's ``all arms`` rows are not entered by users).
@@ -112,3 +112,45 @@ CONTRAST_SHEET = _sheet(RETRO_CONTRASTS, "contrast_sheet", "Between-arm extracti
     "ambiguous": {},
     "note": {},
 }, key=("study_id", "comparison", "outcome", "instrument", "week", "statistic", "variant"))
+
+
+def write_template(path: Any, frame: Any, sheet: Schema, *, sheet_name: str, force: bool = False) -> Any:
+    """Write an extraction sheet (``frame``, its columns ``sheet``'s) as CSV, or as XLSX with an ``instructions``
+    sheet from the columns' hints and the ``value`` column formatted as text (a typed "6.50" keeps its printed
+    digits; 2,000 rows are prepared). An existing file is kept unless ``force``; the file is written aside and
+    moved into place, so ``path`` never holds a half-written sheet.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.csv`` nor ``.xlsx``.
+    FileExistsError
+        If ``path`` exists and ``force`` is false.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
+    if p.exists() and not force:
+        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
+                              "force=True.")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    part = p.with_name(p.name + ".part")
+    if suffix == ".csv":
+        frame.to_csv(part, index=False, lineterminator="\n")
+    else:
+        info = pd.DataFrame([{"column": c.name, "required": c.required, "what to write": c.hint}
+                             for c in sheet.columns])
+        with pd.ExcelWriter(part, engine="openpyxl") as xl:
+            frame.to_excel(xl, sheet_name=sheet_name, index=False)
+            info.to_excel(xl, sheet_name="instructions", index=False)
+            ws = xl.sheets[sheet_name]
+            col = list(frame.columns).index("value") + 1
+            for row in range(2, 2002):
+                ws.cell(row=row, column=col).number_format = "@"
+    part.replace(p)
+    return p

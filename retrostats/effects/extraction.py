@@ -32,6 +32,7 @@ import pandas as pd
 from .._readtable import read_sheet as _read_raw
 from ..datasets import load_dataset
 from ..datasets.sheets import EXTRACTION_SHEET as SHEET
+from ..datasets.sheets import write_template
 from ..exceptions import DataError, DataWarning
 from ..validators import TRIAL_ID_COLUMNS, trial_id_key
 
@@ -79,36 +80,12 @@ def extraction_template(path: str | Path, *, example: bool = False, force: bool 
     FileExistsError
         If ``path`` exists and ``force`` is false.
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
-    if p.exists() and not force:
-        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
-                              "force=True.")
     rows = []
     if example:
         rows.append(["example2024", "retro", "pain", "NPRS", "baseline", 0, "mean", 6.5, "Table 2",
                      "https://doi.org/10.0000/example", False, "example row: delete before use", None, None])
-    df = pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
-    if suffix == ".csv":
-        df.to_csv(part, index=False, lineterminator="\n")
-    else:
-        info = pd.DataFrame([{"column": c.name, "required": c.required, "what to write": c.hint}
-                             for c in SHEET.columns])
-        with pd.ExcelWriter(part, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name="extraction", index=False)
-            info.to_excel(xl, sheet_name="instructions", index=False)
-            # the value column is formatted as text so that a typed "6.50" keeps its printed digits
-            # (the GRIM check and value_text need them); 2,000 rows are prepared
-            ws = xl.sheets["extraction"]
-            col = TEMPLATE_COLUMNS.index("value") + 1
-            for row in range(2, 2002):
-                ws.cell(row=row, column=col).number_format = "@"
-    part.replace(p)
-    return p
+    return write_template(path, pd.DataFrame(rows, columns=TEMPLATE_COLUMNS), SHEET, sheet_name="extraction",
+                          force=force)
 
 
 def _decimals(text: str) -> int:

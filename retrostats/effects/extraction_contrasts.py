@@ -19,18 +19,18 @@ Examples
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..datasets import load_dataset
+from ..datasets.schemas import is_blank
 from ..datasets.sheets import CONTRAST_SHEET as SHEET
+from ..datasets.sheets import write_template
 from ..exceptions import DataError
+from ..validators import did_you_mean
 
 __all__ = ["contrast_template", "read_contrasts", "CONTRAST_COLUMNS"]
 
@@ -62,39 +62,8 @@ def contrast_template(path: str | Path, *, force: bool = False) -> Path:
     FileExistsError
         If ``path`` exists and ``force`` is false.
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"path must end in .csv or .xlsx; got {str(p)!r}.")
-    if p.exists() and not force:
-        raise FileExistsError(f"{p} exists (a filled sheet?); not overwritten. Choose another name or pass "
-                              "force=True.")
-    df = pd.DataFrame(columns=CONTRAST_COLUMNS)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    part = p.with_name(p.name + ".part")  # written aside, then moved: never a half-written sheet at ``path``
-    if suffix == ".csv":
-        df.to_csv(part, index=False, lineterminator="\n")
-    else:
-        info = pd.DataFrame([{"column": c.name, "required": c.required, "what to write": c.hint}
-                             for c in SHEET.columns])
-        with pd.ExcelWriter(part, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name="between_arms", index=False)
-            info.to_excel(xl, sheet_name="instructions", index=False)
-            ws = xl.sheets["between_arms"]
-            col = CONTRAST_COLUMNS.index("value") + 1
-            for row in range(2, 2002):  # text cells keep the printed digits
-                ws.cell(row=row, column=col).number_format = "@"
-    part.replace(p)
-    return p
-
-
-def _empty(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-
-
-def _hint(value: str, options: Any) -> str:
-    close = difflib.get_close_matches(value, [str(o) for o in options], n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return write_template(path, pd.DataFrame(columns=CONTRAST_COLUMNS), SHEET, sheet_name="between_arms",
+                          force=force)
 
 
 def read_contrasts(source: str | Path | pd.DataFrame, *, scales: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -163,7 +132,7 @@ def _sheet_rows(source: str | Path | pd.DataFrame) -> tuple[str, pd.DataFrame]:
         if c not in raw.columns:
             raw[c] = None
     raw = raw[CONTRAST_COLUMNS]
-    raw = raw[~raw.map(_empty).all(axis=1)].reset_index(drop=True)
+    raw = raw[~raw.map(is_blank).all(axis=1)].reset_index(drop=True)
     if raw.empty:
         raise DataError(f"{name}: the sheet has no data rows.")
     return name, raw
@@ -184,8 +153,8 @@ def _check_rows(raw: pd.DataFrame, name: str, sc: pd.DataFrame) -> pd.DataFrame:
         inst = str(r["instrument"]).strip()
         if inst not in sc.index:
             raise DataError(f"{where}, column 'instrument': {inst!r} is not a known instrument."
-                            f"{_hint(inst, sc.index)}")
-        rel.append("=" if _empty(r["relation"]) else SHEET.check_cell("relation", r["relation"], where=where))
+                            f"{did_you_mean(inst, sc.index)}")
+        rel.append("=" if is_blank(r["relation"]) else SHEET.check_cell("relation", r["relation"], where=where))
         x = SHEET.check_cell("value", r["value"], where=where)
         text = str(r["value"]).strip().replace("\u2212", "-")  # as printed, for value_text
         if stat == "p_value" and not 0 <= x <= 1:
@@ -202,7 +171,7 @@ def _check_rows(raw: pd.DataFrame, name: str, sc: pd.DataFrame) -> pd.DataFrame:
         texts.append(text)
         out.loc[i, ["study_id", "comparison", "outcome", "instrument", "statistic"]] = [*fixed, inst, stat]
     out["value"], out["value_text"], out["week"], out["relation"] = values, texts, weeks, rel
-    out["variant"] = [None if _empty(v) else str(v).strip() for v in out["variant"]]
+    out["variant"] = [None if is_blank(v) else str(v).strip() for v in out["variant"]]
     out["ambiguous"] = [bool(SHEET.check_cell("ambiguous", v, where=f"{name}, row {i + 2}"))
                         for i, v in enumerate(out["ambiguous"].tolist())]
     return out

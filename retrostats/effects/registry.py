@@ -37,7 +37,7 @@ from ..datasets import load_dataset
 from ..exceptions import DataError, DataWarning
 from ..kernels import escalc as K
 from ..measures import get_measure, measure_codes
-from ..validators import _suggest, check_confidence_level, check_option
+from ..validators import check_confidence_level, check_option, did_you_mean
 from .derivation import format_number as _g
 from .derivation import step as _step
 from .escalc import effect_sizes
@@ -174,7 +174,7 @@ def registry_effect_sizes(
         if kind not in _ARM_KINDS:
             raise DataError(
                 f"comparison {comparison!r}: {kind!r} is not an arm kind; use {', '.join(_ARM_KINDS)}."
-                f"{_suggest(kind, _ARM_KINDS)}"
+                f"{did_you_mean(kind, _ARM_KINDS)}"
             )
     shipped = arms is None
     arms = load_dataset("retro_arms") if shipped else arms
@@ -308,7 +308,7 @@ def _check_known(what: str, value: str, have: set, where: str = "", known: set |
     pool = sorted(map(str, have | (known or set())))
     listed = sorted(map(str, have))
     raise DataError(
-        f"{what} {value!r} has no rows in the data{where}; it has {listed}.{_suggest(value, pool)}"
+        f"{what} {value!r} has no rows in the data{where}; it has {listed}.{did_you_mean(value, pool)}"
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures import MEASURES, EffectMeaning, Measure, axis_label, meaning_of
-from ..validators import _suggest, check_option
+from ..validators import check_option, did_you_mean
 from ._base import MM, figure_width_inches
 from ._forest_layout import Column, ForestLayout, fit_forest
 from ._rows import Pooled, StudyRows, group_order, heterogeneity_text, pooled_from, study_rows
@@ -46,7 +46,7 @@ def scale_direction(instrument: str) -> tuple[bool, float]:
     if instrument not in scales.index:
         raise ValueError(
             f"instrument {instrument!r} is not in outcome_scales; known: {sorted(scales.index)[:12]}..."
-            f"{_suggest(instrument, scales.index)}"
+            f"{did_you_mean(instrument, scales.index)}"
         )
     row = scales.loc[instrument]
     hib = row["higher_is_better"]
@@ -396,7 +396,7 @@ def forest_layout(result: Any, *, ax: Any = None, **options: Any) -> ForestLayou
     if unknown:
         raise ValueError(
             f"forest_layout() got unknown option(s) {unknown}; options are {list(_DEFAULTS)}."
-            f"{_suggest(unknown[0], _DEFAULTS)}"
+            f"{did_you_mean(unknown[0], _DEFAULTS)}"
         )
     opts = {**_DEFAULTS, **options}
     check_option("variant", opts["variant"], ["standard", "cumulative", "leave_one_out"])

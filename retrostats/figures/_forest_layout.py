@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..exceptions import RetrostatsWarning
-from ..validators import _suggest
+from ..validators import did_you_mean
 from ._layout import MIN_FONT_PT, abbreviate, text_width_mm, wrap_to_width
 
 __all__ = ["Column", "ForestLayout", "fit_forest", "ROW_MM"]
@@ -182,7 +182,7 @@ class ForestLayout:
         names = [f.name for f in fields(self) if f.name not in ("build", "overrides")]
         for key in changes:
             if key not in names:
-                raise ValueError(f"ForestLayout has no field {key!r}; fields are {names}.{_suggest(key, names)}")
+                raise ValueError(f"ForestLayout has no field {key!r}; fields are {names}.{did_you_mean(key, names)}")
         return replace(self, **changes, overrides={**self.overrides, **changes})
 
 

@@ -41,8 +41,6 @@ from .bayes_mixture import mix_cdf, mix_eval, mix_pdf, mix_ppf, prune
 from .bayes_mixture import norm_logpdf as _norm_logpdf
 from .bayes_mixture import shortest_interval as _shortest
 from .bayes_priors import (
-    MU_FAMILIES,
-    TAU_FAMILIES,
     mu_logpdf,
     mu_scale_mixture,
     tau_cdf,
@@ -51,16 +49,7 @@ from .bayes_priors import (
     tau_support,
 )
 
-__all__ = [
-    "MU_FAMILIES",
-    "TAU_FAMILIES",
-    "tau_logpdf",
-    "tau_cdf",
-    "tau_ppf",
-    "mu_logpdf",
-    "ExactPosterior",
-    "exact_posterior",
-]
+__all__ = ["ExactPosterior", "exact_posterior"]  # the prior families: kernels/bayes_priors.py
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
 _LOG_2PI = math.log(2.0 * math.pi)

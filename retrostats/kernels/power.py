@@ -425,25 +425,19 @@ def _solve_one(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
 
 
 def _solve_one_steps(g, target, lo, hi, x0, xtol, rtol, maxiter) -> float:
+    f0 = math.nan
     if x0 is not None:
         x0 = min(max(x0, lo), hi)
         f0 = g(x0) - target
-        if math.isfinite(f0) and f0 < 0:
-            a, fa, b, fb, need = x0, f0, min(hi, _STEP * x0 + 1e-3), math.nan, True
-        else:
-            fa = g(lo) - target
-            if not (math.isfinite(fa) and fa <= 0):
-                return math.nan
-            if fa == 0:
-                return lo
-            a, b, fb, need = lo, x0, f0, False
-    else:
+    if math.isfinite(f0) and f0 < 0:  # the start is below the target: bracket upwards from it
+        a, fa, b, fb, need = x0, f0, min(hi, _STEP * x0 + 1e-3), math.nan, True
+    else:  # bracket from the lower bound, up to the start (if any) or upwards
         fa = g(lo) - target
         if not (math.isfinite(fa) and fa <= 0):
             return math.nan
         if fa == 0:
             return lo
-        a, b, fb, need = lo, min(hi, 2.0 * lo + 1.0), math.nan, True
+        a, b, fb, need = (lo, x0, f0, False) if x0 is not None else (lo, min(hi, 2.0 * lo + 1.0), math.nan, True)
     for _ in range(2100):
         if not need:
             break

@@ -134,11 +134,12 @@ def _check_meaning_per_group(data: pd.DataFrame, by: str) -> None:
         return np.bincount(pairs // (len(values) + 1), minlength=n_groups), code, values
 
     wrong = np.zeros(n_groups, dtype=bool)
-    for col in ("measure", "favours"):  # always refused within one fit
-        if col in cols:
-            wrong |= distinct(col)[0] > 1
+    if "favours" in cols:  # always refused within one fit, as a mixed measure
+        wrong |= distinct("favours")[0] > 1
+    if "measure" in cols:
+        n_measures, code, values = distinct("measure")
+        wrong |= n_measures > 1
     if "instrument" in cols and "measure" in cols:  # refused only where raw units differ
-        _, code, values = distinct("measure")
         raw = np.array([bool(getattr(MEASURES.get(m), "rescales_with_instrument", False)) for m in values])
         first = np.full(n_groups, -1)
         first[group[::-1]] = code[::-1]  # the first row's measure of each group

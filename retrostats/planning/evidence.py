@@ -22,7 +22,7 @@ from .._display import ResultDisplay
 from ..exceptions import DataError
 from ..kernels.power import ancova_power, solve_increasing, t_power, two_sample_ncp
 from ..provenance import Provenance, make_provenance
-from ..validators import _suggest, check_confidence_level, check_interval, check_option, check_probability
+from ..validators import check_confidence_level, check_interval, check_option, check_probability, did_you_mean
 from .simulation import check_r
 
 __all__ = [
@@ -512,7 +512,7 @@ def _scale_row(instrument: str, scales: pd.DataFrame | None) -> pd.Series:
     if hit.empty:
         raise DataError(
             f"instrument {instrument!r} is not in outcome_scales; known: "
-            f"{sorted(map(str, scales['instrument']))}.{_suggest(instrument, scales['instrument'].astype(str))}"
+            f"{sorted(map(str, scales['instrument']))}.{did_you_mean(instrument, scales['instrument'].astype(str))}"
         )
     return hit.iloc[0]
 

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from ..exceptions import DataError
-from ..validators import _suggest
+from ..validators import did_you_mean
 
 __all__ = ["scale_unit", "registry_sd", "check_instrument"]
 
@@ -66,7 +66,7 @@ def check_instrument(instrument: str, *, scales: pd.DataFrame | None = None, nam
     known = [str(i) for i in _scales(scales)["instrument"]]
     if instrument not in known:
         raise DataError(
-            f"{name} {instrument!r} is not in outcome_scales.{_suggest(instrument, known)} All {len(known)} "
+            f"{name} {instrument!r} is not in outcome_scales.{did_you_mean(instrument, known)} All {len(known)} "
             "instruments: `retrostats datasets show outcome_scales --csv` (or load_dataset('outcome_scales'))."
         )
     return instrument
