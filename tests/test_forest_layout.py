@@ -198,3 +198,21 @@ def test_ratio_axis_subgroups_and_variants():
     ax = F.forest_plot(res, variant="cumulative")
     final = f"Final estimate {math.exp(res.estimate):.2f} [{math.exp(res.ci_low):.2f}, {math.exp(res.ci_high):.2f}]"
     assert final in _texts(ax)
+
+
+def test_swapping_the_arms_mirrors_a_ratio_forest():
+    """Metamorphic: the same trials with the groups swapped give reciprocal ratios (points, CIs, diamond) and the
+    favours labels follow the groups to the other side of 1: nothing re-signed or re-labelled silently."""
+    swapped = dict(events1=EV["events2"], n1=EV["n2"], events2=EV["events1"], n2=EV["n1"])
+    a = rs.meta_analysis(rs.effect_sizes(measure="RR", **EV))
+    b = rs.meta_analysis(rs.effect_sizes(measure="RR", **swapped))
+    ax_a = F.forest_plot(a, higher_is_better=False, favours=("retro", "control"))
+    ax_b = F.forest_plot(b, higher_is_better=False, favours=("control", "retro"))
+    pa = _gid(ax_a, "study-squares").get_offsets()[:, 0]
+    pb = _gid(ax_b, "study-squares").get_offsets()[:, 0]
+    np.testing.assert_allclose(pa * pb, 1.0, **TOL["closed_form"])
+    np.testing.assert_allclose(math.exp(a.estimate) * math.exp(b.estimate), 1.0, **TOL["iterative"])
+    left = {name: t.get_position()[0] < 0.5 for name, t in _favours(ax_a).items()}
+    assert left == {"\u2190 favours retro": True, "favours control \u2192": False}
+    left = {name: t.get_position()[0] < 0.5 for name, t in _favours(ax_b).items()}
+    assert left == {"\u2190 favours control": True, "favours retro \u2192": False}
