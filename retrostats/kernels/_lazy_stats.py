@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 __all__ = ["stats"]
@@ -27,7 +26,9 @@ class _LazyStats:
     __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module("scipy.stats"), name)
+        import scipy.stats  # the one place it is imported (tests/test_kernels_dist.py checks)
+
+        return getattr(scipy.stats, name)
 
     def __repr__(self) -> str:
         return "<scipy.stats, imported on first use>"
