@@ -8,6 +8,7 @@ that list is the order of execution (a name that is not there is an error, never
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
@@ -113,10 +114,18 @@ def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> d
     futures: list[Any] = []
     lock = threading.Lock()
     executor = _pool(min(jobs, len(chains)) - 1)
+    # the objects alive now (the imported modules) are never garbage: moved out of the collector's sight, a
+    # full collection does not scan them (in the worker, it would also copy every page it touched)
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.collect()
+        gc.freeze()
     try:
         return _hand_out(chains, pending, futures, lock, executor, out, quick, jobs)
     finally:
         executor.shutdown(wait=True)
+        if froze:
+            gc.unfreeze()
 
 
 #: Modules the steps import when they run, imported before a worker is forked from this process, so that
