@@ -26,12 +26,20 @@ def _renderer() -> Any:
     return RendererAgg(10, 10, 720)  # 720 dpi (ten pixels a point): hinting does not distort the widths
 
 
-@functools.lru_cache(maxsize=8192)
-def _width_pt(text: str, size: float, bold: bool, italic: bool) -> float:
+@functools.lru_cache(maxsize=64)
+def _font(size: float, bold: bool, italic: bool) -> Any:
+    """The shipped style's font at ``size`` (made under the style once per size and weight: entering the style
+    copies every rcParam, which took longer than measuring a text; nothing here changes the font).
+    """
     from matplotlib.font_manager import FontProperties
 
     with style_context():
-        prop = FontProperties(size=size, weight="bold" if bold else "normal", style="italic" if italic else "normal")
+        return FontProperties(size=size, weight="bold" if bold else "normal", style="italic" if italic else "normal")
+
+
+@functools.lru_cache(maxsize=8192)
+def _width_pt(text: str, size: float, bold: bool, italic: bool) -> float:
+    prop = _font(size, bold, italic)
     widest = max(
         (_renderer().get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n")),
         default=0.0,
