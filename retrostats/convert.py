@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from .exceptions import DataError
+from .kernels import _dist
+from .kernels._lazy_stats import stats
 from .validators import as_float_array, check_confidence_level, check_option
 
 __all__ = [
@@ -151,7 +152,7 @@ def sd_from_ci(
         i = int(bad[0])
         raise DataError(f"ci_high must exceed ci_low; row {i} has ci_low={lo[i]!r}, ci_high={hi[i]!r}.")
     a = (1 - cl) / 2
-    q = stats.t.isf(a, n_ - 1) if distribution == "t" else np.full(n_.shape, stats.norm.isf(a))
+    q = _dist.t_isf(a, n_ - 1) if distribution == "t" else np.full(n_.shape, _dist.norm_isf(a))
     return _ret(scalar, np.sqrt(n_) * (hi - lo) / (2 * q))
 
 
@@ -170,7 +171,7 @@ def se_from_ci(ci_low: Any, ci_high: Any, confidence_level: float = 0.95, df: An
         i = int(bad[0])
         raise DataError(f"ci_high must exceed ci_low; row {i} has ci_low={lo[i]!r}, ci_high={hi[i]!r}.")
     a = (1 - cl) / 2
-    q = stats.norm.isf(a) if d is None else stats.t.isf(a, d)
+    q = _dist.norm_isf(a) if d is None else _dist.t_isf(a, d)
     return _ret(scalar, (hi - lo) / (2 * q))
 
 
@@ -200,7 +201,7 @@ def se_from_p(estimate: Any, p_value: Any, df: Any = None) -> Any:
         raise DataError(
             f"estimate is 0 in row {int(zero[0])}; a p-value cannot give the SE of a zero estimate."
         )
-    q = stats.norm.isf(p / 2) if d is None else stats.t.isf(p / 2, d)
+    q = _dist.norm_isf(p / 2) if d is None else _dist.t_isf(p / 2, d)
     return _ret(scalar, np.abs(est) / q)
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import ConvergenceError, ConvergenceWarning, require_extra
+from ..kernels._lazy_stats import stats
 
 __all__ = ["DrawPosterior", "meta_model", "sample_meta", "check_convergence", "run_sampler"]
 

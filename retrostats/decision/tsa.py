@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from ..exceptions import DataError
+from ..kernels._lazy_stats import stats
 from ..kernels.rma import METHODS, TESTS, rma_fit
 from ..kernels.spending import SPENDING, boundaries
 from ..provenance import make_provenance

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -228,8 +229,9 @@ def registry_effect_sizes(
         have = set(a["instrument"].dropna()) | set(c["instrument"].dropna())
         _check_known("instrument", instrument, have, f" for outcome {outcome!r}", scale_names)
     rows = []
+    by_study = [_by_study(frame) for frame in (a, c, arms)]  # split once, not filtered once per trial
     for study in sorted(set(a["study_id"]) | set(c["study_id"]) | set(flagged)):
-        sa, sc = a[a["study_id"] == study], c[c["study_id"] == study]
+        sa, sc, study_arms = (split.get(study, frame.iloc[:0]) for split, frame in zip(by_study, (a, c, arms)))
         instruments = sorted(
             set(sa["instrument"]) | set(sc["instrument"]), key=lambda i: (i not in scale_names, i)
         )
@@ -241,7 +243,7 @@ def registry_effect_sizes(
                 study,
                 ins,
                 sa[sa["instrument"] == ins],
-                arms[arms["study_id"] == study],
+                study_arms,
                 sc[sc["instrument"] == ins],
                 kind_a,
                 kind_b,
@@ -299,6 +301,11 @@ def registry_effect_sizes(
     for col in ("doi", "registration"):
         out[col] = pd.Series([ids.get(str(s), {}).get(col) for s in out["study_id"]], index=out.index, dtype=object)
     return out
+
+
+def _by_study(frame: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+    """The rows of each study, as ``frame[frame["study_id"] == study]`` gives them (same order and index)."""
+    return {study: rows for study, rows in frame.groupby("study_id", sort=False, dropna=True)}
 
 
 def _check_known(what: str, value: str, have: set, where: str = "", known: set | None = None) -> None:

@@ -17,6 +17,7 @@ import matplotlib as mpl
 import numpy as np
 
 from .._version import __version__
+from ._fonts import lean_font_subsets
 
 __all__ = [
     "STYLE",
@@ -78,7 +79,9 @@ _METADATA = {
     "tiff": None,
     "eps": {"Creator": f"retrostats {__version__}"},
 }
-_PIL_KWARGS = {"tiff": {"compression": "tiff_lzw"}}
+#: zlib level 3 for PNG: the same pixels as Pillow's default (6) in two thirds of the encoding time, files ~7 %
+#: larger (measured on the 18 figures of ``retrostats reproduce``: 1.51 s -> 1.09 s, 2.30 -> 2.46 MB)
+_PIL_KWARGS = {"tiff": {"compression": "tiff_lzw"}, "png": {"compress_level": 3}}
 
 
 def figure_width_inches(width: str | float) -> float:
@@ -242,6 +245,7 @@ def save_figure(
     PDF files carry no creation date, SVG files no date and a fixed ``svg.hashsalt`` (so element ids are
     stable), PNG files a fixed ``Software`` entry; fonts are the bundled DejaVu Sans. Under these settings
     matplotlib writes byte-identical files for identical figures (checked by ``tests/test_figures.py``).
+    PNG files are compressed at zlib level 3 (lossless; faster than the default 6, slightly larger).
     TIFF files are LZW-compressed without a date; EPS files carry a fixed creation date. A figure with a
     layout engine (constrained layout) is laid out once for all formats, measuring text as the PNG does, and
     its engine is off while the formats are drawn (each is drawn once), so every format has the same layout.
@@ -286,7 +290,7 @@ def save_figure(
                     fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f])
             else:
                 extra = {"pil_kwargs": _PIL_KWARGS[f]} if f in _PIL_KWARGS else {}
-                with _lean_font_subsets() if f == "pdf" else contextlib.nullcontext():
+                with lean_font_subsets() if f == "pdf" else contextlib.nullcontext():
                     fig.savefig(path, format=f, dpi=int(dpi), metadata=_METADATA[f], **extra)
             written.append(path)
     if close or fig is not orig:
@@ -345,40 +349,6 @@ def _placement(fig: Any) -> Any:
     vals = [v for a in fig.axes for v in a.get_position().bounds]
     vals += [float(v) for t in fig.texts for v in t.get_position()]
     return np.asarray(vals, dtype=float)
-
-
-_LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern")
-
-
-@contextlib.contextmanager
-def _lean_font_subsets() -> Iterator[None]:
-    """While a PDF is written, fonts are subset without their OpenType layout tables.
-
-    matplotlib embeds a subset of each TrueType font (Type 42) by glyph index; positioning and kerning are
-    already done when the PDF is drawn, so a PDF viewer never reads GSUB/GPOS/GDEF/kern. Subsetting those
-    tables (fontTools) was most of the time spent saving a PDF. The font is loaded as before and the layout
-    tables are dropped before subsetting; the embedded glyphs, widths and the output's determinism are
-    unchanged. matplotlib's state is restored on exit.
-    """
-    try:
-        from fontTools import subset
-    except ImportError:  # pragma: no cover - matplotlib requires fontTools
-        yield
-        return
-    original = subset.load_font
-
-    def load_font(*args: Any, **kwargs: Any):
-        font = original(*args, **kwargs)
-        for tag in _LAYOUT_TABLES:
-            if tag in font:
-                del font[tag]
-        return font
-
-    subset.load_font = load_font
-    try:
-        yield
-    finally:
-        subset.load_font = original
 
 
 def remember_layout(ax: Any, redraw: Any) -> None:

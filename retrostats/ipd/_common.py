@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import DataError, DataWarning
+from ..kernels import _dist
 from ..kernels.ols import ADJUSTMENTS, adjust_p, critical_value
 from ..validators import check_option
 
@@ -105,6 +105,6 @@ def contrast_table(est: np.ndarray, se: np.ndarray, df: np.ndarray, labels: list
 def means_table(est: np.ndarray, se: np.ndarray, df: np.ndarray, arms: list[str],
                 confidence_level: float) -> pd.DataFrame:
     """Adjusted means with unadjusted CIs."""
-    crit = stats.t.ppf(0.5 + confidence_level / 2, df)
+    crit = _dist.t_ppf(0.5 + confidence_level / 2, df)
     return pd.DataFrame({"arm": arms, "estimate": est, "se": se, "df": df,
                          "ci_low": est - crit * se, "ci_high": est + crit * se})

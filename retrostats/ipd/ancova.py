@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError, DataWarning
+from ..kernels import _dist
 from ..kernels.ols import ols
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_option
@@ -240,7 +240,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     sig = fit["sigma"]
     d = est / sig
     d_se = np.sqrt((se / sig) ** 2 + d ** 2 / (2 * dfr))
-    crit = stats.t.ppf(0.5 + cl / 2, dfr)
+    crit = _dist.t_ppf(0.5 + cl / 2, dfr)
     std = pd.DataFrame({"contrast": labels, "estimate": d, "se": d_se, "df": dfr, "ci_low": d - crit * d_se,
                         "ci_high": d + crit * d_se})
     coef = pd.DataFrame({"term": names, "estimate": b, "se": np.sqrt(np.diag(V))})

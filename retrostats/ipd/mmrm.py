@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import DataError, DataWarning
+from ..kernels import _dist
 from ..kernels import gls as _gls
 from ..kernels.gls_infer import DF_METHODS, GlsInference
 from ..provenance import make_provenance
@@ -328,9 +328,9 @@ def _coefficients(fit, inf: GlsInference, names: list[str], cl: float) -> pd.Dat
     v, dfs = inf.contrast(np.eye(fit.p))
     se = np.sqrt(v)
     t = fit.beta / se
-    crit = stats.t.ppf(0.5 + cl / 2, dfs)
+    crit = _dist.t_ppf(0.5 + cl / 2, dfs)
     return pd.DataFrame({"estimate": fit.beta, "se": se, "df": dfs, "statistic": t,
-                         "p_value": 2 * stats.t.sf(np.abs(t), dfs), "ci_low": fit.beta - crit * se,
+                         "p_value": 2 * _dist.t_sf(np.abs(t), dfs), "ci_low": fit.beta - crit * se,
                          "ci_high": fit.beta + crit * se}, index=pd.Index(names, name="term"))
 
 

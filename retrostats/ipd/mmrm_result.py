@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError
+from ..kernels._lazy_stats import stats
 from ..provenance import Provenance
 from ._limits import blas_single_thread as _limits
 

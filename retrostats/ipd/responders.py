@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._display import ResultDisplay
 from ..exceptions import DataError, DataWarning
+from ..kernels._lazy_stats import stats
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_interval
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column

@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import DataError
+from ..kernels._lazy_stats import stats
 from ..validators import check_columns
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column
 

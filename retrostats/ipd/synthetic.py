@@ -35,9 +35,9 @@ CALIBRATION: dict[str, Any] = {
 
 def _sd_change_from_p(diff: float, p: float, n1: float, n2: float) -> float:
     """SD of change implied by a two-sample t-test's exact p-value (equal SDs)."""
-    from scipy import stats
+    from ..kernels import _dist
 
-    t = stats.t.isf(p / 2, n1 + n2 - 2)
+    t = _dist.t_isf(p / 2, n1 + n2 - 2)
     return diff / t / np.sqrt(1 / n1 + 1 / n2)
 
 

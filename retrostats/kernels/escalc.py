@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from ._lazy_stats import stats
 
 __all__ = [
     "cmi",

@@ -11,9 +11,10 @@ its analytic gradient). All sums over subjects go through :meth:`GlsModel.xmx` (
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg
 
 from . import gls_cov as cov
+from ._lazy_stats import stats
 from .gls import GlsModel
 
 __all__ = ["GlsInference", "DF_METHODS"]

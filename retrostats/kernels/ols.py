@@ -8,7 +8,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy import stats
+
+from . import _dist
+from ._lazy_stats import stats
 
 __all__ = ["ols", "ADJUSTMENTS", "adjust_p", "critical_value"]
 
@@ -70,7 +72,7 @@ def adjust_p(t: np.ndarray, df: np.ndarray, method: str, n_means: int) -> np.nda
     """
     t = np.abs(np.asarray(t, float))
     df = np.broadcast_to(np.asarray(df, float), t.shape)
-    p = 2.0 * stats.t.sf(t, df)
+    p = 2.0 * _dist.t_sf(t, df)
     m = t.size
     if method == "none" or m == 0:
         return p
@@ -102,7 +104,7 @@ def critical_value(confidence_level: float, df: np.ndarray, method: str, m: int,
     df = np.asarray(df, float)
     a = 1.0 - confidence_level
     if method == "none" or m <= 1 or (method == "tukey" and n_means < 3):
-        return stats.t.ppf(1 - a / 2, df)
+        return _dist.t_ppf(1 - a / 2, df)
     if method in ("bonferroni", "holm"):
         return stats.t.ppf(1 - a / (2 * m), df)
     if method == "sidak":

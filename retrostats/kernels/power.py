@@ -12,7 +12,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from ._lazy_stats import stats
 
 try:  # the ufunc behind scipy.stats.nct.sf (Boost), without the distribution wrapper's ~100 us per call
     from scipy.special._ufuncs import _nct_sf

@@ -16,8 +16,8 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from ._lazy_stats import stats
 from .escalc_binary import BINARY, add_to_cells
 
 __all__ = ["mh_fit", "peto_fit", "heterogeneity_yi"]

@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from ._lazy_stats import stats
 
 __all__ = ["make_blocks", "mv_fit", "mv_loglik", "fe_q"]
 

@@ -15,7 +15,10 @@ O(1) per trial; ``"participants"`` draws every participant and reduces, costing 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from . import _dist
+from ._lazy_stats import stats
 
 __all__ = ["ancova_batch", "ancova_stats", "observed_counts", "mmrm_batch", "reject"]
 
@@ -49,7 +52,7 @@ def reject(est, se, df, alpha: float, alternative: str = "two-sided") -> np.ndar
         t = est / se
     dfv = np.where(np.isnan(df), 1.0, df)
     if alternative == "two-sided":
-        out = np.abs(t) > stats.t.isf(alpha / 2.0, dfv)
+        out = np.abs(t) > _dist.t_isf(alpha / 2.0, dfv)
     elif alternative == "greater":
         out = t > stats.t.isf(alpha, dfv)
     else:

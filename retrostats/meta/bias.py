@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._display import ResultDisplay
 from ..exceptions import ConvergenceError, SmallSampleWarning
+from ..kernels._lazy_stats import stats
 from ..kernels.rma import rma_fit
 from ..kernels.rma_linalg import wls
 from ..provenance import Provenance, make_provenance

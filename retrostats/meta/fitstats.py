@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
+from ..kernels._lazy_stats import stats
 from .predict import ModelVerbs
 
 __all__ = ["UnivariateVerbs", "uni_loglik"]

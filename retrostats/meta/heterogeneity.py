@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import ConvergenceError
+from ..kernels import _dist
 from ..kernels.tau2 import q_root
 
 __all__ = ["heterogeneity_ci"]
@@ -56,7 +56,7 @@ def heterogeneity_ci(result) -> pd.DataFrame:
         raise ValueError("heterogeneity_ci() needs at least 2 studies.")
     df = result.k - result.X.shape[1]
     a = 1 - result.confidence_level
-    targets = np.array([stats.chi2.isf(a / 2, df), stats.chi2.ppf(a / 2, df)])
+    targets = np.array([_dist.chi2_isf(a / 2, df), _dist.chi2_ppf(a / 2, df)])
     k = result.k
     y = np.broadcast_to(result.yi, (2, k))
     v = np.broadcast_to(result.vi, (2, k))

@@ -170,7 +170,7 @@ def influence(result) -> pd.DataFrame:
     >>> list(res.influence().columns[:4])
     ['rstudent', 'dffits', 'cook_d', 'cov_r']
     """
-    from scipy import stats
+    from ..kernels._lazy_stats import stats
 
     k, X, y, v = result.k, result.X, result.yi, result.vi
     p = X.shape[1]

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from .._display import Summary, fmt_num, fmt_p
 from ..exceptions import ConvergenceError, DataError, DataWarning
+from ..kernels._lazy_stats import stats
 from ..kernels.rma_mv import fe_q, make_blocks, mv_fit, wald
 from ..provenance import Provenance, make_provenance
 from ..validators import as_float_array, check_confidence_level, check_option

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from ..kernels._lazy_stats import stats
 
 __all__ = ["ModelVerbs"]
 

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError
+from ..kernels._lazy_stats import stats
 from ..kernels.rma_mv import make_blocks
 from ..kernels.robust import cr1, cr2
 from ..provenance import Provenance, make_provenance

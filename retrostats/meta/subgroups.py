@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..exceptions import ConvergenceError
+from ..kernels import _dist
 from ..kernels.rma import rma_fit
 
 __all__ = ["subgroup_analysis"]
@@ -69,4 +69,4 @@ def subgroup_analysis(
     mu = np.sum(w * est) / np.sum(w)
     q = float(np.sum(w * (est - mu) ** 2))
     df = len(levels) - 1
-    return table, {"q": q, "df": df, "p_value": float(stats.chi2.sf(q, df)) if df > 0 else float("nan")}
+    return table, {"q": q, "df": df, "p_value": float(_dist.chi2_sf(q, df)) if df > 0 else float("nan")}

@@ -21,9 +21,9 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..exceptions import DataError
+from ..kernels._lazy_stats import stats
 from ..provenance import checksum
 from ..validators import as_float_array
 from .result import MetaAnalysisResult

@@ -8,9 +8,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-from scipy import stats
-
 from .._display import ResultDisplay
+from ..kernels._lazy_stats import stats
 from ..kernels.power import dunnett_critical, solve_increasing, t_power_at, tost_power
 from ..provenance import Provenance, make_provenance
 from ..validators import check_confidence_level, check_interval, check_option, check_probability

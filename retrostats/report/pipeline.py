@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -108,18 +109,62 @@ def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> d
     """
     import threading
 
-    from joblib.externals.loky import ProcessPoolExecutor
-
     pending = list(chains)
     futures: list[Any] = []
     lock = threading.Lock()
-    # a private pool, shut down on return: loky's process-wide reusable executor would be picked up later by
-    # joblib.Parallel (power_grid(n_jobs=2) in the same session), which fails on one it did not create
-    executor = ProcessPoolExecutor(max_workers=min(jobs, len(chains)) - 1)
+    executor = _pool(min(jobs, len(chains)) - 1)
     try:
         return _hand_out(chains, pending, futures, lock, executor, out, quick, jobs)
     finally:
         executor.shutdown(wait=True)
+
+
+#: Modules the steps import when they run, imported before a worker is forked from this process, so that
+#: the worker starts with them (this process needs them for its own chains anyway).
+_STEP_IMPORTS = ("matplotlib.pyplot", "retrostats.figures", "retrostats.meta", "retrostats.effects.registry",
+                 "retrostats.planning", "retrostats.ipd", "retrostats.bayes", "retrostats.decision",
+                 "retrostats.report.html", "fontTools.subset")
+
+
+def _pool(workers: int) -> Any:
+    """A private process pool for the chains (the caller shuts it down).
+
+    Where the platform forks safely (Linux), the workers are forked from this process after the modules the
+    steps use are imported (:data:`_STEP_IMPORTS`): a fresh interpreter importing them costs ~3 s of CPU,
+    a fifth of a two-core run. Elsewhere (macOS, Windows) loky starts fresh interpreters. Either way the
+    pool is private: loky's process-wide reusable executor would be picked up later by joblib.Parallel
+    (``power_grid(n_jobs=2)`` in the same session), which fails on one it did not create. The output is
+    the same byte for byte whichever pool runs the chains (``tests/test_reproduce.py``).
+    """
+    import importlib
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+
+        for name in _STEP_IMPORTS:
+            importlib.import_module(name)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    from joblib.externals.loky import ProcessPoolExecutor as LokyExecutor
+
+    return LokyExecutor(max_workers=workers)
+
+
+def _stop_now(executor: Any) -> None:
+    """Ctrl-C: stop the workers at once instead of letting them finish their chains."""
+    try:
+        executor.shutdown(wait=True, kill_workers=True)  # loky
+        return
+    except TypeError:  # the standard library's pool
+        pass
+    terminate = getattr(executor, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list(getattr(executor, "_processes", {}).values()):
+        proc.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _hand_out(chains: list[list[str]], pending: list[list[str]], futures: list[Any], lock: Any, executor: Any,
@@ -144,8 +189,13 @@ def _hand_out(chains: list[list[str]], pending: list[list[str]], futures: list[A
 
     got: dict[str, dict[str, Any]] = {}
     try:
-        for _ in range(min(jobs, len(chains)) - 1):
-            hand_out()
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns when forking a process that runs other threads (a test runner's, BLAS's);
+            # the worker only runs steps, takes no lock those threads hold, and returns through its pipe
+            warnings.filterwarnings("ignore", r"This process \(pid=\d+\) is multi-threaded",
+                                    DeprecationWarning)
+            for _ in range(min(jobs, len(chains)) - 1):
+                hand_out()
         while not failed():
             with lock:
                 chain = pending.pop(0) if pending else None
@@ -162,7 +212,7 @@ def _hand_out(chains: list[list[str]], pending: list[list[str]], futures: list[A
         if isinstance(exc, Exception):
             wait([f for _, f in futures])
         else:  # Ctrl-C: stop the workers now
-            executor.shutdown(wait=True, kill_workers=True)
+            _stop_now(executor)
         raise
     for chain, fut in running:
         got.update(zip(chain, fut.result()))
