@@ -12,6 +12,7 @@ import pandas as pd
 from .._display import ResultDisplay
 from ..exceptions import ConvergenceError, SmallSampleWarning
 from ..kernels._lazy_stats import stats
+from ..kernels.kendall import kendall_tau
 from ..kernels.rma import rma_fit
 from ..kernels.rma_linalg import wls
 from ..provenance import Provenance, make_provenance
@@ -183,11 +184,9 @@ def rank_test(result, *, stacklevel: int = 2) -> RankTestResult:
     w = 1 / v
     theta = np.sum(w * y) / np.sum(w)
     ystar = (y - theta) / np.sqrt(v - 1 / np.sum(w))
-    ties = len(np.unique(ystar)) < len(ystar) or len(np.unique(v)) < len(v)
-    method = "exact" if (not ties and len(y) < 50) else "asymptotic"
-    res = stats.kendalltau(ystar, v, method=method)
+    tau, p = kendall_tau(ystar, v)  # exact p without ties and k < 50, else normal with tie correction
     prov = make_provenance("rank_test", {}, y, v)
-    return RankTestResult(float(res.statistic), float(res.pvalue), prov)
+    return RankTestResult(tau, p, prov)
 
 
 @dataclass(frozen=True)
