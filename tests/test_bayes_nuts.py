@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
 
@@ -17,8 +18,12 @@ from retrostats.bayes.nuts import check_convergence, meta_model
 from retrostats.bayes.priors import parse_mu_prior, parse_tau_prior
 from retrostats.exceptions import ConvergenceWarning, DataError
 
-pm = pytest.importorskip("pymc")
-pytestmark = pytest.mark.bayes
+# PyMC (with ArviZ, ~4 s of CPU to import) is imported by the tests that use it, not here: xdist collects every
+# module on every worker, and only the worker that runs this module needs it
+pytestmark = [
+    pytest.mark.bayes,
+    pytest.mark.skipif(importlib.util.find_spec("pymc") is None, reason="could not import 'pymc'"),
+]
 
 SCHOOLS_Y = np.array([28.39, 7.94, -2.75, 6.82, -0.64, 0.63, 18.01, 12.16])
 SCHOOLS_V = np.array([14.9, 10.2, 16.3, 11.0, 9.4, 11.4, 10.4, 17.6]) ** 2
@@ -37,6 +42,8 @@ SCHOOLS_V = np.array([14.9, 10.2, 16.3, 11.0, 9.4, 11.4, 10.4, 17.6]) ** 2
     ],
 )
 def test_meta_model_structure_and_logp_match_exact_kernel(tau_prior):
+    import pymc as pm
+
     mu_spec, tau_spec = parse_mu_prior(("student-t", 0.0, 50.0, 4.0)), parse_tau_prior(tau_prior)
     model = meta_model(SCHOOLS_Y, SCHOOLS_V, mu_spec, tau_spec)
     names = {rv.name for rv in model.free_RVs}

@@ -15,8 +15,14 @@ STDLIB_OK = {"__future__", "math", "cmath", "typing", "dataclasses", "functools"
              "warnings", "numbers", "enum", "operator", "abc", "contextlib"}
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module (several tests read each module; nothing here changes a tree)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path, *, top_level_only: bool = False) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     nodes = tree.body if top_level_only else list(ast.walk(tree))
     out = []
     for node in nodes:
@@ -89,15 +95,6 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    """ids of import nodes under ``if TYPE_CHECKING:`` (never executed, so they cannot make a circle)."""
-    out: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            out |= {id(sub) for stmt in node.body for sub in ast.walk(stmt)}
-    return out
-
-
 def _with_packages(target: str, importer: str, at_import: bool) -> set[str]:
     """``target``, and for an import that runs when the importer is imported (``at_import``) also the packages
     Python imports first to reach it (``a`` and ``a.b`` for ``a.b.c``), except the importer's own packages,
@@ -109,10 +106,28 @@ def _with_packages(target: str, importer: str, at_import: bool) -> set[str]:
     return {target} | {".".join(parts[:i]) for i in range(1, len(parts))} - own
 
 
-def _function_nodes(tree: ast.AST) -> set[int]:
-    """ids of the nodes inside function bodies (their imports run when the function is called)."""
-    return {id(sub) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            for stmt in node.body for sub in ast.walk(stmt)}
+def _import_nodes(tree: ast.AST) -> list[tuple[ast.stmt, bool]]:
+    """The import statements of a module, each with whether it sits inside a function body (it runs when the
+    function is called), leaving out those under ``if TYPE_CHECKING:`` (never executed, so they cannot make a
+    circle; the ``else:`` branch runs). One pass over the statements: an expression holds no statement, so the
+    expressions (most of the tree) are not walked."""
+    out: list[tuple[ast.stmt, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append((node, in_function))
+            return
+        in_function = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        type_checking = isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for field, value in ast.iter_fields(node):
+            if type_checking and field == "body":
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST) and not isinstance(child, ast.expr):
+                    visit(child, in_function)
+
+    visit(tree, False)
+    return out
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -137,17 +152,12 @@ def _import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        skip = _type_checking_nodes(tree)
-        deferred = _function_nodes(tree)
         edges: set[str] = set()
-        for node in ast.walk(tree):
-            if id(node) in skip:
-                continue
+        for node, deferred in _import_nodes(_tree(path)):
             if isinstance(node, ast.Import):
                 for a in node.names:
-                    edges |= _with_packages(a.name, name, id(node) not in deferred)
-            elif isinstance(node, ast.ImportFrom):
+                    edges |= _with_packages(a.name, name, not deferred)
+            else:
                 if node.level:
                     pkg = base[: len(base) - node.level + 1]
                     target = ".".join(pkg + ([node.module] if node.module else []))
@@ -155,7 +165,7 @@ def _import_graph() -> dict[str, set[str]]:
                     target = node.module or ""
                 for a in node.names:
                     full = f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target
-                    edges |= _with_packages(full, name, id(node) not in deferred)
+                    edges |= _with_packages(full, name, not deferred)
         graph[name] = {e for e in edges if e in paths and e != name}
     return graph
 

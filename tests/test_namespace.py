@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -49,14 +51,39 @@ def test_exceptions_hierarchy():
     assert issubclass(rs.MissingExtraError, ImportError)
 
 
-def test_import_is_light():
-    code = (
-        "import sys, retrostats as rs; rs.load_dataset('retro_trials'); "
-        "heavy = [m for m in ('pymc', 'pytensor', 'arviz', 'seaborn', 'matplotlib.pyplot', 'statsmodels', "
-        "'pingouin', 'dask') if m in sys.modules]; print(heavy)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+#: Run in one fresh interpreter (a new interpreter importing retrostats costs 1-3 s of CPU: one run, not three).
+#: Each step only adds imports, so a module found missing after a step was missing after the steps before it.
+FRESH_IMPORT = """
+import json, sys
+import matplotlib as mpl
+before = dict(mpl.rcParams)
+import retrostats as rs
+rs.load_dataset("retro_trials")
+heavy = [m for m in ("pymc", "pytensor", "arviz", "seaborn", "matplotlib.pyplot", "statsmodels", "pingouin", "dask")
+         if m in sys.modules]
+rs.bayes_meta_analysis(yi=[0.1, 0.4], vi=[0.1, 0.2])
+bayes = [m for m in ("pymc", "arviz") if m in sys.modules]
+import retrostats.figures, retrostats.report.steps
+after = dict(mpl.rcParams)
+print(json.dumps({"heavy": heavy, "bayes": bayes, "pyplot": "matplotlib.pyplot" in sys.modules,
+                  "rc_same": after == before, "rc_changed": sorted(k for k in before if before[k] != after.get(k))}))
+"""
+
+
+def test_a_fresh_import_is_light_and_leaves_global_state_alone():
+    # MPLBACKEND=Agg as tests/conftest.py sets it for every test: with the backend left to matplotlib to choose,
+    # reading rcParams["backend"] (in `dict(mpl.rcParams)`) imports pyplot to resolve it
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", FRESH_IMPORT], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    # `import retrostats` and loading a dataset import no heavy optional dependency
+    assert seen["heavy"] == [], seen
+    # the exact Bayesian path (the default method) never imports PyMC or ArviZ
+    assert seen["bayes"] == [], seen
+    # importing the figures and the report steps neither imports pyplot nor changes matplotlib's rcParams
+    assert not seen["pyplot"], "pyplot imported at import"
+    assert seen["rc_same"], f"rcParams changed: {seen['rc_changed']}"
 
 
 def test_version():

@@ -5,6 +5,8 @@ Arrays in, arrays out (NumPy/SciPy only).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _dist
@@ -108,5 +110,16 @@ def critical_value(confidence_level: float, df: np.ndarray, method: str, m: int,
     if method == "sidak":
         return stats.t.ppf((1 + confidence_level ** (1.0 / m)) / 2, df)
     if method == "tukey":
-        return stats.studentized_range.ppf(confidence_level, n_means, df) / np.sqrt(2.0)
+        # each quantile is a root search over a numerical integral (~30 ms): computed once per distinct df (the
+        # contrasts of a table usually share theirs) and remembered; SciPy computes an array element by element,
+        # so the values are the same
+        uniq, inverse = np.unique(df.ravel(), return_inverse=True)
+        q = np.array([_studentized_range_ppf(float(confidence_level), int(n_means), float(d)) for d in uniq])
+        return q[inverse].reshape(df.shape) / np.sqrt(2.0)
     raise ValueError(f"adjust must be one of {ADJUSTMENTS}; got {method!r}")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=4096)
+def _studentized_range_ppf(p: float, k: int, df: float) -> float:
+    """``stats.studentized_range.ppf(p, k, df)`` for one ``df``, remembered."""
+    return float(stats.studentized_range.ppf(p, k, df))
