@@ -85,6 +85,13 @@ def _write_numbers(ctx: Context) -> None:
 def _run_steps(names: list[str], out: Path, quick: bool, where: str = "main process") -> list[dict[str, Any]]:
     """Run a chain of steps (in a worker process or this one), sharing one cache; return what each recorded."""
     by_name = {s.name: s for s in list_steps()}
+    if where == "worker":
+        # a forked worker inherits this process's pyplot backend; an interactive one (Qt, Tk) initialised here
+        # must not be driven from a copy of the process: the worker only saves figures, so it draws with Agg
+        import matplotlib.pyplot as plt
+
+        if plt.get_backend().lower() != "agg":
+            plt.switch_backend("agg")
     cache: dict[str, Any] = {}
     parts = []
     for name in names:
