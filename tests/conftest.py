@@ -162,3 +162,15 @@ def assert_result_protocol(result, function: str) -> None:
     assert len(result.provenance.checksum) == 16
     shown = result._repr_html_()  # the summary as HTML, or a richer HTML table of the same result
     assert isinstance(shown, str) and html.escape(s.title.split()[0]) in shown
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """The session is over: let the process exit without a last full garbage collection.
+
+    Python's shutdown collects cyclic garbage over every object the tests made (millions in an xdist worker:
+    ~3 s, during which the run waits for the worker to exit); frozen, they are left to the operating system.
+    """
+    import gc
+
+    gc.freeze()
