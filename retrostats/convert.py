@@ -21,6 +21,7 @@ import numpy as np
 
 from .exceptions import DataError
 from .kernels import _dist
+from .kernels import escalc as K
 from .kernels._lazy_stats import stats
 from .validators import as_float_array, check_confidence_level, check_option
 
@@ -170,8 +171,7 @@ def se_from_ci(ci_low: Any, ci_high: Any, confidence_level: float = 0.95, df: An
     if bad.size:
         i = int(bad[0])
         raise DataError(f"ci_high must exceed ci_low; row {i} has ci_low={lo[i]!r}, ci_high={hi[i]!r}.")
-    a = (1 - cl) / 2
-    q = _dist.norm_isf(a) if d is None else _dist.t_isf(a, d)
+    q = K.t_from_p(1 - cl, d)  # the quantile whose two-sided tail is 1 - confidence_level
     return _ret(scalar, (hi - lo) / (2 * q))
 
 
@@ -201,8 +201,7 @@ def se_from_p(estimate: Any, p_value: Any, df: Any = None) -> Any:
         raise DataError(
             f"estimate is 0 in row {int(zero[0])}; a p-value cannot give the SE of a zero estimate."
         )
-    q = _dist.norm_isf(p / 2) if d is None else _dist.t_isf(p / 2, d)
-    return _ret(scalar, np.abs(est) / q)
+    return _ret(scalar, np.abs(est) / K.t_from_p(p, d))
 
 
 def _xi(n: np.ndarray) -> np.ndarray:

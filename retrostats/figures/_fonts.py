@@ -18,6 +18,7 @@ checks a figure saved after others, and after the cache is cleared, against itse
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
 from collections.abc import Iterator
 from io import BytesIO
@@ -46,8 +47,11 @@ def clear_subset_cache() -> None:
     _SUBSETS.clear()
 
 
-def _base_glyphs(fontfile: Any) -> frozenset[int]:
-    """Glyph indices of :data:`BASE_CHARACTERS` in ``fontfile`` (characters the font lacks are left out)."""
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _base_glyphs(fontfile: Any, face_index: int) -> frozenset[int]:
+    """Glyph indices of :data:`BASE_CHARACTERS` in ``fontfile`` (characters the font lacks are left out), once
+    per font face (``face_index`` is in the key: a font path compares equal whatever its face).
+    """
     from matplotlib.font_manager import get_font
 
     font = get_font(fontfile)
@@ -81,7 +85,7 @@ def _shared_subsets(original: Any) -> Any:
         if by_characters:
             wanted: frozenset = frozenset(glyphs) | frozenset(BASE_CHARACTERS)
         else:
-            wanted = frozenset(int(g) for g in glyphs) | _base_glyphs(fontfile)
+            wanted = frozenset(int(g) for g in glyphs) | _base_glyphs(fontfile, getattr(fontfile, "face_index", 0))
         key = (str(fontfile), getattr(fontfile, "face_index", 0), by_characters, wanted)
         hit = _SUBSETS.get(key)
         if hit is None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._display import ResultDisplay
 from ..exceptions import DataError
-from ..kernels._lazy_stats import stats
+from ..kernels import _dist
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_interval, check_option
 from ._common import arm_order, choose_reference, contrast_pairs, numeric_column
@@ -170,11 +170,11 @@ def ancova_mi(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, refe
     est, var, dfc, labels = _impute_fit(X, grid, y, miss, arms, ref, m, rng, float(delta), shift_rows)
     r = rubin(est, var, dfc)
     t = r["estimate"] / r["se"]
-    crit = stats.t.ppf(0.5 + cl / 2, r["df"])
+    crit = _dist.t_ppf(0.5 + cl / 2, r["df"])
     con = pd.DataFrame({"contrast": labels, "estimate": r["estimate"], "se": r["se"], "df": r["df"],
                         "statistic": t, "ci_low": r["estimate"] - crit * r["se"],
                         "ci_high": r["estimate"] + crit * r["se"],
-                        "p_value": 2 * stats.t.sf(np.abs(t), r["df"]),
+                        "p_value": 2 * _dist.t_sf(np.abs(t), r["df"]),
                         "fmi": r["fmi"]})
     prov = make_provenance(
         "ancova_mi",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._display import ResultDisplay, Summary, fmt_num, fmt_p
 from ..exceptions import DataError
-from ..kernels._lazy_stats import stats
+from ..kernels import _dist
 from ..provenance import Provenance
 from ._limits import blas_single_thread as _limits
 
@@ -111,11 +111,11 @@ class MmrmResult(ResultDisplay):
         v, dfs = st["inference"].contrast(L)
         est, se = L @ st["model"].beta, np.sqrt(v)
         t = est / se
-        crit = stats.t.ppf(0.5 + self.confidence_level / 2, dfs)
+        crit = _dist.t_ppf(0.5 + self.confidence_level / 2, dfs)
         lab = labels or [" + ".join(f"{w:g}*{k}" for k, w in r.items()) if isinstance(r, dict) else f"L{i + 1}"
                          for i, r in enumerate(rows if not isinstance(rows, np.ndarray) else L)]
         return pd.DataFrame({"contrast": lab, "estimate": est, "se": se, "df": dfs, "statistic": t,
-                             "p_value": 2 * stats.t.sf(np.abs(t), dfs), "ci_low": est - crit * se,
+                             "p_value": 2 * _dist.t_sf(np.abs(t), dfs), "ci_low": est - crit * se,
                              "ci_high": est + crit * se})
 
     def type3(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from ._lazy_stats import stats
+from . import _dist
 
 __all__ = [
     "cmi",
@@ -120,8 +120,8 @@ def t_from_p(p: Array, df: Array | None = None) -> Array:
     """Absolute t (or z when ``df`` is None) whose two-sided p-value is ``p``."""
     p = np.asarray(p, dtype=float)
     if df is None:
-        return stats.norm.isf(p / 2)
-    return stats.t.isf(p / 2, df)
+        return _dist.norm_isf(p / 2)
+    return _dist.t_isf(p / 2, df)
 
 
 def smd_ppc2(

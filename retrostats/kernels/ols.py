@@ -106,9 +106,9 @@ def critical_value(confidence_level: float, df: np.ndarray, method: str, m: int,
     if method == "none" or m <= 1 or (method == "tukey" and n_means < 3):
         return _dist.t_ppf(1 - a / 2, df)
     if method in ("bonferroni", "holm"):
-        return stats.t.ppf(1 - a / (2 * m), df)
+        return _dist.t_ppf(1 - a / (2 * m), df)
     if method == "sidak":
-        return stats.t.ppf((1 + confidence_level ** (1.0 / m)) / 2, df)
+        return _dist.t_ppf((1 + confidence_level ** (1.0 / m)) / 2, df)
     if method == "tukey":
         # each quantile is a root search over a numerical integral (~30 ms): computed once per distinct df (the
         # contrasts of a table usually share theirs) and remembered; SciPy computes an array element by element,

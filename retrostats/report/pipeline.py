@@ -111,7 +111,7 @@ def _run_chains(chains: list[list[str]], out: Path, quick: bool, jobs: int) -> d
 
     Chains are taken in the order given (longest expected cost first) by whichever process is free: a
     worker that finishes is handed the next chain at once (a callback), and this process runs chains too
-    instead of waiting, so a run with two jobs starts one extra interpreter, not two. A chain that fails
+    instead of waiting, so a run with two jobs starts one worker process, not two. A chain that fails
     stops the handing out; the error is raised after the running chains finished (none then writes into a
     folder that is being removed).
     """
