@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -388,3 +390,18 @@ def test_change_distribution_quartiles_are_not_read_as_follow_up_values():
     es = rs.registry_effect_sizes(outcome="gait_speed", comparison="retro vs forward", measure="SMD")
     naidu = es.set_index("study_id").loc["naidu2025"]
     assert naidu["basis"] != "final"  # the quartiles of a percent change never become a final-value mean/SD
+
+
+@pytest.mark.parametrize("outcome, measure", [("pain", "SMD"), ("pain", "MD"), ("quadriceps_strength", "SMD")])
+def test_row_order_of_the_registry_does_not_matter(outcome, measure):
+    """Metamorphic: the arm and contrast rows shuffled give the same effects, routes, reasons and derivations
+    (the rows are split by study once, not filtered per trial: nothing may depend on where a row stands)."""
+    arms, con = rs.load_dataset("retro_arms"), rs.load_dataset("retro_contrasts")
+    runs = []
+    for a, c in ((arms, con), (arms.sample(frac=1, random_state=7), con.sample(frac=1, random_state=7))):
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            runs.append(rs.registry_effect_sizes(a, c, outcome=outcome, measure=measure))
+        runs.append(sorted(str(w.message) for w in said))  # what it warns about is part of the answer too
+    pd.testing.assert_frame_equal(runs[0], runs[2])
+    assert runs[1] == runs[3]
