@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
-import numpy as np
 
 from .._version import __version__
 from ._fonts import lean_font_subsets
@@ -308,29 +307,24 @@ def _laid_out_once(fig: Any, dpi: int) -> Iterator[None]:
     """Lay ``fig`` out once for all the formats being saved, and switch its layout engine off meanwhile.
 
     With a layout engine (constrained layout), every ``savefig`` draws the figure twice (a layout pass, then
-    the drawing), each time running the engine: six draws for three formats. Here the engine runs until the
-    positions settle, measuring text as the PNG's own layout pass did (Agg at ``dpi``), and each format is
-    then drawn once at those positions, so every format (and a PNG saved alone) has the same layout. The PDF
-    and SVG take the raster text metrics (their margins may move by a fraction of a point; before, each
-    vector format was laid out with its own renderer's metrics). The engine is restored on exit; a figure
+    the drawing), each time running the engine from wherever the last save left the axes: six draws for three
+    formats, and a layout that depends on what was saved before. Here the engine runs once, measuring text
+    as the PNG's own layout pass does (Agg at ``dpi``), from the positions the figure had before its first
+    save; each format is then drawn once at those positions. On exit the positions go back to where they
+    were and the engine is restored, so every save of the figure starts from the same state: a PNG saved
+    alone and one saved after the PDF and SVG are the same bytes. The PDF and SVG take the raster text
+    metrics (their margins may move by a fraction of a point from a layout with their own metrics). A figure
     without a layout engine is saved as before.
     """
     engine = fig.get_layout_engine()
     if engine is None or not fig.axes:
         yield
         return
+    start = _positions(fig)
     old_dpi = fig.dpi
     fig.dpi = dpi
     try:
-        # run to its fixed point: a legend or label placed relative to an axes moves with it, so one pass
-        # may not settle it (geometric convergence; a few passes reach 1e-9 of the figure)
-        before = _placement(fig)
-        for _ in range(_MAX_LAYOUT_PASSES):
-            engine.execute(fig)
-            now = _placement(fig)
-            if now.shape == before.shape and np.allclose(now, before, rtol=0, atol=1e-9):
-                break
-            before = now
+        engine.execute(fig)
     finally:
         fig.dpi = old_dpi
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
@@ -338,17 +332,30 @@ def _laid_out_once(fig: Any, dpi: int) -> Iterator[None]:
     try:
         yield
     finally:
+        _restore_positions(fig, start)
         fig.set_layout_engine(engine)
 
 
-_MAX_LAYOUT_PASSES = 12
+def _positions(fig: Any) -> tuple[list, list]:
+    """What the layout engine moves: every Axes' original and active position, every figure text's position."""
+    axes = [(a, a.get_position(original=True).frozen(), a.get_position(original=False).frozen()) for a in fig.axes]
+    texts = [(t, t.get_position()) for t in fig.texts]
+    for name in ("_suptitle", "_supxlabel", "_supylabel"):
+        t = getattr(fig, name, None)
+        if t is not None and t not in fig.texts:
+            texts.append((t, t.get_position()))
+    return axes, texts
 
 
-def _placement(fig: Any) -> Any:
-    """Where the layout engine put things: every Axes' position and every figure text's position."""
-    vals = [v for a in fig.axes for v in a.get_position().bounds]
-    vals += [float(v) for t in fig.texts for v in t.get_position()]
-    return np.asarray(vals, dtype=float)
+def _restore_positions(fig: Any, saved: tuple[list, list]) -> None:
+    axes, texts = saved
+    for a, original, active in axes:
+        in_layout = a.get_in_layout()  # set_position takes an Axes out of the layout; it stays as it was
+        a.set_position(original, which="original")
+        a.set_position(active, which="active")
+        a.set_in_layout(in_layout)
+    for t, xy in texts:
+        t.set_position(xy)
 
 
 def remember_layout(ax: Any, redraw: Any) -> None:
