@@ -31,9 +31,10 @@ def _same(a, b) -> bool:
         (D.chi2_isf, stats.chi2.isf, QS),
         (D.chi2_ppf, stats.chi2.ppf, QS),
         (D.t_sf, stats.t.sf, XS),
+        (D.t_cdf, stats.t.cdf, XS),
         (D.chi2_sf, stats.chi2.sf, XS),
     ],
-    ids=["t.ppf", "t.isf", "chi2.isf", "chi2.ppf", "t.sf", "chi2.sf"],
+    ids=["t.ppf", "t.isf", "chi2.isf", "chi2.ppf", "t.sf", "t.cdf", "chi2.sf"],
 )
 def test_matches_scipy_stats_on_the_edges(mine, ref, grid):
     pairs = itertools.product(grid, DFS)
@@ -50,7 +51,8 @@ def test_normal_quantile_and_random_interior_values():
     rng = np.random.default_rng(20261130)
     q, df, x = rng.uniform(size=20_000), rng.uniform(0.2, 500.0, 20_000), rng.normal(0.0, 6.0, 20_000)
     assert _same(D.t_isf(q, df), stats.t.isf(q, df)) and _same(D.t_ppf(q, df), stats.t.ppf(q, df))
-    assert _same(D.t_sf(x, df), stats.t.sf(x, df)) and _same(D.chi2_sf(x**2, df), stats.chi2.sf(x**2, df))
+    assert _same(D.t_sf(x, df), stats.t.sf(x, df)) and _same(D.t_cdf(x, df), stats.t.cdf(x, df))
+    assert _same(D.chi2_sf(x**2, df), stats.chi2.sf(x**2, df))
     assert _same(D.chi2_isf(q, df), stats.chi2.isf(q, df)) and _same(D.chi2_ppf(q, df), stats.chi2.ppf(q, df))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["t_ppf", "t_isf", "t_sf", "chi2_sf", "chi2_isf", "chi2_ppf", "norm_isf"]
+__all__ = ["t_ppf", "t_isf", "t_cdf", "t_sf", "chi2_sf", "chi2_isf", "chi2_ppf", "norm_isf"]
 
 
 def _out(value: np.ndarray):
@@ -39,6 +39,13 @@ def t_ppf(q, df):
 def t_isf(q, df):
     """``scipy.stats.t.isf(q, df)``: upper-tail quantile of Student's t."""
     return -t_ppf(q, df)
+
+
+def t_cdf(x, df):
+    """``scipy.stats.t.cdf(x, df)``: lower-tail probability of Student's t."""
+    x, df = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
+    out = np.asarray(special.stdtr(df, x), dtype=float)
+    return _out(np.where(df > 0, out, np.nan))
 
 
 def t_sf(x, df):

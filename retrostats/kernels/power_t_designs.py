@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._dist import t_cdf, t_isf
 from .power import t_power, two_sample_ncp
 
 __all__ = ["one_sample_power", "two_sample_power_n1n2", "mmrm_t_power"]
@@ -43,8 +44,6 @@ def mmrm_t_power(z, df, alpha, alternative: str = "two-sided") -> np.ndarray:
     >>> round(float(mmrm_t_power(2.8, 1e12, 0.05)), 4)  # df -> infinity: the normal formula
     0.7995
     """
-    from ._lazy_stats import stats
-
     z, df = np.asarray(z, dtype=float), np.asarray(df, dtype=float)
     a = np.asarray(alpha, dtype=float) / (2.0 if alternative == "two-sided" else 1.0)
-    return stats.t.cdf(z - stats.t.isf(a, df), df)
+    return t_cdf(z - t_isf(a, df), df)
