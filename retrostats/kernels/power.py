@@ -8,6 +8,7 @@ Conventions follow R ``pwr`` (Champely 2020): for a two-sided test the power cou
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -99,10 +100,17 @@ def two_sample_ncp(d, n1, n2) -> np.ndarray:
     return d / np.sqrt(1.0 / n1 + 1.0 / n2)
 
 
+@functools.lru_cache(maxsize=1024)
 def _gauss_jacobi(nodes: int, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes on (0, 1) and normalised weights for the Beta(b + 1, a + 1) density (x = (1 + u) / 2)."""
+    """Nodes on (0, 1) and normalised weights for the Beta(b + 1, a + 1) density (x = (1 + u) / 2).
+
+    Cached (a power grid or an assurance curve asks for the same df many times); the arrays are read-only.
+    """
     u, w = special.roots_jacobi(nodes, a, b)
-    return (1.0 + u) / 2.0, w / w.sum()
+    x, w = (1.0 + u) / 2.0, w / w.sum()
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w
 
 
 def ancova_power(
