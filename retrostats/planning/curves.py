@@ -113,8 +113,9 @@ def assurance_curve(
     -----
     Each row is :func:`assurance` and :func:`power_ttest`/:func:`power_ancova` at that size, so the curve
     agrees with one-at-a-time calls exactly (``tests/test_planning_curves.py``); those functions are validated
-    against R's pwr and simulation. With ``sd=0`` the two columns differ only by the probability of a
-    significant result in the wrong direction.
+    against R's pwr and simulation. The predictive distribution is built once for all sizes (evidence given as
+    draws with ``seed=None`` gives every size the same draws) and the sizes are evaluated in one pass. With
+    ``sd=0`` the two columns differ only by the probability of a significant result in the wrong direction.
 
     Examples
     --------
