@@ -54,6 +54,30 @@ def test_max_assurance_from_draws_counts_favourable_draws():
     assert max_assurance(Draws(), n_draws=4001) == 3000 / 4001
 
 
+def test_curve_draws_the_predictive_once():
+    class Draws:  # a sampler whose draws differ on every call (as seed=None would)
+        calls = 0
+
+        def predictive_sample(self, size, seed=None):
+            self.calls += 1
+            return np.linspace(-0.2, 1.0, size) + 0.001 * self.calls
+
+    ev = Draws()
+    curve = assurance_curve(ev, n_per_arm=[20, 60], n_draws=501)
+    assert ev.calls == 1  # every size averages over the same draws
+    for n, a in zip([20, 60], curve["assurance"]):
+        assert a == assurance(mean=None, sd=None, evidence=_Fixed(np.linspace(-0.2, 1.0, 501) + 0.001),
+                              n_per_arm=n, n_draws=501)
+
+
+class _Fixed:
+    def __init__(self, draws):
+        self.draws = draws
+
+    def predictive_sample(self, size, seed=None):
+        return self.draws
+
+
 def test_curve_refuses_bad_input():
     with pytest.raises(ValueError, match="needs r"):
         assurance_curve(mean=0.5, sd=0.2, n_per_arm=[20], design="ancova")

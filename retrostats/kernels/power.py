@@ -8,6 +8,7 @@ Conventions follow R ``pwr`` (Champely 2020): for a two-sided test the power cou
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -99,10 +100,41 @@ def two_sample_ncp(d, n1, n2) -> np.ndarray:
     return d / np.sqrt(1.0 / n1 + 1.0 / n2)
 
 
+@functools.lru_cache(maxsize=1024)
 def _gauss_jacobi(nodes: int, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes on (0, 1) and normalised weights for the Beta(b + 1, a + 1) density (x = (1 + u) / 2)."""
-    u, w = special.roots_jacobi(nodes, a, b)
-    return (1.0 + u) / 2.0, w / w.sum()
+    """Nodes on (0, 1) and normalised weights for the Beta(b + 1, a + 1) density (x = (1 + u) / 2).
+
+    Cached (a power grid or an assurance curve asks for the same df many times); the arrays are read-only.
+    ``scipy.special.roots_jacobi`` scales its weights by ``2**(a + b + 1) B(a + 1, b + 1)``, which overflows
+    beyond ``a ~ 1023`` (an ANCOVA of more than ~2,050 participants); the weights are normalised here anyway,
+    so there the nodes and weights come from the Golub-Welsch eigenproblem of the same Jacobi matrix.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, w = special.roots_jacobi(nodes, a, b)
+        w = w / w.sum()
+    if not np.all(np.isfinite(w)):
+        u, w = _golub_welsch_jacobi(nodes, float(a), float(b))
+    x = (1.0 + u) / 2.0
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w
+
+
+def _golub_welsch_jacobi(nodes: int, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Jacobi nodes on (-1, 1) (weight ``(1 - u)**a (1 + u)**b``) and weights summing to 1, from the
+    eigenvalues and first eigenvector components of the symmetric Jacobi matrix (Golub & Welsch 1969), with
+    the recurrence coefficients of ``scipy.special.roots_jacobi``.
+    """
+    from scipy.linalg import eigh_tridiagonal
+
+    k = np.arange(1.0, nodes)  # the recurrence from k = 1; k = 0 (and k = 1's second factor) apart
+    s = 2.0 * k + a + b
+    diag = np.concatenate([[(b - a) / (2.0 + a + b)], (b * b - a * a) / (s * (s + 2.0))])
+    off = 2.0 / s * np.sqrt((k + a) * (k + b) / (s + 1.0))
+    off[1:] *= np.sqrt(k[1:] * (k[1:] + a + b) / (s[1:] - 1.0))
+    u, v = eigh_tridiagonal(diag, off)
+    w = v[0] ** 2
+    return u, w / w.sum()
 
 
 def ancova_power(

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..validators import check_option, check_probability
-from .evidence import _direction, _expect, assurance, predictive
+from ..validators import check_interval, check_option, check_probability
+from ._assure import assurance_at
+from .evidence import _direction, _expect, predictive
 from .simulation import check_r
 
 __all__ = ["assurance_curve", "max_assurance"]
@@ -112,8 +113,9 @@ def assurance_curve(
     -----
     Each row is :func:`assurance` and :func:`power_ttest`/:func:`power_ancova` at that size, so the curve
     agrees with one-at-a-time calls exactly (``tests/test_planning_curves.py``); those functions are validated
-    against R's pwr and simulation. With ``sd=0`` the two columns differ only by the probability of a
-    significant result in the wrong direction.
+    against R's pwr and simulation. The predictive distribution is built once for all sizes (evidence given as
+    draws with ``seed=None`` gives every size the same draws) and the sizes are evaluated in one pass. With
+    ``sd=0`` the two columns differ only by the probability of a significant result in the wrong direction.
 
     Examples
     --------
@@ -134,14 +136,11 @@ def assurance_curve(
             raise ValueError("design='ancova' needs r, the baseline-outcome correlation.")
         r = check_r(r)
     pred = predictive(evidence, mean=mean, sd=sd, n_draws=n_draws, seed=seed, outcome_sd=outcome_sd)
-    effect = abs(pred.mean)
-    rows = []
-    for n in sizes:
-        a = assurance(evidence, n_per_arm=n, mean=mean, sd=sd, alpha=alpha, design=design, r=r, ratio=ratio,
-                      direction=direction, n_draws=n_draws, seed=seed, outcome_sd=outcome_sd)
-        if design == "ancova":
-            p = power_ancova(effect_size=effect, n=n, r=r, alpha=alpha, ratio=ratio).power
-        else:
-            p = power_ttest(effect_size=effect, n=n, alpha=alpha, ratio=ratio).power
-        rows.append({"n_per_arm": n, "assurance": a, "power": p})
-    return pd.DataFrame(rows, columns=["n_per_arm", "assurance", "power"])
+    at = [check_interval("n_per_arm", n, 2.0, None) for n in sizes]
+    a = assurance_at(pred, at, direction=_direction(pred, direction), alpha=alpha, design=design, r=r, ratio=ratio)
+    effect, n = abs(pred.mean), np.array(at)
+    if design == "ancova":
+        p = power_ancova(effect_size=effect, n=n, r=r, alpha=alpha, ratio=ratio).power
+    else:
+        p = power_ttest(effect_size=effect, n=n, alpha=alpha, ratio=ratio).power
+    return pd.DataFrame({"n_per_arm": sizes, "assurance": a, "power": p}, columns=["n_per_arm", "assurance", "power"])

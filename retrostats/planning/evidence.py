@@ -20,9 +20,12 @@ from scipy import special
 
 from .._display import ResultDisplay
 from ..exceptions import DataError
-from ..kernels.power import ancova_power, solve_increasing, t_power, two_sample_ncp
+from ..kernels.power import solve_increasing
 from ..provenance import Provenance, make_provenance
 from ..validators import check_confidence_level, check_interval, check_option, check_probability, did_you_mean
+from ._assure import assurance_at
+from ._assure import expect as _expect
+from ._assure import success_power as _success_power
 from .simulation import check_r
 
 __all__ = [
@@ -170,25 +173,6 @@ def predictive(
     return Predictive(mean=est, sd=math.sqrt(se * se + tau2), source=source)
 
 
-def _success_power(
-    theta: np.ndarray, n: float, *, direction: float, alpha: float, design: str, r: float | None, ratio: float
-) -> np.ndarray:
-    """P(two-sided test at alpha is significant in ``direction``) as a function of the true SMD."""
-    d = direction * np.asarray(theta, dtype=float)
-    if design == "ancova":
-        return ancova_power(d, r, n, ratio * n, alpha / 2.0, "greater")
-    return t_power(two_sample_ncp(d, n, ratio * n), n * (1.0 + ratio) - 2.0, alpha / 2.0, "greater")
-
-
-def _expect(pred: Predictive, fn) -> float:
-    if pred.draws is not None:
-        return float(np.mean(fn(pred.draws)))
-    if pred.sd == 0:
-        return float(fn(np.array([pred.mean]))[0])
-    z, w = special.roots_hermitenorm(80)
-    return float(fn(pred.mean + pred.sd * z) @ (w / w.sum()))
-
-
 def _direction(pred: Predictive, direction: str) -> float:
     check_option("direction", direction, ("auto", "positive", "negative"))
     if direction == "auto":
@@ -238,10 +222,7 @@ def assurance(
             raise ValueError("design='ancova' needs r, the baseline-outcome correlation.")
         r = check_r(r)
     sgn = _direction(pred, direction)
-    return _expect(
-        pred,
-        lambda th: _success_power(th, n_per_arm, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio),
-    )
+    return float(assurance_at(pred, n_per_arm, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio)[0])
 
 
 @dataclass(frozen=True)
@@ -322,10 +303,7 @@ def n_for_assurance(
     sgn = _direction(pred, direction)
 
     def a(n: float) -> float:
-        return _expect(
-            pred,
-            lambda th: _success_power(th, n, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio),
-        )
+        return float(assurance_at(pred, n, direction=sgn, alpha=alpha, design=design, r=r, ratio=ratio)[0])
 
     limit = (
         _expect(pred, lambda th: (sgn * th > 0).astype(float))
