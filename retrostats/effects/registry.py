@@ -45,18 +45,24 @@ from .escalc import effect_sizes
 from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
 from .routes import (
     Arm,
+    Sizes,
+    at_week,
+    checked,
     combine_sides,
     contrast_route,
     direction_hint,
     drop_flagged,
+    equals,
     md_from_arms,
-    same_week,
+    records,
 )
 
 __all__ = ["registry_effect_sizes", "ROUTES"]
 
 ROUTES = ("final_values", "change_scores", "contrast", "none")
 _ARM_KINDS = ("retro", "forward", "control", "retro_plus", "other")
+_ARM_RAW = ("study_id", "arm", "instrument", "timepoint", "statistic", "change_convention", "ambiguous")
+_CON_RAW = ("study_id", "instrument", "statistic", "relation", "value")
 _COLUMNS = [
     "study_id",
     "comparison",
@@ -229,11 +235,17 @@ def registry_effect_sizes(
         have = set(a["instrument"].dropna()) | set(c["instrument"].dropna())
         _check_known("instrument", instrument, have, f" for outcome {outcome!r}", scale_names)
     rows = []
-    by_study = [_by_study(frame) for frame in (a, c, arms)]  # split once, not filtered once per trial
+    # split once into plain rows per study (pandas masks per trial and arm cost far more than the work)
+    sa_all = _by_study(records(a, _ARM_RAW, {"week": "week", "value": "value"}))
+    sc_all = _by_study(records(c, _CON_RAW, {"week": "week", "fvalue": "value"}))
+    codes = _by_study(records(arms, ("study_id", "arm"), {}))
+    sizes = Sizes(arms)
+
     for study in sorted(set(a["study_id"]) | set(c["study_id"]) | set(flagged)):
-        sa, sc, study_arms = (split.get(study, frame.iloc[:0]) for split, frame in zip(by_study, (a, c, arms)))
+        sa, sc = sa_all.get(study, []), sc_all.get(study, [])
+        arm_codes = {r["arm"] for r in codes.get(study, [])}
         instruments = sorted(
-            set(sa["instrument"]) | set(sc["instrument"]), key=lambda i: (i not in scale_names, i)
+            {r["instrument"] for r in sa} | {r["instrument"] for r in sc}, key=lambda i: (i not in scale_names, i)
         )
         if instrument is not None:
             instruments = [i for i in instruments if i == instrument]
@@ -242,9 +254,10 @@ def registry_effect_sizes(
             row = _one(
                 study,
                 ins,
-                sa[sa["instrument"] == ins],
-                study_arms,
-                sc[sc["instrument"] == ins],
+                [r for r in sa if equals(r["instrument"], ins)],
+                arm_codes,
+                sizes,
+                [r for r in sc if equals(r["instrument"], ins)],
                 kind_a,
                 kind_b,
                 measure,
@@ -303,9 +316,13 @@ def registry_effect_sizes(
     return out
 
 
-def _by_study(frame: pd.DataFrame) -> dict[Any, pd.DataFrame]:
-    """The rows of each study, as ``frame[frame["study_id"] == study]`` gives them (same order and index)."""
-    return {study: rows for study, rows in frame.groupby("study_id", sort=False, dropna=True)}
+def _by_study(rows: list[dict]) -> dict[Any, list[dict]]:
+    """The rows of each study in their order, as ``frame[frame["study_id"] == study]`` gives them."""
+    out: dict[Any, list[dict]] = {}
+    for r in rows:
+        if not pd.isna(r["study_id"]):
+            out.setdefault(r["study_id"], []).append(r)
+    return out
 
 
 def _check_known(what: str, value: str, have: set, where: str = "", known: set | None = None) -> None:
@@ -336,20 +353,21 @@ def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
 
 
 def _one(
-    study, ins, rows, all_rows, con, kind_a, kind_b, measure, timepoint, week, ri, mean_method, sd_method
+    study, ins, rows, arm_codes, sizes, con, kind_a, kind_b, measure, timepoint, week, ri, mean_method, sd_method
 ):
     base = dict(study_id=study, instrument=ins, usable=False, route="none", basis=None, ambiguous=False)
-    post = rows[rows["timepoint"] == timepoint]
-    weeks = post["week"].astype(float).dropna()
-    wk = float(week) if week is not None else (float(weeks.max()) if len(weeks) else np.nan)
+    post = [r for r in rows if equals(r["timepoint"], timepoint)]
+    weeks = [w for w in checked([r["week"] for r in post]) if w == w]
+    wk = float(week) if week is not None else (float(max(weeks)) if len(weeks) else np.nan)
     if week is None and not len(post) and len(con):
-        cw = con["week"].astype(float).dropna()
-        wk = float(cw.max()) if len(cw) else np.nan
+        cw = [w for w in checked([r["week"] for r in con]) if w == w]
+        wk = float(max(cw)) if len(cw) else np.nan
     base["week"] = wk
     sides = []
     for kind in (kind_a, kind_b):
-        codes = sorted(x for x in set(all_rows["arm"]) if re.fullmatch(rf"{kind}\d*", str(x)))
-        sides.append([Arm(code, rows[rows["arm"] == code], all_rows, wk, timepoint) for code in codes])
+        codes = sorted(x for x in arm_codes if re.fullmatch(rf"{kind}\d*", str(x)))
+        arm_rows = [[r for r in rows if equals(r["arm"], code)] for code in codes]
+        sides.append([Arm(code, got, wk, timepoint, sizes, study) for code, got in zip(codes, arm_rows)])
     base["ambiguous"] = any(arm.ambiguous for side in sides for arm in side)
     no_arm = (
         "" if sides[0] and sides[1] else f"no {kind_a if not sides[0] else kind_b} arm in the arm-level rows"
@@ -397,7 +415,10 @@ def _one(
     )
     hint = direction_hint(sides) if not no_arm else np.nan
     if measure in ("MD", "SMD") and len(con):
-        cw = con[same_week(con["week"], wk)] if wk == wk else con
+        cw = con
+        if wk == wk:
+            checked([r["week"] for r in con])
+            cw = [r for r in con if at_week(r["week"], wk)]
         res, why = contrast_route(cw, n1, n2, hint, measure, md_from_arms(sides) if not no_arm else None)
         if res is not None:
             yi, vi, steps = res
