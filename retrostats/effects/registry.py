@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,20 @@ ROUTES = ("final_values", "change_scores", "contrast", "none")
 _ARM_KINDS = ("retro", "forward", "control", "retro_plus", "other")
 _ARM_RAW = ("study_id", "arm", "instrument", "timepoint", "statistic", "change_convention", "ambiguous")
 _CON_RAW = ("study_id", "instrument", "statistic", "relation", "value")
+_TEXT = (
+    "study_id",
+    "comparison",
+    "outcome",
+    "instrument",
+    "route",
+    "reason",
+    "basis",
+    "measure",
+    "favours",
+    "direction_known",
+    "ambiguous",
+    "derivation",
+)
 _COLUMNS = [
     "study_id",
     "comparison",
@@ -228,9 +243,7 @@ def registry_effect_sizes(
         contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)], include_flagged
     )
     flagged = {k: v for d in (flagged_a, flagged_c) for k, v in d.items()}
-    scale_names = (
-        set(load_dataset("outcome_scales")["instrument"]) if scales is None else set(scales["instrument"])
-    )
+    scale_names = _shipped_scale_names() if scales is None else set(scales["instrument"])
     if instrument is not None:
         have = set(a["instrument"].dropna()) | set(c["instrument"].dropna())
         _check_known("instrument", instrument, have, f" for outcome {outcome!r}", scale_names)
@@ -291,24 +304,11 @@ def registry_effect_sizes(
             note = f"rows flagged {flagged[study]} left out (include_flagged=True uses them)"
             best["reason"] = "; ".join(x for x in (best.get("reason", ""), note) if x)
         rows.append({"comparison": comparison, "outcome": outcome, **best})
-    out = pd.DataFrame(rows, columns=_COLUMNS).astype({"usable": bool})
-    text = (
-        "study_id",
-        "comparison",
-        "outcome",
-        "instrument",
-        "route",
-        "reason",
-        "basis",
-        "measure",
-        "favours",
-        "direction_known",
-        "ambiguous",
-        "derivation",
-    )
-    out = out.astype({col: object for col in text})
-    nums = [col for col in _COLUMNS if col not in text and col != "usable"]
-    out[nums] = out[nums].astype(float)
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    for col in _COLUMNS:  # as .astype({...}) would, but only the columns whose inferred dtype is not the one wanted
+        dtype = np.dtype(bool) if col == "usable" else np.dtype(object) if col in _TEXT else np.dtype(float)
+        if out[col].dtype != dtype:
+            out[col] = out[col].astype(dtype)
     out = _finish(out, measure, target_instrument, scales, kind_a, cl)
     ids = _trial_ids(arms)
     for col in ("doi", "registration"):
@@ -338,18 +338,34 @@ def _check_known(what: str, value: str, have: set, where: str = "", known: set |
 
 def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
     """study_id -> {doi, registration} from retro_trials, updated by merge_extraction(trials=...)."""
-    out: dict[str, dict[str, str]] = {}
-    frames = [load_dataset("retro_trials")]
     sources = arms.attrs.get("merged_sources")
-    if sources is not None and sources.trials is not None:
-        frames.append(sources.trials)
+    if sources is None or sources.trials is None:
+        return _shipped_trial_ids()  # read only
+    out = {study: dict(ids) for study, ids in _shipped_trial_ids().items()}
+    _add_trial_ids(out, sources.trials)
+    return out
+
+
+@cache
+def _shipped_trial_ids() -> dict[str, dict[str, str]]:
+    """The shipped retro_trials' ids (read once; callers must not change the dicts)."""
+    out: dict[str, dict[str, str]] = {}
+    _add_trial_ids(out, load_dataset("retro_trials"))
+    return out
+
+
+@cache
+def _shipped_scale_names() -> frozenset:
+    return frozenset(load_dataset("outcome_scales")["instrument"])
+
+
+def _add_trial_ids(out: dict[str, dict[str, str]], *frames: pd.DataFrame) -> None:
     for t in frames:
         for col in ("doi", "registration"):
             if col in t.columns:
                 for sid, val in zip(t["study_id"], t[col]):
                     if not pd.isna(val):
                         out.setdefault(str(sid), {})[col] = str(val)
-    return out
 
 
 def _one(
@@ -504,7 +520,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
             confidence_level=cl,
         )
         for col in ("yi", "vi", "derivation"):
-            out.loc[sub["index"].to_numpy(), col] = es[col].to_numpy()
+            _put(out, col, sub["index"].to_numpy(), es[col].to_numpy())
     out["measure"] = np.where(
         out["usable"],
         np.where(out["basis"] == "contrast", np.where(measure == "MD", "MD", "SMD"), measure),
@@ -517,7 +533,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
     if len(usable):
         harm = harmonise_direction(usable, scales=scales, favours=kind_a)
         for col in ("yi", "ci_low", "ci_high", "derivation", "favours", "direction_known"):
-            out.loc[usable.index, col] = harm[col].to_numpy()
+            _put(out, col, usable.index.to_numpy(), harm[col].to_numpy())
         check_smd_mixing(out[out["usable"]], stacklevel=4)
         if raw and usable["instrument"].nunique() > 1 and target_instrument is None:
             warnings.warn(
@@ -528,3 +544,17 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
             )
     out["derivation"] = out["derivation"].fillna("[]")
     return out
+
+
+def _put(out: pd.DataFrame, col: str, at: np.ndarray, values: np.ndarray) -> None:
+    """``out.loc[at, col] = values`` for a frame with a RangeIndex, without pandas' cost per ``.loc`` call.
+
+    Only where the values fit the column as they are (same dtype, or an object column); else ``.loc`` does it.
+    """
+    current = out[col]
+    if current.dtype != values.dtype and current.dtype != object:
+        out.loc[at, col] = values
+        return
+    new = current.to_numpy(copy=True)
+    new[at] = values
+    out[col] = pd.Series(new, index=out.index, dtype=current.dtype)

@@ -271,12 +271,15 @@ def drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict
     """Rows without a ``flag`` (or all rows when ``include``), and per study the flags of the rows left out."""
     if include or "flag" not in frame.columns:
         return frame, {}
-    flagged = frame["flag"].map(lambda v: isinstance(v, str) and v != "").astype(bool)
-    dropped = {
-        str(study): ", ".join(sorted(set(grp["flag"])))
-        for study, grp in frame.loc[flagged].groupby("study_id")
-    }
-    return frame.loc[~flagged], dropped
+    flags = list(frame["flag"])
+    flagged = np.array([isinstance(v, str) and v != "" for v in flags], dtype=bool)
+    if not flagged.any():
+        return frame.loc[~flagged], {}
+    by_study: dict = {}
+    for study, flag, left_out in zip(frame["study_id"], flags, flagged):
+        if left_out and not pd.isna(study):
+            by_study.setdefault(study, set()).add(flag)
+    return frame.loc[~flagged], {str(study): ", ".join(sorted(got)) for study, got in by_study.items()}
 
 
 def same_week(col: pd.Series, week: float) -> pd.Series:
