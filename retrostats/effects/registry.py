@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -45,18 +46,38 @@ from .escalc import effect_sizes
 from .harmonise import check_smd_mixing, harmonise_direction, rescale_factor
 from .routes import (
     Arm,
+    Sizes,
+    at_week,
+    checked,
     combine_sides,
     contrast_route,
     direction_hint,
     drop_flagged,
+    equals,
     md_from_arms,
-    same_week,
+    records,
 )
 
 __all__ = ["registry_effect_sizes", "ROUTES"]
 
 ROUTES = ("final_values", "change_scores", "contrast", "none")
 _ARM_KINDS = ("retro", "forward", "control", "retro_plus", "other")
+_ARM_RAW = ("study_id", "arm", "instrument", "timepoint", "statistic", "change_convention", "ambiguous")
+_CON_RAW = ("study_id", "instrument", "statistic", "relation", "value")
+_TEXT = (
+    "study_id",
+    "comparison",
+    "outcome",
+    "instrument",
+    "route",
+    "reason",
+    "basis",
+    "measure",
+    "favours",
+    "direction_known",
+    "ambiguous",
+    "derivation",
+)
 _COLUMNS = [
     "study_id",
     "comparison",
@@ -222,18 +243,22 @@ def registry_effect_sizes(
         contrasts[(contrasts["outcome"] == outcome) & (contrasts["comparison"] == comparison)], include_flagged
     )
     flagged = {k: v for d in (flagged_a, flagged_c) for k, v in d.items()}
-    scale_names = (
-        set(load_dataset("outcome_scales")["instrument"]) if scales is None else set(scales["instrument"])
-    )
+    scale_names = _shipped_scale_names() if scales is None else set(scales["instrument"])
     if instrument is not None:
         have = set(a["instrument"].dropna()) | set(c["instrument"].dropna())
         _check_known("instrument", instrument, have, f" for outcome {outcome!r}", scale_names)
     rows = []
-    by_study = [_by_study(frame) for frame in (a, c, arms)]  # split once, not filtered once per trial
+    # split once into plain rows per study (pandas masks per trial and arm cost far more than the work)
+    sa_all = _by_study(records(a, _ARM_RAW, {"week": "week", "value": "value"}))
+    sc_all = _by_study(records(c, _CON_RAW, {"week": "week", "fvalue": "value"}))
+    codes = _by_study(records(arms, ("study_id", "arm"), {}))
+    sizes = Sizes(arms)
+
     for study in sorted(set(a["study_id"]) | set(c["study_id"]) | set(flagged)):
-        sa, sc, study_arms = (split.get(study, frame.iloc[:0]) for split, frame in zip(by_study, (a, c, arms)))
+        sa, sc = sa_all.get(study, []), sc_all.get(study, [])
+        arm_codes = {r["arm"] for r in codes.get(study, [])}
         instruments = sorted(
-            set(sa["instrument"]) | set(sc["instrument"]), key=lambda i: (i not in scale_names, i)
+            {r["instrument"] for r in sa} | {r["instrument"] for r in sc}, key=lambda i: (i not in scale_names, i)
         )
         if instrument is not None:
             instruments = [i for i in instruments if i == instrument]
@@ -242,9 +267,10 @@ def registry_effect_sizes(
             row = _one(
                 study,
                 ins,
-                sa[sa["instrument"] == ins],
-                study_arms,
-                sc[sc["instrument"] == ins],
+                [r for r in sa if equals(r["instrument"], ins)],
+                arm_codes,
+                sizes,
+                [r for r in sc if equals(r["instrument"], ins)],
                 kind_a,
                 kind_b,
                 measure,
@@ -278,24 +304,11 @@ def registry_effect_sizes(
             note = f"rows flagged {flagged[study]} left out (include_flagged=True uses them)"
             best["reason"] = "; ".join(x for x in (best.get("reason", ""), note) if x)
         rows.append({"comparison": comparison, "outcome": outcome, **best})
-    out = pd.DataFrame(rows, columns=_COLUMNS).astype({"usable": bool})
-    text = (
-        "study_id",
-        "comparison",
-        "outcome",
-        "instrument",
-        "route",
-        "reason",
-        "basis",
-        "measure",
-        "favours",
-        "direction_known",
-        "ambiguous",
-        "derivation",
-    )
-    out = out.astype({col: object for col in text})
-    nums = [col for col in _COLUMNS if col not in text and col != "usable"]
-    out[nums] = out[nums].astype(float)
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    for col in _COLUMNS:  # as .astype({...}) would, but only the columns whose inferred dtype is not the one wanted
+        dtype = np.dtype(bool) if col == "usable" else np.dtype(object) if col in _TEXT else np.dtype(float)
+        if out[col].dtype != dtype:
+            out[col] = out[col].astype(dtype)
     out = _finish(out, measure, target_instrument, scales, kind_a, cl)
     ids = _trial_ids(arms)
     for col in ("doi", "registration"):
@@ -303,9 +316,13 @@ def registry_effect_sizes(
     return out
 
 
-def _by_study(frame: pd.DataFrame) -> dict[Any, pd.DataFrame]:
-    """The rows of each study, as ``frame[frame["study_id"] == study]`` gives them (same order and index)."""
-    return {study: rows for study, rows in frame.groupby("study_id", sort=False, dropna=True)}
+def _by_study(rows: list[dict]) -> dict[Any, list[dict]]:
+    """The rows of each study in their order, as ``frame[frame["study_id"] == study]`` gives them."""
+    out: dict[Any, list[dict]] = {}
+    for r in rows:
+        if not pd.isna(r["study_id"]):
+            out.setdefault(r["study_id"], []).append(r)
+    return out
 
 
 def _check_known(what: str, value: str, have: set, where: str = "", known: set | None = None) -> None:
@@ -321,35 +338,52 @@ def _check_known(what: str, value: str, have: set, where: str = "", known: set |
 
 def _trial_ids(arms: pd.DataFrame) -> dict[str, dict[str, str]]:
     """study_id -> {doi, registration} from retro_trials, updated by merge_extraction(trials=...)."""
-    out: dict[str, dict[str, str]] = {}
-    frames = [load_dataset("retro_trials")]
     sources = arms.attrs.get("merged_sources")
-    if sources is not None and sources.trials is not None:
-        frames.append(sources.trials)
+    if sources is None or sources.trials is None:
+        return _shipped_trial_ids()  # read only
+    out = {study: dict(ids) for study, ids in _shipped_trial_ids().items()}
+    _add_trial_ids(out, sources.trials)
+    return out
+
+
+@cache
+def _shipped_trial_ids() -> dict[str, dict[str, str]]:
+    """The shipped retro_trials' ids (read once; callers must not change the dicts)."""
+    out: dict[str, dict[str, str]] = {}
+    _add_trial_ids(out, load_dataset("retro_trials"))
+    return out
+
+
+@cache
+def _shipped_scale_names() -> frozenset:
+    return frozenset(load_dataset("outcome_scales")["instrument"])
+
+
+def _add_trial_ids(out: dict[str, dict[str, str]], *frames: pd.DataFrame) -> None:
     for t in frames:
         for col in ("doi", "registration"):
             if col in t.columns:
                 for sid, val in zip(t["study_id"], t[col]):
                     if not pd.isna(val):
                         out.setdefault(str(sid), {})[col] = str(val)
-    return out
 
 
 def _one(
-    study, ins, rows, all_rows, con, kind_a, kind_b, measure, timepoint, week, ri, mean_method, sd_method
+    study, ins, rows, arm_codes, sizes, con, kind_a, kind_b, measure, timepoint, week, ri, mean_method, sd_method
 ):
     base = dict(study_id=study, instrument=ins, usable=False, route="none", basis=None, ambiguous=False)
-    post = rows[rows["timepoint"] == timepoint]
-    weeks = post["week"].astype(float).dropna()
-    wk = float(week) if week is not None else (float(weeks.max()) if len(weeks) else np.nan)
+    post = [r for r in rows if equals(r["timepoint"], timepoint)]
+    weeks = [w for w in checked([r["week"] for r in post]) if w == w]
+    wk = float(week) if week is not None else (float(max(weeks)) if len(weeks) else np.nan)
     if week is None and not len(post) and len(con):
-        cw = con["week"].astype(float).dropna()
-        wk = float(cw.max()) if len(cw) else np.nan
+        cw = [w for w in checked([r["week"] for r in con]) if w == w]
+        wk = float(max(cw)) if len(cw) else np.nan
     base["week"] = wk
     sides = []
     for kind in (kind_a, kind_b):
-        codes = sorted(x for x in set(all_rows["arm"]) if re.fullmatch(rf"{kind}\d*", str(x)))
-        sides.append([Arm(code, rows[rows["arm"] == code], all_rows, wk, timepoint) for code in codes])
+        codes = sorted(x for x in arm_codes if re.fullmatch(rf"{kind}\d*", str(x)))
+        arm_rows = [[r for r in rows if equals(r["arm"], code)] for code in codes]
+        sides.append([Arm(code, got, wk, timepoint, sizes, study) for code, got in zip(codes, arm_rows)])
     base["ambiguous"] = any(arm.ambiguous for side in sides for arm in side)
     no_arm = (
         "" if sides[0] and sides[1] else f"no {kind_a if not sides[0] else kind_b} arm in the arm-level rows"
@@ -397,7 +431,10 @@ def _one(
     )
     hint = direction_hint(sides) if not no_arm else np.nan
     if measure in ("MD", "SMD") and len(con):
-        cw = con[same_week(con["week"], wk)] if wk == wk else con
+        cw = con
+        if wk == wk:
+            checked([r["week"] for r in con])
+            cw = [r for r in con if at_week(r["week"], wk)]
         res, why = contrast_route(cw, n1, n2, hint, measure, md_from_arms(sides) if not no_arm else None)
         if res is not None:
             yi, vi, steps = res
@@ -483,7 +520,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
             confidence_level=cl,
         )
         for col in ("yi", "vi", "derivation"):
-            out.loc[sub["index"].to_numpy(), col] = es[col].to_numpy()
+            _put(out, col, sub["index"].to_numpy(), es[col].to_numpy())
     out["measure"] = np.where(
         out["usable"],
         np.where(out["basis"] == "contrast", np.where(measure == "MD", "MD", "SMD"), measure),
@@ -496,7 +533,7 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
     if len(usable):
         harm = harmonise_direction(usable, scales=scales, favours=kind_a)
         for col in ("yi", "ci_low", "ci_high", "derivation", "favours", "direction_known"):
-            out.loc[usable.index, col] = harm[col].to_numpy()
+            _put(out, col, usable.index.to_numpy(), harm[col].to_numpy())
         check_smd_mixing(out[out["usable"]], stacklevel=4)
         if raw and usable["instrument"].nunique() > 1 and target_instrument is None:
             warnings.warn(
@@ -507,3 +544,17 @@ def _finish(out: pd.DataFrame, measure, target_instrument, scales, kind_a, cl) -
             )
     out["derivation"] = out["derivation"].fillna("[]")
     return out
+
+
+def _put(out: pd.DataFrame, col: str, at: np.ndarray, values: np.ndarray) -> None:
+    """``out.loc[at, col] = values`` for a frame with a RangeIndex, without pandas' cost per ``.loc`` call.
+
+    Only where the values fit the column as they are (same dtype, or an object column); else ``.loc`` does it.
+    """
+    current = out[col]
+    if current.dtype != values.dtype and current.dtype != object:
+        out.loc[at, col] = values
+        return
+    new = current.to_numpy(copy=True)
+    new[at] = values
+    out[col] = pd.Series(new, index=out.index, dtype=current.dtype)

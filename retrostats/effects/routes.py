@@ -15,21 +15,96 @@ from ..kernels import escalc as K
 from .derivation import format_number as _g
 from .derivation import step as _step
 
-__all__ = ["Arm", "combine_sides", "contrast_route", "direction_hint", "drop_flagged", "md_from_arms", "same_week"]
+__all__ = [
+    "Arm",
+    "at_week",
+    "checked",
+    "combine_sides",
+    "contrast_route",
+    "direction_hint",
+    "drop_flagged",
+    "equals",
+    "md_from_arms",
+    "records",
+    "same_week",
+    "Sizes",
+]
+
+
+class _Unreadable:
+    """A value that ``astype(float)`` cannot convert; the error is raised where the value is read."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+
+def records(frame: pd.DataFrame, raw: tuple[str, ...], floats: dict[str, str]) -> list[dict]:
+    """The rows of ``frame`` as dicts: ``raw`` columns as iterating the column gives them, ``floats`` (key ->
+    column) as ``frame[column].astype(float)`` gives them. Columns the frame lacks are left out of the dicts.
+
+    Splitting and filtering a few dozen rows as dicts costs microseconds where a DataFrame mask costs a
+    fraction of a millisecond. A value that cannot be read as a float raises (:func:`checked`) only where a
+    route reads it, as the mask-and-``astype`` code did.
+    """
+    cols = {key: list(frame[key]) for key in raw if key in frame.columns}
+    for key, col in floats.items():
+        if col in frame.columns:
+            cols[key] = _float_list(frame[col])
+    keys = list(cols)
+    return [dict(zip(keys, vals)) for vals in zip(*cols.values())] if keys else [{} for _ in range(len(frame))]
+
+
+def _float_list(col: pd.Series) -> list:
+    try:
+        return list(col.astype(float))
+    except (TypeError, ValueError):  # read each value alone, so only the unreadable ones fail (when read)
+        out: list = []
+        for i in range(len(col)):
+            try:
+                out.extend(col.iloc[[i]].astype(float))
+            except (TypeError, ValueError) as exc:
+                out.append(_Unreadable(exc))
+        return out
+
+
+def checked(values: list) -> list:
+    """``values`` (floats from :func:`records`), raising the conversion error of the first unreadable one."""
+    for v in values:
+        if isinstance(v, _Unreadable):
+            raise v.exc
+    return values
+
+
+def equals(x: object, value: object) -> bool:
+    """``x == value`` as a pandas column comparison gives it per row (a missing ``x`` is never equal)."""
+    if isinstance(x, str):
+        return x == value
+    return not pd.isna(x) and bool(x is value or x == value)
+
+
+def at_week(w: float, week: float) -> bool:
+    """:func:`same_week` for one (float) week."""
+    return w != w if week != week else (w == week or w != w)
 
 
 class Arm:
-    """The statistics of one arm (code) for one study/outcome/instrument at the chosen week."""
+    """The statistics of one arm (code) for one study/outcome/instrument at the chosen week.
 
-    def __init__(self, code: str, rows: pd.DataFrame, all_rows: pd.DataFrame, week: float, timepoint: str):
+    ``rows`` are that arm's :func:`records` (keys ``timepoint, week, statistic, value`` and, when the frame has
+    them, ``change_convention, ambiguous``); ``sizes`` holds the arms' rows with statistic ``n`` over all outcomes
+    (read only when no size is printed with the rows themselves).
+    """
+
+    def __init__(self, code: str, rows: list[dict], week: float, timepoint: str, sizes: Sizes, study: object):
         self.code = code
-        at = rows[(rows["timepoint"] == timepoint) & same_week(rows["week"], week)]
-        base = rows[rows["timepoint"] == "baseline"]
-        self.post = dict(zip(at["statistic"], at["value"].astype(float)))
-        self.base = dict(zip(base["statistic"], base["value"].astype(float)))
+        checked([r["week"] for r in rows])
+        at = [r for r in rows if equals(r["timepoint"], timepoint) and at_week(r["week"], week)]
+        base = [r for r in rows if equals(r["timepoint"], "baseline")]
+        self.post = dict(zip([r["statistic"] for r in at], checked([r["value"] for r in at])))
+        self.base = dict(zip([r["statistic"] for r in base], checked([r["value"] for r in base])))
         self.sign_steps: list[dict] = []
-        if "change_convention" in at.columns:
-            conv = dict(zip(at["statistic"], at["change_convention"]))
+        if at and "change_convention" in at[0]:
+            conv = {r["statistic"]: r["change_convention"] for r in at}
             if conv.get("mean_change") == "pre_minus_post" and "mean_change" in self.post:
                 printed = self.post["mean_change"]
                 self.post["mean_change"] = -printed
@@ -39,29 +114,27 @@ class Arm:
                     f"signed as follow-up minus baseline: {_g(-printed)}",
                     printed=printed,
                 ))
-        self.ambiguous = (
-            any(bool(v) for part in (at, base) for v in part["ambiguous"] if not pd.isna(v))
-            if "ambiguous" in rows.columns
-            else False
-        )
+        flags = [r["ambiguous"] for part in (at, base) for r in part if "ambiguous" in r]
+        self.ambiguous = any(bool(v) for v in flags if not pd.isna(v))
         #: steps that record an arm size derived from the stated allocation (empty when n was printed)
         self.size_steps: list[dict] = []
-        self.n, self.n_source = self._size(rows, all_rows, timepoint, week)
+        self.n, self.n_source = self._size(sizes, study, timepoint)
 
-    def _size(self, rows, all_rows, timepoint, week):
+    def _size(self, sizes, study, timepoint):
         if "n" in self.post:
             return self.post["n"], f"n = {_g(self.post['n'])} at {timepoint}"
         if "n" in self.base:
             return self.base["n"], f"n = {_g(self.base['n'])} at baseline"
-        other = all_rows[(all_rows["arm"] == self.code) & (all_rows["statistic"] == "n")]
-        derived = _derived(other)
-        if (~derived).any():  # a printed size (of any outcome) is preferred over a derived one
-            r = other[~derived].sort_values("week", na_position="last").iloc[0]
+        other = sizes.rows(study, self.code)
+        derived = [_is_derived(r["derived"]) if "derived" in r else False for r in other]
+        printed = [r for r, d in zip(other, derived) if not d]
+        if printed:  # a printed size (of any outcome) is preferred over a derived one
+            r = sizes.earliest(printed, study, self.code)
             return float(r["value"]), f"n = {_g(float(r['value']))} ({r['outcome']}/{r['instrument']} rows)"
-        if derived.any():
-            r = other[derived].iloc[0]
+        if any(derived):
+            r = other[derived.index(True)]
             n = float(r["value"])
-            how = r["derivation"] if "derivation" in r.index and isinstance(r["derivation"], str) else "see retro_arms"
+            how = r["derivation"] if "derivation" in r and isinstance(r["derivation"], str) else "see retro_arms"
             self.size_steps.append(_step(
                 "n_from_allocation",
                 f"{self.code}: n = {_g(n)} DERIVED from the stated total and allocation, not printed: {how}",
@@ -142,6 +215,48 @@ class Arm:
         return None
 
 
+class Sizes:
+    """The rows with statistic ``n`` of every study's arms over all outcomes of ``arms`` (split on first use)."""
+
+    _COLUMNS = ("study_id", "arm", "week", "value", "outcome", "instrument", "derived", "derivation")
+
+    def __init__(self, arms: pd.DataFrame):
+        self._arms = arms
+        self._frame: pd.DataFrame | None = None
+        self._by: dict[tuple, list[dict]] = {}
+
+    def rows(self, study: object, code: object) -> list[dict]:
+        """The arm's ``n`` rows (raw values, keys as the columns), in the order of the frame."""
+        if self._frame is None:
+            self._frame = self._arms[self._arms["statistic"] == "n"]
+            for r in records(self._frame, self._COLUMNS, {}):
+                self._by.setdefault((r["study_id"], r["arm"]), []).append(r)
+        return self._by.get((study, code), [])
+
+    def earliest(self, printed: list[dict], study: object, code: object) -> dict | pd.Series:
+        """The row ``sort_values("week", na_position="last").iloc[0]`` picks among the arm's printed sizes.
+
+        When the earliest week is shared by several rows (or no week is known), which comes first is left to
+        pandas' sort itself, on the frame's rows, so the choice never differs from it.
+        """
+        weeks = [r["week"] for r in printed]
+        known = [w for w in weeks if not pd.isna(w)]
+        if known and isinstance(self._arms["week"].dtype, np.dtype) and self._arms["week"].dtype.kind == "f":
+            lo = min(known)
+            first = [r for r, w in zip(printed, weeks) if not pd.isna(w) and w == lo]
+            if len(first) == 1:
+                return first[0]
+        elif len(printed) == 1:
+            return printed[0]
+        frame = self._frame
+        other = frame[(frame["study_id"] == study) & (frame["arm"] == code)]
+        return other[~_derived(other)].sort_values("week", na_position="last").iloc[0]
+
+
+def _is_derived(v: object) -> bool:
+    return bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true"
+
+
 def _derived(rows: pd.DataFrame) -> pd.Series:
     """Boolean mask of rows whose value was derived by the registry build, not printed.
 
@@ -149,21 +264,22 @@ def _derived(rows: pd.DataFrame) -> pd.Series:
     """
     if "derived" not in rows.columns:
         return pd.Series(False, index=rows.index)
-    return rows["derived"].map(
-        lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else str(v).lower() == "true"
-    ).astype(bool)
+    return rows["derived"].map(_is_derived).astype(bool)
 
 
 def drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rows without a ``flag`` (or all rows when ``include``), and per study the flags of the rows left out."""
     if include or "flag" not in frame.columns:
         return frame, {}
-    flagged = frame["flag"].map(lambda v: isinstance(v, str) and v != "").astype(bool)
-    dropped = {
-        str(study): ", ".join(sorted(set(grp["flag"])))
-        for study, grp in frame.loc[flagged].groupby("study_id")
-    }
-    return frame.loc[~flagged], dropped
+    flags = list(frame["flag"])
+    flagged = np.array([isinstance(v, str) and v != "" for v in flags], dtype=bool)
+    if not flagged.any():
+        return frame.loc[~flagged], {}
+    by_study: dict = {}
+    for study, flag, left_out in zip(frame["study_id"], flags, flagged):
+        if left_out and not pd.isna(study):
+            by_study.setdefault(study, set()).add(flag)
+    return frame.loc[~flagged], {str(study): ", ".join(sorted(got)) for study, got in by_study.items()}
 
 
 def same_week(col: pd.Series, week: float) -> pd.Series:
@@ -248,16 +364,17 @@ def combine_sides(side: list[tuple[float, float, float, list[dict]]], label: str
     return n, m, sd, steps
 
 
-def contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, measure: str,
-                    arm_md: tuple[float, list[dict]] | None = None):
+def contrast_route(con: list[dict], n1: float, n2: float, sign_hint: float, measure: str,
+                   arm_md: tuple[float, list[dict]] | None = None):
     """(yi, vi, steps) from between-arm statistics, or (None, reason).
 
-    ``arm_md`` is a mean difference computed from the arms' means or mean changes; it is used (for the MD)
-    when no mean difference is published, with its SE from the exact between-arm p-value.
+    ``con`` are :func:`records` of the between-arm rows (keys ``statistic, relation, value`` and the float
+    ``fvalue``). ``arm_md`` is a mean difference computed from the arms' means or mean changes; it is used (for
+    the MD) when no mean difference is published, with its SE from the exact between-arm p-value.
     """
-    exact = con[con["relation"] == "="]
+    exact = [r for r in con if equals(r["relation"], "=")]
     val: dict[str, float] = {}
-    for s, v in zip(exact["statistic"], exact["value"].astype(float)):
+    for s, v in zip([r["statistic"] for r in exact], checked([r["fvalue"] for r in exact])):
         val.setdefault(s, v)  # several values for one statistic: the first is used
     known_n = n1 == n1 and n2 == n2
     if not known_n and measure != "MD":
@@ -323,11 +440,9 @@ def contrast_route(con: pd.DataFrame, n1: float, n2: float, sign_hint: float, me
     return (float(yi[0]), float(vi[0]), steps), None
 
 
-def _why_not(con: pd.DataFrame, val: dict) -> str:
+def _why_not(con: list[dict], val: dict) -> str:
     if len(con) and not len(val):
-        shown = ", ".join(
-            f"{s} {r} {v:g}" for s, r, v in zip(con["statistic"], con["relation"], con["value"])
-        )
+        shown = ", ".join(f"{r['statistic']} {r['relation']} {r['value']:g}" for r in con)
         return f"between-arm result only as an inequality ({shown}); an exact value is needed"
     if val:
         return f"between-arm statistics {sorted(val)} are not enough (no SD, SE, CI, t, or direction)"
