@@ -163,10 +163,13 @@ def power_grid(
         futures = [client.submit(_sim_task, kw, pure=False) for kw in tasks]
         out = client.gather(futures)
     else:
-        from joblib import Parallel, delayed
-
         n_jobs = int(check_interval("n_jobs", n_jobs, None, None, integer=True))
-        out = Parallel(n_jobs=n_jobs, verbose=10 if progress else 0)(delayed(_sim_task)(kw) for kw in tasks)
+        if n_jobs == 1 and not progress:  # what joblib does with one job, without importing it (~0.1 s)
+            out = [_sim_task(kw) for kw in tasks]
+        else:
+            from joblib import Parallel, delayed
+
+            out = Parallel(n_jobs=n_jobs, verbose=10 if progress else 0)(delayed(_sim_task)(kw) for kw in tasks)
     rows["power"] = [p for p, _ in out]
     rows["mcse"] = [m for _, m in out]
     rows["n_sims"] = n_sims
