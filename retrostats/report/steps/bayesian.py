@@ -15,7 +15,7 @@ from .synthetic_meta import synthetic_meta
     "bayes",
     "exact Bayesian meta-analysis and clinical probabilities (synthetic demonstration)",
     needs=("synthetic_meta",),
-    cost=2.2,
+    cost=0.8,
 )
 def bayes(ctx: Context) -> None:
     """Figures 7-8: posterior densities with the MCID, and the shrinkage forest (exact method, no PyMC)."""

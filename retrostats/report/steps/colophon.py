@@ -9,7 +9,7 @@ import pandas as pd
 from ..context import Context, step
 
 
-@step("colophon", "figure list, colophon and the paper's generated files", cost=0.3, gather=True)
+@step("colophon", "figure list, colophon and the paper's generated files", cost=0.1, gather=True)
 def colophon(ctx: Context) -> None:
     """Write figures.csv, colophon.md (git commit, versions) and, from a source checkout, the paper."""
     from ..paper import render_paper, write_colophon

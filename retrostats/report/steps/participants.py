@@ -9,7 +9,7 @@ from ..context import Context, step
 from ..html import table_html
 
 
-@step("participants", "participant-level reanalysis of the synthetic three-arm trial", cost=1.5)
+@step("participants", "participant-level reanalysis of the synthetic three-arm trial", cost=1.0)
 def participants(ctx: Context) -> None:
     """Figures 11-13: raincloud, paired pre-post, MMRM adjusted-mean trajectories (SYNTHETIC trial)."""
     from ...ipd import ancova, mmrm

@@ -10,7 +10,7 @@ from .._shared import save_step_figure as _fig
 from ..context import Context, step
 
 
-@step("planning", "power, sample size and assurance for a retro-vs-forward trial", cost=2.9)
+@step("planning", "power, sample size and assurance for a retro-vs-forward trial", cost=0.9)
 def planning(ctx: Context) -> None:
     """Figures 9-10: ANCOVA power curves and assurance from a published retro-vs-forward estimate."""
     from ...convert import se_from_ci

@@ -29,7 +29,7 @@ OUTCOMES = ("pain", "disability", "quadriceps_strength", "function", "balance", 
 COMPARISONS = ("retro vs control", "retro vs forward")
 
 
-@step("registry_effects", "effect sizes from the registry and what can be pooled", cost=2.0)
+@step("registry_effects", "effect sizes from the registry and what can be pooled", cost=0.8)
 def registry_effects(ctx: Context) -> None:
     """Effect sizes per trial for each outcome and comparison, with the route taken or why there is none."""
     from ...effects.registry import registry_effect_sizes
@@ -172,7 +172,7 @@ def poolable_mean_differences(outcome: str, comparison: str, cache: dict | None 
     return {ins: g.reset_index(drop=True) for ins, g in usable.groupby("instrument") if len(g) >= 2}
 
 
-@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)", cost=1.6)
+@step("registry_meta", "pooled mean differences from the registry on a shared instrument (real data)", cost=0.9)
 def registry_meta(ctx: Context) -> None:
     """Cochrane-preset meta-analysis, forest plot and exact Bayesian clinical probabilities, real data."""
     from ...bayes import bayes_meta_analysis
@@ -312,7 +312,7 @@ def _participants(es: pd.DataFrame) -> tuple[list[float], list[str]]:
 
 
 @step("registry_decision", "trial sequential analysis, GRADE profile and SoF table: registry pain evidence",
-      needs=("registry_meta",), cost=1.2)
+      needs=("registry_meta",), cost=0.9)
 def registry_decision(ctx: Context) -> None:
     """TSA figure, GRADE profile, SoF table (HTML, DOCX) and the next trial's size for retro vs control pain."""
     from ...convert import pooled_sd, sd_from_md_se

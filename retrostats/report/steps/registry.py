@@ -28,7 +28,7 @@ def registry_counts(trials: pd.DataFrame, arms: pd.DataFrame, contrasts: pd.Data
                                        "contrast_values"])
 
 
-@step("registry", "evidence registry summary tables", cost=0.2)
+@step("registry", "evidence registry summary tables", cost=0.1)
 def registry(ctx: Context) -> None:
     """Summarise the registry: counts by data level, trial characteristics, outcomes reported."""
     trials = load_dataset("retro_trials")
@@ -63,7 +63,7 @@ def registry(ctx: Context) -> None:
     )
 
 
-@step("evidence_map", "evidence map of the registry (trials x outcomes by data level)", cost=5.0)
+@step("evidence_map", "evidence map of the registry (trials x outcomes by data level)", cost=2.9)
 def evidence_map(ctx: Context) -> None:
     """Figure 1: trials x outcomes coloured by what the numbers come from."""
     cells = F.evidence_cells()
@@ -86,7 +86,7 @@ def evidence_map(ctx: Context) -> None:
     )
 
 
-@step("reviews", "published pooled estimates of systematic reviews", cost=0.7)
+@step("reviews", "published pooled estimates of systematic reviews", cost=0.4)
 def reviews(ctx: Context) -> None:
     """Figure 2: the pooled standardized estimates that published reviews report for knee trials."""
     rev = load_dataset("retro_reviews")

@@ -7,7 +7,7 @@ from .._shared import save_step_figure as _fig
 from ..context import Context, step
 
 
-@step("rob", "RoB 2 figures (illustrative judgements)", cost=1.4)
+@step("rob", "RoB 2 figures (illustrative judgements)", cost=0.7)
 def rob(ctx: Context) -> None:
     """Figure 14: RoB 2 traffic lights and summary for ILLUSTRATIVE synthetic judgements."""
     rob = F.example_rob_judgements()

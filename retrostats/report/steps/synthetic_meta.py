@@ -47,7 +47,7 @@ def _synthetic_studies(quick: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@step("synthetic_meta", "meta-analysis with all diagnostics (synthetic demonstration)", cost=5.1)
+@step("synthetic_meta", "meta-analysis with all diagnostics (synthetic demonstration)", cost=2.3)
 def synthetic_meta(ctx: Context) -> None:
     """Figures 4-6: forest (arms, subgroups, RoB), contour funnel with trim and fill, leave-one-out."""
     from ...effects import effect_sizes
