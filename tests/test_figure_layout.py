@@ -201,3 +201,43 @@ def test_tiff_lzw_and_eps_are_deterministic(tmp_path, res, dpi):
     # the band stays translucent on screen after saving (EPS blending is undone)
     band = [p for p in ax.patches if p.get_gid() == "mcid-band"][0]
     assert band.get_alpha() == pytest.approx(0.18)
+
+
+def test_overlap_check_skips_only_pairs_that_cannot_overlap(monkeypatch):
+    """layout_problems tests a pair of texts exactly only when their boxes overlap by more than the tolerance
+    both ways: every pair it skips overlaps by no more than the tolerance (random rotated boxes), and on a
+    crowded figure checking every pair (as it used to) reports the same problems in the same order."""
+    import pickle
+
+    import matplotlib.pyplot as plt
+
+    from retrostats.figures import _layout
+
+    rng = np.random.default_rng(20261130)
+    shapes = []
+    for _ in range(120):
+        w, h, a = rng.uniform(1, 60), rng.uniform(1, 15), rng.uniform(0, np.pi)
+        local = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        shapes.append((rng.uniform(0, 300, 2) + local @ rot.T, ""))
+    depth = {(i, j): _layout._overlap_depth(shapes[i][0], shapes[j][0])
+             for i in range(len(shapes)) for j in range(i + 1, len(shapes))}
+    for tol in (0.0, 0.5, 3.0):
+        kept = _layout._pairs_to_check(shapes, tol)
+        assert kept == sorted(kept) and {p for p, d in depth.items() if d > tol} <= set(kept)
+        assert sum(d > tol for d in depth.values()) > 20 and len(kept) < 0.2 * len(depth)
+
+    def every_pair(shapes, tolerance_px):
+        return [(i, j) for i in range(len(shapes)) for j in range(i + 1, len(shapes))]
+
+    fig, ax = plt.subplots(figsize=(2.5, 2.0))
+    for k in range(25):
+        ax.text(rng.uniform(-0.1, 1.1), rng.uniform(-0.1, 1.1), f"label {k}", rotation=float(rng.choice([0, 62])),
+                fontsize=float(rng.uniform(5, 11)), transform=ax.transAxes)
+    blob = pickle.dumps(fig)  # the same figure for both checks (a layout pass may move things)
+    plt.close(fig)
+    fast = _layout.layout_problems(pickle.loads(blob))
+    monkeypatch.setattr(_layout, "_pairs_to_check", every_pair)
+    assert _layout.layout_problems(pickle.loads(blob)) == fast
+    assert sum("overlap" in p for p in fast) > 5
+    plt.close("all")

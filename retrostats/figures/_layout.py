@@ -200,14 +200,31 @@ def layout_problems(fig: Any, *, min_font: float = MIN_FONT_PT, tolerance_px: fl
                 f"y {bb.y0:.0f}..{bb.y1:.0f} of {H:.0f} px"
             )
         shapes.append((_corners(t, bb, renderer), label))
-    for i in range(len(shapes)):
-        a, la = shapes[i]
-        for j in range(i + 1, len(shapes)):
-            b, lb = shapes[j]
-            depth = _overlap_depth(a, b)
-            if depth > tolerance_px:
-                problems.append(f"texts overlap: {la} and {lb} (by {depth:.1f} px)")
+    for i, j in _pairs_to_check(shapes, tolerance_px):
+        (a, la), (b, lb) = shapes[i], shapes[j]
+        depth = _overlap_depth(a, b)
+        if depth > tolerance_px:
+            problems.append(f"texts overlap: {la} and {lb} (by {depth:.1f} px)")
     return problems
+
+
+def _pairs_to_check(shapes: list, tolerance_px: float) -> list[tuple[int, int]]:
+    """The pairs ``i < j`` (in order) whose axis-aligned boxes overlap by more than ``tolerance_px`` both ways.
+
+    Two convex shapes penetrate no deeper than their boxes overlap along x or along y (moving one by either
+    overlap separates them), so no other pair can overlap by more than the tolerance: skipping them changes
+    nothing reported, and a figure with n texts needs a handful of exact tests instead of n (n - 1) / 2.
+    """
+    import numpy as np
+
+    if len(shapes) < 2:
+        return []
+    corners = np.stack([np.asarray(c, dtype=float) for c, _ in shapes])  # (n, 4, 2)
+    lo, hi = corners.min(axis=1), corners.max(axis=1)
+    over = np.minimum(hi[:, None, :], hi[None, :, :]) - np.maximum(lo[:, None, :], lo[None, :, :])
+    close = (over > tolerance_px).all(axis=2)
+    i, j = np.nonzero(np.triu(close, k=1))
+    return list(zip(i.tolist(), j.tolist()))
 
 
 def _corners(t: Any, bb: Any, renderer: Any) -> Any:
