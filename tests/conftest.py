@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,22 @@ def rng() -> np.random.Generator:
 #: hands out modules in collection order, so these start at once on separate workers and the many short
 #: modules fill in around them (collected last, the reproduce module ran alone for its last minute or two).
 SLOW_MODULES_FIRST = ("test_reproduce.py", "test_notebooks.py")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    """The test modules are not searched for doctests (``--doctest-modules`` is for the package's docstrings):
+    they have none, and searching them took each xdist worker about 0.8 s. A docstring example added to a test
+    module fails here instead of being skipped without a word."""
+    collected = yield
+    if file_path.suffix != ".py" or file_path.parent != Path(__file__).parent:
+        return collected
+    from _pytest.doctest import DoctestModule
+
+    kept = [c for c in collected if not isinstance(c, DoctestModule)]
+    if len(kept) != len(collected) and re.search(r"^\s*>>>\s", file_path.read_text(encoding="utf-8"), re.M):
+        raise pytest.UsageError(f"{file_path.name} has a docstring example: put examples in the package")
+    return kept
 
 
 def pytest_collection_modifyitems(config, items):
