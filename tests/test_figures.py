@@ -98,6 +98,24 @@ def test_save_figure_lays_out_once_for_every_format(tmp_path):
     assert len(set(pngs)) == 1
 
 
+def test_save_figure_of_subfigures_is_the_same_every_time(tmp_path):
+    # the engine also sizes subfigures and places their titles: those are put back too, so the second save of
+    # the same figure is the same bytes as the first
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(4, 3), layout="constrained")
+    for i, sub in enumerate(fig.subfigures(1, 2)):
+        ax = sub.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.legend(["a long legend entry"], loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        sub.suptitle(f"panel {i}")
+        sub.supxlabel("x")
+    fig.suptitle("both panels")
+    first, second = (F.save_figure(fig, tmp_path / name, formats=("png",), dpi=100)[0].read_bytes()
+                     for name in ("a", "b"))
+    assert first == second
+
+
 def test_save_figure_rejects_bad_input(tmp_path):
     ax = F.forest_plot(pd.DataFrame({"yi": [0.1, 0.2], "vi": [0.1, 0.1]}))
     with pytest.raises(ValueError, match="formats"):

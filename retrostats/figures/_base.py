@@ -336,19 +336,29 @@ def _laid_out_once(fig: Any, dpi: int) -> Iterator[None]:
         fig.set_layout_engine(engine)
 
 
-def _positions(fig: Any) -> tuple[list, list]:
-    """What the layout engine moves: every Axes' original and active position, every figure text's position."""
+def _positions(fig: Any) -> tuple[list, list, list]:
+    """What the layout engine moves: every Axes' original and active position, every subfigure's box, and the
+    position of every text of the figure and its subfigures."""
     axes = [(a, a.get_position(original=True).frozen(), a.get_position(original=False).frozen()) for a in fig.axes]
-    texts = [(t, t.get_position()) for t in fig.texts]
-    for name in ("_suptitle", "_supxlabel", "_supylabel"):
-        t = getattr(fig, name, None)
-        if t is not None and t not in fig.texts:
-            texts.append((t, t.get_position()))
-    return axes, texts
+    subfigs, texts = [], []
+    figs = [fig]
+    while figs:  # the figure and its subfigures: the engine sizes the subfigures and places their titles too
+        f = figs.pop()
+        for sub in getattr(f, "subfigs", []):
+            subfigs.append((sub, sub.bbox_relative.get_points().copy()))
+            figs.append(sub)
+        texts += [(t, t.get_position()) for t in f.texts]
+        for name in ("_suptitle", "_supxlabel", "_supylabel"):
+            t = getattr(f, name, None)
+            if t is not None and t not in f.texts:
+                texts.append((t, t.get_position()))
+    return axes, subfigs, texts
 
 
-def _restore_positions(fig: Any, saved: tuple[list, list]) -> None:
-    axes, texts = saved
+def _restore_positions(fig: Any, saved: tuple[list, list, list]) -> None:
+    axes, subfigs, texts = saved
+    for sub, points in subfigs:
+        sub.bbox_relative.set_points(points)
     for a, original, active in axes:
         in_layout = a.get_in_layout()  # set_position takes an Axes out of the layout; it stays as it was
         a.set_position(original, which="original")
