@@ -338,7 +338,8 @@ def _laid_out_once(fig: Any, dpi: int) -> Iterator[None]:
 
 def _positions(fig: Any) -> tuple[list, list, list]:
     """What the layout engine moves: every Axes' original and active position, every subfigure's box, and the
-    position of every text of the figure and its subfigures."""
+    position of every text of the figure and its subfigures.
+    """
     axes = [(a, a.get_position(original=True).frozen(), a.get_position(original=False).frozen()) for a in fig.axes]
     subfigs, texts = [], []
     figs = [fig]
