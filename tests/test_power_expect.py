@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import retrostats.kernels.power_expect as pe
-from retrostats.kernels.power import ancova_power, t_power, two_sample_ncp
-from retrostats.kernels.power_expect import expected_power, hermite_normal
+from retrostats.kernels.power import ancova_power, hermite_normal, t_power, two_sample_ncp
+from retrostats.kernels.power_expect import expected_power
 from retrostats.planning._assure import assurance_at, expect, success_power
 from retrostats.planning.evidence import Predictive, predictive
 

@@ -26,7 +26,6 @@ __all__ = [
     "equals",
     "md_from_arms",
     "records",
-    "same_week",
     "Sizes",
 ]
 
@@ -83,7 +82,9 @@ def equals(x: object, value: object) -> bool:
 
 
 def at_week(w: float, week: float) -> bool:
-    """:func:`same_week` for one (float) week."""
+    """Whether a row at week ``w`` is at ``week``: a missing ``w`` matches any week, a missing ``week`` matches
+    only missing weeks.
+    """
     return w != w if week != week else (w == week or w != w)
 
 
@@ -280,12 +281,6 @@ def drop_flagged(frame: pd.DataFrame, include: bool) -> tuple[pd.DataFrame, dict
         if left_out and not pd.isna(study):
             by_study.setdefault(study, set()).add(flag)
     return frame.loc[~flagged], {str(study): ", ".join(sorted(got)) for study, got in by_study.items()}
-
-
-def same_week(col: pd.Series, week: float) -> pd.Series:
-    """Rows at ``week`` (a missing week matches any week; a missing ``week`` matches only missing weeks)."""
-    w = col.astype(float)
-    return w.isna() if week != week else (w == week) | w.isna()
 
 
 def _mean_sd(s: dict, n: float, mk: str, sk: str, sek: str, mean_method: str, sd_method: str, code: str):

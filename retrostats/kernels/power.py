@@ -30,6 +30,7 @@ __all__ = [
     "change_score_power",
     "mmrm_phi",
     "dunnett_critical",
+    "hermite_normal",
     "solve_increasing",
     "solve_increasing_vec",
 ]
@@ -205,6 +206,35 @@ def mmrm_phi(corr: np.ndarray, retention: np.ndarray) -> float:
     return float(np.linalg.inv(info)[J - 1, J - 1])
 
 
+@functools.lru_cache(maxsize=8)
+def hermite_normal(nodes: int = 80) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Hermite nodes and normalised weights for a standard normal: ``E f(Z) ~ f(z) @ w``.
+
+    The arrays are shared between calls (read-only).
+
+    Parameters
+    ----------
+    nodes : int
+        Number of quadrature nodes.
+
+    Returns
+    -------
+    z, w : numpy.ndarray
+        Nodes (ascending) and weights summing to 1 (``roots_hermitenorm`` weights over their sum).
+
+    Examples
+    --------
+    >>> z, w = hermite_normal(80)
+    >>> round(float(z**2 @ w), 12)
+    1.0
+    """
+    z, w = special.roots_hermitenorm(nodes)
+    w = w / w.sum()
+    z.flags.writeable = False
+    w.flags.writeable = False
+    return z, w
+
+
 def dunnett_critical(m: int, df: float, alpha: float, rho: float = 0.5, nodes: int = 96) -> float:
     """Two-sided critical value of ``m`` equicorrelated t statistics (Dunnett 1955, many-to-one).
 
@@ -218,8 +248,7 @@ def dunnett_critical(m: int, df: float, alpha: float, rho: float = 0.5, nodes: i
     >>> round(dunnett_critical(2, np.inf, 0.05), 4)
     2.2121
     """
-    z, wz = special.roots_hermitenorm(nodes)
-    wz = wz / wz.sum()
+    z, wz = hermite_normal(nodes)
     if np.isfinite(df):
         g, wg = special.roots_genlaguerre(nodes, df / 2.0 - 1.0)  # chi2_df = 2 g
         wg = wg / wg.sum()

@@ -19,47 +19,16 @@ the cost, never a number.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from scipy import special
 
 from .power import _gauss_jacobi, _upper
 
-__all__ = ["hermite_normal", "expected_power"]
+__all__ = ["expected_power"]
 
 #: the rounds: nodes whose share of the result (the product of their weights) is at least this, until the
 #: bounds agree; the last round takes every node
 _CUTS = (1e-18, 1e-21, 1e-25, 0.0)
-
-
-@functools.lru_cache(maxsize=8)
-def hermite_normal(nodes: int = 80) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Hermite nodes and normalised weights for a standard normal: ``E f(Z) ~ f(z) @ w``.
-
-    The arrays are shared between calls (read-only).
-
-    Parameters
-    ----------
-    nodes : int
-        Number of quadrature nodes.
-
-    Returns
-    -------
-    z, w : numpy.ndarray
-        Nodes (ascending) and weights summing to 1 (``roots_hermitenorm`` weights over their sum).
-
-    Examples
-    --------
-    >>> z, w = hermite_normal(80)
-    >>> round(float(z**2 @ w), 12)
-    1.0
-    """
-    z, w = special.roots_hermitenorm(nodes)
-    w = w / w.sum()
-    z.flags.writeable = False
-    w.flags.writeable = False
-    return z, w
 
 
 def _rowsum(p: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -107,6 +76,7 @@ def expected_power(theta, weights, n1, n2, alpha, r=None, df=None, nodes: int = 
 
     Examples
     --------
+    >>> from retrostats.kernels.power import hermite_normal
     >>> z, w = hermite_normal(80)
     >>> theta = 0.5 + 0.2 * z
     >>> a = expected_power(theta, w, [64.0], [64.0], 0.025)

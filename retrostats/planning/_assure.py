@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import special
 
-from ..kernels.power import ancova_power, t_power, two_sample_ncp
-from ..kernels.power_expect import expected_power, hermite_normal
+from ..kernels.power import ancova_power, hermite_normal, t_power, two_sample_ncp
+from ..kernels.power_expect import expected_power
 
 __all__ = ["success_power", "expect", "assurance_at"]
 
@@ -42,8 +41,8 @@ def expect(pred: Any, fn) -> float:
         return float(np.mean(fn(pred.draws)))
     if pred.sd == 0:
         return float(fn(np.array([pred.mean]))[0])
-    z, w = special.roots_hermitenorm(HERMITE_NODES)
-    return float(fn(pred.mean + pred.sd * z) @ (w / w.sum()))
+    z, w = hermite_normal(HERMITE_NODES)
+    return float(fn(pred.mean + pred.sd * z) @ w)
 
 
 def assurance_at(
