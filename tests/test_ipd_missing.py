@@ -74,7 +74,9 @@ def test_agrees_with_statsmodels_mice():
     assert abs(est - res.params[1]) < 0.5 * se
     # ... and SEs within 20% (each pooled SE carries Monte-Carlo error from 20-200 imputations and PMM's
     # donor reuse shrinks the between-imputation variance)
-    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)  # loose on purpose: two different MI methods (above)
+    # loose on purpose: two different MI methods (above), 8 % apart here; the pooled SE itself is checked
+    # exactly against Rubin's rules in test_rubin_rules_closed_form; here only against a peer implementation
+    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)
     # under MCAR with the analysis model as imputation model, MI and complete cases estimate the same thing
     cc = rs.ancova(trial.dropna(), outcome="value", baseline="baseline", arm="arm").contrasts
     # ... to within the Monte-Carlo error of the pooled estimate, sqrt(B / m)
