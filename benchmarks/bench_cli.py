@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "import sys; from retrostats.cli import main; sys.exit(main(sys.argv[1:]))"]
+CLI = [sys.executable, "-m", "retrostats"]  # what the console script runs (retrostats.cli.run)
 CASES = {
     "retrostats --help": [*CLI, "--help"],
     "retrostats datasets list": [*CLI, "datasets", "list"],

@@ -35,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import load  # noqa: E402
 
-CODE = "import sys; from retrostats.cli import main; sys.exit(main(sys.argv[1:]))"
+#: the command as a user runs it (``python -m retrostats`` is the console script's ``retrostats.cli.run``)
+COMMAND = [sys.executable, "-m", "retrostats"]
 #: files that record the git commit of the code (and the hashes of such files): compared with it masked
 _COMMIT = re.compile(rb"[0-9a-f]{40}( \(with uncommitted changes to tracked files\))?|[0-9a-f]{64}")
 _RECORDS_COMMIT = {"MANIFEST.json", "colophon.md", "paper.md", "report.html", "numbers.json", "numbers.tex"}
@@ -44,7 +45,7 @@ _RECORDS_COMMIT = {"MANIFEST.json", "colophon.md", "paper.md", "report.html", "n
 def run(out: Path, jobs: int, only: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-c", CODE, "reproduce", "--out", str(out), "--quiet", "--jobs", str(jobs)]
+    cmd = [*COMMAND, "reproduce", "--out", str(out), "--quiet", "--jobs", str(jobs)]
     subprocess.run(cmd + (["--only", *only] if only else []), check=True, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

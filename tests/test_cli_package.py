@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import retrostats as rs
+from retrostats import cli
 from retrostats.cli import COMMANDS, build_parser, main
 from retrostats.exceptions import DataError
 from retrostats.planning import check_instrument, registry_sd, scale_unit
@@ -83,6 +84,8 @@ def test_python_dash_m(module, monkeypatch, capsys):
         import runpy
 
         monkeypatch.setattr(sys, "argv", [module, *PLAN_ARGS])
+        # the command ends its process without the interpreter's teardown (cli.run); here it only raises
+        monkeypatch.setattr(cli, "_leave", lambda code: sys.exit(code))
         # as in a new interpreter, __main__ has not been imported yet (a test importing every module imports it)
         monkeypatch.delitem(sys.modules, f"{module}.__main__", raising=False)
         with pytest.raises(SystemExit) as done:
@@ -93,12 +96,47 @@ def test_python_dash_m(module, monkeypatch, capsys):
     assert "64 analysed per arm" in stdout  # pwr.t.test(d = 0.5, power = 0.8): n = 63.77
 
 
-def test_console_entry_point_is_main():
+def test_console_entry_point_is_run():
     from importlib.metadata import entry_points
 
     (ep,) = [e for e in entry_points(group="console_scripts") if e.name == "retrostats"]
-    assert ep.value == "retrostats.cli:main"
-    assert ep.load() is main
+    assert ep.value == "retrostats.cli:run"
+    assert ep.load() is cli.run
+
+
+#: A command run as the console script runs it (cli.run), with an exit handler and, optionally, a thread still
+#: running when the command returns: each leaves a mark in a file, which the test reads after the process ended.
+_RUN_SCRIPT = """
+import atexit, sys, threading, time
+marks = sys.argv.pop(1)
+def mark(text):
+    with open(marks, "a", encoding="utf-8") as f:
+        f.write(text + "\\n")
+atexit.register(mark, "exit handler")
+if sys.argv[1] == "--with-thread":
+    sys.argv.pop(1)
+    threading.Thread(target=lambda: (time.sleep(0.5), mark("thread finished"))).start()
+from retrostats.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize(("args", "code", "marks"), [
+    (["datasets", "list"], 0, ["exit handler"]),  # the fast exit: output complete, exit handlers run
+    (["--with-thread", "datasets", "show", "no_such_dataset"], 1, ["thread finished", "exit handler"]),
+])
+def test_the_command_exits_with_its_status_after_output_exit_handlers_and_threads(tmp_path, capsys, args, code,
+                                                                                    marks):
+    log = tmp_path / "marks.txt"
+    out = subprocess.run([sys.executable, "-c", _RUN_SCRIPT, str(log), *args], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert out.returncode == code, out.stderr
+    assert log.read_text(encoding="utf-8").splitlines() == marks
+    # the whole output, as main() writes it in this process
+    assert main([a for a in args if a != "--with-thread"]) == code
+    here = capsys.readouterr()
+    assert (out.stdout, out.stderr) == (here.out, here.err)
+    assert ("retro_trials" in out.stdout) if code == 0 else out.stderr.startswith("retrostats: error:")
 
 
 # ---------------------------------------------------------------- messages

@@ -116,6 +116,38 @@ def test_save_figure_of_subfigures_is_the_same_every_time(tmp_path):
     assert first == second
 
 
+@pytest.mark.parametrize("transparent", [False, True])
+def test_png_holds_the_pixels_resolution_and_text_of_matplotlibs_own_png(tmp_path, result, transparent):
+    # save_figure writes the PNG itself (figures/_png.py) from the pixels matplotlib draws; decoded, it is
+    # matplotlib's own PNG of the same figure: every pixel, the resolution and the Software entry. A figure
+    # with transparent parts keeps its alpha channel, an opaque one is written as RGB.
+    from PIL import Image
+
+    from retrostats.figures._base import _METADATA
+
+    ax = F.forest_plot(result)
+    fig = ax.figure
+    if transparent:
+        fig.patch.set_alpha(0.0)
+        ax.patch.set_alpha(0.0)
+    ours = F.save_figure(fig, tmp_path / "ours", formats=("png",), dpi=150)[0]
+    with F.style_context():
+        fig.savefig(tmp_path / "theirs.png", dpi=150, metadata=_METADATA["png"])
+    with Image.open(ours) as a, Image.open(tmp_path / "theirs.png") as b:
+        assert a.mode == ("RGBA" if transparent else "RGB") and b.mode == "RGBA"
+        np.testing.assert_array_equal(np.asarray(a.convert("RGBA")), np.asarray(b))
+        assert a.info["dpi"] == b.info["dpi"] and a.info["Software"] == b.info["Software"]
+    assert F.save_figure(fig, tmp_path / "again", formats=("png",), dpi=150)[0].read_bytes() == ours.read_bytes()
+
+
+def test_encode_png_refuses_what_is_not_an_rgba_image():
+    from retrostats.figures._png import encode_png
+
+    for bad in (np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2, 4), np.float64), np.zeros((0, 2, 4), np.uint8)):
+        with pytest.raises(ValueError, match="height, width, 4"):
+            encode_png(bad, 300)
+
+
 def test_save_figure_rejects_bad_input(tmp_path):
     ax = F.forest_plot(pd.DataFrame({"yi": [0.1, 0.2], "vi": [0.1, 0.1]}))
     with pytest.raises(ValueError, match="formats"):

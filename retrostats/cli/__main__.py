@@ -1,6 +1,6 @@
-"""``python -m retrostats.cli``: the ``retrostats`` command."""
+"""``python -m retrostats.cli``: the ``retrostats`` command (:func:`retrostats.cli.run`)."""
 
-from . import main
+from . import run
 
 if __name__ == "__main__":  # importing the module (e.g. pkgutil.walk_packages) runs nothing
-    raise SystemExit(main())
+    run()
