@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+
+from ._roots import brentq
 
 __all__ = [
     "logsumexp",
@@ -209,6 +211,6 @@ def shortest_interval(ppf, evaluate, level: float, lower: float, start=None) -> 
     def gp(q):  # bracketing on the lower tail mass (robust, slower)
         return float(-np.diff(evaluate(ppf(np.array([q, q + level])))[1])[0])
 
-    q = optimize.brentq(gp, p[j - 1], p[j], xtol=1e-13)
+    q = brentq(gp, p[j - 1], p[j], xtol=1e-13)
     e = ppf(np.array([q, q + level]))
     return float(e[0]), float(e[1])

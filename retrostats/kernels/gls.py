@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg
 
 from . import gls_cov as cov
 
@@ -270,6 +270,8 @@ class GlsModel:
         theta = np.asarray(theta0, float)
         nit = 0
         if theta.size > 12:
+            from scipy import optimize  # here, not at import: it brings scipy.sparse, spatial and fft
+
             res = optimize.minimize(self.criterion, theta, jac=True, method="BFGS",
                                     options={"gtol": 1e-6, "maxiter": 3000})
             theta, nit = res.x, int(res.nit)

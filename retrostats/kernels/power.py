@@ -13,9 +13,10 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from ._lazy_stats import stats
+from ._roots import brentq
 
 try:  # the ufunc behind scipy.stats.nct.sf (Boost), without the distribution wrapper's ~100 us per call
     from scipy.special._ufuncs import _nct_sf
@@ -262,7 +263,7 @@ def dunnett_critical(m: int, df: float, alpha: float, rho: float = 0.5, nodes: i
         inner = special.ndtr((cs + sr * z[None, :]) / sq) - special.ndtr((-cs + sr * z[None, :]) / sq)
         return float(wg @ (inner**m) @ wz)
 
-    return optimize.brentq(lambda c: coverage(c) - (1.0 - alpha), 1e-6, 100.0, xtol=1e-13, rtol=1e-14)
+    return brentq(lambda c: coverage(c) - (1.0 - alpha), 1e-6, 100.0, xtol=1e-13, rtol=1e-14)
 
 
 def solve_increasing(
@@ -293,7 +294,7 @@ def solve_increasing(
         if b >= hi:
             return None
         a, b = b, min(hi, 2.0 * b)
-    return optimize.brentq(lambda x: f(x) - target, a, b, xtol=xtol, rtol=rtol, maxiter=500)
+    return brentq(lambda x: f(x) - target, a, b, xtol=xtol, rtol=rtol, maxiter=500)
 
 
 def t_power_at(ncp, df, crit, alternative: str = "two-sided") -> np.ndarray:

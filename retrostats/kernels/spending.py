@@ -25,7 +25,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
+
+from ._roots import brentq
 
 __all__ = ["SPENDING", "spend", "boundaries", "exit_probabilities"]
 
@@ -207,7 +209,7 @@ def boundaries(
             def g(c: float, k: int = k, p: _Look | None = prev, lt: float = ltarget) -> float:
                 return math.log(max(_total(p, t[k], c), 1e-320)) - lt
 
-            c = optimize.brentq(g, 1e-10, C_MAX, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
+            c = brentq(g, 1e-10, C_MAX, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
         upper[k] = c
         prev = _advance(prev, t[k], 0.0, min(c, C_MAX), 0.0, _spacing(t, k))
     out = {"upper": upper, "alpha_spent": cum_a, "futility": np.full(t.size, np.nan),
@@ -227,7 +229,7 @@ def boundaries(
         elif _inner(prev, t[k], drift, c) <= inc_b[k]:
             a = c
         else:
-            a = optimize.brentq(lambda a, k=k, p=prev: _inner(p, t[k], drift, a) - inc_b[k], 0.0, c, xtol=xtol)
+            a = brentq(lambda a, k=k, p=prev: _inner(p, t[k], drift, a) - inc_b[k], 0.0, c, xtol=xtol)
         fut[k] = a
         prev = _advance(prev, t[k], drift, c, a, _spacing(t, k))
     out["futility"], out["beta_spent"] = fut, cum_b

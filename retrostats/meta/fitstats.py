@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
 
 from ..kernels._lazy_stats import stats
+from ..kernels._roots import brentq
 from .predict import ModelVerbs
 
 __all__ = ["UnivariateVerbs", "uni_loglik"]
@@ -94,9 +94,9 @@ class UnivariateVerbs(ModelVerbs):
             return uni_loglik(self.yi, self.vi, self.X, t2, reml) - target
 
         t_hat = self.tau2
-        lo = 0.0 if f(0.0) >= 0 else optimize.brentq(f, 0.0, t_hat, xtol=1e-14, rtol=1e-14, maxiter=1000)
+        lo = 0.0 if f(0.0) >= 0 else brentq(f, 0.0, t_hat, xtol=1e-14, rtol=1e-14, maxiter=1000)
         hi = max(t_hat, 1e-4 * float(np.var(self.yi)) + 1e-8) * 2 + 0.01
         while f(hi) > 0:
             hi *= 2
-        hi = optimize.brentq(f, t_hat, hi, xtol=1e-14, rtol=1e-14, maxiter=1000)
+        hi = brentq(f, t_hat, hi, xtol=1e-14, rtol=1e-14, maxiter=1000)
         return t_hat, lo, hi
