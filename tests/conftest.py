@@ -183,27 +183,11 @@ def assert_result_protocol(result, function: str) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
-    """The session is over: let the process exit without a last full garbage collection, and an xdist worker
-    without the interpreter's teardown.
+    """The session is over: let the process exit without a last full garbage collection.
 
     Python's shutdown collects cyclic garbage over every object the tests made (millions in an xdist worker:
     ~3 s, during which the run waits for the worker to exit); frozen, they are left to the operating system.
-    An xdist worker has sent its last report (``workerfinished``) before this hook, and the controller waits
-    for it to exit; freeing PyMC, SciPy, pandas and matplotlib module by module took it 1-1.5 s more, so the
-    worker flushes its streams, runs its exit handlers and ends at once (the controller, which prints the
-    summary, exits normally).
     """
     import gc
 
     gc.freeze()
-    if hasattr(config, "workerinput"):
-        import atexit
-        import os
-        import sys
-
-        run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
-        if run_exit_handlers is not None:
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            run_exit_handlers()
-            os._exit(0)

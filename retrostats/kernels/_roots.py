@@ -19,12 +19,11 @@ True
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 
 __all__ = ["brentq"]
 
-_EPS = sys.float_info.epsilon
+_EPS = math.ulp(1.0)  # machine epsilon
 
 
 def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-12, rtol: float = 4 * _EPS,
