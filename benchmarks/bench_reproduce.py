@@ -1,7 +1,7 @@
 """Benchmark: wall time and CPU time of ``retrostats reproduce``, one process vs two workers.
 
-Each run is a fresh ``python -c``-style subprocess writing into a temporary folder (start-up and imports
-included, as a user waits for them); the wall time, the CPU time of the process and its workers, and the
+Each run is a fresh ``python -m retrostats reproduce`` process (what the ``retrostats`` console script runs)
+writing into a temporary folder (start-up, imports and the exit included, as a user waits for them); the wall time, the CPU time of the process and its workers, and the
 machine's load are printed, and the outputs of all runs are compared byte for byte (the files that record
 the git commit are compared with the commit masked, so a commit made between runs does not count). There is
 no anchor (the paper's figures have no other implementation); the issue's target is under 10 s on a quiet
