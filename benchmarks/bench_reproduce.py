@@ -1,11 +1,12 @@
 """Benchmark: wall time and CPU time of ``retrostats reproduce``, one process vs two workers.
 
 Each run is a fresh ``python -m retrostats reproduce`` process (what the ``retrostats`` console script runs)
-writing into a temporary folder (start-up, imports and the exit included, as a user waits for them); the wall time, the CPU time of the process and its workers, and the
-machine's load are printed, and the outputs of all runs are compared byte for byte (the files that record
-the git commit are compared with the commit masked, so a commit made between runs does not count). There is
-no anchor (the paper's figures have no other implementation); the issue's target is under 10 s on a quiet
-two-core machine, so read the CPU time and the load beside the wall time.
+writing into a temporary folder (start-up, imports and the exit included, as a user waits for them); the wall
+time, the CPU time of the process and its workers, and the machine's load are printed, and the outputs of all
+runs are compared byte for byte (the files that record the git commit are compared with the commit masked, so
+a commit made between runs does not count). There is no anchor (the paper's figures have no other
+implementation); the issue's target is under 10 s on a quiet two-core machine, so read the CPU time and the
+load beside the wall time.
 
 Bytecode: Python normally caches the compiled modules (``__pycache__``), so a user's second run does not compile
 anything. Where the environment turns that off (``PYTHONDONTWRITEBYTECODE=1``, as on some CI and sandbox
