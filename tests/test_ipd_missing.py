@@ -76,7 +76,7 @@ def test_agrees_with_statsmodels_mice():
     # donor reuse shrinks the between-imputation variance)
     # loose on purpose: two different MI methods (above), 8 % apart here; the pooled SE itself is checked
     # exactly against Rubin's rules in test_rubin_rules_closed_form; here only against a peer implementation
-    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)
+    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)  # loose: two MI methods, 8 % apart (comment above)
     # under MCAR with the analysis model as imputation model, MI and complete cases estimate the same thing
     cc = rs.ancova(trial.dropna(), outcome="value", baseline="baseline", arm="arm").contrasts
     # ... to within the Monte-Carlo error of the pooled estimate, sqrt(B / m)

@@ -30,7 +30,8 @@ _LEVEL = 3
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    crc = zlib.crc32(data, zlib.crc32(kind))  # over the type and the data, without joining them first
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc & 0xFFFFFFFF)
 
 
 def encode_png(rgba: np.ndarray, dpi: float, text: dict[str, str] | None = None) -> bytes:
@@ -59,7 +60,7 @@ def encode_png(rgba: np.ndarray, dpi: float, text: dict[str, str] | None = None)
            _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))]
     for key, value in (text or {}).items():
         out.append(_chunk(b"tEXt", key.encode("latin-1") + b"\0" + str(value).encode("latin-1")))
-    out += [_chunk(b"IDAT", zlib.compress(rows.tobytes(), _LEVEL)), _chunk(b"IEND", b"")]
+    out += [_chunk(b"IDAT", zlib.compress(rows, _LEVEL)), _chunk(b"IEND", b"")]  # rows: a contiguous buffer
     return b"".join(out)
 
 
