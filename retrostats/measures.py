@@ -472,18 +472,47 @@ def table_meaning(
             "different scales cannot be pooled: rescale them to one instrument (registry_effect_sizes("
             "target_instrument=...)) or use a standardized measure (SMD)."
         )
+    if instruments and strict and measure is not None and MEASURES[measure].rescales_with_instrument:
+        unlabelled = _missing(data, "instrument")
+        if unlabelled.any():
+            raise DataError(
+                f"{what} has {measure} effects on {instruments[0]!r} and rows with no instrument "
+                f"({_row_names(data, unlabelled)}); raw differences can only be pooled on one scale: fill in "
+                "their 'instrument' (or check that they are on the same scale) before pooling."
+            )
     instrument = instruments[0] if len(instruments) == 1 else None
     favours = None
     if "favours" in data.columns and len(data):
         arms = {oriented_towards(v) for v in _cells(data, "favours")} or {None}
+        blank = _missing(data, "favours")
+        if blank.any() and arms != {None}:
+            arms.add(None)  # an empty cell (e.g. a row added by pd.concat) is not oriented
         if len(arms) > 1:
             shown = sorted(str(a) if a is not None else "not oriented" for a in arms)
+            rows = f" (empty: {_row_names(data, blank)})" if blank.any() else ""
             raise DataError(
-                f"{what} mixes orientations in its 'favours' column ({shown}); re-orient every row the same "
-                "way (retrostats.effects.harmonise_direction) before pooling."
+                f"{what} mixes orientations in its 'favours' column ({shown}){rows}; re-orient every row the "
+                "same way (retrostats.effects.harmonise_direction) before pooling."
             )
         favours = arms.pop()
     return EffectMeaning(measure, instrument, favours)
+
+
+def _missing(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Which cells of a column are empty (None, NaN or a blank string)."""
+    cells = data[column].to_numpy(dtype=object)
+    return np.array([v is None or v != v or (isinstance(v, str) and not v.strip()) for v in cells], dtype=bool)
+
+
+def _row_names(data: pd.DataFrame, mask: np.ndarray, limit: int = 8) -> str:
+    """Rows named for a message: their position, with the study label when the table has one."""
+    label = next((c for c in ("study_id", "study", "label") if c in data.columns), None)
+    positions = np.flatnonzero(mask)
+    names = [
+        f"row {i}" + (f" {data[label].iloc[i]!r}" if label is not None else "") for i in positions[:limit]
+    ]
+    more = f" and {positions.size - limit} more" if positions.size > limit else ""
+    return ", ".join(names) + more
 
 
 def meaning_of(obj: Any, data: pd.DataFrame | None = None) -> EffectMeaning:

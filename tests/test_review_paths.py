@@ -161,3 +161,96 @@ def test_plan_signed_effect_size_contradicting_alternative_is_refused(capsys):
     assert "contradicts alternative='less'" in capsys.readouterr().err
     assert main(["plan", "--effect-size", "-0.5", "--alternative", "less"]) == 0
     assert "39 analysed per arm" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- review of 2026-12-01
+def _oriented_pain_mds():
+    import retrostats as rs
+
+    p = rs.registry_effect_sizes(outcome="pain", comparison="retro vs control", measure="MD", instrument="NPRS")
+    return p[p.usable][["study_id", "yi", "vi", "measure", "favours", "instrument"]].reset_index(drop=True)
+
+
+def test_an_unoriented_row_concatenated_to_oriented_ones_is_refused():
+    """pd.concat left the user's own trial (retro - control = -0.8, less pain) with an empty 'favours' cell:
+    it was pooled with the sign reversed next to rows reading 'positive favours retro' (0.23 instead of ~0.76)."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    oriented = _oriented_pain_mds()
+    own = rs.effect_sizes(measure="MD", m1=[3.0], sd1=[1.0], n1=[30], m2=[3.8], sd2=[1.1], n2=[30])
+    own["study_id"], own["instrument"] = "mine2024", "NPRS"
+    mixed = pd.concat([oriented, own[["study_id", "yi", "vi", "measure", "instrument"]]], ignore_index=True)
+    with pytest.raises(DataError, match=r"mixes orientations.*'mine2024'"):
+        rs.meta_analysis(mixed)
+    with pytest.raises(DataError, match="mixes orientations"):
+        rs.bayes_meta_analysis(mixed)
+    # oriented the same way, it pools (and the estimate is the benefit all three trials show)
+    own["favours"] = "positive favours retro"
+    own["yi"] = -own["yi"]
+    fixed = pd.concat([oriented, own[list(oriented.columns)]], ignore_index=True)
+    res = rs.meta_analysis(fixed)
+    assert res.favours == "retro" and res.estimate > 0.5
+
+
+def test_a_raw_difference_with_no_instrument_is_not_pooled_with_labelled_ones():
+    """An MD row without an instrument (on 0-100 mm, say) pooled with NPRS rows and labelled NPRS."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"study_id": ["a", "b", "c"], "yi": [-1.0, -0.8, -8.0], "vi": [0.1, 0.1, 4.0],
+                      "measure": "MD", "instrument": ["NPRS", "NPRS", None]})
+    with pytest.raises(DataError, match=r"no instrument \(row 2 'c'\)"):
+        rs.meta_analysis(d)
+    # standardised effects carry no unit: an unlabelled SMD row may be pooled with labelled ones
+    smd = d.assign(measure="SMD", yi=[-0.5, -0.4, -0.6], vi=[0.05, 0.05, 0.05])
+    assert rs.meta_analysis(smd).k == 3
+
+
+def test_equivalence_trial_planned_for_a_true_difference_of_zero():
+    """The usual equivalence design (true difference 0) was refused by the superiority guard."""
+    import retrostats as rs
+
+    res = rs.power_equivalence(effect_size=0.0, power=0.8, margin=0.5)
+    assert 68.5 < res.n < 70.0  # the normal approximation 2 (z_.95 + z_.90)^2 / 0.5^2 = 68.5; exact TOST a bit more
+    back = rs.power_equivalence(effect_size=0.0, n=res.n, margin=0.5)
+    assert abs(back.power - 0.8) < 1e-9
+    with pytest.raises(ValueError, match="effect_size is 0"):
+        rs.power_ttest(effect_size=0.0, power=0.8)  # a superiority trial still cannot be planned for 0
+
+
+def test_meta_cli_drops_a_study_without_yi_and_says_so(tmp_path, capsys):
+    """A yi/vi sheet with one empty yi crashed with a pandas length error after writing the figures."""
+    import pandas as pd
+
+    data = tmp_path / "nanyi.csv"
+    data.write_text("study,yi,vi\nS1,-0.5,0.05\nS2,,0.04\nS3,-0.8,0.1\nS4,0.1,0.08\n")
+    out = tmp_path / "o"
+    assert main(["meta", str(data), "--measure", "SMD", "--formats", "png", "--dpi", "60", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "'S2'" in said.out + said.err and "dropped" in said.out + said.err
+    es = pd.read_csv(out / "effect_sizes.csv")
+    assert list(es["study"]) == ["S1", "S2", "S3", "S4"]
+    assert es["weight_percent"].isna().tolist() == [False, True, False, False]
+    assert abs(es["weight_percent"].sum() - 100.0) < 1e-9
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_plan_one_sided_test_must_look_the_way_the_effect_points(tmp_path, capsys, alternative):
+    """--effect -1.5 (retro - control on NPRS: less pain) with --alternative greater planned a trial powered
+    to detect more pain, printing the magnitude; the evidence's sign was thrown away the same way."""
+    argv = ["plan", "--effect", "-1.5", "--sd", "2", "--instrument", "NPRS", "--alternative", alternative]
+    csv = tmp_path / "md.csv"
+    csv.write_text("yi,vi,measure\n-8.0,4.0,MD\n-9.0,5.0,MD\n-7.5,4.5,MD\n")
+    argv_csv = ["plan", "--from-csv", str(csv), "--sd", "13.5", "--alternative", alternative]
+    if alternative == "greater":
+        for args in (argv, argv_csv):
+            assert main(args) == 1
+            assert "Use --alternative less" in capsys.readouterr().err
+    else:
+        assert main(argv) == 0 and main(argv_csv) == 0
+        assert "per arm" in capsys.readouterr().out

@@ -23,6 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["register", "run_meta"]
 
 _PRESETS = ("metafor", "revman5", "cochrane")
@@ -149,7 +151,10 @@ def run_meta(args: argparse.Namespace) -> int:
             said.append(msg)
     tidy = es.copy()
     tidy["derivation"] = [_derivation_text(d) for d in tidy["derivation"]]
-    tidy["weight_percent"] = res.weights
+    # the studies meta_analysis pooled (a row without yi or vi was dropped with a DataWarning, said below)
+    pooled = (tidy["yi"].notna() & tidy["vi"].notna()).to_numpy()
+    tidy["weight_percent"] = np.nan
+    tidy.loc[pooled, "weight_percent"] = np.asarray(res.weights, dtype=float)
     tidy.to_csv(out / "effect_sizes.csv", index=False, lineterminator="\n")
     res.to_frame().to_csv(out / "pooled.csv", index=False, lineterminator="\n")
     summary = res.summary()

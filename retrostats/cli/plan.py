@@ -503,6 +503,30 @@ def _write_outputs(args: argparse.Namespace, res: Any, rows: list[tuple[str, Any
         print(f"wrote {script} (recomputes the power calculation: python {script})")
 
 
+def _check_one_sided_direction(args: argparse.Namespace, ma: Any) -> None:
+    """A one-sided test looks one way: refuse an expected effect (``--effect`` or the evidence's estimate,
+    both signed) that points the other way, instead of planning with its magnitude in the wrong direction.
+    """
+    if args.alternative == "two-sided":
+        return
+    if args.effect is not None:
+        value, what = float(args.effect), f"--effect {args.effect:g}"
+    elif ma is not None:
+        value, what = float(ma.estimate), f"the evidence's pooled estimate {float(ma.estimate):.3f}"
+    else:
+        return
+    if value == 0 or (value > 0) == (args.alternative == "greater"):
+        return
+    other = "less" if args.alternative == "greater" else "greater"
+    oriented = f" (oriented: positive favours {ma.favours})" if ma is not None and ma.favours else ""
+    raise ValueError(
+        f"--alternative {args.alternative} tests for a {'positive' if args.alternative == 'greater' else 'negative'} "
+        f"difference, but {what}{oriented} is {'negative' if value < 0 else 'positive'}: the trial would be "
+        f"powered to detect an effect in the other direction. Use --alternative {other} (the effect's own "
+        "direction) or two-sided."
+    )
+
+
 def run_plan(args: argparse.Namespace) -> int:
     """Handler of ``retrostats plan``: print the plan and optionally write the CSV, its script and curves."""
     from ..planning import inflate_for_attrition, to_scale_units
@@ -511,6 +535,7 @@ def run_plan(args: argparse.Namespace) -> int:
     rows: list[tuple[str, Any]] = []
     assumptions: list[str] = []
     d, ma, outcome_sd = _planning_effect(args, sensitivity, assumptions, rows)
+    _check_one_sided_direction(args, ma)
     if args.alternative == "less" and d is not None and args.effect_size is None:
         d = -abs(d)  # magnitudes (--effect, evidence) point the way the one-sided test looks; a signed
         # --effect-size is the user's own and must agree with --alternative (power_* refuses a contradiction)

@@ -297,18 +297,20 @@ def solve_design(
     function: str,
     effect_max: float = 1e3,
     call: Mapping[str, Any] | None = None,
+    zero_effect_ok: bool = False,
 ) -> PowerResult:
     """Solve ``power_fn(effect_size, n) = power`` for the missing quantity and build the result.
 
     ``power_fn`` must be increasing in ``n`` and in ``|effect_size|`` (in the direction of the
-    alternative). ``n_min`` is the smallest group-1 size for which the test exists.
+    alternative). ``n_min`` is the smallest group-1 size for which the test exists. ``zero_effect_ok``: a
+    true difference of 0 can be planned for (an equivalence trial's power still grows with ``n``).
     """
     if n is not None and n < n_min:
         raise ValueError(f"n must be at least {n_min:g} for this design (group 1); got {n:g}.")
     if solved_for == "power":
         power = float(power_fn(effect_size, n))
     elif solved_for == "n":
-        if effect_size == 0:
+        if effect_size == 0 and not zero_effect_ok:
             raise ValueError(
                 "effect_size is 0: no sample size gives power above alpha. Give a non-zero effect_size."
             )

@@ -167,6 +167,8 @@ def power_equivalence(
     --------
     >>> round(power_equivalence(effect_size=0.0, n=100, margin=0.4).power, 4)
     0.7596
+    >>> power_equivalence(effect_size=0.0, power=0.8, margin=0.5).n_per_arm
+    70
     """
     margin = check_interval("margin", margin, 0.0, None, low_inclusive=False)
     effect_size, n, power, alpha, _, ratio, solved_for = check_inputs(
@@ -193,7 +195,9 @@ def power_equivalence(
         n_min=2.0 / min(1.0, ratio),
     )
     if solved_for != "effect_size":
-        return solve_design(pw, effect_size=effect_size, n=n, power=power, solved_for=solved_for, **common)
+        return solve_design(
+            pw, effect_size=effect_size, n=n, power=power, solved_for=solved_for, zero_effect_ok=True, **common
+        )
     # power decreases in |d|: solve margin - |d| as the increasing quantity
     if pw(0.0, n) < power:
         raise ValueError(
