@@ -254,3 +254,43 @@ def test_plan_one_sided_test_must_look_the_way_the_effect_points(tmp_path, capsy
     else:
         assert main(argv) == 0 and main(argv_csv) == 0
         assert "per arm" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("yi", "says"), [(-0.5, "from below"), (-1.5, "lies beyond it")])
+def test_plan_says_on_which_side_of_the_mcid_the_evidence_lies(tmp_path, capsys, yi, says):
+    """An interval wholly between no effect and the MCID (-0.61 to -0.39 on NPRS, MCID 1) was reported with
+    the same sentence as one wholly beyond the MCID, which reads as a clinically important effect."""
+    csv = tmp_path / "md.csv"
+    csv.write_text("yi,vi,measure\n" + "".join(f"{yi + d},0.01,MD\n" for d in (0.0, 0.1, -0.1)))
+    assert main(["plan", "--from-csv", str(csv), "--sd", "2", "--instrument", "NPRS", "--design", "ttest"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "excludes the MCID" in x)
+    assert says in line, line
+    assert ("smaller than the MCID" in line) == (says == "from below")
+
+
+def test_meta_refuses_means_that_cannot_be_on_the_instrument(tmp_path, capsys):
+    """0-100 mm means labelled NPRS (0-10) gave an 'NPRS' MD of -8 with no warning; change scores stay allowed."""
+    wide = "study,m1,sd1,n1,m2,sd2,n2\n"
+    mm = tmp_path / "mm.csv"
+    mm.write_text(wide + "A,28,12,30,36,13,30\nB,40,15,25,46,14,25\n")
+    base = ["--measure", "MD", "--formats", "png", "--dpi", "60"]
+    assert main(["meta", str(mm), *base, "--instrument", "NPRS", "--out", str(tmp_path / "a")]) == 1
+    err = capsys.readouterr().err
+    assert "runs from 0 to 10" in err and "'A' (m1 = 28)" in err and not (tmp_path / "a").exists()
+    assert main(["meta", str(mm), *base, "--instrument", "VAS_100", "--out", str(tmp_path / "b")]) == 0
+    change = tmp_path / "change.csv"  # mean changes from baseline: negative, within the scale's range
+    change.write_text(wide + "A,-2.1,1.2,30,-1.0,1.3,30\nB,-3.0,1.5,25,-1.6,1.4,25\n")
+    assert main(["meta", str(change), *base, "--instrument", "NPRS", "--out", str(tmp_path / "c")]) == 0
+
+
+def test_plan_assurance_uses_the_plans_own_test(tmp_path, capsys):
+    """The assurance line counted success with a two-sided test beside a one-sided n (same n either way)."""
+    csv = tmp_path / "md.csv"
+    csv.write_text("yi,vi,measure\n-8.0,4.0,MD\n-9.0,5.0,MD\n-7.5,4.5,MD\n")
+    found = {}
+    for alt in ("two-sided", "less"):
+        assert main(["plan", "--from-csv", str(csv), "--sd", "13.5", "--alternative", alt]) == 0
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Assurance"))
+        assert ("one-sided" if alt == "less" else "two-sided") in line, line
+        found[alt] = int(line.split("): ")[1].split(" per arm")[0])
+    assert found["less"] < found["two-sided"], found

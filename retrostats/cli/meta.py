@@ -118,6 +118,8 @@ def run_meta(args: argparse.Namespace) -> int:
         check_instrument(args.instrument, name="--instrument")
     frame, kind, notes = read_studies(args.data, sheet=args.sheet, arms=args.arms)
     _settle_measure(args, frame, kind, notes)
+    if args.instrument is not None:
+        _check_instrument_range(frame, kind, args)
     out = Path(args.out)
     _prepare_out(out, args.force)
     said: list[str] = []
@@ -202,6 +204,34 @@ def run_meta(args: argparse.Namespace) -> int:
     print(f"wrote {len(written)} files to {out}: " + ", ".join(written))
     print(f"recompute with: python {out / 'reproduce_meta.py'}")
     return 0
+
+
+def _check_instrument_range(frame: Any, kind: str, args: argparse.Namespace) -> None:
+    """Refuse numbers that cannot be on ``--instrument``: an arm mean that is neither a value of the scale nor a
+    change on it (e.g. 0-100 mm means labelled NPRS, 0-10), or an MD larger than the scale's range.
+    """
+    from ..datasets import load_dataset
+    from ..exceptions import DataError
+
+    scale = load_dataset("outcome_scales").set_index("instrument").loc[args.instrument]
+    lo, hi = float(scale["min"]), float(scale["max"])
+    if np.isnan(lo) or np.isnan(hi):
+        return
+    if kind == "effects":
+        cols = ["yi"] if args.measure == "MD" else []
+    else:
+        cols = [c for c in ("m1", "m2") if c in frame.columns]
+    bad = []
+    for c in cols:
+        x = frame[c].to_numpy(dtype=float)
+        impossible = np.abs(x) > hi - lo if c == "yi" else ((x < lo) | (x > hi)) & (np.abs(x) > hi - lo)
+        bad += [f"{frame['study'].iloc[i]!r} ({c} = {x[i]:g})" for i in np.flatnonzero(impossible)]
+    if bad:
+        raise DataError(
+            f"--instrument {args.instrument} runs from {lo:g} to {hi:g}, but {', '.join(bad)} cannot be a value "
+            "or a change on it: the numbers look like another instrument's (e.g. VAS_100 for 0-100 mm). Give the "
+            "instrument they were measured on."
+        )
 
 
 def _settle_measure(args: argparse.Namespace, frame: Any, kind: str, notes: list[str]) -> None:

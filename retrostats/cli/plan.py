@@ -437,15 +437,19 @@ def _assurance_lines(
     from ..planning import n_for_assurance
 
     design = "ancova" if args.design == "ancova" else "ttest"
+    # success is the plan's own test finding an effect in the evidence's direction: a one-sided test at alpha
+    # is the directional half of a two-sided test at 2 alpha (the size n_for_assurance takes)
+    one_sided = args.alternative != "two-sided"
     try:
-        ar = n_for_assurance(ma, target=args.assurance, alpha=args.alpha, design=design, r=args.r,
-                             ratio=args.ratio, outcome_sd=outcome_sd)
+        ar = n_for_assurance(ma, target=args.assurance, alpha=2 * args.alpha if one_sided else args.alpha,
+                             design=design, r=args.r, ratio=args.ratio, outcome_sd=outcome_sd)
     except ValueError as exc:
         return [f"Assurance: {exc}"]
     rows += [("assurance_n_per_arm", ar.n_per_arm), ("assurance", ar.assurance),
              ("max_assurance", ar.max_assurance)]
     return [
-        f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}): "
+        f"Assurance (power averaged over the predictive distribution, SD {ar.predictive_sd:.3f}; success: the "
+        f"{'one' if one_sided else 'two'}-sided test at alpha {args.alpha:g}): "
         f"{ar.n_per_arm} per arm reach {ar.assurance:.0%} (at most {ar.max_assurance:.0%})."
     ]
 
@@ -473,13 +477,27 @@ def _update_lines(
             continue
         rows.append((key, up.n_per_arm))
         if up.n_per_arm == 0:
-            lines.append(f"The current meta-analysis already excludes {name} (at 95%).")
+            lines.append(_already_excludes(name, thr, float(ma.estimate) / (outcome_sd or 1.0)))
         else:
             lines.append(
                 f"Updated meta-analysis excludes {name}: a new trial of {up.n_per_arm} per arm, if it "
                 f"observes the current estimate (pooled SE {up.updated_se:.3f})."
             )
     return lines
+
+
+def _already_excludes(name: str, threshold: float, estimate: float) -> str:
+    """What an interval that already excludes ``threshold`` says: an effect beyond it, or one smaller than it
+    (the interval, which holds the estimate, lies on the estimate's side of the threshold).
+    """
+    if threshold == 0:
+        return f"The current meta-analysis already excludes {name} (at 95%)."
+    if abs(estimate) > abs(threshold):
+        return f"The current meta-analysis already excludes {name} (at 95%): its whole interval lies beyond it."
+    return (
+        f"The current meta-analysis already excludes {name} (at 95%) from below: its whole interval lies between "
+        f"no effect and {name}, so the effect is smaller than {name}."
+    )
 
 
 def _write_outputs(args: argparse.Namespace, res: Any, rows: list[tuple[str, Any]]) -> None:
