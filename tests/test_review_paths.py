@@ -294,3 +294,17 @@ def test_plan_assurance_uses_the_plans_own_test(tmp_path, capsys):
         assert ("one-sided" if alt == "less" else "two-sided") in line, line
         found[alt] = int(line.split("): ")[1].split(" per arm")[0])
     assert found["less"] < found["two-sided"], found
+
+
+def test_meta_analysis_labels_studies_from_a_study_column():
+    """effect_sizes() and forest_plot() read a 'study' column; meta_analysis() labelled the same rows 'Study 1'."""
+    import pandas as pd
+
+    import retrostats as rs
+
+    d = pd.DataFrame({"study": ["Ahn 2019", "Bo 2021", "Cy 2022"], "yi": [0.1, 0.3, 0.2], "vi": [0.01, 0.02, 0.03]})
+    res = rs.meta_analysis(d)
+    assert list(res.labels) == ["Ahn 2019", "Bo 2021", "Cy 2022"]
+    texts = [t.get_text() for t in F.forest_plot(res).figure.findobj(plt.Text)]
+    assert "Ahn 2019" in texts and "Study 1" not in texts
+    assert list(rs.meta_analysis(d.assign(study_id=["a", "b", "c"])).labels) == ["a", "b", "c"]  # study_id first

@@ -36,8 +36,9 @@ _DEFAULT_LABELS: dict[int, tuple[str, ...]] = {}
 
 def _labels(data: pd.DataFrame | None, slab: Any, n: int) -> Sequence[str]:
     if slab is None:
-        if data is not None and "study_id" in data.columns:
-            return [str(s) for s in data["study_id"]]
+        column = next((c for c in ("study_id", "study") if data is not None and c in data.columns), None)
+        if column is not None:  # as effect_sizes() reads its labels
+            return [str(s) for s in data[column]]
         lab = _DEFAULT_LABELS.get(n)
         if lab is None:
             lab = tuple(f"Study {i + 1}" for i in range(n))
@@ -177,7 +178,7 @@ def meta_analysis(
     sei : str or array-like, optional
         Standard errors, used instead of ``vi`` (``vi = sei**2``).
     slab : str or sequence, optional
-        Study labels (default: the ``study_id`` column when present).
+        Study labels (default: the ``study_id`` column when present, else ``study``).
     mods : str, list of str, DataFrame or array, optional
         Moderators for a meta-regression (an intercept is added; text columns become dummies).
     subgroup : str or array-like, optional
