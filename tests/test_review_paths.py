@@ -308,3 +308,20 @@ def test_meta_analysis_labels_studies_from_a_study_column():
     texts = [t.get_text() for t in F.forest_plot(res).figure.findobj(plt.Text)]
     assert "Ahn 2019" in texts and "Study 1" not in texts
     assert list(rs.meta_analysis(d.assign(study_id=["a", "b", "c"])).labels) == ["a", "b", "c"]  # study_id first
+
+
+def test_t_that_contradicts_the_means_is_reported():
+    """Means and t given for the same row, pointing opposite ways: the means were used without a word."""
+    import retrostats as rs
+    from retrostats.exceptions import DataWarning
+
+    kw = dict(measure="SMD", m1=[3.0, 5.0], sd1=[1.0, 1.0], n1=[20, 20], m2=[4.0, 4.0], sd2=[1.0, 1.0],
+              n2=[20, 20], labels=["A", "B"])
+    with pytest.warns(DataWarning, match=r"opposite ways in row 0 \(study 'A'\): the means were used"):
+        es = rs.effect_sizes(**kw, t=[5.0, 2.0])
+    assert es["yi"].iloc[0] < 0 < es["yi"].iloc[1]  # the means' direction, as metafor's escalc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rs.effect_sizes(**kw, t=[-5.0, 2.0])  # agreeing: nothing to say

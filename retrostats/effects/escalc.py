@@ -174,6 +174,17 @@ def _two_group(inp: _Inputs, measure: str) -> tuple[np.ndarray, np.ndarray, Trai
         sign = inp.get("sign", allow_nan=True) if inp.given("sign") else np.full(inp.k, np.nan)
         df = n1 + n2 - 2
         use_t = ~has_means & ~np.isnan(t)
+        clash = np.flatnonzero(has_means & (np.sign(t) * np.sign(yi) < 0))  # NaN (no t, no means) compares False
+        if clash.size:
+            import warnings
+
+            from ..exceptions import DataWarning
+
+            warnings.warn(
+                f"t and the means point opposite ways in {', '.join(inp.where(i) for i in clash)}: the means were "
+                "used (as metafor's escalc does where both are given); check which group is group 1.",
+                DataWarning, stacklevel=3,
+            )
         use_f = ~has_means & ~use_t & ~np.isnan(f)
         use_p = ~has_means & ~use_t & ~use_f & ~np.isnan(p)
         none = np.flatnonzero(~(has_means | use_t | use_f | use_p))
