@@ -325,3 +325,103 @@ def test_t_that_contradicts_the_means_is_reported():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rs.effect_sizes(**kw, t=[-5.0, 2.0])  # agreeing: nothing to say
+
+
+def test_priors_sized_for_smds_on_millimetres_are_reported():
+    """normal(0, 2) / half-normal(0.5) on VAS mean differences in mm shrank mu about threefold, silently."""
+    import warnings
+
+    import retrostats as rs
+    from retrostats.exceptions import DataWarning
+
+    es = rs.effect_sizes(measure="MD", m1=[30.0, 42, 35], sd1=[18.0, 20, 15], n1=[20, 25, 30],
+                         m2=[45.0, 50, 47], sd2=[19.0, 21, 16], n2=[20, 24, 30])
+    es["instrument"] = "VAS_100"
+    with pytest.warns(DataWarning, match=r"mu_prior normal\(mean=0, sd=2\).*tau_prior.*sized for standardized"):
+        rs.bayes_meta_analysis(es, mu_prior=("normal", 0, 2), tau_prior=("half-normal", 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rs.bayes_meta_analysis(es)  # the defaults sized from the VAS range
+        rs.bayes_meta_analysis(es, mu_prior=("normal", 0, 20), tau_prior=("half-normal", 10))  # informative, mm
+        nprs = es.assign(yi=es["yi"] / 10, vi=es["vi"] / 100, instrument="NPRS")
+        rs.bayes_meta_analysis(nprs, mu_prior=("normal", 0, 2), tau_prior=("half-normal", 0.5))  # 2.5x the default
+
+
+def _trial(seed: int, n: int, follow_up: bool):
+    import retrostats as rs
+
+    d = rs.simulate_trial(n_per_arm=n, seed=seed)
+    return (d[d.week > 0] if follow_up else d[d.week == 6]).reset_index(drop=True)
+
+
+def test_ipd_blank_or_look_alike_arm_labels_are_not_fitted_as_arms():
+    """A blank arm became an arm ' - control'; 'Retro ' an arm of its own, a participant each."""
+    import retrostats as rs
+    from retrostats.exceptions import DataError, DataWarning
+
+    wk6 = _trial(2, 15, False)
+    x = wk6.copy()
+    x.loc[3, "arm"] = ""
+    with pytest.warns(DataWarning, match="missing arm.*row 3"):
+        fit = rs.ancova(x, outcome="value", baseline="baseline", arm="arm")
+    assert fit.contrasts["contrast"].tolist() == ["retro - control", "forward - control", "retro - forward"]
+    x.loc[3, "arm"] = "Retro "
+    with pytest.raises(DataError, match=r"differ only in case or spaces: \['Retro ', 'retro'\]"):
+        rs.ancova(x, outcome="value", baseline="baseline", arm="arm")
+    post = _trial(1, 20, True)
+    y = post.copy()
+    y.loc[y["participant"] == y["participant"].iloc[0], "arm"] = "  "
+    with pytest.warns(DataWarning, match="missing arm"):
+        m = rs.mmrm(y, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline")
+    full = rs.mmrm(post, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline")
+    assert set(m.contrasts["contrast"]) == set(full.contrasts["contrast"])
+
+
+def test_ipd_infinite_values_are_refused_naming_the_participant():
+    import numpy as np
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    x = _trial(2, 15, False)
+    x.loc[2, "value"] = np.inf
+    with pytest.raises(DataError, match="must be finite"):
+        rs.ancova(x, outcome="value", baseline="baseline", arm="arm")
+    y = _trial(1, 20, True)
+    y.loc[0, "value"] = -np.inf
+    with pytest.raises(DataError, match=f"must be finite; participant {y.loc[0, 'participant']!r}"):
+        rs.mmrm(y, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline")
+
+
+def test_mmrm_says_a_row_not_a_participant_was_dropped_for_a_missing_baseline():
+    import numpy as np
+
+    import retrostats as rs
+    from retrostats.exceptions import DataWarning
+
+    y = _trial(1, 20, True)
+    who = y.loc[0, "participant"]
+    y.loc[0, "baseline"] = np.nan
+    with pytest.warns(DataWarning, match=rf"1 row\(s\) of 1 participant\(s\).*their other rows kept: \['{who}'\]"):
+        fit = rs.mmrm(y, outcome="value", arm="arm", visit="week", subject="participant", baseline="baseline")
+    assert fit.n_subjects == y["participant"].nunique() and fit.n_obs == len(y) - 1
+
+
+def test_grade_profile_of_a_tsa_checks_direction():
+    """direction='positive' on a TSA of NPRS benefits (negative) reported the benefit interval as harm; 'neg'
+    was accepted as negative."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    d = pd.DataFrame({"study_id": ["a", "b", "c"], "yi": [-1.2, -0.8, -1.5], "vi": [0.2, 0.15, 0.3],
+                      "n": [40, 60, 30], "measure": "MD", "instrument": "NPRS"})
+    tsa = rs.trial_sequential_analysis(d, delta=-1.0, sd=2.0)
+    rob = {"a": "low", "b": "low", "c": "low"}
+    with pytest.raises(ValueError, match="direction must be one of"):
+        rs.grade_profile(tsa, risk_of_bias=rob, direction="neg")
+    with pytest.raises(DataError, match="contradicts the trial sequential analysis"):
+        rs.grade_profile(tsa, risk_of_bias=rob, direction="positive")
+    same = rs.grade_profile(tsa, risk_of_bias=rob, direction="negative").domains["reason"].tolist()
+    assert same == rs.grade_profile(tsa, risk_of_bias=rob).domains["reason"].tolist()

@@ -278,6 +278,21 @@ def _read_inputs(data, yi, vi, slab):
     return y, v, labels
 
 
+def _check_prior_scale(mu_spec: PriorSpec, tau_spec: PriorSpec, meaning: Any) -> None:
+    """A DataWarning when given priors are far narrower than the effects' raw scale (SMD priors on millimetres).
+
+    Effects that record no measure get the SD-unit defaults with a note in the summary saying so.
+    """
+    import warnings
+
+    from ..exceptions import DataWarning
+    from .priors import narrow_prior_problem
+
+    problem = narrow_prior_problem(mu_spec, tau_spec, meaning.measure, meaning.instrument)
+    if problem:
+        warnings.warn(problem + ".", DataWarning, stacklevel=3)
+
+
 def bayes_meta_analysis(
     data: pd.DataFrame | None = None,
     *,
@@ -368,6 +383,7 @@ def bayes_meta_analysis(
         tau_prior = d_tau if tau_prior is _DEFAULT_TAU else tau_prior
     mu_spec = parse_mu_prior(mu_prior)
     tau_spec = parse_tau_prior(tau_prior)
+    _check_prior_scale(mu_spec, tau_spec, meaning)
     if method == "nuts":
         draws = int(check_interval("draws", draws, 10, integer=True))
         tune = int(check_interval("tune", tune, 0, integer=True))

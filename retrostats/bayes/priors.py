@@ -297,3 +297,47 @@ def default_priors(
         f"({sd:g} {instrument} units)"
     )
     return mu, tau, note
+
+
+#: a given prior this many times narrower than the default for the effects' raw scale is reported
+_NARROW = 10.0
+
+
+def narrow_prior_problem(mu: PriorSpec, tau: PriorSpec, measure: str | None, instrument: str | None) -> str | None:
+    """Why priors given for raw-scale effects look sized for another scale (e.g. SMD priors on millimetres).
+
+    ``None`` unless the effects are in instrument units with a known range and the prior on mu (normal or
+    Student t) or on tau (half-normal, half-Cauchy or half-Student t) is more than ten times narrower than
+    the default for that scale (:func:`default_priors`).
+
+    Examples
+    --------
+    >>> mu, tau = parse_mu_prior(("normal", 0, 2)), parse_tau_prior(("half-normal", 0.5))
+    >>> narrow_prior_problem(mu, tau, "MD", "VAS_100").startswith("mu_prior normal(mean=0, sd=2)")
+    True
+    >>> narrow_prior_problem(mu, tau, "MD", "NPRS") is None
+    True
+    """
+    from ..measures import MEASURES
+
+    m = MEASURES.get(measure) if measure else None
+    if m is None or m.scale != "raw" or instrument is None:
+        return None
+    try:
+        d_mu, d_tau, _ = default_priors(measure, instrument)
+    except DataError:
+        return None
+    given = []
+    if mu.family in ("normal", "student-t") and mu.params[1] * _NARROW < d_mu[2]:
+        given.append(f"mu_prior {mu.label} (default normal(0, {d_mu[2]:g}))")
+    if tau.family in ("half-normal", "half-cauchy", "half-student-t") and tau.params[0] * _NARROW < d_tau[1]:
+        given.append(f"tau_prior {tau.label} (default half-normal({d_tau[1]:g}))")
+    if not given:
+        return None
+    return (
+        f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} more than {_NARROW:g} times narrower than "
+        f"the default for {measure} in {instrument} units: priors sized for standardized effects (SD units)? "
+        "Such a prior, not the data, decides the posterior. Pass priors on the effects' own scale (or "
+        "standardized effects)"
+    )
+

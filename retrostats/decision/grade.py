@@ -359,7 +359,15 @@ def grade_profile(
         participants = result.total_n if participants is None else participants
         ois = result.required_information_size if ois is None else ois
         mcid = abs(result.delta) if mcid is None else mcid
-        sign = float(result.benefit_sign) if direction is None else (1.0 if direction == "positive" else -1.0)
+        sign = float(result.benefit_sign)
+        if direction is not None:
+            check_option("direction", direction, ("positive", "negative"))
+            if (direction == "positive") != (sign > 0):
+                raise DataError(
+                    f"direction={direction!r} contradicts the trial sequential analysis, whose benefit is "
+                    f"{'positive' if sign > 0 else 'negative'} (its delta {result.delta:g}); leave direction out "
+                    "(the TSA's is used) or run the TSA with the benefit's sign."
+                )
     else:
         if direction is not None:
             check_option("direction", direction, ("positive", "negative"))

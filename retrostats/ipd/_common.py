@@ -66,7 +66,12 @@ def numeric_column(data: pd.DataFrame, column: str, ids: pd.Series, *, what: str
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{what} column {column!r} must be numeric; participant {ids.iloc[i]!r} has "
                         f"{s.iloc[i]!r} (text or a symbol?). Fix the value or set it to missing.")
-    return num.to_numpy(dtype=float)
+    out = num.to_numpy(dtype=float)
+    inf = np.flatnonzero(np.isinf(out))
+    if inf.size:
+        raise DataError(f"{what} column {column!r} must be finite; participant {ids.iloc[int(inf[0])]!r} has "
+                        f"{float(out[int(inf[0])])}. Fix the value or set it to missing.")
+    return out
 
 
 def check_one_arm(subject: pd.Series, arm: pd.Series, column: str) -> None:
@@ -84,9 +89,20 @@ def drop_missing_baseline(df: pd.DataFrame, subject: str, base: np.ndarray, colu
     """Drop participants with no baseline, with a DataWarning naming them."""
     miss = np.isnan(base)
     if miss.any():
-        who = list(pd.unique(df.loc[miss, subject].astype(str)))
-        warnings.warn(f"{len(who)} participant(s) have no baseline in column {column!r} and are excluded: "
-                      f"{who[:10]}{' ...' if len(who) > 10 else ''}.", DataWarning, stacklevel=3)
+        subj = df[subject].astype(str)
+        who = list(pd.unique(subj[miss]))
+        keep = [w for w in who if w in set(subj[~miss])]  # a baseline missing on some of their rows only
+        gone = [w for w in who if w not in keep]
+        said = []
+        if gone:
+            said.append(f"{len(gone)} participant(s) have no baseline in column {column!r} and are excluded: "
+                        f"{gone[:10]}{' ...' if len(gone) > 10 else ''}")
+        if keep:
+            said.append(f"{int(miss.sum() - subj[miss].isin(gone).sum())} row(s) of {len(keep)} participant(s) "
+                        f"have no baseline in column {column!r} and are excluded, their other rows kept: "
+                        f"{keep[:10]}{' ...' if len(keep) > 10 else ''} (a baseline is one value per "
+                        "participant: check these rows)")
+        warnings.warn("; ".join(said) + ".", DataWarning, stacklevel=3)
         return df.loc[~miss]
     return df
 

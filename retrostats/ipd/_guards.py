@@ -50,7 +50,7 @@ def drop_incomplete_rows(data: pd.DataFrame, columns: Mapping[str, str | None], 
     cols = {role: c for role, c in columns.items() if c is not None}
     if not cols:
         return data.copy()
-    miss = data[list(cols.values())].isna()
+    miss = data[list(cols.values())].apply(lambda c: c.isna() | (c.astype(str).str.strip() == ""))  # blank = missing
     bad = miss.any(axis=1)
     if not bad.any():
         return data.copy()
@@ -139,3 +139,26 @@ def check_converged(fit: Any, *, what: str = "the REML fit") -> None:
                                "estimates, standard errors and p-values would be unreliable. Try "
                                "covariance='cs', check for baseline rows, constant or duplicated outcomes, or "
                                "visits with very few participants.")
+
+
+def check_arm_labels(arms: pd.Series, column: str) -> None:
+    """Refuse arm labels that differ only in case or surrounding spaces (``"retro"``, ``"Retro "``): each
+    would be fitted as an arm of its own, a participant or two each.
+
+    Examples
+    --------
+    >>> check_arm_labels(pd.Series(["retro", "control", "retro"]), "arm")
+    >>> check_arm_labels(pd.Series(["retro", "control", "Retro "]), "arm")
+    Traceback (most recent call last):
+    ...
+    retrostats.exceptions.DataError: column 'arm' has arm labels that differ only in case or spaces: ['Retro ', ...
+    """
+    labels = pd.unique(arms.astype(str))
+    seen: dict[str, list[str]] = {}
+    for lab in labels:
+        seen.setdefault(lab.strip().casefold(), []).append(lab)
+    clash = next((sorted(v) for v in seen.values() if len(v) > 1), None)
+    if clash:
+        raise DataError(f"column {column!r} has arm labels that differ only in case or spaces: {clash}; write each "
+                        "arm one way.")
+

@@ -16,7 +16,7 @@ from ..kernels.ols import ols
 from ..provenance import Provenance, make_provenance
 from ..validators import check_columns, check_confidence_level, check_option
 from ._common import arm_order, choose_reference, contrast_pairs, contrast_table, means_table, numeric_column
-from ._guards import check_residual_variance, drop_incomplete_rows
+from ._guards import check_arm_labels, check_residual_variance, drop_incomplete_rows
 
 __all__ = ["ancova", "AncovaResult", "ancova_design"]
 
@@ -196,6 +196,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, arm: str, referen
     check_option("vcov", vcov, ["classical", "HC3"])
     cl = check_confidence_level(confidence_level)
     df = drop_incomplete_rows(data, {"arm": arm}, subject=subject)
+    check_arm_labels(df[arm], arm)
     ids = df[subject].astype(str) if subject else pd.Series([f"row {i}" for i in df.index], index=df.index)
     for col, what in ((outcome, "outcome"), (baseline, "baseline")):
         df[col] = numeric_column(df, col, ids, what=what)

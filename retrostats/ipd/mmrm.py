@@ -24,7 +24,13 @@ from ._common import (
     means_table,
     numeric_column,
 )
-from ._guards import check_converged, check_residual_variance, drop_baseline_visit, drop_incomplete_rows
+from ._guards import (
+    check_arm_labels,
+    check_converged,
+    check_residual_variance,
+    drop_baseline_visit,
+    drop_incomplete_rows,
+)
 from ._limits import blas_single_thread as _limits
 from .mmrm_design import Design, factor_levels, parse_formula
 from .mmrm_result import MmrmResult
@@ -201,6 +207,7 @@ def mmrm(data: pd.DataFrame, *, outcome: str, arm: str, visit: str, subject: str
     extra = [v for v in model_vars if v not in (arm, visit, baseline)]
     check_columns(data, [outcome, arm, visit, subject, baseline, group, weights, *extra], what="data")
     df_ = drop_incomplete_rows(data, {"arm": arm, "visit": visit, "participant": subject}, subject=subject)
+    check_arm_labels(df_[arm], arm)
     df_[outcome] = numeric_column(df_, outcome, df_[subject].astype(str), what="outcome")
     # a missing outcome is the missing data the model handles (MAR): those rows carry nothing and go quietly
     df_ = df_.loc[df_[outcome].notna()]
