@@ -425,3 +425,17 @@ def test_grade_profile_of_a_tsa_checks_direction():
         rs.grade_profile(tsa, risk_of_bias=rob, direction="positive")
     same = rs.grade_profile(tsa, risk_of_bias=rob, direction="negative").domains["reason"].tolist()
     assert same == rs.grade_profile(tsa, risk_of_bias=rob).domains["reason"].tolist()
+
+
+def test_peto_with_no_events_says_so_in_plain_words():
+    """No events anywhere: a numpy RuntimeWarning, then 'the PETO PETO cannot be estimated ... measure='RD''
+    (meta_analysis_peto has no measure argument)."""
+    import warnings
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        with pytest.raises(DataError, match=r"^the Peto odds ratio cannot be estimated.*meta_analysis_mh"):
+            rs.meta_analysis_peto(events1=[0, 0], n1=[10, 10], events2=[0, 0], n2=[10, 10])

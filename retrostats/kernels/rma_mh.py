@@ -130,7 +130,11 @@ def peto_fit(a, b, c, d, level: float = 0.95) -> dict:
     se = float(1 / np.sqrt(sv)) if sv > 0 else np.nan
     out = {"beta": beta, "se": se, **_tests(beta, se, level)}
     pos = v > 0
-    qe = max(0.0, float(np.sum((a[pos] - e[pos]) ** 2 / v[pos]) - np.sum(a - e) ** 2 / np.sum(v[pos])))
+    qe = (
+        max(0.0, float(np.sum((a[pos] - e[pos]) ** 2 / v[pos]) - np.sum(a - e) ** 2 / np.sum(v[pos])))
+        if pos.any()
+        else np.nan  # no table with both events and non-events: nothing to estimate (the caller says so)
+    )
     yi, _ = heterogeneity_yi(a, b, c, d, "PETO")
     k = len(yi)
     if k > 1:

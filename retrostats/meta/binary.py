@@ -182,9 +182,10 @@ class BinaryMetaResult:
 
 def _build(fit: dict, a, b, c, d, labels, measure: str, method: str, level: float, prov) -> BinaryMetaResult:
     if not np.isfinite(fit["beta"]):
+        name = "Peto odds ratio" if measure == "PETO" else f"{method} {measure}"
         raise DataError(
-            f"the {method} {measure} cannot be estimated: the tables have no events (or no non-events) in one "
-            "group overall. Report the counts instead, or use measure='RD'."
+            f"the {name} cannot be estimated: the tables have no events (or no non-events) in one group overall. "
+            "Report the counts instead, or pool risk differences (meta_analysis_mh(..., measure='RD'))."
         )
     aa, bb, cc, dd, _ = add_to_cells(a, b, c, d, 0.5, "only0")
     with np.errstate(all="ignore"):
