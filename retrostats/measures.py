@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .datasets.schemas import blank_cells
 from .exceptions import DataError
 from .kernels import escalc as K
 from .kernels.escalc_binary import from_counts
@@ -473,7 +474,7 @@ def table_meaning(
             "target_instrument=...)) or use a standardized measure (SMD)."
         )
     if instruments and strict and measure is not None and MEASURES[measure].rescales_with_instrument:
-        unlabelled = _missing(data, "instrument")
+        unlabelled = blank_cells(data["instrument"])
         if unlabelled.any():
             raise DataError(
                 f"{what} has {measure} effects on {instruments[0]!r} and rows with no instrument "
@@ -484,7 +485,7 @@ def table_meaning(
     favours = None
     if "favours" in data.columns and len(data):
         arms = {oriented_towards(v) for v in _cells(data, "favours")} or {None}
-        blank = _missing(data, "favours")
+        blank = blank_cells(data["favours"])
         if blank.any() and arms != {None}:
             arms.add(None)  # an empty cell (e.g. a row added by pd.concat) is not oriented
         if len(arms) > 1:
@@ -496,12 +497,6 @@ def table_meaning(
             )
         favours = arms.pop()
     return EffectMeaning(measure, instrument, favours)
-
-
-def _missing(data: pd.DataFrame, column: str) -> np.ndarray:
-    """Which cells of a column are empty (None, NaN or a blank string)."""
-    cells = data[column].to_numpy(dtype=object)
-    return np.array([v is None or v != v or (isinstance(v, str) and not v.strip()) for v in cells], dtype=bool)
 
 
 def _row_names(data: pd.DataFrame, mask: np.ndarray, limit: int = 8) -> str:

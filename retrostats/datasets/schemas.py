@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # numpy/pandas are imported inside the methods that use them 
 
 __all__ = [
     "Column", "Schema", "SCHEMAS", "CELL_MESSAGES", "STATISTICS", "CONTRAST_STATISTICS", "OUTCOMES", "ARM_PATTERN",
-    "FLAGS", "is_blank",
+    "FLAGS", "is_blank", "blank_cells",
 ]
 
 STATISTICS = (
@@ -266,6 +266,25 @@ def is_blank(v: Any) -> bool:
     """An empty sheet cell: None, NaN/NA (pandas 2 or 3) or only spaces."""
     import pandas as pd
     return v is None or (not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ""
+
+
+def blank_cells(column: pd.Series) -> Any:
+    """Which cells of a column are empty (:func:`is_blank`), as a boolean array; each distinct text is looked at
+    once (effect tables and participant data are long, their labels few).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> blank_cells(pd.Series(["retro", None, " ", "retro"])).tolist()
+    [False, True, True, False]
+    """
+    import pandas as pd
+
+    na = column.isna().to_numpy(dtype=bool)
+    if column.dtype.kind in "biufcmM":
+        return na
+    blank = [v for v in pd.unique(column[~na]) if is_blank(v)]
+    return na | column.isin(blank).to_numpy(dtype=bool) if blank else na
 
 
 def _cell_rule(c: Column, text: str) -> tuple[str | None, Any]:

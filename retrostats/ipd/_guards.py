@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..datasets.schemas import blank_cells
 from ..exceptions import ConvergenceError, DataError, DataWarning
 
 __all__ = ["drop_incomplete_rows", "check_residual_variance", "drop_baseline_visit", "check_converged",
@@ -50,7 +51,7 @@ def drop_incomplete_rows(data: pd.DataFrame, columns: Mapping[str, str | None], 
     cols = {role: c for role, c in columns.items() if c is not None}
     if not cols:
         return data.copy()
-    miss = data[list(cols.values())].apply(lambda c: c.isna() | (c.astype(str).str.strip() == ""))  # blank = missing
+    miss = pd.DataFrame({c: blank_cells(data[c]) for c in cols.values()}, index=data.index)  # blank = missing
     bad = miss.any(axis=1)
     if not bad.any():
         return data.copy()
