@@ -406,7 +406,8 @@ def oriented_towards(value: Any) -> str | None:
 
 def _cells(data: pd.DataFrame, column: str) -> set:
     """The distinct non-missing cells of a column (plain Python: effect tables are small)."""
-    return {v for v in set(data[column].to_numpy(dtype=object).tolist()) if not (v is None or v != v)}
+    return {v for v in set(data[column].to_numpy(dtype=object).tolist())
+            if not (v is None or (not isinstance(v, str) and pd.isna(v)))}  # NaN, NaT and pandas' NA
 
 
 def _distinct(data: pd.DataFrame, column: str) -> list[str]:

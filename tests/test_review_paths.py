@@ -439,3 +439,17 @@ def test_peto_with_no_events_says_so_in_plain_words():
         warnings.simplefilter("error")  # no RuntimeWarning on the way
         with pytest.raises(DataError, match=r"^the Peto odds ratio cannot be estimated.*meta_analysis_mh"):
             rs.meta_analysis_peto(events1=[0, 0], n1=[10, 10], events2=[0, 0], n2=[10, 10])
+
+
+def test_an_na_cell_in_a_string_column_reads_as_empty():
+    """pandas' NA (a 'string' column) made the orientation check fail with "boolean value of NA is ambiguous"."""
+    import pandas as pd
+
+    import retrostats as rs
+    from retrostats.exceptions import DataError
+
+    favours = pd.array(["positive favours retro", pd.NA], dtype="string[python]")
+    d = pd.DataFrame({"study_id": ["a", "b"], "yi": [0.5, 0.6], "vi": [0.1, 0.1], "measure": "SMD", "favours": favours})
+    with pytest.raises(DataError, match=r"mixes orientations.*row 1 'b'"):
+        rs.meta_analysis(d)
+    assert rs.meta_analysis(d.assign(favours=pd.array(["positive favours retro"] * 2, dtype="string[python]"))).k == 2
