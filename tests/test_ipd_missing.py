@@ -72,11 +72,11 @@ def test_agrees_with_statsmodels_mice():
     est, se = c["estimate"].iloc[0], c["se"].iloc[0]
     # statistical agreement (different imputation methods): within half a standard error ...
     assert abs(est - res.params[1]) < 0.5 * se
-    # ... and SEs within 20% (each pooled SE carries Monte-Carlo error from 20-200 imputations and PMM's
-    # donor reuse shrinks the between-imputation variance)
-    # loose on purpose: two different MI methods (above), 8 % apart here; the pooled SE itself is checked
-    # exactly against Rubin's rules in test_rubin_rules_closed_form; here only against a peer implementation
-    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)  # loose: two MI methods, 8 % apart (comment above)
+    # ... and SEs within 20%: loose on purpose, as two different MI methods are compared (8 % apart here: each
+    # pooled SE carries Monte-Carlo error from 20-200 imputations, and PMM's donor reuse shrinks the
+    # between-imputation variance); the pooled SE itself is checked exactly against Rubin's rules in
+    # test_rubin_rules_closed_form
+    np.testing.assert_allclose(se, res.bse[1], rtol=0.2)  # loose: a peer MI method (statsmodels' PMM), see above
     # under MCAR with the analysis model as imputation model, MI and complete cases estimate the same thing
     cc = rs.ancova(trial.dropna(), outcome="value", baseline="baseline", arm="arm").contrasts
     # ... to within the Monte-Carlo error of the pooled estimate, sqrt(B / m)

@@ -352,6 +352,8 @@ def grade_profile(
     check_option("start", start, ("high", "low"))
     notes: list[str] = []
     is_tsa = hasattr(result, "required_information_size")
+    if direction is not None:
+        check_option("direction", direction, ("positive", "negative"))
     meta = result.meta_analysis() if is_tsa else result
     if not hasattr(meta, "i2") or not hasattr(meta, "weights"):
         raise TypeError("result must be a TSAResult or a MetaAnalysisResult.")
@@ -361,7 +363,6 @@ def grade_profile(
         mcid = abs(result.delta) if mcid is None else mcid
         sign = float(result.benefit_sign)
         if direction is not None:
-            check_option("direction", direction, ("positive", "negative"))
             if (direction == "positive") != (sign > 0):
                 raise DataError(
                     f"direction={direction!r} contradicts the trial sequential analysis, whose benefit is "
@@ -370,7 +371,6 @@ def grade_profile(
                 )
     else:
         if direction is not None:
-            check_option("direction", direction, ("positive", "negative"))
             sign = -1.0 if direction == "negative" else 1.0
         else:
             sign, how = _benefit_sign(meta)

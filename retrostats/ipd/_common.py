@@ -91,8 +91,9 @@ def drop_missing_baseline(df: pd.DataFrame, subject: str, base: np.ndarray, colu
     if miss.any():
         subj = df[subject].astype(str)
         who = list(pd.unique(subj[miss]))
-        keep = [w for w in who if w in set(subj[~miss])]  # a baseline missing on some of their rows only
-        gone = [w for w in who if w not in keep]
+        with_baseline = set(subj[~miss])
+        keep = [w for w in who if w in with_baseline]  # a baseline missing on some of their rows only
+        gone = [w for w in who if w not in with_baseline]
         said = []
         if gone:
             said.append(f"{len(gone)} participant(s) have no baseline in column {column!r} and are excluded: "
